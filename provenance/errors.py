@@ -1,0 +1,68 @@
+"""Every error the package raises on purpose, in one tree, so callers catch at the level they need.
+
+::
+
+    ProvenanceError
+    ├── InvalidRecord          a record or document is malformed; says where and what was expected
+    │   ├── UnsupportedFormat  a serialisation the package does not read or write
+    │   └── DanglingReference  a record names a node the store does not hold
+    ├── RecordConflict         a different record under an id that is already stored
+    ├── NotFound               no node or record with that id
+    └── StoreError             the store failed
+        └── StoreUnavailable   the store cannot be reached or opened
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DanglingReference",
+    "InvalidRecord",
+    "NotFound",
+    "ProvenanceError",
+    "RecordConflict",
+    "StoreError",
+    "StoreUnavailable",
+    "UnsupportedFormat",
+]
+
+
+class ProvenanceError(Exception):
+    """Base of every error raised on purpose by this package."""
+
+
+class InvalidRecord(ProvenanceError):
+    """Input that cannot be stored as it is. ``location`` says where (file, line, field)."""
+
+    def __init__(self, message: str, *, location: str | None = None) -> None:
+        self.message = message
+        self.location = location
+        super().__init__(f"{location}: {message}" if location else message)
+
+    def at(self, location: str) -> InvalidRecord:
+        """The same error, placed inside ``location`` (a file, a line)."""
+        inner = f"{location}: {self.location}" if self.location else location
+        return type(self)(self.message, location=inner)
+
+
+class UnsupportedFormat(InvalidRecord):
+    """A serialisation name or media type the package does not support."""
+
+
+class DanglingReference(InvalidRecord):
+    """A record refers to a node that is neither stored nor written with it."""
+
+
+class RecordConflict(ProvenanceError):
+    """A record id already holds different content; records are append-only."""
+
+
+class NotFound(ProvenanceError):
+    """No node or record has the requested id."""
+
+
+class StoreError(ProvenanceError):
+    """The store failed while reading or writing."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be opened or reached."""

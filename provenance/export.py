@@ -1,0 +1,59 @@
+"""Reading PROV documents out of a store: everything, one record, or one node and its relations."""
+
+from __future__ import annotations
+
+from prov.model import ProvDocument
+
+from provenance.errors import NotFound
+from provenance.graph import Element, Relation
+from provenance.identifiers import resolve_id
+from provenance.provdoc import to_document
+from provenance.stores.base import Direction, Store
+from provenance.vocabulary import RELATION_KINDS
+
+__all__ = ["export_document"]
+
+
+def _everything(store: Store) -> tuple[list[Element], list[Relation]]:
+    elements: list[Element] = []
+    relations: list[Relation] = []
+    for record in store.records():
+        fragment = store.fragment(record.seq)
+        elements += fragment.elements
+        relations += fragment.relations
+    return elements, relations
+
+
+def _neighbourhood(store: Store, node_id: str) -> tuple[list[Element], list[Relation]]:
+    reached = store.traverse([node_id], RELATION_KINDS, Direction.BOTH, 1)
+    nodes = store.nodes(reached.depths)
+    elements = [
+        Element(node.id, kind, node.attributes)
+        for node in nodes.values()
+        for kind in sorted(node.kinds)
+    ]
+    return elements, list(reached.relations)
+
+
+def export_document(store: Store, target: str | None = None) -> ProvDocument:
+    """A PROV document of the whole store, of one record, or of one node with its relations.
+
+    Raises
+    ------
+    NotFound
+        When ``target`` names neither a record nor a node.
+    """
+    namespaces = store.namespaces()
+    if target is None:
+        elements, relations = _everything(store)
+    else:
+        full = resolve_id(target, namespaces)
+        record = store.record(full)
+        if record is not None:
+            fragment = store.fragment(record.seq)
+            elements, relations = list(fragment.elements), list(fragment.relations)
+        elif store.nodes([full]):
+            elements, relations = _neighbourhood(store, full)
+        else:
+            raise NotFound(f"no record or node {full} in {store.url}")
+    return to_document(elements, relations, namespaces)

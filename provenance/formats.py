@@ -1,0 +1,97 @@
+"""PROV serialisations by name: PROV-N, PROV-JSON, PROV-XML, PROV-O (Turtle) and PROV-JSONLD.
+
+One table names each format, its file suffix and media type, and how the ``prov`` package reads and
+writes it; the command line and the HTTP service both choose formats through it.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prov.model import ProvDocument
+
+from provenance.errors import InvalidRecord, UnsupportedFormat
+
+__all__ = ["FORMATS", "Format", "format_for", "parse_document", "write_document"]
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    name: str
+    title: str
+    suffixes: tuple[str, ...]
+    media_type: str
+    prov_name: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("json", "PROV-JSON", (".json",), "application/json", "json"),
+        Format("provn", "PROV-N", (".provn",), "text/provenance-notation", "provn"),
+        Format("xml", "PROV-XML", (".xml", ".provx"), "application/xml", "xml"),
+        Format("ttl", "PROV-O (Turtle)", (".ttl",), "text/turtle", "rdf", {"rdf_format": "turtle"}),
+        Format("jsonld", "PROV-JSONLD", (".jsonld",), "application/ld+json", "jsonld"),
+    )
+}
+
+
+def format_for(name: str | None = None, *, path: str | Path | None = None) -> Format:
+    """The format called ``name``, or the one a file's suffix implies.
+
+    Raises
+    ------
+    UnsupportedFormat
+        When the name or suffix is not one of :data:`FORMATS`.
+    """
+    if name is None and path is not None:
+        suffix = Path(path).suffix.lower()
+        found = next((f for f in FORMATS.values() if suffix in f.suffixes), None)
+        if found is None:
+            raise UnsupportedFormat(
+                f"cannot tell the PROV format from the suffix {suffix or '(none)'!r}; "
+                f"pass --format, one of: {', '.join(FORMATS)}",
+                location=str(path),
+            )
+        return found
+    if name in FORMATS:
+        return FORMATS[name]
+    raise UnsupportedFormat(f"unknown PROV format {name!r}; expected one of: {', '.join(FORMATS)}")
+
+
+def parse_document(text: str | bytes, fmt: Format, *, source: str = "document") -> ProvDocument:
+    """Read a PROV document.
+
+    Raises
+    ------
+    InvalidRecord
+        When the text is not a valid document in that format; the message keeps the parser's
+        own explanation (with its line and column where it gives one).
+    """
+    data = text.encode() if isinstance(text, str) else text
+    try:
+        document = ProvDocument.deserialize(
+            content=data.decode() if fmt.name != "xml" else None,
+            source=io.BytesIO(data) if fmt.name == "xml" else None,
+            format=fmt.prov_name,
+            **fmt.options,
+        )
+    except Exception as error:  # every parser raises its own exception types
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InvalidRecord(
+            f"not a valid {fmt.title} document: {detail}", location=source
+        ) from error
+    if not isinstance(document, ProvDocument):
+        raise InvalidRecord(f"not a valid {fmt.title} document", location=source)
+    return document
+
+
+def write_document(document: ProvDocument, fmt: Format) -> str:
+    """Serialise a PROV document as text."""
+    output = document.serialize(format=fmt.prov_name, **fmt.options)
+    assert isinstance(output, str)
+    return output

@@ -1,0 +1,193 @@
+"""Plain data for stored provenance graphs: element descriptions, relations and merged nodes.
+
+A PROV attribute value is kept in a JSON form that records its exact PROV type, so that a document
+read from any serialisation can be stored and written back equal to what was read. Plain strings,
+integers and booleans stay as they are; everything else is a one-key tagged object:
+
+``{"@id": iri}`` qualified name · ``{"@uri": iri}`` plain URI · ``{"@dt": iso}`` xsd:dateTime ·
+``{"@double": repr}`` float · ``{"@value": text, "@type": iri}`` typed literal ·
+``{"@value": text, "@lang": tag}`` language-tagged string (``"@type"`` may come with it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, TypeAlias
+
+from provenance.hashing import canonical_json
+from provenance.vocabulary import Attr
+
+__all__ = [
+    "Attributes",
+    "Element",
+    "Fragment",
+    "Json",
+    "Node",
+    "NodeKind",
+    "Relation",
+    "as_datetime",
+    "as_iri",
+    "as_text",
+    "attributes",
+    "dt",
+    "iri",
+]
+
+Json: TypeAlias = str | int | bool | dict[str, str]
+"""One encoded PROV attribute value (see the module docstring)."""
+
+Attributes: TypeAlias = tuple[tuple[str, Json], ...]
+"""Attribute pairs ``(attribute IRI, encoded value)``, sorted, multi-valued by repetition."""
+
+NodeKind: TypeAlias = Literal["entity", "activity", "agent"]
+
+
+def iri(value: str) -> dict[str, str]:
+    """Encode a qualified name given by its full IRI."""
+    return {"@id": value}
+
+
+def dt(value: datetime) -> dict[str, str]:
+    """Encode an xsd:dateTime."""
+    return {"@dt": value.isoformat()}
+
+
+def encode_float(value: float) -> Json:
+    """Floats keep their own tag so that ``2.0`` never reads back as the integer ``2``."""
+    return {"@double": repr(value) if math.isfinite(value) else str(value)}
+
+
+def attributes(pairs: Iterable[tuple[str, Json | None]]) -> Attributes:
+    """Sort attribute pairs into their canonical order, dropping absent values and repeats."""
+    unique = {
+        canonical_json([name, value]): (name, value) for name, value in pairs if value is not None
+    }
+    return tuple(unique[key] for key in sorted(unique))
+
+
+def as_iri(value: Json | None) -> str | None:
+    """The IRI of a qualified-name or URI value, else ``None``."""
+    if isinstance(value, dict):
+        return value.get("@id") or value.get("@uri")
+    return None
+
+
+def as_text(value: Json | None) -> str | None:
+    """A value as display text: strings as they are, IRIs and literals by their lexical form."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return next(iter(value.values()))
+
+
+def as_datetime(value: Json | None) -> datetime | None:
+    """An xsd:dateTime value as a ``datetime``, else ``None``."""
+    if isinstance(value, dict) and "@dt" in value:
+        return datetime.fromisoformat(value["@dt"])
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Element:
+    """One description of an entity, activity or agent, as one record (or bundle) states it.
+
+    Formal attributes (an activity's ``prov:startTime`` and ``prov:endTime``) sit among the
+    attributes under their PROV names, as they do in the PROV data model.
+    """
+
+    id: str
+    kind: NodeKind
+    attributes: Attributes = ()
+    bundle: str | None = None
+
+    def canonical(self) -> str:
+        return canonical_json(["element", self.id, self.kind, self.bundle, self.attributes])
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """One PROV relation: an edge from ``src`` to ``dst`` (the thing it depends on).
+
+    ``kind`` is the PROV-N name (``used``, ``wasGeneratedBy`` …, plus ``wasRevisionOf``,
+    ``wasQuotedFrom`` and ``hadPrimarySource`` for typed derivations). Formal arguments beyond the
+    two ends (``prov:time``, ``prov:plan``, ``prov:activity`` …) are attributes under their PROV
+    names. Either end may be missing, as PROV allows.
+    """
+
+    kind: str
+    src: str | None
+    dst: str | None
+    attributes: Attributes = ()
+    id: str | None = None
+    bundle: str | None = None
+
+    def canonical(self) -> str:
+        return canonical_json(
+            ["relation", self.kind, self.src, self.dst, self.id, self.bundle, self.attributes]
+        )
+
+    def first(self, name: str) -> Json | None:
+        return next((value for key, value in self.attributes if key == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Fragment:
+    """The part of the graph one record contributes, with the namespace prefixes it prefers."""
+
+    elements: tuple[Element, ...] = ()
+    relations: tuple[Relation, ...] = ()
+    namespaces: tuple[tuple[str, str], ...] = ()
+
+    def canonical_items(self) -> list[str]:
+        """Every element and relation in canonical form, sorted: what the graph hash covers."""
+        return sorted(
+            [e.canonical() for e in self.elements] + [r.canonical() for r in self.relations]
+        )
+
+    def ids(self) -> Iterator[str]:
+        """Every node id the fragment mentions, described or only referenced."""
+        for element in self.elements:
+            yield element.id
+        for relation in self.relations:
+            if relation.src:
+                yield relation.src
+            if relation.dst:
+                yield relation.dst
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A node as the store knows it: every description of one id, merged."""
+
+    id: str
+    kinds: frozenset[NodeKind]
+    attributes: Attributes = ()
+    types: frozenset[str] = field(default=frozenset())
+
+    @classmethod
+    def merge(cls, node_id: str, descriptions: Iterable[Element]) -> Node:
+        descriptions = list(descriptions)
+        pairs = attributes(pair for element in descriptions for pair in element.attributes)
+        return cls(
+            id=node_id,
+            kinds=frozenset(element.kind for element in descriptions),
+            attributes=pairs,
+            types=frozenset(
+                t for name, value in pairs if name == Attr.TYPE and (t := as_iri(value))
+            ),
+        )
+
+    def values(self, name: str) -> list[Json]:
+        return [value for key, value in self.attributes if key == name]
+
+    def first(self, name: str) -> Json | None:
+        return next((value for key, value in self.attributes if key == name), None)
+
+    def text(self, name: str) -> str | None:
+        return as_text(self.first(name))

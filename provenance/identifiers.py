@@ -1,0 +1,101 @@
+"""Node identifiers: absolute IRIs, and prefixed names that a known namespace expands.
+
+PROV serialisations write identifiers as ``prefix:local``; the store keeps full IRIs and the
+prefixes it has seen, so that a user can type either and exports stay readable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from provenance.errors import InvalidRecord
+from provenance.vocabulary import PROV, RAIDT, XSD
+
+__all__ = [
+    "STANDARD_NAMESPACES",
+    "is_iri",
+    "namespace_of",
+    "resolve_id",
+    "suggest_prefix",
+]
+
+STANDARD_NAMESPACES: dict[str, str] = {
+    "prov": PROV,
+    "raidt": RAIDT,
+    "xsd": XSD,
+    "model": "urn:raidt:model:",
+    "config": "urn:raidt:config:",
+}
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+_FORBIDDEN = re.compile(r"[\s<>\"{}|\\^`]")
+_PREFIX_CHARS = re.compile(r"[^A-Za-z0-9]+")
+_GENERIC_HOST = {"", "www", "com", "org", "net", "gov", "edu", "io"}
+_SCHEMES = {"http", "https", "urn", "file", "ftp", "mailto", "tag", "data", "www"}
+
+
+def is_iri(value: str) -> bool:
+    """An absolute IRI: a scheme, something after it, and no spaces or characters IRIs forbid."""
+    return (
+        bool(_SCHEME.match(value))
+        and not _FORBIDDEN.search(value)
+        and len(value) > value.index(":") + 1
+    )
+
+
+def namespace_of(value: str) -> str:
+    """The namespace part of an IRI: up to its last ``#``, ``/`` or, in a URN, ``:``.
+
+    The local part left after it is never empty, so that every IRI has a prefixed form.
+    """
+    for cut in ("#", "/", ":"):
+        position = value.rstrip(cut).rfind(cut)
+        if position > value.index(":") and (cut != "/" or value[position - 1] != "/"):
+            return value[: position + 1]
+    return value[: value.index(":") + 1]
+
+
+def suggest_prefix(namespace: str, taken: Mapping[str, str]) -> str:
+    """A short readable prefix for a namespace, unused in ``taken`` (prefix → namespace).
+
+    ``https://hospital.example/runs/`` becomes ``runs``, or ``hospital_runs`` when ``runs`` is
+    taken; a prefix never reads like a URI scheme, which some PROV-O readers would misparse.
+    """
+    parts = urlsplit(namespace)
+    host = [w.lower() for w in _PREFIX_CHARS.split(parts.netloc) if w.lower() not in _GENERIC_HOST]
+    words = [*host[:1], *(w.lower() for w in _PREFIX_CHARS.split(parts.path) if w)]
+    candidates = []
+    if words:
+        candidates.append(words[-1])
+        if host and host[0] != words[-1]:
+            candidates.append(f"{host[0]}_{words[-1]}")
+    for stem in [*candidates, "ns"]:
+        if not stem[0].isalpha() or stem in _SCHEMES:
+            stem = "ns_" + stem
+        if taken.get(stem, namespace) == namespace:
+            return stem
+    counter = 2
+    while taken.get(f"ns{counter}", namespace) != namespace:
+        counter += 1
+    return f"ns{counter}"
+
+
+def resolve_id(value: str, namespaces: Mapping[str, str]) -> str:
+    """A full IRI for what a user typed: a prefixed name whose prefix is known, or an IRI.
+
+    Raises
+    ------
+    InvalidRecord
+        When the value is neither a known prefixed name nor an absolute IRI.
+    """
+    prefix, sep, local = value.partition(":")
+    if sep and prefix in namespaces and not local.startswith("//"):
+        return namespaces[prefix] + local
+    if is_iri(value):
+        return value
+    known = ", ".join(sorted(namespaces)) or "none"
+    raise InvalidRecord(
+        f"{value!r} is not an absolute IRI nor a prefixed name with a known prefix (known: {known})"
+    )

@@ -1,0 +1,102 @@
+"""Tamper evidence: recompute every record's hashes and the chain that links them.
+
+Each record keeps the SHA-256 of its canonical body, the hash of the graph rows it wrote, and a
+chain hash over both and over the record before it. Editing any stored row breaks one of them;
+``verify`` names the first record where that happens. Anchor the head of the chain somewhere else
+(a ticket, a signed log) and even a rewrite of the whole chain is caught with ``expect_head``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+
+from provenance.hashing import GENESIS, chain_hash, sha256_tag
+from provenance.mapping import to_fragment
+from provenance.records import RECORD_ADAPTER
+from provenance.stores.base import Store, StoredRecord, graph_hash
+
+__all__ = ["Problem", "VerifyReport", "verify"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    seq: int
+    record: str
+    what: str
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    records: int = 0
+    head: str = GENESIS
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "ok": self.ok,
+            "records": self.records,
+            "head": self.head,
+            "first_problem": (
+                {"seq": p.seq, "record": p.record, "problem": p.what}
+                if (p := next(iter(self.problems), None))
+                else None
+            ),
+            "problems": [
+                {"seq": p.seq, "record": p.record, "problem": p.what} for p in self.problems
+            ],
+        }
+
+
+def _problems(record: StoredRecord, previous: str, store: Store) -> list[str]:
+    found = []
+    if sha256_tag(record.body) != record.content_hash:
+        found.append("its body does not match its content hash")
+    stored_graph = graph_hash(store.fragment(record.seq))
+    if stored_graph != record.graph_hash:
+        found.append("its graph rows do not match its graph hash")
+    if record.kind != "prov-document":
+        try:
+            derived = graph_hash(to_fragment(RECORD_ADAPTER.validate_json(record.body)))
+        except ValidationError:
+            found.append("its body is no longer a valid record")
+        else:
+            if derived != record.graph_hash:
+                found.append("its graph hash is not what its body maps to")
+    expected = chain_hash(
+        previous, record.id, record.content_hash, record.graph_hash, record.recorded_at
+    )
+    if expected != record.chain_hash:
+        found.append("the hash chain breaks here")
+    return found
+
+
+def verify(store: Store, *, expect_head: str | None = None) -> VerifyReport:
+    """Check every record's hashes and the chain, in write order.
+
+    Returns
+    -------
+    VerifyReport
+        ``ok`` when nothing was found; otherwise each problem with its record, first one first.
+    """
+    report = VerifyReport()
+    previous = GENESIS
+    for record in store.records():
+        report.records += 1
+        report.problems += [
+            Problem(record.seq, record.id, what) for what in _problems(record, previous, store)
+        ]
+        previous = record.chain_hash
+    report.head = previous
+    if expect_head is not None and expect_head != previous:
+        report.problems.append(
+            Problem(
+                report.records, "(head)", f"the chain head is {previous}, expected {expect_head}"
+            )
+        )
+    return report

@@ -1,0 +1,425 @@
+"""From RAIDT records to PROV: the graph fragment each run or event contributes.
+
+The mapping follows DESIGN.md's table. It is deterministic — the same record always gives the same
+fragment — because the store hashes what it writes and ``raidt verify`` recomputes those hashes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import singledispatch
+from urllib.parse import quote
+
+from provenance.graph import Element, Fragment, Json, NodeKind, Relation, attributes, dt, iri
+from provenance.hashing import canonical_json, sha256_hex
+from provenance.records import (
+    Action,
+    AgentRef,
+    Approval,
+    Artifact,
+    Challenge,
+    Delegation,
+    Escalation,
+    ModelConfig,
+    Override,
+    Record,
+    Review,
+    Run,
+    TemplateVersion,
+)
+from provenance.vocabulary import PROV, Attr, Role, Type
+
+__all__ = [
+    "decision_id",
+    "model_agent_id",
+    "model_config_id",
+    "prompt_id",
+    "references",
+    "to_fragment",
+]
+
+_AGENT_TYPES = {
+    "person": Type.PERSON,
+    "organization": Type.ORGANIZATION,
+    "software": Type.SOFTWARE_AGENT,
+}
+
+Pairs = Iterable[tuple[str, Json | None]]
+
+
+def prompt_id(run: Run) -> str:
+    return run.prompt.id or f"{run.id}/prompt"
+
+
+def model_config_id(config: ModelConfig) -> str:
+    """A configuration without an id is named by its content, so equal configurations share a node."""
+    if config.id:
+        return config.id
+    content = config.model_dump(mode="json", exclude={"id", "agent"})
+    return f"urn:raidt:config:{sha256_hex(canonical_json(content))[:32]}"
+
+
+def model_agent_id(config: ModelConfig) -> str:
+    if config.agent:
+        return config.agent
+    parts = (config.provider, config.model, config.version or "unversioned")
+    return "urn:raidt:model:" + ":".join(quote(part, safe="") for part in parts)
+
+
+def decision_id(approval: Approval) -> str:
+    return f"{approval.id}/decision"
+
+
+def _element(node_id: str, kind: NodeKind, types: Iterable[str], pairs: Pairs = ()) -> Element:
+    return Element(node_id, kind, attributes([*((Attr.TYPE, iri(t)) for t in types), *pairs]))
+
+
+def _relation(
+    kind: str, src: str, dst: str, pairs: Pairs = (), rel_id: str | None = None
+) -> Relation:
+    return Relation(kind, src, dst, attributes(pairs), rel_id)
+
+
+def _agent(agent: AgentRef) -> Element:
+    return _element(agent.id, "agent", [_AGENT_TYPES[agent.kind]], [(Attr.LABEL, agent.name)])
+
+
+def _association(activity: str, agent: AgentRef, role: str, plan: str | None = None) -> Relation:
+    pairs: list[tuple[str, Json | None]] = [(Attr.ROLE, iri(role)), (Attr.POSITION, agent.position)]
+    if plan:
+        pairs.append((PROV + "plan", iri(plan)))
+    return _relation("wasAssociatedWith", activity, agent.id, pairs)
+
+
+def _artifact(artifact: Artifact, types: Iterable[str], pairs: Pairs = ()) -> Element:
+    return _element(
+        artifact.id,
+        "entity",
+        types,
+        [
+            (Attr.CONTENT_HASH, artifact.content_hash),
+            (Attr.LABEL, artifact.label),
+            (Attr.LOCATION, {"@uri": artifact.uri} if artifact.uri else None),
+            (Attr.MEDIA_TYPE, artifact.media_type),
+            *pairs,
+        ],
+    )
+
+
+def _instant_activity(record_id: str, at: Json, types: Iterable[str], pairs: Pairs = ()) -> Element:
+    return _element(
+        record_id, "activity", types, [(PROV + "startTime", at), (PROV + "endTime", at), *pairs]
+    )
+
+
+def _used(activity: str, entity: str, at: Json, role: str | None = None) -> Relation:
+    return _relation(
+        "used", activity, entity, [(PROV + "time", at), (Attr.ROLE, iri(role) if role else None)]
+    )
+
+
+@singledispatch
+def _map(record: object) -> tuple[list[Element], list[Relation]]:
+    raise TypeError(f"no PROV mapping for {type(record).__name__}")
+
+
+@_map.register
+def _run(run: Run) -> tuple[list[Element], list[Relation]]:
+    start, end = dt(run.started_at), dt(run.ended_at)
+    policy = run.policy
+    config, prompt = run.model, run.prompt
+    config_id, model_id, rendered = model_config_id(config), model_agent_id(config), prompt_id(run)
+    model_pairs: list[tuple[str, Json | None]] = [
+        (Attr.PROVIDER, config.provider),
+        (Attr.MODEL, config.model),
+        (Attr.MODEL_VERSION, config.version),
+    ]
+    elements = [
+        _element(
+            run.id,
+            "activity",
+            [Type.RUN],
+            [
+                (PROV + "startTime", start),
+                (PROV + "endTime", end),
+                (Attr.TASK, run.task),
+                (Attr.PURPOSE, run.purpose),
+                (Attr.SECTOR, run.sector),
+                (Attr.RISK_LEVEL, run.risk_level),
+                (Attr.WORKFLOW, run.workflow),
+                (Attr.POLICY, iri(policy.policy) if policy and policy.policy else None),
+                (Attr.LABEL, policy.name if policy else None),
+                (Attr.JURISDICTION, policy.jurisdiction if policy else None),
+                (Attr.WORKFLOW_APPROVED, policy.workflow_approved if policy else None),
+                *((Attr.REGULATION, r) for r in (policy.regulations if policy else ())),
+            ],
+        ),
+        _agent(run.initiator),
+        _element(
+            run.template.id,
+            "entity",
+            [Type.PLAN, Type.PROMPT_TEMPLATE],
+            [
+                (Attr.TEMPLATE, iri(run.template.template) if run.template.template else None),
+                (Attr.VERSION, run.template.version),
+                (Attr.CONTENT_HASH, run.template.content_hash),
+            ],
+        ),
+        _element(
+            rendered,
+            "entity",
+            [Type.PROMPT],
+            [(Attr.CONTENT_HASH, prompt.content_hash), (Attr.TEXT, prompt.text)],
+        ),
+        _element(
+            config_id,
+            "entity",
+            [Type.MODEL_CONFIG],
+            [
+                *model_pairs,
+                (Attr.PARAMETERS, canonical_json(config.parameters)),
+                *((Attr.TOOL, tool) for tool in config.tools),
+            ],
+        ),
+        _element(model_id, "agent", [Type.SOFTWARE_AGENT, Type.MODEL], model_pairs),
+    ]
+    relations = [
+        _association(run.id, run.initiator, Role.INITIATOR, plan=run.template.id),
+        _relation("wasAssociatedWith", run.id, model_id, [(Attr.ROLE, iri(Role.GENERATOR))]),
+        _relation(
+            "actedOnBehalfOf", model_id, run.initiator.id, [(PROV + "activity", iri(run.id))]
+        ),
+        _used(run.id, rendered, start, Role.PROMPT),
+        _used(run.id, config_id, start, Role.CONFIGURATION),
+        _relation("wasDerivedFrom", rendered, run.template.id),
+    ]
+    for source in run.inputs:
+        if source.kind != "output":
+            elements.append(_artifact(source, [Type.INPUT], [(Attr.INPUT_KIND, source.kind)]))
+        relations.append(_used(run.id, source.id, start, Role.INPUT))
+    for output in run.outputs:
+        elements.append(_artifact(output, [Type.OUTPUT]))
+        relations.append(_relation("wasGeneratedBy", output.id, run.id, [(PROV + "time", end)]))
+        relations.append(_relation("wasAttributedTo", output.id, model_id))
+        relations.extend(
+            _relation("wasDerivedFrom", output.id, source.id, [(PROV + "activity", iri(run.id))])
+            for source in run.inputs
+        )
+    return elements, relations
+
+
+@_map.register
+def _review(review: Review) -> tuple[list[Element], list[Relation]]:
+    at = dt(review.at)
+    elements = [
+        _element(
+            review.id,
+            "activity",
+            [Type.REVIEW],
+            [
+                (PROV + "startTime", dt(review.started_at or review.at)),
+                (PROV + "endTime", at),
+                (Attr.COMMENT, review.comment),
+            ],
+        ),
+        _agent(review.reviewer),
+    ]
+    relations = [
+        _used(review.id, review.target, dt(review.started_at or review.at), Role.SUBJECT),
+        _association(review.id, review.reviewer, Role.REVIEWER),
+    ]
+    if review.revision:
+        revision = review.revision.id
+        elements.append(_artifact(review.revision, [Type.OUTPUT]))
+        relations += [
+            _relation("wasGeneratedBy", revision, review.id, [(PROV + "time", at)]),
+            _relation(
+                "wasRevisionOf",
+                revision,
+                review.target,
+                [(Attr.TYPE, iri(Type.REVISION)), (PROV + "activity", iri(review.id))],
+            ),
+            _relation("wasAttributedTo", revision, review.reviewer.id),
+        ]
+    return elements, relations
+
+
+@_map.register
+def _approval(approval: Approval) -> tuple[list[Element], list[Relation]]:
+    at = dt(approval.at)
+    decision = decision_id(approval)
+    verdict = [(Attr.DECISION, approval.decision), (Attr.RATIONALE, approval.rationale)]
+    elements = [
+        _instant_activity(approval.id, at, [Type.APPROVAL], verdict),
+        _agent(approval.approver),
+        _element(decision, "entity", [Type.DECISION], verdict),
+    ]
+    relations = [
+        _used(approval.id, approval.target, at, Role.SUBJECT),
+        _association(approval.id, approval.approver, Role.APPROVER),
+        _relation("wasGeneratedBy", decision, approval.id, [(PROV + "time", at)]),
+        _relation("wasAttributedTo", decision, approval.approver.id),
+    ]
+    if approval.decision == "rejected":
+        relations.append(
+            _relation("wasInvalidatedBy", approval.target, approval.id, [(PROV + "time", at)])
+        )
+    if approval.on_behalf_of:
+        relations.append(
+            _relation(
+                "actedOnBehalfOf",
+                approval.approver.id,
+                approval.on_behalf_of,
+                [(PROV + "activity", iri(approval.id))],
+            )
+        )
+    return elements, relations
+
+
+def _intervention(
+    record: Escalation | Override, kind: str, by: AgentRef, role: str
+) -> tuple[list[Element], list[Relation]]:
+    at = dt(record.at)
+    elements = [
+        _instant_activity(record.id, at, [kind], [(Attr.RATIONALE, record.rationale)]),
+        _agent(by),
+    ]
+    relations = [
+        _relation("wasInformedBy", record.id, record.trigger),
+        _association(record.id, by, role),
+    ]
+    if record.target:
+        relations.append(_used(record.id, record.target, at, Role.SUBJECT))
+    return elements, relations
+
+
+@_map.register
+def _escalation(escalation: Escalation) -> tuple[list[Element], list[Relation]]:
+    elements, relations = _intervention(
+        escalation, Type.ESCALATION, escalation.raised_by, Role.INITIATOR
+    )
+    if escalation.escalated_to:
+        elements.append(_agent(escalation.escalated_to))
+        relations.append(_association(escalation.id, escalation.escalated_to, Role.ESCALATED_TO))
+    return elements, relations
+
+
+@_map.register
+def _override(override: Override) -> tuple[list[Element], list[Relation]]:
+    return _intervention(override, Type.OVERRIDE, override.overridden_by, Role.OVERRIDER)
+
+
+@_map.register
+def _action(action: Action) -> tuple[list[Element], list[Relation]]:
+    at = dt(action.at)
+    elements = [
+        _instant_activity(
+            action.id,
+            at,
+            [Type.ACTION],
+            [(Attr.DESCRIPTION, action.description), (Attr.SYSTEM, action.system)],
+        ),
+        _agent(action.actor),
+    ]
+    relations = [
+        _used(action.id, action.target, at, Role.SUBJECT),
+        _association(action.id, action.actor, Role.EXECUTOR),
+    ]
+    if action.approval:
+        relations.append(_relation("wasInformedBy", action.id, action.approval))
+    return elements, relations
+
+
+@_map.register
+def _challenge(challenge: Challenge) -> tuple[list[Element], list[Relation]]:
+    at = dt(challenge.at)
+    elements = [
+        _instant_activity(
+            challenge.id,
+            at,
+            [Type.CHALLENGE],
+            [
+                (Attr.GROUNDS, challenge.grounds),
+                (Attr.OUTCOME, challenge.outcome),
+                (Attr.RATIONALE, challenge.rationale),
+            ],
+        ),
+        _agent(challenge.challenger),
+    ]
+    relations = [
+        _used(challenge.id, challenge.target, at, Role.SUBJECT),
+        _association(challenge.id, challenge.challenger, Role.CHALLENGER),
+    ]
+    return elements, relations
+
+
+@_map.register
+def _delegation(delegation: Delegation) -> tuple[list[Element], list[Relation]]:
+    pairs = [
+        *((Attr.SCOPE, scope) for scope in delegation.scope),
+        (Attr.VALID_FROM, dt(delegation.valid_from)),
+        (Attr.VALID_TO, dt(delegation.valid_to) if delegation.valid_to else None),
+    ]
+    relation = _relation(
+        "actedOnBehalfOf",
+        delegation.delegate.id,
+        delegation.responsible.id,
+        pairs,
+        rel_id=delegation.id,
+    )
+    return [_agent(delegation.delegate), _agent(delegation.responsible)], [relation]
+
+
+@_map.register
+def _template_version(version: TemplateVersion) -> tuple[list[Element], list[Relation]]:
+    element = _element(
+        version.id,
+        "entity",
+        [Type.PLAN, Type.PROMPT_TEMPLATE],
+        [
+            (Attr.TEMPLATE, iri(version.template)),
+            (Attr.VERSION, version.version),
+            (Attr.CONTENT_HASH, version.content_hash),
+            (Attr.TEXT, version.text),
+            (Attr.LABEL, version.label),
+            (Attr.CREATED_AT, dt(version.created_at)),
+        ],
+    )
+    relations = [_relation("wasAttributedTo", version.id, version.author.id)]
+    if version.previous:
+        relations.append(
+            _relation(
+                "wasRevisionOf", version.id, version.previous, [(Attr.TYPE, iri(Type.REVISION))]
+            )
+        )
+    return [element, _agent(version.author)], relations
+
+
+def to_fragment(record: Record) -> Fragment:
+    """The PROV elements and relations one record contributes to the graph."""
+    elements, relations = _map(record)
+    return Fragment(tuple(elements), tuple(relations))
+
+
+def references(record: Record) -> list[tuple[str, str, NodeKind]]:
+    """The nodes a record points to that must already be recorded: (field, id, kind).
+
+    Only references to things another record creates are listed; people and models may first
+    appear in any record.
+    """
+    found: list[tuple[str, str | None, NodeKind]] = []
+    if isinstance(record, Run):
+        found += [
+            (f"inputs.{i}.id", source.id, "entity")
+            for i, source in enumerate(record.inputs)
+            if source.kind == "output"
+        ]
+    if isinstance(record, Review | Approval | Action | Challenge | Escalation | Override):
+        found.append(("target", record.target, "entity"))
+    if isinstance(record, Escalation | Override):
+        found.append(("trigger", record.trigger, "activity"))
+    if isinstance(record, Action):
+        found.append(("approval", record.approval, "activity"))
+    if isinstance(record, TemplateVersion):
+        found.append(("previous", record.previous, "entity"))
+    return [(field, ref, kind) for field, ref, kind in found if ref]

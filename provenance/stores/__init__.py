@@ -1,0 +1,57 @@
+"""Graph stores, chosen by URL: ``sqlite:///path/to/file.db`` (the default) or ``sqlite:///:memory:``."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import urlsplit
+
+from provenance.errors import StoreUnavailable
+from provenance.stores.base import (
+    Direction,
+    PreparedRecord,
+    Store,
+    StoredRecord,
+    Traversal,
+    WriteResult,
+    graph_hash,
+)
+from provenance.stores.sqlite import SQLiteStore
+
+__all__ = [
+    "DEFAULT_STORE_URL",
+    "Direction",
+    "PreparedRecord",
+    "SQLiteStore",
+    "Store",
+    "StoredRecord",
+    "Traversal",
+    "WriteResult",
+    "graph_hash",
+    "open_store",
+    "store_url",
+]
+
+DEFAULT_STORE_URL = "sqlite:///./raidt.db"
+
+
+def store_url(url: str | None = None) -> str:
+    """The store URL in force: the one given, else ``RAIDT_STORE``, else the default file."""
+    return url or os.environ.get("RAIDT_STORE") or DEFAULT_STORE_URL
+
+
+def open_store(url: str | None = None) -> Store:
+    """Open the store a URL names.
+
+    Raises
+    ------
+    StoreUnavailable
+        When the URL names no supported store or the store cannot be opened.
+    """
+    chosen = store_url(url)
+    scheme = urlsplit(chosen).scheme
+    if scheme == "sqlite":
+        path = chosen.removeprefix("sqlite://")
+        if not path.startswith("/") or len(path) < 2:
+            raise StoreUnavailable(f"bad store URL {chosen!r}: expected sqlite:///path/to/file.db")
+        return SQLiteStore(path[1:])
+    raise StoreUnavailable(f"unsupported store URL {chosen!r}: expected sqlite:///path/to/file.db")

@@ -1,0 +1,145 @@
+"""The store contract: the few operations every graph store implements, and the data they exchange.
+
+Everything else — verification, export, the governance questions — is written once over this
+contract, so that every store gives the same answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from provenance.graph import Fragment, Node, Relation
+from provenance.hashing import sha256_hex
+
+__all__ = [
+    "Direction",
+    "PreparedRecord",
+    "Store",
+    "StoredRecord",
+    "Traversal",
+    "WriteResult",
+    "graph_hash",
+]
+
+
+class Direction(StrEnum):
+    """Which way to follow relations, which always point from a thing to what it depends on."""
+
+    UP = "up"
+    """Towards origins: from an output to its run, inputs and approvers."""
+    DOWN = "down"
+    """Towards dependants: from an input to the runs, outputs and actions that depend on it."""
+    BOTH = "both"
+
+
+def graph_hash(fragment: Fragment) -> str:
+    """The hash of what a record wrote into the graph, independent of the order of its parts."""
+    return sha256_hex("\n".join(fragment.canonical_items()))
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRecord:
+    """A record ready to write: its canonical body, the body's hash and its graph fragment."""
+
+    id: str
+    kind: str
+    body: str
+    content_hash: str
+    fragment: Fragment
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """A record as stored, with its place in the hash chain."""
+
+    seq: int
+    id: str
+    kind: str
+    body: str
+    content_hash: str
+    graph_hash: str
+    chain_hash: str
+    recorded_at: str
+
+
+@dataclass(slots=True)
+class WriteResult:
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Traversal:
+    """What a traversal reached: each node with the depth it was first reached at, and the
+    relations followed (each once), in the order they were found."""
+
+    depths: dict[str, int]
+    relations: tuple[Relation, ...]
+
+
+class Store(Protocol):
+    """A provenance graph store. Writes are atomic per call; records are append-only."""
+
+    url: str
+
+    def write(self, records: Sequence[PreparedRecord]) -> WriteResult:
+        """Write all records in one transaction, or none.
+
+        A record whose id is stored with the same content hash is left as it is; one stored with a
+        different hash raises ``RecordConflict`` and nothing is written.
+        """
+        ...
+
+    def record(self, record_id: str) -> StoredRecord | None: ...
+
+    def records(self, *, after: int = 0) -> Iterator[StoredRecord]:
+        """Every record with a sequence number above ``after``, in write order."""
+        ...
+
+    def fragment(self, seq: int) -> Fragment:
+        """The elements and relations as stored for one record (what ``verify`` rehashes)."""
+        ...
+
+    def seq_at(self, time: str) -> int:
+        """The last sequence number recorded at or before an ISO time (0 if none)."""
+        ...
+
+    def nodes(self, ids: Iterable[str], *, as_of: int | None = None) -> dict[str, Node]:
+        """The stored nodes among ``ids``, each with all its descriptions merged."""
+        ...
+
+    def ids_of_type(self, type_iri: str, *, as_of: int | None = None) -> list[str]:
+        """The ids of every node with that ``prov:type``, sorted."""
+        ...
+
+    def traverse(
+        self,
+        starts: Iterable[str],
+        kinds: Iterable[str],
+        direction: Direction,
+        max_depth: int,
+        *,
+        as_of: int | None = None,
+    ) -> Traversal:
+        """Breadth-first from ``starts`` over relations of the given kinds, to ``max_depth`` hops.
+
+        Each node is expanded once, however many paths reach it, so cycles terminate.
+        """
+        ...
+
+    def relations_between(self, ids: Iterable[str], *, as_of: int | None = None) -> list[Relation]:
+        """Every relation whose two ends are both among ``ids``."""
+        ...
+
+    def namespaces(self) -> dict[str, str]:
+        """Prefix → namespace IRI for every prefix the store knows."""
+        ...
+
+    def counts(self) -> dict[str, int]:
+        """How many records, nodes and relations the store holds."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,468 @@
+"""The embedded store: one SQLite file, no server, every write one transaction.
+
+Nodes get integer ids; relations are indexed both ways, ``(src, kind, dst)`` and
+``(dst, kind, src)``, so that each step of a traversal is an index seek. Traversals run breadth-first
+one level per query, keeping the visited set in Python, so a node reached by many paths is expanded
+once (a recursive CTE would carry each path).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from provenance.errors import RecordConflict, StoreError, StoreUnavailable
+from provenance.graph import Element, Fragment, Node, NodeKind, Relation
+from provenance.hashing import GENESIS, canonical_json, chain_hash
+from provenance.identifiers import STANDARD_NAMESPACES, suggest_prefix
+from provenance.stores.base import (
+    Direction,
+    PreparedRecord,
+    StoredRecord,
+    Traversal,
+    WriteResult,
+    graph_hash,
+)
+from provenance.vocabulary import Attr
+
+__all__ = ["SCHEMA_VERSION", "SQLiteStore"]
+
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    graph_hash TEXT NOT NULL,
+    chain_hash TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_by_time ON records (recorded_at);
+CREATE TABLE IF NOT EXISTS namespaces (prefix TEXT PRIMARY KEY, uri TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS nodes (
+    nid INTEGER PRIMARY KEY,
+    iri TEXT NOT NULL UNIQUE,
+    first_seq INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS elements (
+    nid INTEGER NOT NULL REFERENCES nodes (nid),
+    record_seq INTEGER NOT NULL REFERENCES records (seq),
+    kind TEXT NOT NULL,
+    bundle TEXT,
+    attributes TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS elements_by_node ON elements (nid, record_seq);
+CREATE INDEX IF NOT EXISTS elements_by_record ON elements (record_seq);
+CREATE TABLE IF NOT EXISTS node_types (
+    type TEXT NOT NULL,
+    nid INTEGER NOT NULL REFERENCES nodes (nid),
+    record_seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS node_types_by_type ON node_types (type, nid);
+CREATE TABLE IF NOT EXISTS edges (
+    eid INTEGER PRIMARY KEY,
+    record_seq INTEGER NOT NULL REFERENCES records (seq),
+    kind TEXT NOT NULL,
+    src INTEGER REFERENCES nodes (nid),
+    dst INTEGER REFERENCES nodes (nid),
+    rid TEXT,
+    bundle TEXT,
+    attributes TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS edges_out ON edges (src, kind, dst);
+CREATE INDEX IF NOT EXISTS edges_in ON edges (dst, kind, src);
+CREATE INDEX IF NOT EXISTS edges_by_record ON edges (record_seq);
+"""
+
+_CHUNK = 500
+_EDGE_COLUMNS = "e.eid, e.kind, s.iri, d.iri, e.attributes, e.rid, e.bundle"
+_EDGE_JOIN = "edges e LEFT JOIN nodes s ON s.nid = e.src LEFT JOIN nodes d ON d.nid = e.dst"
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _marks(count: int) -> str:
+    return ",".join("?" * count)
+
+
+def _pairs(text: str) -> tuple[tuple[str, Any], ...]:
+    return tuple((name, value) for name, value in json.loads(text))
+
+
+def _relation(row: sqlite3.Row | tuple[Any, ...]) -> Relation:
+    _, kind, src, dst, attributes, rid, bundle = row
+    return Relation(kind, src, dst, _pairs(attributes), rid, bundle)
+
+
+class SQLiteStore:
+    """A store in one SQLite file (or ``:memory:``)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self.url = f"sqlite:///{self.path}"
+        with self._errors("open"):
+            if self.path != ":memory:":
+                parent = Path(self.path).parent
+                if not parent.is_dir():
+                    raise StoreUnavailable(f"cannot open {self.path}: no directory {parent}")
+            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA busy_timeout=10000")
+            self._db.executescript(_SCHEMA)
+            self._check_version()
+
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        """Turn SQLite's errors into the package's, naming the file."""
+        try:
+            yield
+        except sqlite3.OperationalError as error:
+            message = f"cannot {doing} the store {self.path}: {error}"
+            if "locked" in str(error) or "unable to open" in str(error):
+                raise StoreUnavailable(message) from error
+            raise StoreError(message) from error
+        except sqlite3.DatabaseError as error:
+            raise StoreUnavailable(
+                f"cannot {doing} the store {self.path}: {error} (is it a RAIDT store file?)"
+            ) from error
+
+    def _check_version(self) -> None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row is None:
+            self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        elif row[0] != SCHEMA_VERSION:
+            raise StoreUnavailable(
+                f"{self.path} has store schema {row[0]}; this version reads schema {SCHEMA_VERSION}"
+            )
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def write(self, records: Sequence[PreparedRecord]) -> WriteResult:
+        result = WriteResult()
+        with self._errors("write to"):
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                fresh = self._fresh(records, result)
+                self._insert(fresh)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return result
+
+    def _fresh(
+        self, records: Sequence[PreparedRecord], result: WriteResult
+    ) -> list[PreparedRecord]:
+        """The records not stored yet; a known id with other content stops the whole write."""
+        stored: dict[str, str] = {}
+        ids = [r.id for r in records]
+        for chunk in _chunks(ids):
+            stored.update(
+                self._db.execute(
+                    f"SELECT id, content_hash FROM records WHERE id IN ({_marks(len(chunk))})",
+                    chunk,
+                ).fetchall()
+            )
+        fresh = []
+        for record in records:
+            known = stored.get(record.id)
+            if known is None:
+                stored[record.id] = record.content_hash
+                fresh.append(record)
+                result.written.append(record.id)
+            elif known == record.content_hash:
+                result.unchanged.append(record.id)
+            else:
+                raise RecordConflict(
+                    f"record {record.id} is already stored with other content "
+                    f"({known}, not {record.content_hash}); records are append-only, so record "
+                    "a correction as a new record (a revision or an invalidation)"
+                )
+        return fresh
+
+    def _insert(self, records: list[PreparedRecord]) -> None:
+        if not records:
+            return
+        db = self._db
+        last = db.execute(
+            "SELECT seq, chain_hash, recorded_at FROM records ORDER BY seq DESC LIMIT 1"
+        )
+        seq, previous, last_time = last.fetchone() or (0, GENESIS, "")
+        now = max(datetime.now(UTC).isoformat(timespec="microseconds"), last_time)
+        rows, element_rows, type_rows, edge_rows = [], [], [], []
+        nids = self._node_ids(records, seq)
+        for record in records:
+            seq += 1
+            fragment_hash = graph_hash(record.fragment)
+            previous = chain_hash(previous, record.id, record.content_hash, fragment_hash, now)
+            rows.append(
+                (
+                    seq,
+                    record.id,
+                    record.kind,
+                    record.body,
+                    record.content_hash,
+                    fragment_hash,
+                    previous,
+                    now,
+                )
+            )
+            for element in record.fragment.elements:
+                nid = nids[element.id]
+                element_rows.append(
+                    (nid, seq, element.kind, element.bundle, canonical_json(element.attributes))
+                )
+                type_rows.extend(
+                    (value["@id"], nid, seq)
+                    for name, value in element.attributes
+                    if name == Attr.TYPE and isinstance(value, dict) and "@id" in value
+                )
+            edge_rows.extend(
+                (
+                    seq,
+                    r.kind,
+                    nids[r.src] if r.src else None,
+                    nids[r.dst] if r.dst else None,
+                    r.id,
+                    r.bundle,
+                    canonical_json(r.attributes),
+                )
+                for r in record.fragment.relations
+            )
+        db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        db.executemany("INSERT INTO elements VALUES (?, ?, ?, ?, ?)", element_rows)
+        db.executemany("INSERT INTO node_types VALUES (?, ?, ?)", type_rows)
+        db.executemany(
+            "INSERT INTO edges (record_seq, kind, src, dst, rid, bundle, attributes) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            edge_rows,
+        )
+        self._add_namespaces(prefixes for r in records for prefixes in r.fragment.namespaces)
+
+    def _node_ids(self, records: list[PreparedRecord], last_seq: int) -> dict[str, int]:
+        """Integer ids for every node the records mention, creating the missing ones."""
+        first_seen: dict[str, int] = {}
+        for offset, record in enumerate(records, start=1):
+            for node_id in record.fragment.ids():
+                first_seen.setdefault(node_id, last_seq + offset)
+        ids = list(first_seen)
+        nids: dict[str, int] = {}
+        for chunk in _chunks(ids):
+            nids.update(
+                self._db.execute(
+                    f"SELECT iri, nid FROM nodes WHERE iri IN ({_marks(len(chunk))})", chunk
+                ).fetchall()
+            )
+        missing = [(iri, first_seen[iri]) for iri in ids if iri not in nids]
+        if missing:
+            cursor = self._db.execute("SELECT COALESCE(MAX(nid), 0) FROM nodes")
+            start = cursor.fetchone()[0] + 1
+            self._db.executemany(
+                "INSERT INTO nodes (nid, iri, first_seq) VALUES (?, ?, ?)",
+                [(start + i, iri, seq) for i, (iri, seq) in enumerate(missing)],
+            )
+            nids.update((iri, start + i) for i, (iri, _) in enumerate(missing))
+        return nids
+
+    def _add_namespaces(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Remember the prefixes documents declared; a prefix taken for another IRI gets a new one."""
+        known = self.namespaces()
+        uris = set(known.values())
+        for prefix, uri in pairs:
+            if uri in uris:
+                continue
+            chosen = prefix if prefix and prefix not in known else suggest_prefix(uri, known)
+            self._db.execute("INSERT INTO namespaces VALUES (?, ?)", (chosen, uri))
+            known[chosen] = uri
+            uris.add(uri)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def record(self, record_id: str) -> StoredRecord | None:
+        with self._errors("read"):
+            row = self._db.execute("SELECT * FROM records WHERE id = ?", (record_id,)).fetchone()
+        return StoredRecord(*row) if row else None
+
+    def records(self, *, after: int = 0) -> Iterator[StoredRecord]:
+        with self._errors("read"):
+            cursor = self._db.execute("SELECT * FROM records WHERE seq > ? ORDER BY seq", (after,))
+            for row in cursor:
+                yield StoredRecord(*row)
+
+    def fragment(self, seq: int) -> Fragment:
+        with self._errors("read"):
+            elements = tuple(
+                Element(iri, kind, _pairs(attributes), bundle)
+                for iri, kind, bundle, attributes in self._db.execute(
+                    "SELECT n.iri, e.kind, e.bundle, e.attributes FROM elements e "
+                    "JOIN nodes n ON n.nid = e.nid WHERE e.record_seq = ?",
+                    (seq,),
+                )
+            )
+            relations = tuple(
+                _relation(row)
+                for row in self._db.execute(
+                    f"SELECT {_EDGE_COLUMNS} FROM {_EDGE_JOIN} WHERE e.record_seq = ?", (seq,)
+                )
+            )
+        return Fragment(elements, relations)
+
+    def seq_at(self, time: str) -> int:
+        with self._errors("read"):
+            row = self._db.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM records WHERE recorded_at <= ?", (time,)
+            ).fetchone()
+        return int(row[0])
+
+    def nodes(self, ids: Iterable[str], *, as_of: int | None = None) -> dict[str, Node]:
+        wanted = list(dict.fromkeys(ids))
+        limit = as_of if as_of is not None else 2**62
+        descriptions: dict[str, list[Element]] = {}
+        with self._errors("read"):
+            for chunk in _chunks(wanted):
+                cursor = self._db.execute(
+                    "SELECT n.iri, e.kind, e.bundle, e.attributes FROM nodes n "
+                    "LEFT JOIN elements e ON e.nid = n.nid AND e.record_seq <= ? "
+                    f"WHERE n.iri IN ({_marks(len(chunk))}) AND n.first_seq <= ?",
+                    (limit, *chunk, limit),
+                )
+                for iri, kind, bundle, attributes in cursor:
+                    found = descriptions.setdefault(iri, [])
+                    if kind is not None:
+                        found.append(Element(iri, _kind(kind), _pairs(attributes), bundle))
+        return {iri: Node.merge(iri, elements) for iri, elements in descriptions.items()}
+
+    def ids_of_type(self, type_iri: str, *, as_of: int | None = None) -> list[str]:
+        with self._errors("read"):
+            cursor = self._db.execute(
+                "SELECT DISTINCT n.iri FROM node_types t JOIN nodes n ON n.nid = t.nid "
+                "WHERE t.type = ? AND t.record_seq <= ? ORDER BY n.iri",
+                (type_iri, as_of if as_of is not None else 2**62),
+            )
+            return [row[0] for row in cursor]
+
+    def traverse(
+        self,
+        starts: Iterable[str],
+        kinds: Iterable[str],
+        direction: Direction,
+        max_depth: int,
+        *,
+        as_of: int | None = None,
+    ) -> Traversal:
+        kind_list = sorted(set(kinds))
+        limit = as_of if as_of is not None else 2**62
+        with self._errors("read"):
+            start_ids = list(dict.fromkeys(starts))
+            frontier: dict[int, str] = {}
+            for chunk in _chunks(start_ids):
+                frontier.update(
+                    self._db.execute(
+                        f"SELECT nid, iri FROM nodes WHERE iri IN ({_marks(len(chunk))}) "
+                        "AND first_seq <= ?",
+                        (*chunk, limit),
+                    ).fetchall()
+                )
+            depths = dict.fromkeys(frontier.values(), 0)
+            visited = set(frontier)
+            seen_edges: set[int] = set()
+            relations: list[Relation] = []
+            sides = {
+                Direction.UP: ("src",),
+                Direction.DOWN: ("dst",),
+                Direction.BOTH: ("src", "dst"),
+            }
+            depth = 0
+            while frontier and depth < max_depth and kind_list:
+                depth += 1
+                reached: dict[int, str] = {}
+                for side in sides[direction]:
+                    for row in self._step(side, list(frontier), kind_list, limit):
+                        eid, far_nid, far_iri = row[0], row[-2], row[-1]
+                        if eid not in seen_edges:
+                            seen_edges.add(eid)
+                            relations.append(_relation(row[:7]))
+                        if far_nid is not None and far_nid not in visited:
+                            visited.add(far_nid)
+                            reached[far_nid] = far_iri
+                            depths[far_iri] = depth
+                frontier = reached
+        return Traversal(depths, tuple(relations))
+
+    def _step(
+        self, side: str, nids: list[int], kinds: list[str], limit: int
+    ) -> Iterator[tuple[Any, ...]]:
+        """One breadth-first level: the relations leaving ``nids`` from ``side``, by index seek."""
+        far = "dst" if side == "src" else "src"
+        for chunk in _chunks(nids):
+            yield from self._db.execute(
+                f"SELECT {_EDGE_COLUMNS}, e.{far}, {'d' if far == 'dst' else 's'}.iri "
+                f"FROM {_EDGE_JOIN} WHERE e.{side} IN ({_marks(len(chunk))}) "
+                f"AND e.kind IN ({_marks(len(kinds))}) AND e.record_seq <= ?",
+                (*chunk, *kinds, limit),
+            )
+
+    def relations_between(self, ids: Iterable[str], *, as_of: int | None = None) -> list[Relation]:
+        wanted = list(dict.fromkeys(ids))
+        limit = as_of if as_of is not None else 2**62
+        found: dict[int, Relation] = {}
+        with self._errors("read"):
+            for chunk in _chunks(wanted):
+                rows = self._db.execute(
+                    f"SELECT {_EDGE_COLUMNS} FROM {_EDGE_JOIN} "
+                    f"WHERE s.iri IN ({_marks(len(chunk))}) AND e.record_seq <= ?",
+                    (*chunk, limit),
+                )
+                found.update((row[0], _relation(row)) for row in rows)
+        members = set(wanted)
+        return [r for r in found.values() if r.dst in members]
+
+    def namespaces(self) -> dict[str, str]:
+        with self._errors("read"):
+            stored = dict(self._db.execute("SELECT prefix, uri FROM namespaces").fetchall())
+        return {**STANDARD_NAMESPACES, **stored}
+
+    def counts(self) -> dict[str, int]:
+        with self._errors("read"):
+            return {
+                name: self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                for name, table in (
+                    ("records", "records"),
+                    ("nodes", "nodes"),
+                    ("relations", "edges"),
+                )
+            }
+
+    def explain_step(self, direction: Direction) -> list[str]:
+        """SQLite's plan for one traversal level: tests check it seeks an index."""
+        side = "src" if direction is Direction.UP else "dst"
+        far = "dst" if side == "src" else "src"
+        rows = self._db.execute(
+            f"EXPLAIN QUERY PLAN SELECT {_EDGE_COLUMNS}, e.{far} FROM {_EDGE_JOIN} "
+            f"WHERE e.{side} IN (?, ?) AND e.kind IN (?, ?) AND e.record_seq <= ?",
+            (1, 2, "used", "wasGeneratedBy", 10),
+        )
+        return [row[-1] for row in rows]
+
+
+def _kind(value: str) -> NodeKind:
+    if value in ("entity", "activity", "agent"):
+        return value  # type: ignore[return-value]
+    raise StoreError(f"corrupt element kind {value!r}")

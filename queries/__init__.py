@@ -1,0 +1,1 @@
+"""Governance questions answered over any store: lineage, authority, impact, scores."""

@@ -1,0 +1,1 @@
+"""Lineage views of provenance graphs."""
