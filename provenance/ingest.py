@@ -164,7 +164,7 @@ def _check_kinds(fragment: Fragment, known: dict[str, set[str]], location: str) 
         kinds = known.get(element.id, set())
         if kinds and element.kind not in kinds:
             raise InvalidRecord(
-                f"{element.id} is already a {'/'.join(sorted(kinds))}; it cannot also be an "
+                f"{element.id} is already an {'/'.join(sorted(kinds))}; it cannot also be an "
                 f"{element.kind}",
                 location=location,
             )
@@ -179,7 +179,7 @@ def _check(located: Sequence[tuple[PreparedRecord, Record | None, str]], store: 
             for field, ref, kind in references(record):
                 if kind not in known.get(ref, set()):
                     stored = known.get(ref)
-                    why = f"is a {'/'.join(sorted(stored))}" if stored else "is not in the store"
+                    why = f"is an {'/'.join(sorted(stored))}" if stored else "is not in the store"
                     raise DanglingReference(
                         f"field {field}: {ref} {why}; expected an {kind} recorded earlier",
                         location=location,

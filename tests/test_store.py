@@ -1,0 +1,161 @@
+"""The store contract, on graphs whose answers are known: atomic, append-only, indexed traversals."""
+
+from __future__ import annotations
+
+import pytest
+
+from provenance.errors import RecordConflict
+from provenance.ingest import prepare
+from provenance.records import RECORD_ADAPTER
+from provenance.stores import Direction, SQLiteStore, Store
+from provenance.vocabulary import Attr, Type
+from tests.conftest import put
+from tests.factories import approval, earlier_output, iri, review, run
+
+UP_KINDS = ["wasGeneratedBy", "used", "wasDerivedFrom", "wasRevisionOf", "wasAssociatedWith"]
+
+
+def chain(store: Store, length: int) -> None:
+    """Runs 1..length, each using the previous run's output."""
+    records = [run(1)]
+    for n in range(2, length + 1):
+        records.append(run(n, inputs=[earlier_output(iri(f"out/{n - 1}-1"))], minute=n))
+    put(store, *records)
+
+
+def test_write_is_idempotent(store: Store) -> None:
+    first = put(store, run(1))
+    counts = store.counts()
+    second = put(store, run(1))
+    assert first.written == [iri("runs/1")]
+    assert second.written == []
+    assert second.unchanged == [iri("runs/1")]
+    assert store.counts() == counts
+
+
+def test_different_record_under_same_id_is_refused_and_nothing_written(store: Store) -> None:
+    put(store, run(1))
+    before = store.counts()
+    changed = run(1, task="credit memo")
+    with pytest.raises(RecordConflict, match="append-only"):
+        put(store, run(2), changed)
+    assert store.counts() == before
+    assert store.record(iri("runs/2")) is None
+
+
+def test_a_failed_batch_leaves_nothing_behind(store: Store) -> None:
+    good = prepare(RECORD_ADAPTER.validate_python(run(1)))
+    clash = prepare(RECORD_ADAPTER.validate_python(run(1, task="other")))
+    with pytest.raises(RecordConflict):
+        store.write([good, clash])
+    assert store.counts()["records"] == 0
+    assert store.nodes([iri("runs/1")]) == {}
+
+
+def test_run_maps_to_the_prov_shape_of_the_design(store: Store) -> None:
+    put(store, run(1))
+    nodes = store.nodes([iri("runs/1"), iri("out/1-1"), iri("tpl/v1"), iri("runs/1/prompt")])
+    assert nodes[iri("runs/1")].types == {Type.RUN}
+    assert nodes[iri("runs/1")].kinds == {"activity"}
+    assert nodes[iri("out/1-1")].types == {Type.OUTPUT}
+    assert nodes[iri("tpl/v1")].types == {Type.PLAN, Type.PROMPT_TEMPLATE}
+    assert nodes[iri("runs/1/prompt")].text(Attr.CONTENT_HASH).startswith("sha256:")
+    up = store.traverse([iri("out/1-1")], ["wasGeneratedBy"], Direction.UP, 1)
+    assert set(up.depths) == {iri("out/1-1"), iri("runs/1")}
+    associations = store.traverse([iri("runs/1")], ["wasAssociatedWith"], Direction.UP, 1)
+    roles = {r.dst: r.first(Attr.ROLE) for r in associations.relations}
+    assert roles[iri("people/ana")] == {"@id": "https://w3id.org/raidt#initiator"}
+    assert roles["urn:raidt:model:acme:writer:1"] == {"@id": "https://w3id.org/raidt#generator"}
+    plan = next(r for r in associations.relations if r.dst == iri("people/ana"))
+    assert plan.first("http://www.w3.org/ns/prov#plan") == {"@id": iri("tpl/v1")}
+
+
+def test_upstream_traversal_follows_a_chain_to_its_depth(store: Store) -> None:
+    chain(store, 25)
+    config = next(iter(store.ids_of_type(Type.MODEL_CONFIG)))
+    # Outputs derive from their inputs directly, so the first run is 25 hops up …
+    full = store.traverse([iri("out/25-1")], UP_KINDS, Direction.UP, 100)
+    assert full.depths[iri("runs/1")] == 25
+    assert full.depths[iri("docs/1")] == 25
+    # … and 49 hops when only generation and usage are followed.
+    steps = store.traverse([iri("out/25-1")], ["wasGeneratedBy", "used"], Direction.UP, 100)
+    assert steps.depths[iri("runs/1")] == 49
+    bounded = store.traverse([iri("out/25-1")], ["wasGeneratedBy", "used"], Direction.UP, 4)
+    assert bounded.depths == {
+        iri("out/25-1"): 0,
+        iri("runs/25"): 1,
+        iri("out/24-1"): 2,
+        iri("runs/25/prompt"): 2,
+        config: 2,
+        iri("runs/24"): 3,
+        iri("out/23-1"): 4,
+        iri("runs/24/prompt"): 4,
+    }
+
+
+def test_downstream_traversal_finds_every_dependant(store: Store) -> None:
+    chain(store, 5)
+    down = store.traverse([iri("docs/1")], ["used", "wasGeneratedBy"], Direction.DOWN, 50)
+    runs = {i for i in down.depths if "/runs/" in i}
+    assert runs == {iri(f"runs/{n}") for n in range(1, 6)}
+    assert iri("docs/2") not in down.depths
+
+
+def test_each_relation_is_returned_once(store: Store) -> None:
+    chain(store, 6)
+    found = store.traverse([iri("out/6-1")], UP_KINDS, Direction.BOTH, 30)
+    keys = [r.canonical() for r in found.relations]
+    assert len(keys) == len(set(keys))
+    between = [r for r in store.relations_between(found.depths) if r.kind in UP_KINDS]
+    assert sorted(keys) == sorted(r.canonical() for r in between)
+
+
+def test_traversal_terminates_on_cycles(store: Store) -> None:
+    # Bad input can say two outputs derive from each other; traversals must still end.
+    put(store, run(1), run(2))
+    from provenance.graph import Fragment, Relation
+    from provenance.stores.base import PreparedRecord
+
+    loop = Fragment(
+        relations=(
+            Relation("wasDerivedFrom", iri("out/1-1"), iri("out/2-1")),
+            Relation("wasDerivedFrom", iri("out/2-1"), iri("out/1-1")),
+        )
+    )
+    store.write([PreparedRecord("urn:test:loop", "prov-document", "{}", "sha256:x", loop)])
+    found = store.traverse([iri("out/1-1")], ["wasDerivedFrom"], Direction.UP, 1000)
+    assert set(found.depths) == {iri("out/1-1"), iri("out/2-1"), iri("docs/1"), iri("docs/2")}
+    assert found.depths[iri("out/2-1")] == 1
+
+
+def test_as_of_ignores_records_written_later(store: Store) -> None:
+    put(store, run(1))
+    seq = store.record(iri("runs/1")).seq
+    put(store, review("r1", iri("out/1-1")), approval("a1", iri("out/1-1")))
+    now = store.traverse([iri("out/1-1")], ["used"], Direction.DOWN, 1)
+    then = store.traverse([iri("out/1-1")], ["used"], Direction.DOWN, 1, as_of=seq)
+    assert set(now.depths) == {iri("out/1-1"), iri("reviews/r1"), iri("approvals/a1")}
+    assert set(then.depths) == {iri("out/1-1")}
+    assert store.nodes([iri("approvals/a1")], as_of=seq) == {}
+
+
+def test_nodes_merge_every_description(store: Store) -> None:
+    put(store, run(1), run(2, template="tpl/v1", minute=5))
+    template = store.nodes([iri("tpl/v1")])[iri("tpl/v1")]
+    assert template.values(Attr.VERSION) == ["v1"]
+    assert store.ids_of_type(Type.RUN) == [iri("runs/1"), iri("runs/2")]
+
+
+def test_traversal_steps_are_index_seeks(tmp_path) -> None:
+    store = SQLiteStore(tmp_path / "plan.db")
+    for direction, index in ((Direction.UP, "edges_out"), (Direction.DOWN, "edges_in")):
+        plan = store.explain_step(direction)
+        assert any(f"USING INDEX {index}" in step for step in plan), plan
+        assert not any(step.startswith("SCAN e") for step in plan), plan
+
+
+def test_prefixes_are_learnt_from_records(store: Store) -> None:
+    put(store, run(1))
+    namespaces = store.namespaces()
+    assert namespaces["runs"] == iri("runs/")
+    assert namespaces["raidt"] == "https://w3id.org/raidt#"

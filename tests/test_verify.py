@@ -1,0 +1,111 @@
+"""Tampering with stored rows is caught by `raidt verify`, which names the first bad record."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from api.cli import run as raidt
+from tests.factories import approval, iri, review, run
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    records = [run(1), run(2, minute=2), review("r1", iri("out/1-1")), approval("a1", iri("out/1-1"))]
+    path = tmp_path / "records.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records))
+    store_url = f"sqlite:///{tmp_path / 'raidt.db'}"
+    assert raidt(["record", str(path), "--store", store_url]) == 0
+    return store_url
+
+
+def edit(url: str, sql: str, *params: object) -> None:
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+        assert db.execute(sql, params).rowcount >= 1
+
+
+def check(url: str, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    capsys.readouterr()
+    code = raidt(["verify", "--json", "--store", url])
+    report = json.loads(capsys.readouterr().out)
+    assert code == (0 if report["ok"] else 1)
+    return report
+
+
+def test_untouched_store_verifies(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    report = check(url, capsys)
+    assert report["ok"] is True
+    assert report["records"] == 4
+
+
+def run2_seq(url: str) -> int:
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+        return int(db.execute("SELECT seq FROM records WHERE id = ?", (iri("runs/2"),)).fetchone()[0])
+
+
+TAMPERING = {
+    "an attribute of a node": (
+        "UPDATE elements SET attributes = replace(attributes, 'discharge summary', 'credit memo') "
+        "WHERE record_seq = ?",
+        "its graph rows do not match its graph hash",
+    ),
+    "a relation's end": (
+        "UPDATE edges SET dst = (SELECT nid FROM nodes WHERE iri LIKE '%docs/1') "
+        "WHERE record_seq = ? AND kind = 'used'",
+        "its graph rows do not match its graph hash",
+    ),
+    "a deleted relation": (
+        "DELETE FROM edges WHERE eid = (SELECT MIN(eid) FROM edges WHERE record_seq = ?)",
+        "its graph rows do not match its graph hash",
+    ),
+    "the record body": (
+        "UPDATE records SET body = replace(body, 'discharge summary', 'credit memo') WHERE seq = ?",
+        "its body does not match its content hash",
+    ),
+    "the recorded time": (
+        "UPDATE records SET recorded_at = '2020-01-01T00:00:00+00:00' WHERE seq = ?",
+        "the hash chain breaks here",
+    ),
+}
+
+
+@pytest.mark.parametrize("what", sorted(TAMPERING))
+def test_tampering_is_named_at_the_first_bad_record(what: str, url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    sql, problem = TAMPERING[what]
+    seq = run2_seq(url)
+    edit(url, sql, seq)
+    report = check(url, capsys)
+    assert report["ok"] is False
+    first = report["first_problem"]
+    assert first == {"seq": seq, "record": iri("runs/2"), "problem": problem}
+
+
+def test_body_rewritten_with_a_fresh_hash_still_fails(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Recomputing the content hash of an edited body does not hide the edit: the chain breaks."""
+    import hashlib
+
+    seq = run2_seq(url)
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+        body = db.execute("SELECT body FROM records WHERE seq = ?", (seq,)).fetchone()[0]
+        forged = body.replace("discharge summary", "credit memo")
+        digest = "sha256:" + hashlib.sha256(forged.encode()).hexdigest()
+        db.execute("UPDATE records SET body = ?, content_hash = ? WHERE seq = ?", (forged, digest, seq))
+    report = check(url, capsys)
+    problems = {p["problem"] for p in report["problems"] if p["seq"] == seq}
+    assert problems == {"its graph hash is not what its body maps to", "the hash chain breaks here"}
+
+
+def test_human_output_names_the_record(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    edit(url, "DELETE FROM edges WHERE record_seq = ?", run2_seq(url))
+    capsys.readouterr()
+    assert raidt(["verify", "--store", url]) == 1
+    assert f"FAILED: record {iri('runs/2')}" in capsys.readouterr().err
+
+
+def test_expected_head_catches_a_rewritten_chain(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    head = check(url, capsys)["head"]
+    assert raidt(["verify", "--expect-head", str(head), "--store", url]) == 0
+    assert raidt(["verify", "--expect-head", "0" * 64, "--store", url]) == 1
