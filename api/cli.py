@@ -67,9 +67,7 @@ def _report_write(result: WriteResult, as_json: bool, what: str) -> None:
     if as_json:
         _print_json({"written": result.written, "unchanged": result.unchanged})
     else:
-        out.print(
-            f"{what}: {len(result.written)} written, {len(result.unchanged)} already stored"
-        )
+        out.print(f"{what}: {len(result.written)} written, {len(result.unchanged)} already stored")
 
 
 @app.command()
@@ -106,7 +104,11 @@ def import_(
         )
     if as_json:
         _print_json(
-            {"record": prepared.id, "written": bool(result.written), "content_hash": prepared.content_hash}
+            {
+                "record": prepared.id,
+                "written": bool(result.written),
+                "content_hash": prepared.content_hash,
+            }
         )
     else:
         state = "imported" if result.written else "already stored"
@@ -189,7 +191,9 @@ def verify(
 
 @app.command()
 def schema(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.")
+    ] = None,
 ) -> None:
     """Print the JSON Schema of the records that `raidt record` accepts."""
     text = json.dumps(record_json_schema(), indent=2)
@@ -214,8 +218,13 @@ def _print_runs(summaries: list[dict[str, Any]], as_json: bool) -> None:
     table = Table("run", "started", "sector", "risk", "task", "initiator", "outputs")
     for s in summaries:
         table.add_row(
-            s["id"], s["started_at"], s["sector"], s["risk_level"], s["task"],
-            s["initiator"] or "-", str(len(s["outputs"])),
+            s["id"],
+            s["started_at"],
+            s["sector"],
+            s["risk_level"],
+            s["task"],
+            s["initiator"] or "-",
+            str(len(s["outputs"])),
         )
     out.print(table)
 
@@ -231,8 +240,14 @@ def demo(store: StoreOption = DEFAULT_STORE_URL, as_json: JsonOption = False) ->
         summaries = list_runs(opened)
         counts = opened.counts()
     if as_json:
-        _print_json({"written": len(result.written), "unchanged": len(result.unchanged),
-                     "counts": counts, "runs": summaries})
+        _print_json(
+            {
+                "written": len(result.written),
+                "unchanged": len(result.unchanged),
+                "counts": counts,
+                "runs": summaries,
+            }
+        )
         return
     _print_runs(summaries, as_json=False)
     out.print(

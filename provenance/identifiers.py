@@ -71,9 +71,9 @@ def suggest_prefix(namespace: str, taken: Mapping[str, str]) -> str:
         candidates.append(words[-1])
         if host and host[0] != words[-1]:
             candidates.append(f"{host[0]}_{words[-1]}")
-    for stem in [*candidates, "ns"]:
-        if not stem[0].isalpha() or stem in _SCHEMES:
-            stem = "ns_" + stem
+    for candidate in [*candidates, "ns"]:
+        readable = candidate[0].isalpha() and candidate not in _SCHEMES
+        stem = candidate if readable else "ns_" + candidate
         if taken.get(stem, namespace) == namespace:
             return stem
     counter = 2

@@ -52,7 +52,7 @@ def prompt_id(run: Run) -> str:
 
 
 def model_config_id(config: ModelConfig) -> str:
-    """A configuration without an id is named by its content, so equal configurations share a node."""
+    """A configuration without an id is named by its content: equal configurations share a node."""
     if config.id:
         return config.id
     content = config.model_dump(mode="json", exclude={"id", "agent"})
@@ -355,7 +355,7 @@ def _challenge(challenge: Challenge) -> tuple[list[Element], list[Relation]]:
 
 @_map.register
 def _delegation(delegation: Delegation) -> tuple[list[Element], list[Relation]]:
-    pairs = [
+    pairs: list[tuple[str, Json | None]] = [
         *((Attr.SCOPE, scope) for scope in delegation.scope),
         (Attr.VALID_FROM, dt(delegation.valid_from)),
         (Attr.VALID_TO, dt(delegation.valid_to) if delegation.valid_to else None),

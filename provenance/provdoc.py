@@ -145,7 +145,7 @@ class Namespaces:
 
     def __init__(self, known: Mapping[str, str]) -> None:
         self._by_prefix = {**STANDARD_NAMESPACES, **{p: u for p, u in known.items() if p}}
-        self._uris = sorted({uri for uri in self._by_prefix.values()}, key=len, reverse=True)
+        self._uris = sorted(set(self._by_prefix.values()), key=len, reverse=True)
         self._prefix_of = {
             uri: prefix for prefix, uri in sorted(self._by_prefix.items(), reverse=True)
         }

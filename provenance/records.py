@@ -7,7 +7,6 @@ zone, and every identifier is an absolute IRI.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeAlias
 
@@ -313,7 +312,7 @@ def record_json_schema() -> dict[str, Any]:
     schema = RECORD_ADAPTER.json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "RAIDT provenance record"
-    return json.loads(json.dumps(schema))
+    return schema
 
 
 def event_time(record: Run | Delegation | TemplateVersion | _Event) -> datetime:

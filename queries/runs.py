@@ -98,7 +98,11 @@ def describe_node(store: Store, node_id: str) -> dict[str, Any]:
     ]
     record = store.record(full)
     summary["record"] = (
-        {"kind": record.kind, "content_hash": record.content_hash, "recorded_at": record.recorded_at}
+        {
+            "kind": record.kind,
+            "content_hash": record.content_hash,
+            "recorded_at": record.recorded_at,
+        }
         if record
         else None
     )

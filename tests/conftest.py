@@ -29,7 +29,9 @@ def db_path(tmp_path: Path) -> Path:
 
 def put(store: Store, *records: dict[str, Any]) -> WriteResult:
     """Validate and write records as one batch, the way `raidt record` does."""
-    located = [Located(RECORD_ADAPTER.validate_python(r), f"record {i + 1}") for i, r in enumerate(records)]
+    located = [
+        Located(RECORD_ADAPTER.validate_python(r), f"record {i + 1}") for i, r in enumerate(records)
+    ]
     return write_records(located, store)
 
 

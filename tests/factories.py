@@ -44,11 +44,25 @@ def run(
         "sector": "healthcare",
         "risk_level": "high",
         "initiator": person(initiator, "ward doctor"),
-        "inputs": inputs if inputs is not None else [{"id": iri(f"docs/{n}"), "content_hash": h(f"doc {n}")}],
-        "template": {"id": iri(template), "version": template.rsplit("/", 1)[-1], "content_hash": h(template)},
+        "inputs": inputs
+        if inputs is not None
+        else [{"id": iri(f"docs/{n}"), "content_hash": h(f"doc {n}")}],
+        "template": {
+            "id": iri(template),
+            "version": template.rsplit("/", 1)[-1],
+            "content_hash": h(template),
+        },
         "prompt": {"content_hash": h(f"prompt {n}")},
-        "model": {"provider": "acme", "model": "writer", "version": "1", "parameters": {"temperature": 0.1}},
-        "outputs": [{"id": iri(f"out/{n}-{i}"), "content_hash": h(f"out {n} {i}")} for i in range(1, outputs + 1)],
+        "model": {
+            "provider": "acme",
+            "model": "writer",
+            "version": "1",
+            "parameters": {"temperature": 0.1},
+        },
+        "outputs": [
+            {"id": iri(f"out/{n}-{i}"), "content_hash": h(f"out {n} {i}")}
+            for i in range(1, outputs + 1)
+        ],
     }
     record.update(extra)
     return record
@@ -58,7 +72,9 @@ def earlier_output(output_id: str) -> dict[str, Any]:
     return {"id": output_id, "content_hash": h(output_id), "kind": "output"}
 
 
-def approval(name: str, target: str, *, by: str = "bo", decision: str = "approved", at: str = "11:00") -> dict[str, Any]:
+def approval(
+    name: str, target: str, *, by: str = "bo", decision: str = "approved", at: str = "11:00"
+) -> dict[str, Any]:
     return {
         "type": "approval",
         "id": iri(f"approvals/{name}"),
@@ -69,7 +85,9 @@ def approval(name: str, target: str, *, by: str = "bo", decision: str = "approve
     }
 
 
-def review(name: str, target: str, *, by: str = "cy", revision: str | None = None) -> dict[str, Any]:
+def review(
+    name: str, target: str, *, by: str = "cy", revision: str | None = None
+) -> dict[str, Any]:
     record: dict[str, Any] = {
         "type": "review",
         "id": iri(f"reviews/{name}"),
@@ -82,7 +100,9 @@ def review(name: str, target: str, *, by: str = "cy", revision: str | None = Non
     return record
 
 
-def action(name: str, target: str, *, approval_id: str | None = None, by: str = "di") -> dict[str, Any]:
+def action(
+    name: str, target: str, *, approval_id: str | None = None, by: str = "di"
+) -> dict[str, Any]:
     record: dict[str, Any] = {
         "type": "action",
         "id": iri(f"actions/{name}"),

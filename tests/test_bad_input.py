@@ -24,7 +24,9 @@ def seeded(tmp_path: Path) -> tuple[Path, str]:
     """A store holding one run, and its URL."""
     db = tmp_path / "raidt.db"
     url = f"sqlite:///{db}"
-    assert raidt(["record", str(write_jsonl(tmp_path / "seed.jsonl", [run(1)])), "--store", url]) == 0
+    assert (
+        raidt(["record", str(write_jsonl(tmp_path / "seed.jsonl", [run(1)])), "--store", url]) == 0
+    )
     return db, url
 
 
@@ -34,7 +36,11 @@ def without(record: dict[str, Any], field: str) -> dict[str, Any]:
 
 CASES = {
     "malformed JSON": ('{"type": "run", "id": ', "line 2", "malformed JSON at column"),
-    "unknown field": ({**run(2), "colour": "blue"}, "line 2", "field colour: Extra inputs are not permitted"),
+    "unknown field": (
+        {**run(2), "colour": "blue"},
+        "line 2",
+        "field colour: Extra inputs are not permitted",
+    ),
     "missing field": (without(run(2), "task"), "line 2", "field task: Field required"),
     "wrong type": ({**run(2), "risk_level": 3}, "line 2", "field risk_level: Input should be"),
     "bad hash": (
@@ -43,8 +49,16 @@ CASES = {
         "field outputs.0.content_hash: String should match pattern",
     ),
     "naive time": ({**run(2), "started_at": "2026-01-01T10:00:00"}, "line 2", "field started_at"),
-    "not an IRI": ({**run(2), "id": "run two"}, "line 2", "field id: Value error, expected an absolute IRI"),
-    "unknown type": ({"type": "meeting", "id": iri("m/1")}, "line 2", "field type: missing or unknown"),
+    "not an IRI": (
+        {**run(2), "id": "run two"},
+        "line 2",
+        "field id: Value error, expected an absolute IRI",
+    ),
+    "unknown type": (
+        {"type": "meeting", "id": iri("m/1")},
+        "line 2",
+        "field type: missing or unknown",
+    ),
     "dangling reference": (
         approval("a9", iri("out/99-1")),
         "line 2",
@@ -79,7 +93,9 @@ def test_bad_record_is_refused_whole(
     assert dump(db) == before
 
 
-def test_json_array_errors_name_the_record(seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_array_errors_name_the_record(
+    seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db, url = seeded
     path = tmp_path / "batch.json"
     path.write_text(json.dumps([run(4), without(run(5), "sector")]))
@@ -93,7 +109,12 @@ def test_json_array_errors_name_the_record(seeded: tuple[Path, str], tmp_path: P
     ("name", "text", "fmt", "message"),
     [
         ("doc.json", '{"entity": {"ex:e": {}}', None, "not a valid PROV-JSON document"),
-        ("doc.provn", "document\n entity(ex:e, [\nendDocument", None, "not a valid PROV-N document"),
+        (
+            "doc.provn",
+            "document\n entity(ex:e, [\nendDocument",
+            None,
+            "not a valid PROV-N document",
+        ),
         ("doc.ttl", "@prefix ex <http://x/> .", None, "not a valid PROV-O (Turtle) document"),
         ("doc.xml", "<prov:document", None, "not a valid PROV-XML document"),
         ("doc.txt", "anything", None, "cannot tell the PROV format from the suffix '.txt'"),
@@ -101,8 +122,13 @@ def test_json_array_errors_name_the_record(seeded: tuple[Path, str], tmp_path: P
     ],
 )
 def test_bad_documents_are_refused(
-    name: str, text: str, fmt: str | None, message: str,
-    seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    name: str,
+    text: str,
+    fmt: str | None,
+    message: str,
+    seeded: tuple[Path, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     db, url = seeded
     path = tmp_path / name
@@ -116,7 +142,9 @@ def test_bad_documents_are_refused(
     assert dump(db) == before
 
 
-def test_missing_file_is_one_clear_line(seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_file_is_one_clear_line(
+    seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _, url = seeded
     assert raidt(["record", str(tmp_path / "nope.jsonl"), "--store", url]) == 1
     assert "nope.jsonl: cannot read the file" in capsys.readouterr().err

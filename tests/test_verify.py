@@ -14,7 +14,12 @@ from tests.factories import approval, iri, review, run
 
 @pytest.fixture
 def url(tmp_path: Path) -> str:
-    records = [run(1), run(2, minute=2), review("r1", iri("out/1-1")), approval("a1", iri("out/1-1"))]
+    records = [
+        run(1),
+        run(2, minute=2),
+        review("r1", iri("out/1-1")),
+        approval("a1", iri("out/1-1")),
+    ]
     path = tmp_path / "records.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in records))
     store_url = f"sqlite:///{tmp_path / 'raidt.db'}"
@@ -43,7 +48,9 @@ def test_untouched_store_verifies(url: str, capsys: pytest.CaptureFixture[str]) 
 
 def run2_seq(url: str) -> int:
     with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
-        return int(db.execute("SELECT seq FROM records WHERE id = ?", (iri("runs/2"),)).fetchone()[0])
+        return int(
+            db.execute("SELECT seq FROM records WHERE id = ?", (iri("runs/2"),)).fetchone()[0]
+        )
 
 
 TAMPERING = {
@@ -73,7 +80,9 @@ TAMPERING = {
 
 
 @pytest.mark.parametrize("what", sorted(TAMPERING))
-def test_tampering_is_named_at_the_first_bad_record(what: str, url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_tampering_is_named_at_the_first_bad_record(
+    what: str, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     sql, problem = TAMPERING[what]
     seq = run2_seq(url)
     edit(url, sql, seq)
@@ -83,7 +92,9 @@ def test_tampering_is_named_at_the_first_bad_record(what: str, url: str, capsys:
     assert first == {"seq": seq, "record": iri("runs/2"), "problem": problem}
 
 
-def test_body_rewritten_with_a_fresh_hash_still_fails(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_body_rewritten_with_a_fresh_hash_still_fails(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Recomputing the content hash of an edited body does not hide the edit: the chain breaks."""
     import hashlib
 
@@ -92,7 +103,9 @@ def test_body_rewritten_with_a_fresh_hash_still_fails(url: str, capsys: pytest.C
         body = db.execute("SELECT body FROM records WHERE seq = ?", (seq,)).fetchone()[0]
         forged = body.replace("discharge summary", "credit memo")
         digest = "sha256:" + hashlib.sha256(forged.encode()).hexdigest()
-        db.execute("UPDATE records SET body = ?, content_hash = ? WHERE seq = ?", (forged, digest, seq))
+        db.execute(
+            "UPDATE records SET body = ?, content_hash = ? WHERE seq = ?", (forged, digest, seq)
+        )
     report = check(url, capsys)
     problems = {p["problem"] for p in report["problems"] if p["seq"] == seq}
     assert problems == {"its graph hash is not what its body maps to", "the hash chain breaks here"}
@@ -105,7 +118,9 @@ def test_human_output_names_the_record(url: str, capsys: pytest.CaptureFixture[s
     assert f"FAILED: record {iri('runs/2')}" in capsys.readouterr().err
 
 
-def test_expected_head_catches_a_rewritten_chain(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_expected_head_catches_a_rewritten_chain(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     head = check(url, capsys)["head"]
     assert raidt(["verify", "--expect-head", str(head), "--store", url]) == 0
     assert raidt(["verify", "--expect-head", "0" * 64, "--store", url]) == 1

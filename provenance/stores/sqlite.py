@@ -1,9 +1,9 @@
 """The embedded store: one SQLite file, no server, every write one transaction.
 
 Nodes get integer ids; relations are indexed both ways, ``(src, kind, dst)`` and
-``(dst, kind, src)``, so that each step of a traversal is an index seek. Traversals run breadth-first
-one level per query, keeping the visited set in Python, so a node reached by many paths is expanded
-once (a recursive CTE would carry each path).
+``(dst, kind, src)``, so that each step of a traversal is an index seek. Traversals run
+breadth-first one level per query, keeping the visited set in Python, so a node reached by many
+paths is expanded once (a recursive CTE would carry each path).
 """
 
 from __future__ import annotations
@@ -206,7 +206,10 @@ class SQLiteStore:
         )
         seq, previous, last_time = last.fetchone() or (0, GENESIS, "")
         now = max(datetime.now(UTC).isoformat(timespec="microseconds"), last_time)
-        rows, element_rows, type_rows, edge_rows = [], [], [], []
+        rows: list[tuple[Any, ...]] = []
+        element_rows: list[tuple[Any, ...]] = []
+        type_rows: list[tuple[Any, ...]] = []
+        edge_rows: list[tuple[Any, ...]] = []
         nids = self._node_ids(records, seq)
         for record in records:
             seq += 1
@@ -282,7 +285,7 @@ class SQLiteStore:
         return nids
 
     def _add_namespaces(self, pairs: Iterable[tuple[str, str]]) -> None:
-        """Remember the prefixes documents declared; a prefix taken for another IRI gets a new one."""
+        """Remember the prefixes documents declare; one taken for another IRI gets a new name."""
         known = self.namespaces()
         uris = set(known.values())
         for prefix, uri in pairs:

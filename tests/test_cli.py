@@ -1,0 +1,158 @@
+"""The `raidt` commands end to end on a real store file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from prov.model import ProvDocument
+
+from api.cli import run as raidt
+from provenance.formats import FORMATS
+from tests.factories import approval, iri, review, run
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'raidt.db'}"
+
+
+def output_of(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    capsys.readouterr()
+    code = raidt(list(args))
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    return captured.out
+
+
+def record(tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "records.jsonl"
+    records = [
+        run(1),
+        review("r1", iri("out/1-1"), revision=iri("out/1-1r")),
+        approval("a1", iri("out/1-1r")),
+    ]
+    path.write_text("\n".join(json.dumps(r) for r in records))
+    result = json.loads(output_of(capsys, "record", str(path), "--store", url, "--json"))
+    assert result == {
+        "written": [iri("runs/1"), iri("reviews/r1"), iri("approvals/a1")],
+        "unchanged": [],
+    }
+
+
+def test_record_then_show_by_prefixed_name(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record(tmp_path, url, capsys)
+    shown = json.loads(output_of(capsys, "show", "out:1-1r", "--store", url, "--json"))
+    assert shown["id"] == iri("out/1-1r")
+    kinds = {(r["kind"], r["direction"], r["other"]) for r in shown["relations"]}
+    assert ("wasRevisionOf", "out", iri("out/1-1")) in kinds
+    assert ("used", "in", iri("approvals/a1")) in kinds
+    assert ("wasGeneratedBy", "out", iri("reviews/r1")) in kinds
+    human = output_of(capsys, "show", iri("out/1-1r"), "--store", url)
+    assert "wasRevisionOf" in human
+
+
+def test_runs_lists_what_was_recorded(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record(tmp_path, url, capsys)
+    runs = json.loads(output_of(capsys, "runs", "--store", url, "--json"))
+    assert runs == [
+        {
+            "id": iri("runs/1"),
+            "started_at": "2026-01-01T10:00:00+00:00",
+            "task": "discharge summary",
+            "sector": "healthcare",
+            "risk_level": "high",
+            "initiator": iri("people/ana"),
+            "outputs": [iri("out/1-1")],
+        }
+    ]
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_export_then_import_into_another_store(
+    fmt: str, tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record(tmp_path, url, capsys)
+    exported = tmp_path / f"all.{fmt}"
+    assert raidt(["export", "--format", fmt, "-o", str(exported), "--store", url]) == 0
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    assert raidt(["import", str(exported), "--format", fmt, "--store", other]) == 0
+    again = tmp_path / f"again.{fmt}"
+    assert raidt(["export", "--format", fmt, "-o", str(again), "--store", other]) == 0
+    kwargs = {"rdf_format": "turtle"} if fmt == "ttl" else {}
+    prov_name = FORMATS[fmt].prov_name
+    first = ProvDocument.deserialize(exported, format=prov_name, **kwargs)
+    second = ProvDocument.deserialize(again, format=prov_name, **kwargs)
+    assert first == second
+    # run: 8 elements + 10 relations; review with a revision: 3 + 5; approval: 3 + 4
+    assert len(first.get_records()) == 33
+
+
+def test_export_one_record_and_one_node(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    record(tmp_path, url, capsys)
+    one = output_of(capsys, "export", "approvals:a1", "--format", "provn", "--store", url)
+    assert "activity(approvals:a1" in one
+    assert "runs:1" not in one
+    node = output_of(capsys, "export", iri("out/1-1"), "--format", "provn", "--store", url)
+    assert "wasGeneratedBy(out:1-1, runs:1" in node
+
+
+def test_import_twice_changes_nothing(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = tmp_path / "doc.provn"
+    document.write_text(
+        "document\n prefix ex <http://example.org/>\n entity(ex:e)\n activity(ex:a)\n"
+        " used(ex:a, ex:e, -)\nendDocument\n"
+    )
+    first = json.loads(output_of(capsys, "import", str(document), "--store", url, "--json"))
+    second = json.loads(output_of(capsys, "import", str(document), "--store", url, "--json"))
+    assert first["written"] is True
+    assert second == {**first, "written": False}
+    shown = json.loads(output_of(capsys, "show", "ex:a", "--store", url, "--json"))
+    assert shown["relations"][0]["other"] == "http://example.org/e"
+
+
+def test_schema_is_json_schema_for_every_record_type(capsys: pytest.CaptureFixture[str]) -> None:
+    schema = json.loads(output_of(capsys, "schema"))
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    tags = set(schema["discriminator"]["mapping"])
+    assert tags == {
+        "run",
+        "review",
+        "approval",
+        "escalation",
+        "override",
+        "action",
+        "challenge",
+        "delegation",
+        "template_version",
+    }
+
+
+def test_store_url_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("RAIDT_STORE", f"sqlite:///{tmp_path / 'env.db'}")
+    assert raidt(["verify"]) == 0
+    assert (tmp_path / "env.db").exists()
+
+
+def test_unusable_store_url_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert raidt(["verify", "--store", "mysql://localhost/x"]) == 1
+    assert "unsupported store URL" in capsys.readouterr().err
+    assert raidt(["verify", "--store", f"sqlite:///{tmp_path}/no/such/dir/x.db"]) == 1
+    assert "no directory" in capsys.readouterr().err
+    not_a_db = tmp_path / "text.db"
+    not_a_db.write_text("hello, this is not a database file at all" * 100)
+    assert raidt(["verify", "--store", f"sqlite:///{not_a_db}"]) == 1
+    error = capsys.readouterr().err
+    assert "is it a RAIDT store file?" in error
+    assert error.count("\n") == 1
