@@ -33,6 +33,7 @@ __all__ = [
     "as_text",
     "attributes",
     "dt",
+    "encode_float",
     "iri",
 ]
 

@@ -7,7 +7,6 @@ zone, and every identifier is an absolute IRI.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import (
@@ -313,14 +312,3 @@ def record_json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "RAIDT provenance record"
     return schema
-
-
-def event_time(record: Run | Delegation | TemplateVersion | _Event) -> datetime:
-    """When a record happened, for ordering and timelines."""
-    if isinstance(record, Run):
-        return record.started_at
-    if isinstance(record, Delegation):
-        return record.valid_from
-    if isinstance(record, TemplateVersion):
-        return record.created_at
-    return record.at
