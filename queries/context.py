@@ -1,0 +1,141 @@
+"""What every question needs around its answer: people's roles on activities, who used an entity,
+times, and the point in the store's history a question is asked at.
+
+These are plain functions over the store contract; each costs one or two store calls for a whole
+set of nodes, never one per node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from provenance.errors import InvalidRecord, NotFound
+from provenance.graph import Node, Relation, as_datetime, as_iri, as_text
+from provenance.identifiers import resolve_id
+from provenance.stores.base import Direction, Store
+from provenance.vocabulary import PROV, Attr
+
+__all__ = [
+    "LINEAGE",
+    "Association",
+    "Moment",
+    "associations",
+    "ended",
+    "moment",
+    "parse_time",
+    "require_node",
+    "started",
+    "used_by",
+]
+
+LINEAGE = ("wasGeneratedBy", "used", "wasDerivedFrom", "wasRevisionOf", "wasQuotedFrom",
+           "hadPrimarySource")
+"""Relations that lead from a thing to what it was made from."""
+
+
+@dataclass(frozen=True, slots=True)
+class Association:
+    """An agent's part in an activity."""
+
+    activity: str
+    agent: str
+    role: str | None
+    plan: str | None
+    position: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """When a question is asked from: the last record it may see (``as_of``), or all of them."""
+
+    as_of: int | None = None
+    time: str | None = None
+
+
+def parse_time(value: str) -> datetime:
+    """An ISO 8601 time with a time zone.
+
+    Raises
+    ------
+    InvalidRecord
+        When the text is not such a time.
+    """
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise InvalidRecord(f"{value!r} is not an ISO 8601 time") from error
+    if parsed.tzinfo is None:
+        raise InvalidRecord(f"{value!r} has no time zone; add one, e.g. {value}+00:00")
+    return parsed
+
+
+def moment(store: Store, as_of: str | datetime | None) -> Moment:
+    """The store as it stood at ``as_of`` (records written later are ignored), or as it is."""
+    if as_of is None:
+        return Moment()
+    when = parse_time(as_of) if isinstance(as_of, str) else as_of
+    from datetime import UTC
+
+    iso = when.astimezone(UTC).isoformat(timespec="microseconds")
+    return Moment(store.seq_at(iso), iso)
+
+
+def require_node(store: Store, node_id: str, at: Moment = Moment()) -> Node:
+    """The node a user named, by IRI or prefixed name.
+
+    Raises
+    ------
+    NotFound
+        When the store (as of ``at``) holds no such node.
+    """
+    full = resolve_id(node_id, store.namespaces())
+    found = store.nodes([full], as_of=at.as_of).get(full)
+    if found is None or not found.kinds:
+        when = f" as of {at.time}" if at.time else ""
+        raise NotFound(f"no node {full} in {store.url}{when}")
+    return found
+
+
+def started(node: Node) -> datetime | None:
+    return as_datetime(node.first(PROV + "startTime"))
+
+
+def ended(node: Node) -> datetime | None:
+    return as_datetime(node.first(PROV + "endTime")) or started(node)
+
+
+def _association(relation: Relation) -> Association:
+    assert relation.src is not None and relation.dst is not None
+    return Association(
+        relation.src,
+        relation.dst,
+        as_iri(relation.first(Attr.ROLE)),
+        as_iri(relation.first(PROV + "plan")),
+        as_text(relation.first(Attr.POSITION)),
+    )
+
+
+def associations(
+    store: Store, activities: Iterable[str], at: Moment = Moment()
+) -> dict[str, list[Association]]:
+    """Every agent associated with each activity, with role and plan."""
+    wanted = list(activities)
+    found: dict[str, list[Association]] = {a: [] for a in wanted}
+    step = store.traverse(wanted, ["wasAssociatedWith"], Direction.UP, 1, as_of=at.as_of)
+    for relation in step.relations:
+        if relation.src in found and relation.dst:
+            found[relation.src].append(_association(relation))
+    return found
+
+
+def used_by(store: Store, entities: Iterable[str], at: Moment = Moment()) -> dict[str, list[str]]:
+    """The activities that used each entity."""
+    wanted = list(entities)
+    found: dict[str, list[str]] = {e: [] for e in wanted}
+    step = store.traverse(wanted, ["used"], Direction.DOWN, 1, as_of=at.as_of)
+    for relation in step.relations:
+        if relation.dst in found and relation.src:
+            found[relation.dst].append(relation.src)
+    return found
