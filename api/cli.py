@@ -7,8 +7,9 @@ command that prints data takes ``--json``. Mistakes print one line on standard e
 from __future__ import annotations
 
 import json
+import shutil
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib.resources import files
 from pathlib import Path
@@ -21,6 +22,8 @@ from rich.table import Table
 from provenance.errors import ProvenanceError
 from provenance.export import export_document
 from provenance.formats import FORMATS, format_for, write_document
+from provenance.graph import Json, as_iri, as_text
+from provenance.identifiers import compact
 from provenance.ingest import import_document, read_records, record_files, write_records
 from provenance.integrity import verify as verify_store
 from provenance.records import record_json_schema
@@ -36,7 +39,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
+_WIDTH = shutil.get_terminal_size((160, 24)).columns
+out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 StoreOption = Annotated[
@@ -57,6 +61,20 @@ def _store(url: str) -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+def _shortener(store: Store) -> Callable[[str], str]:
+    """Prefixed names for people to read; JSON output keeps full IRIs."""
+    namespaces = store.namespaces()
+    return lambda value: compact(value, namespaces)
+
+
+def _display(value: Json, short: Callable[[str], str]) -> str:
+    """One attribute value as a person reads it: IRIs shortened, strings quoted."""
+    target = as_iri(value)
+    if target:
+        return short(target)
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else as_text(value) or ""
 
 
 def _print_json(data: Any) -> None:
@@ -149,18 +167,22 @@ def show(
     """Show one node: its types, attributes and every relation in and out."""
     with _store(store) as opened:
         summary = describe_node(opened, node)
+        short = _shortener(opened)
     if as_json:
         _print_json(summary)
         return
-    out.print(f"[bold]{summary['id']}[/bold]  {', '.join(summary['kinds']) or 'referenced only'}")
+    kinds = ", ".join(summary["kinds"]) or "referenced only"
+    out.print(f"[bold]{short(summary['id'])}[/bold]  {kinds}", markup=True)
+    out.print(f"  {summary['id']}")
     for type_iri in summary["types"]:
-        out.print(f"  type  {type_iri}")
+        out.print(f"  a {short(type_iri)}")
     for name, value in summary["attributes"].items():
-        out.print(f"  {name}  {json.dumps(value, ensure_ascii=False)}")
+        values = value if isinstance(value, list) else [value]
+        out.print(f"  {short(name)} = {', '.join(_display(v, short) for v in values)}")
     table = Table("relation", "", "other end", box=None)
     for relation in summary["relations"]:
         arrow = "→" if relation["direction"] == "out" else "←"
-        table.add_row(relation["kind"], arrow, relation["other"] or "-")
+        table.add_row(relation["kind"], arrow, short(relation["other"] or "-"))
     out.print(table)
 
 
@@ -208,22 +230,25 @@ def runs(store: StoreOption = DEFAULT_STORE_URL, as_json: JsonOption = False) ->
     """List every run with its task, sector, risk level and initiator."""
     with _store(store) as opened:
         summaries = list_runs(opened)
-    _print_runs(summaries, as_json)
+        short = _shortener(opened)
+    _print_runs(summaries, as_json, short)
 
 
-def _print_runs(summaries: list[dict[str, Any]], as_json: bool) -> None:
+def _print_runs(
+    summaries: list[dict[str, Any]], as_json: bool, short: Callable[[str], str]
+) -> None:
     if as_json:
         _print_json(summaries)
         return
     table = Table("run", "started", "sector", "risk", "task", "initiator", "outputs")
     for s in summaries:
         table.add_row(
-            s["id"],
-            s["started_at"],
+            short(s["id"]),
+            (s["started_at"] or "")[:16].replace("T", " "),
             s["sector"],
             s["risk_level"],
             s["task"],
-            s["initiator"] or "-",
+            short(s["initiator"] or "-"),
             str(len(s["outputs"])),
         )
     out.print(table)
@@ -239,6 +264,7 @@ def demo(store: StoreOption = DEFAULT_STORE_URL, as_json: JsonOption = False) ->
         result = write_records(located, opened)
         summaries = list_runs(opened)
         counts = opened.counts()
+        short = _shortener(opened)
     if as_json:
         _print_json(
             {
@@ -249,7 +275,7 @@ def demo(store: StoreOption = DEFAULT_STORE_URL, as_json: JsonOption = False) ->
             }
         )
         return
-    _print_runs(summaries, as_json=False)
+    _print_runs(summaries, False, short)
     out.print(
         f"demo: {len(result.written)} records written, {len(result.unchanged)} already stored; "
         f"the store holds {counts['records']} records, {counts['nodes']} nodes and "

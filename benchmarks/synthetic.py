@@ -71,12 +71,13 @@ Record = dict[str, Any]
 
 
 def content_hash(text: str) -> str:
-    """A real SHA-256 of a made-up text, so that hashes look and behave like real ones."""
+    """A real SHA-256 of a made-up text (an artifact's own id), so that an output and the input
+    that reuses it carry the same hash."""
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def _at(seconds: float) -> str:
-    return (START + timedelta(seconds=seconds)).isoformat()
+    return (START + timedelta(seconds=round(seconds))).isoformat()
 
 
 class _Organisation:
@@ -231,10 +232,8 @@ def generate(runs: int, seed: int = 7) -> list[Record]:
         policy = POLICIES[sector]
         if rng.random() < 0.03:
             policy = {**policy, "workflow_approved": False}
-        outputs = [
-            {"id": f"{ORG}outputs/{n:06d}-{i}", "content_hash": content_hash(f"output {n} {i}")}
-            for i in range(1, (3 if rng.random() < 0.1 else 2))
-        ]
+        ids = [f"{ORG}outputs/{n:06d}-{i}" for i in range(1, 3 if rng.random() < 0.1 else 2)]
+        outputs = [{"id": i, "content_hash": content_hash(i)} for i in ids]
         records.append(
             {
                 "type": "run",
@@ -327,7 +326,7 @@ def _events(
                 "trigger": approval["id"],
                 "target": target,
                 "overridden_by": people[rng.choice(org.senior)],
-                "rationale": "clinical judgement overrides the rejection",
+                "rationale": "the specialist's judgement overrides the rejection",
             }
         )
     if (approved and rng.random() < 0.9) or (not approved and rng.random() < 0.1):

@@ -15,6 +15,7 @@ from provenance.vocabulary import PROV, RAIDT, XSD
 
 __all__ = [
     "STANDARD_NAMESPACES",
+    "compact",
     "is_iri",
     "namespace_of",
     "resolve_id",
@@ -80,6 +81,16 @@ def suggest_prefix(namespace: str, taken: Mapping[str, str]) -> str:
     while taken.get(f"ns{counter}", namespace) != namespace:
         counter += 1
     return f"ns{counter}"
+
+
+def compact(value: str, namespaces: Mapping[str, str]) -> str:
+    """The shortest prefixed name for an IRI under the known prefixes, or the IRI itself."""
+    best = max(
+        ((prefix, uri) for prefix, uri in namespaces.items() if value.startswith(uri) and value != uri),
+        key=lambda item: len(item[1]),
+        default=None,
+    )
+    return f"{best[0]}:{value[len(best[1]):]}" if best else value
 
 
 def resolve_id(value: str, namespaces: Mapping[str, str]) -> str:
