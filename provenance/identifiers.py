@@ -85,11 +85,8 @@ def suggest_prefix(namespace: str, taken: Mapping[str, str]) -> str:
 
 def compact(value: str, namespaces: Mapping[str, str]) -> str:
     """The shortest prefixed name for an IRI under the known prefixes, or the IRI itself."""
-    best = max(
-        ((prefix, uri) for prefix, uri in namespaces.items() if value.startswith(uri) and value != uri),
-        key=lambda item: len(item[1]),
-        default=None,
-    )
+    matches = [(p, u) for p, u in namespaces.items() if value.startswith(u) and value != u]
+    best = max(matches, key=lambda item: len(item[1]), default=None)
     return f"{best[0]}:{value[len(best[1]):]}" if best else value
 
 

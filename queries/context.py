@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from provenance.errors import InvalidRecord, NotFound
 from provenance.graph import Node, Relation, as_datetime, as_iri, as_text
@@ -19,6 +19,7 @@ from provenance.vocabulary import PROV, Attr
 
 __all__ = [
     "LINEAGE",
+    "AsOf",
     "Association",
     "Moment",
     "associations",
@@ -30,8 +31,14 @@ __all__ = [
     "used_by",
 ]
 
-LINEAGE = ("wasGeneratedBy", "used", "wasDerivedFrom", "wasRevisionOf", "wasQuotedFrom",
-           "hadPrimarySource")
+LINEAGE = (
+    "wasGeneratedBy",
+    "used",
+    "wasDerivedFrom",
+    "wasRevisionOf",
+    "wasQuotedFrom",
+    "hadPrimarySource",
+)
 """Relations that lead from a thing to what it was made from."""
 
 
@@ -71,13 +78,15 @@ def parse_time(value: str) -> datetime:
     return parsed
 
 
-def moment(store: Store, as_of: str | datetime | None) -> Moment:
-    """The store as it stood at ``as_of`` (records written later are ignored), or as it is."""
-    if as_of is None:
-        return Moment()
-    when = parse_time(as_of) if isinstance(as_of, str) else as_of
-    from datetime import UTC
+AsOf = str | datetime | Moment | None
+"""When to answer from: a time, a :class:`Moment`, or ``None`` for now."""
 
+
+def moment(store: Store, as_of: AsOf) -> Moment:
+    """The store as it stood at ``as_of`` (records written later are ignored), or as it is."""
+    if as_of is None or isinstance(as_of, Moment):
+        return as_of or Moment()
+    when = parse_time(as_of) if isinstance(as_of, str) else as_of
     iso = when.astimezone(UTC).isoformat(timespec="microseconds")
     return Moment(store.seq_at(iso), iso)
 
@@ -107,7 +116,8 @@ def ended(node: Node) -> datetime | None:
 
 
 def _association(relation: Relation) -> Association:
-    assert relation.src is not None and relation.dst is not None
+    assert relation.src is not None
+    assert relation.dst is not None
     return Association(
         relation.src,
         relation.dst,

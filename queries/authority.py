@@ -1,0 +1,369 @@
+"""Who held authority over a downstream action, and the reverse: what a person was accountable for.
+
+Authority comes from three places: executing the action, approving an output it used (or an output
+that one derives from), and standing behind such a person in a chain of ``actedOnBehalfOf``
+delegations. A delegation confers authority only inside its validity window and its scope; an
+approval that claims to act for someone ("on behalf of") needs a recorded delegation behind it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from provenance.errors import InvalidRecord
+from provenance.graph import Relation, as_datetime, as_iri, as_text
+from provenance.stores.base import Direction, Store
+from provenance.vocabulary import PROV, Attr, Role, Type
+from queries.context import (
+    AsOf,
+    Moment,
+    associations,
+    moment,
+    parse_time,
+    require_node,
+    started,
+    used_by,
+)
+from queries.lineage import MAX_DEPTH, time_text
+
+__all__ = ["DERIVATIONS", "MAX_CHAIN", "accountable", "authority"]
+
+DERIVATIONS = ("wasDerivedFrom", "wasRevisionOf", "wasQuotedFrom", "hadPrimarySource")
+MAX_CHAIN = 10
+"""The longest delegation chain followed; real chains are short, cyclic input must end."""
+
+_APPROVING = {"approved", "approved-with-edits"}
+
+
+@dataclass(slots=True)
+class _Holder:
+    agent: str
+    basis: str
+    path: list[dict[str, Any]]
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self, names: dict[str, str | None]) -> dict[str, Any]:
+        return {
+            "agent": self.agent,
+            "name": names.get(self.agent),
+            "basis": self.basis,
+            "path": self.path,
+            "valid": not self.problems,
+            "problems": self.problems,
+        }
+
+
+def _step(relation: str, src: str, dst: str, **extra: Any) -> dict[str, Any]:
+    return {"from": src, "relation": relation, "to": dst, **extra}
+
+
+def _context(store: Store, outputs: list[str], at: Moment) -> dict[str, list[str]]:
+    """The task, workflow and sector of the runs that made these outputs (through revisions)."""
+    up = store.traverse(
+        outputs, ["wasGeneratedBy", "wasRevisionOf"], Direction.UP, MAX_DEPTH, as_of=at.as_of
+    )
+    runs = [n for n in store.nodes(up.depths, as_of=at.as_of).values() if Type.RUN in n.types]
+    found: dict[str, set[str]] = {"task": set(), "workflow": set(), "sector": set()}
+    for run in runs:
+        for key, attr in (
+            ("task", Attr.TASK),
+            ("workflow", Attr.WORKFLOW),
+            ("sector", Attr.SECTOR),
+        ):
+            value = run.text(attr)
+            if value:
+                found[key].add(value)
+    return {key: sorted(values) for key, values in found.items()}
+
+
+def _delegation_problems(
+    relation: Relation, when: datetime, context: dict[str, list[str]]
+) -> list[str]:
+    """Why a delegation did not confer authority at ``when`` for this context (empty: it did)."""
+    problems = []
+    name = relation.id or f"{relation.src} for {relation.dst}"
+    valid_from = as_datetime(relation.first(Attr.VALID_FROM))
+    valid_to = as_datetime(relation.first(Attr.VALID_TO))
+    if valid_from and when < valid_from:
+        problems.append(
+            f"delegation {name} starts {valid_from.isoformat()}, after {when.isoformat()}"
+        )
+    if valid_to and when > valid_to:
+        problems.append(
+            f"delegation {name} expired {valid_to.isoformat()}, before {when.isoformat()}"
+        )
+    scopes = {(as_text(v) or "").lower() for k, v in relation.attributes if k == Attr.SCOPE}
+    covered = {v.lower() for values in context.values() for v in values}
+    if scopes and "*" not in scopes and not scopes & covered:
+        problems.append(
+            f"delegation {name} covers {', '.join(sorted(scopes))}, not "
+            f"{', '.join(sorted(covered)) or 'this work'}"
+        )
+    return problems
+
+
+def _chains(
+    store: Store,
+    origins: list[_Holder],
+    activities: set[str],
+    when: datetime,
+    context: dict[str, list[str]],
+    at: Moment,
+) -> list[_Holder]:
+    """Everyone up the delegation chains of the direct holders, one entry per path."""
+    agents = {h.agent for h in origins}
+    graph = store.traverse(agents, ["actedOnBehalfOf"], Direction.UP, MAX_CHAIN, as_of=at.as_of)
+    general: dict[str, list[Relation]] = defaultdict(list)
+    claims: dict[str, list[Relation]] = defaultdict(list)
+    for relation in graph.relations:
+        if not (relation.src and relation.dst):
+            continue
+        activity = as_iri(relation.first(PROV + "activity"))
+        if activity is None:
+            general[relation.src].append(relation)
+        elif activity in activities:
+            claims[relation.src].append(relation)
+    found: list[_Holder] = []
+    for origin in origins:
+        stack: list[tuple[str, list[dict[str, Any]], list[str], set[str]]] = [
+            (origin.agent, origin.path, list(origin.problems), {origin.agent})
+        ]
+        while stack:
+            agent, path, problems, seen = stack.pop()
+            if len(path) - len(origin.path) >= MAX_CHAIN:
+                continue
+            for relation in sorted(general[agent], key=lambda r: (r.dst or "", r.id or "")):
+                assert relation.dst is not None
+                if relation.dst in seen:
+                    continue
+                own = _delegation_problems(relation, when, context)
+                step = _step(
+                    "actedOnBehalfOf",
+                    agent,
+                    relation.dst,
+                    id=relation.id,
+                    valid=not own,
+                    problems=own,
+                )
+                holder = _Holder(
+                    relation.dst, f"delegation from {origin.agent}", [*path, step], problems + own
+                )
+                found.append(holder)
+                stack.append((relation.dst, holder.path, holder.problems, seen | {relation.dst}))
+            for claim in claims[agent]:
+                assert claim.dst is not None
+                backed = [r for r in general[agent] if r.dst == claim.dst]
+                if not backed and claim.dst not in seen:
+                    why = f"{agent} claimed to act for {claim.dst}, but no delegation is recorded"
+                    step = _step(
+                        "actedOnBehalfOf",
+                        agent,
+                        claim.dst,
+                        id=claim.id,
+                        valid=False,
+                        problems=[why],
+                    )
+                    found.append(
+                        _Holder(
+                            claim.dst, f"claimed by {origin.agent}", [*path, step], [*problems, why]
+                        )
+                    )
+    return found
+
+
+def authority(
+    store: Store,
+    action: str,
+    *,
+    at: str | datetime | None = None,
+    as_of: AsOf = None,
+) -> dict[str, Any]:
+    """Who held authority over a downstream action, by what basis, and whether it was valid.
+
+    Parameters
+    ----------
+    store : Store
+        The store to ask.
+    action : str
+        The action's IRI or prefixed name.
+    at : str or datetime, optional
+        The moment to judge delegations at; by default, when the action took place.
+    as_of : str or datetime, optional
+        Answer from the records written up to this time only.
+
+    Returns
+    -------
+    dict
+        ``action``, ``time``, ``context`` (task, workflow and sector the delegations must cover),
+        ``outputs`` (what the action rests on) and ``holders``: each with ``agent``, ``basis``
+        (``executor``, ``approver of …``, ``delegation from …``), ``path`` (the relations that
+        give the authority, delegations marked valid or not) and ``valid``.
+
+    Raises
+    ------
+    NotFound
+        When the store holds no such node.
+    InvalidRecord
+        When the node is not an action, or ``at`` is not a time.
+
+    Examples
+    --------
+    >>> answer = authority(demo_store, "https://bank.example/actions/credit-memo-2026-0317-committee-pack")
+    >>> [(h["agent"].rsplit("/", 1)[1], h["valid"]) for h in answer["holders"]][:2]
+    [('miriam-osei', True), ('dr-katrin-vogel', True)]
+    """
+    moment_ = moment(store, as_of)
+    node = require_node(store, action, moment_)
+    if Type.ACTION not in node.types:
+        raise InvalidRecord(f"{node.id} is not an action (a raidt:Action activity)")
+    when = parse_time(at) if isinstance(at, str) else at or started(node)
+    if when is None:
+        raise InvalidRecord(f"{node.id} has no time; pass the time to judge authority at")
+    people = associations(store, [node.id], moment_)[node.id]
+    step = store.traverse(
+        [node.id], ["used", "wasInformedBy"], Direction.UP, 1, as_of=moment_.as_of
+    )
+    used = sorted({r.dst for r in step.relations if r.kind == "used" and r.dst})
+    informed = sorted({r.dst for r in step.relations if r.kind == "wasInformedBy" and r.dst})
+    lineage = store.traverse(used, DERIVATIONS, Direction.UP, MAX_DEPTH, as_of=moment_.as_of)
+    routes = _routes(node.id, used, lineage.relations)
+    context = _context(store, used, moment_)
+
+    holders = [
+        _Holder(
+            a.agent, "executor", [_step("wasAssociatedWith", node.id, a.agent, role="executor")]
+        )
+        for a in people
+        if a.role == Role.EXECUTOR
+    ]
+    approvals, subject = _approvals(store, list(routes), informed, moment_)
+    approval_people = associations(store, approvals, moment_)
+    for approval_id, approval in approvals.items():
+        decision = approval.text(Attr.DECISION)
+        decided_at = started(approval)
+        if decision not in _APPROVING or (decided_at and decided_at > when):
+            continue
+        target = subject[approval_id]
+        for person in approval_people[approval_id]:
+            if person.role != Role.APPROVER:
+                continue
+            path = [
+                *routes.get(target, []),
+                _step("used", approval_id, target, decision=decision, time=time_text(decided_at)),
+                _step("wasAssociatedWith", approval_id, person.agent, role="approver"),
+            ]
+            holders.append(_Holder(person.agent, f"approver of {target}", path))
+    holders += _chains(store, holders, set(approvals) | {node.id}, when, context, moment_)
+    names = {
+        i: n.text(Attr.LABEL)
+        for i, n in store.nodes({h.agent for h in holders}, as_of=moment_.as_of).items()
+    }
+    return {
+        "action": node.id,
+        "time": when.isoformat(),
+        "as_of": moment_.time,
+        "context": context,
+        "outputs": sorted(routes),
+        "approvals": sorted(approvals),
+        "holders": [h.as_dict(names) for h in holders],
+    }
+
+
+def _routes(
+    action: str, used: list[str], relations: tuple[Relation, ...]
+) -> dict[str, list[dict[str, Any]]]:
+    """For each output the action rests on, the relations leading from the action to it."""
+    routes: dict[str, list[dict[str, Any]]] = {o: [_step("used", action, o)] for o in used}
+    frontier = list(used)
+    by_src: dict[str, list[Relation]] = defaultdict(list)
+    for relation in relations:
+        if relation.src and relation.dst:
+            by_src[relation.src].append(relation)
+    while frontier:
+        current = frontier.pop(0)
+        for relation in by_src[current]:
+            assert relation.dst is not None
+            if relation.dst not in routes:
+                routes[relation.dst] = [
+                    *routes[current],
+                    _step(relation.kind, current, relation.dst),
+                ]
+                frontier.append(relation.dst)
+    return routes
+
+
+def _approvals(
+    store: Store, outputs: list[str], informed: list[str], at: Moment
+) -> tuple[dict[str, Any], dict[str, str]]:
+    subject: dict[str, str] = {}
+    for output, activities in used_by(store, outputs, at).items():
+        for activity in activities:
+            subject.setdefault(activity, output)
+    nodes = store.nodes([*subject, *informed], as_of=at.as_of)
+    approvals = {i: n for i, n in nodes.items() if Type.APPROVAL in n.types and i in subject}
+    return approvals, subject
+
+
+def accountable(store: Store, person: str, *, as_of: AsOf = None) -> dict[str, Any]:
+    """The actions a person held authority over, directly or through delegation.
+
+    Parameters
+    ----------
+    store : Store
+        The store to ask.
+    person : str
+        The agent's IRI or prefixed name.
+    as_of : str or datetime, optional
+        Answer from the records written up to this time only.
+
+    Returns
+    -------
+    dict
+        ``person`` and ``actions``: each with ``action``, ``basis``, ``valid`` and ``path``, as
+        :func:`authority` gives them for that action.
+
+    Raises
+    ------
+    NotFound
+        When the store holds no such node.
+
+    Examples
+    --------
+    >>> found = accountable(demo_store, "https://bank.example/organisation")
+    >>> [a["action"].rsplit("/", 1)[1] for a in found["actions"]]
+    ['credit-memo-2026-0317-committee-pack']
+    """
+    moment_ = moment(store, as_of)
+    agent = require_node(store, person, moment_).id
+    below = store.traverse(
+        [agent], ["actedOnBehalfOf"], Direction.DOWN, MAX_CHAIN, as_of=moment_.as_of
+    )
+    acted = store.traverse(
+        below.depths, ["wasAssociatedWith"], Direction.DOWN, 1, as_of=moment_.as_of
+    )
+    activities = [i for i in acted.depths if i not in below.depths]
+    decided = store.traverse(activities, ["used"], Direction.UP, 1, as_of=moment_.as_of)
+    later = store.traverse(
+        decided.depths, DERIVATIONS, Direction.DOWN, MAX_DEPTH, as_of=moment_.as_of
+    )
+    users = store.traverse(later.depths, ["used"], Direction.DOWN, 1, as_of=moment_.as_of)
+    candidates = store.nodes({*users.depths, *activities}, as_of=moment_.as_of)
+    actions = sorted(i for i, n in candidates.items() if Type.ACTION in n.types)
+    found = []
+    for action_id in actions:
+        answer = authority(store, action_id, as_of=as_of)
+        for holder in answer["holders"]:
+            if holder["agent"] == agent:
+                found.append(
+                    {
+                        "action": action_id,
+                        "time": answer["time"],
+                        "basis": holder["basis"],
+                        "valid": holder["valid"],
+                        "path": holder["path"],
+                    }
+                )
+    return {"person": agent, "as_of": moment_.time, "actions": found}

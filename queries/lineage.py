@@ -1,0 +1,393 @@
+"""Where an output came from (``trace``) and what depended on a node (``impact``).
+
+Both are breadth-first traversals over the store contract, bounded in depth and safe on cycles,
+followed by a handful of batched look-ups for the people, approvals and reviews around the path.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from provenance.graph import Node, Relation, as_iri, as_text
+from provenance.stores.base import Direction, Store, Traversal
+from provenance.vocabulary import PROV, RAIDT, Attr, Role, Type
+from queries.context import (
+    LINEAGE,
+    AsOf,
+    Association,
+    Moment,
+    associations,
+    ended,
+    moment,
+    require_node,
+    started,
+    used_by,
+)
+
+__all__ = ["IMPACT", "MAX_DEPTH", "impact", "role_name", "time_text", "trace"]
+
+MAX_DEPTH = 200
+"""How far a question follows a lineage: deeper than any real chain of runs, and a bound on bad
+input."""
+
+IMPACT = (*LINEAGE, "wasInformedBy", "wasAssociatedWith", "wasAttributedTo")
+"""Relations followed backwards to find what depends on a node."""
+
+_IMPACT_GROUPS = (
+    (Type.RUN, "runs"),
+    (Type.REVIEW, "reviews"),
+    (Type.APPROVAL, "approvals"),
+    (Type.DECISION, "decisions"),
+    (Type.ESCALATION, "escalations"),
+    (Type.OVERRIDE, "overrides"),
+    (Type.ACTION, "actions"),
+    (Type.CHALLENGE, "challenges"),
+    (Type.OUTPUT, "outputs"),
+    (Type.PROMPT, "prompts"),
+    (Type.PROMPT_TEMPLATE, "prompt_templates"),
+)
+
+
+def role_name(role: str | None) -> str:
+    """``raidt:approver`` as ``approver``; other roles by their full IRI."""
+    if role is None:
+        return "participant"
+    return role.removeprefix(RAIDT)
+
+
+def time_text(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _entity(node: Node, depth: int) -> dict[str, Any]:
+    return {
+        "id": node.id,
+        "types": sorted(node.types),
+        "content_hash": node.text(Attr.CONTENT_HASH),
+        "location": as_iri(node.first(Attr.LOCATION)),
+        "label": node.text(Attr.LABEL),
+        "depth": depth,
+    }
+
+
+def _ends(relations: Iterable[Relation], kind: str) -> dict[str, list[Relation]]:
+    found: dict[str, list[Relation]] = defaultdict(list)
+    for relation in relations:
+        if relation.kind == kind and relation.src:
+            found[relation.src].append(relation)
+    return found
+
+
+def _run(
+    node: Node,
+    depth: int,
+    people: list[Association],
+    used: list[Relation],
+    generated: list[str],
+) -> dict[str, Any]:
+    by_role = {role_name(a.role): a for a in people}
+    uses = {role_name(as_iri(r.first(Attr.ROLE))): r.dst for r in used}
+    initiator = by_role.get("initiator")
+    return {
+        "id": node.id,
+        "task": node.text(Attr.TASK),
+        "purpose": node.text(Attr.PURPOSE),
+        "sector": node.text(Attr.SECTOR),
+        "risk_level": node.text(Attr.RISK_LEVEL),
+        "workflow": node.text(Attr.WORKFLOW),
+        "started_at": time_text(started(node)),
+        "ended_at": time_text(ended(node)),
+        "depth": depth,
+        "initiator": initiator.agent if initiator else None,
+        "template": initiator.plan if initiator else None,
+        "model": by_role["generator"].agent if "generator" in by_role else None,
+        "model_config": uses.get("configuration"),
+        "prompt": uses.get("prompt"),
+        "inputs": sorted(r.dst for r in used if as_iri(r.first(Attr.ROLE)) == Role.INPUT and r.dst),
+        "outputs": sorted(generated),
+    }
+
+
+def _attached(
+    store: Store, entities: list[str], exclude: set[str], at: Moment
+) -> tuple[dict[str, Node], dict[str, str]]:
+    """The reviews and approvals of entities on the path, each with the entity it decided on."""
+    subject: dict[str, str] = {}
+    for entity, activities in used_by(store, entities, at).items():
+        for activity in activities:
+            if activity not in exclude:
+                subject.setdefault(activity, entity)
+    found = store.nodes(subject, as_of=at.as_of)
+    kept = {i: n for i, n in found.items() if n.types & {Type.REVIEW, Type.APPROVAL}}
+    return kept, subject
+
+
+def _approval(node: Node, subject: str, people: list[Association]) -> dict[str, Any]:
+    approver = next((a.agent for a in people if a.role == Role.APPROVER), None)
+    return {
+        "id": node.id,
+        "decision": node.text(Attr.DECISION),
+        "approver": approver,
+        "output": subject,
+        "time": time_text(started(node)),
+        "rationale": node.text(Attr.RATIONALE),
+    }
+
+
+def _review(
+    node: Node, subject: str, people: list[Association], revisions: list[str]
+) -> dict[str, Any]:
+    reviewer = next((a.agent for a in people if a.role == Role.REVIEWER), None)
+    return {
+        "id": node.id,
+        "reviewer": reviewer,
+        "output": subject,
+        "time": time_text(ended(node)),
+        "revision": revisions[0] if revisions else None,
+        "comment": node.text(Attr.COMMENT),
+    }
+
+
+def _people(store: Store, roles: dict[str, set[str]], at: Moment) -> list[dict[str, Any]]:
+    agents = store.nodes(roles, as_of=at.as_of)
+    return [
+        {
+            "id": agent,
+            "name": agents[agent].text(Attr.LABEL) if agent in agents else None,
+            "types": sorted(agents[agent].types) if agent in agents else [],
+            "roles": sorted(roles[agent]),
+        }
+        for agent in sorted(roles)
+    ]
+
+
+def _upstream(store: Store, start: str, at: Moment, max_depth: int) -> Traversal:
+    return store.traverse([start], LINEAGE, Direction.UP, max_depth, as_of=at.as_of)
+
+
+def trace(
+    store: Store, output: str, *, as_of: AsOf = None, max_depth: int = MAX_DEPTH
+) -> dict[str, Any]:
+    """Where an output came from: every upstream run, input, prompt, template version, model
+    configuration and model, every person with their role on that path, and the review and
+    approval decisions on each output on it.
+
+    Parameters
+    ----------
+    store : Store
+        The store to ask.
+    output : str
+        The output's IRI or prefixed name.
+    as_of : str or datetime, optional
+        Answer from the records written up to this time only.
+    max_depth : int
+        How many relations to follow at most.
+
+    Returns
+    -------
+    dict
+        With the keys ``output``, ``as_of``, ``runs``, ``reviews``, ``inputs``, ``outputs``,
+        ``prompts``, ``prompt_templates``, ``model_configs``, ``models``, ``people`` (each with
+        ``id`` and ``roles``) and ``approvals`` (each with ``id``, ``decision``, ``approver``,
+        ``output`` and ``time``).
+
+    Raises
+    ------
+    NotFound
+        When the store holds no such node (as of that time).
+
+    Examples
+    --------
+    >>> answer = trace(demo_store, "https://hospital.example/outputs/discharge-0412/summary-rev1")
+    >>> [run["id"] for run in answer["runs"]]
+    ['https://hospital.example/runs/discharge-0412']
+    >>> sorted({p["id"].rsplit("/", 1)[1]: p["roles"] for p in answer["people"]}.items())[:2]
+    [('dr-amara-okafor', ['approver']), ('dr-henrik-lund', ['responsible'])]
+    """
+    at = moment(store, as_of)
+    start = require_node(store, output, at)
+    up = _upstream(store, start.id, at, max_depth)
+    nodes = store.nodes(up.depths, as_of=at.as_of)
+    activities = [i for i, n in nodes.items() if "activity" in n.kinds]
+    entities = [i for i, n in nodes.items() if "entity" in n.kinds]
+    attached, subject = _attached(store, entities, set(activities), at)
+    people_of = associations(store, [*activities, *attached], at)
+    generated = _ends(up.relations, "wasGeneratedBy")
+    made_by: dict[str, list[str]] = defaultdict(list)
+    for entity, relations in generated.items():
+        for relation in relations:
+            if relation.dst:
+                made_by[relation.dst].append(entity)
+    used = _ends(up.relations, "used")
+    roles: dict[str, set[str]] = defaultdict(set)
+    models: set[str] = set()
+    for _activity, people in people_of.items():
+        for association in people:
+            if association.role == Role.GENERATOR:
+                models.add(association.agent)
+            else:
+                roles[association.agent].add(role_name(association.role))
+
+    plans = {a.plan for people in people_of.values() for a in people if a.plan}
+    answer: dict[str, Any] = {
+        "output": start.id,
+        "as_of": at.time,
+        "runs": [],
+        "reviews": [],
+        "inputs": [],
+        "outputs": [],
+        "prompts": [],
+        "prompt_templates": [],
+        "model_configs": [],
+        "models": [],
+        "people": [],
+        "approvals": [],
+    }
+    for node_id in sorted(nodes, key=lambda i: (up.depths[i], i)):
+        node, depth = nodes[node_id], up.depths[node_id]
+        if Type.RUN in node.types:
+            answer["runs"].append(
+                _run(node, depth, people_of[node_id], used.get(node_id, []), made_by[node_id])
+            )
+        elif Type.REVIEW in node.types:
+            target = next((r.dst for r in used.get(node_id, []) if r.dst), None)
+            answer["reviews"].append(
+                _review(node, target or "", people_of[node_id], made_by[node_id])
+            )
+        elif Type.PROMPT_TEMPLATE in node.types:
+            answer["prompt_templates"].append(
+                {
+                    **_entity(node, depth),
+                    "template": as_iri(node.first(Attr.TEMPLATE)),
+                    "version": node.text(Attr.VERSION),
+                    "used": node_id in plans,
+                }
+            )
+        elif Type.PROMPT in node.types:
+            answer["prompts"].append(_entity(node, depth))
+        elif Type.MODEL_CONFIG in node.types:
+            answer["model_configs"].append(_config(node, depth))
+        elif "entity" in node.kinds and node_id in generated:
+            answer["outputs"].append(
+                {
+                    **_entity(node, depth),
+                    "generated_by": sorted(r.dst for r in generated[node_id] if r.dst),
+                    "revision_of": sorted(
+                        r.dst
+                        for r in up.relations
+                        if r.kind == "wasRevisionOf" and r.src == node_id and r.dst
+                    ),
+                }
+            )
+        elif "entity" in node.kinds:
+            answer["inputs"].append({**_entity(node, depth), "kind": node.text(Attr.INPUT_KIND)})
+    for activity_id in sorted(attached, key=lambda a: (time_text(started(attached[a])) or "", a)):
+        node = attached[activity_id]
+        if Type.APPROVAL in node.types:
+            answer["approvals"].append(
+                _approval(node, subject[activity_id], people_of[activity_id])
+            )
+        elif Type.REVIEW in node.types:
+            answer["reviews"].append(
+                _review(node, subject[activity_id], people_of[activity_id], [])
+            )
+    answer["reviews"] = _unique(answer["reviews"])
+    for responsible in _on_behalf(store, [a["id"] for a in answer["approvals"]], at):
+        roles[responsible].add("responsible")
+    answer["people"] = _people(store, roles, at)
+    model_nodes = store.nodes(models, as_of=at.as_of)
+    answer["models"] = [_model(model_nodes[m]) for m in sorted(model_nodes)]
+    return answer
+
+
+def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    seen: dict[str, dict[str, Any]] = {}
+    for item in items:
+        seen.setdefault(item["id"], item)
+    return list(seen.values())
+
+
+def _on_behalf(store: Store, approvals: list[str], at: Moment) -> set[str]:
+    """Whom approvers said they acted for, on those approvals."""
+    if not approvals:
+        return set()
+    agents = {a.agent for people in associations(store, approvals, at).values() for a in people}
+    step = store.traverse(agents, ["actedOnBehalfOf"], Direction.UP, 1, as_of=at.as_of)
+    wanted = set(approvals)
+    return {r.dst for r in step.relations if r.dst and as_iri(r.first(PROV + "activity")) in wanted}
+
+
+def _config(node: Node, depth: int) -> dict[str, Any]:
+    return {
+        "id": node.id,
+        "provider": node.text(Attr.PROVIDER),
+        "model": node.text(Attr.MODEL),
+        "version": node.text(Attr.MODEL_VERSION),
+        "parameters": node.text(Attr.PARAMETERS),
+        "tools": sorted(as_text(v) or "" for v in node.values(Attr.TOOL)),
+        "depth": depth,
+    }
+
+
+def _model(node: Node) -> dict[str, Any]:
+    return {
+        "id": node.id,
+        "provider": node.text(Attr.PROVIDER),
+        "model": node.text(Attr.MODEL),
+        "version": node.text(Attr.MODEL_VERSION),
+    }
+
+
+def impact(
+    store: Store, node: str, *, as_of: AsOf = None, max_depth: int = MAX_DEPTH
+) -> dict[str, Any]:
+    """Everything downstream of a node: the runs, outputs, revisions, reviews, decisions and
+    actions that depend on an input, a template version, a model configuration or a person.
+
+    Parameters
+    ----------
+    store : Store
+        The store to ask.
+    node : str
+        The IRI or prefixed name of the node that turned out to be wrong.
+    as_of : str or datetime, optional
+        Answer from the records written up to this time only.
+    max_depth : int
+        How many relations to follow at most.
+
+    Returns
+    -------
+    dict
+        ``node``, ``count`` and one list per kind of dependant (``runs``, ``outputs``,
+        ``reviews``, ``approvals``, ``decisions``, ``escalations``, ``overrides``, ``actions``,
+        ``challenges``, ``prompts``, ``prompt_templates``, ``other``), each item with its ``id``
+        and ``depth`` (how many relations away it is).
+
+    Raises
+    ------
+    NotFound
+        When the store holds no such node.
+
+    Examples
+    --------
+    >>> hit = impact(demo_store, "https://hospital.example/lab/reports/lr-88213")
+    >>> [a["id"].rsplit("/", 1)[1] for a in hit["actions"]]
+    ['discharge-0412-ehr-entry', 'gp-referral-0412-sent']
+    """
+    at = moment(store, as_of)
+    start = require_node(store, node, at)
+    down = store.traverse([start.id], IMPACT, Direction.DOWN, max_depth, as_of=at.as_of)
+    reached = store.nodes([i for i in down.depths if i != start.id], as_of=at.as_of)
+    answer: dict[str, Any] = {"node": start.id, "as_of": at.time, "count": len(reached)}
+    answer.update({group: [] for _, group in _IMPACT_GROUPS})
+    answer["other"] = []
+    for node_id in sorted(reached, key=lambda i: (down.depths[i], i)):
+        found = reached[node_id]
+        group = next((g for t, g in _IMPACT_GROUPS if t in found.types), "other")
+        answer[group].append(
+            {"id": node_id, "depth": down.depths[node_id], "types": sorted(found.types)}
+        )
+    return answer
