@@ -18,6 +18,7 @@ from provenance.graph import Relation, as_datetime, as_iri, as_text
 from provenance.stores.base import Direction, Store
 from provenance.vocabulary import PROV, Attr, Role, Type
 from queries.context import (
+    NOW,
     AsOf,
     Moment,
     associations,
@@ -29,7 +30,7 @@ from queries.context import (
 )
 from queries.lineage import MAX_DEPTH, time_text
 
-__all__ = ["DERIVATIONS", "MAX_CHAIN", "accountable", "authority"]
+__all__ = ["DERIVATIONS", "MAX_CHAIN", "accountable", "authority", "delegations"]
 
 DERIVATIONS = ("wasDerivedFrom", "wasRevisionOf", "wasQuotedFrom", "hadPrimarySource")
 MAX_CHAIN = 10
@@ -172,6 +173,25 @@ def _chains(
                         )
                     )
     return found
+
+
+def delegations(
+    store: Store,
+    agent: str,
+    *,
+    when: datetime,
+    context: dict[str, list[str]],
+    activities: set[str],
+    at: Moment = NOW,
+) -> list[dict[str, Any]]:
+    """Every chain of delegations above ``agent``, each judged at ``when`` for ``context``.
+
+    Claims made on ``activities`` ("on behalf of") are included and must be backed by a recorded
+    delegation. Each item has ``agent`` (who stands behind), ``path``, ``valid`` and ``problems``.
+    """
+    origin = _Holder(agent, "self", [])
+    chains = _chains(store, [origin], activities, when, context, at)
+    return [chain.as_dict({}) for chain in chains]
 
 
 def authority(

@@ -19,6 +19,7 @@ from provenance.vocabulary import PROV, Attr
 
 __all__ = [
     "LINEAGE",
+    "NOW",
     "AsOf",
     "Association",
     "Moment",
@@ -78,6 +79,9 @@ def parse_time(value: str) -> datetime:
     return parsed
 
 
+NOW = Moment()
+"""The store as it is: every record."""
+
 AsOf = str | datetime | Moment | None
 """When to answer from: a time, a :class:`Moment`, or ``None`` for now."""
 
@@ -85,13 +89,13 @@ AsOf = str | datetime | Moment | None
 def moment(store: Store, as_of: AsOf) -> Moment:
     """The store as it stood at ``as_of`` (records written later are ignored), or as it is."""
     if as_of is None or isinstance(as_of, Moment):
-        return as_of or Moment()
+        return as_of or NOW
     when = parse_time(as_of) if isinstance(as_of, str) else as_of
     iso = when.astimezone(UTC).isoformat(timespec="microseconds")
     return Moment(store.seq_at(iso), iso)
 
 
-def require_node(store: Store, node_id: str, at: Moment = Moment()) -> Node:
+def require_node(store: Store, node_id: str, at: Moment = NOW) -> Node:
     """The node a user named, by IRI or prefixed name.
 
     Raises
@@ -128,7 +132,7 @@ def _association(relation: Relation) -> Association:
 
 
 def associations(
-    store: Store, activities: Iterable[str], at: Moment = Moment()
+    store: Store, activities: Iterable[str], at: Moment = NOW
 ) -> dict[str, list[Association]]:
     """Every agent associated with each activity, with role and plan."""
     wanted = list(activities)
@@ -140,7 +144,7 @@ def associations(
     return found
 
 
-def used_by(store: Store, entities: Iterable[str], at: Moment = Moment()) -> dict[str, list[str]]:
+def used_by(store: Store, entities: Iterable[str], at: Moment = NOW) -> dict[str, list[str]]:
     """The activities that used each entity."""
     wanted = list(entities)
     found: dict[str, list[str]] = {e: [] for e in wanted}

@@ -1,0 +1,415 @@
+"""The named checks a rubric can weigh: each a plain function of a run's facts.
+
+A check says whether it passed (``None`` when it does not apply to this run), which nodes are its
+evidence (what it found, or the nodes where something is missing) and why, in one line. Rubrics
+choose checks by name and give them a pillar and a weight; the judgement itself lives here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Protocol
+
+from provenance.graph import as_iri
+from provenance.vocabulary import Attr, Role, Type
+from queries.context import ended, started
+from queries.facts import Event, RunFacts
+
+__all__ = ["CHECKS", "Judge", "Outcome"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    passed: bool | None
+    explanation: str
+    evidence: list[str] = field(default_factory=list)
+
+
+class Judge(Protocol):
+    """What a check may ask beyond its run's facts."""
+
+    def traceability(self, run_id: str) -> float:
+        """The traceability score of an earlier run (scores propagate through lineage)."""
+        ...
+
+    def delegations(self, agent: str, event: Event) -> list[dict[str, Any]]:
+        """The delegation chains above ``agent``, judged at ``event``'s time and scope."""
+        ...
+
+
+Check = Callable[[RunFacts, Mapping[str, Any], Judge], Outcome]
+CHECKS: dict[str, Check] = {}
+
+
+def _check(name: str) -> Callable[[Check], Check]:
+    def register(function: Check) -> Check:
+        CHECKS[name] = function
+        return function
+
+    return register
+
+
+def _approving(events: list[Event]) -> list[Event]:
+    return [e for e in events if e.node.text(Attr.DECISION) in {"approved", "approved-with-edits"}]
+
+
+def _ids(events: list[Event]) -> list[str]:
+    return [e.id for e in events]
+
+
+@_check("initiator-named")
+def initiator_named(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+    """A named person, in a stated position, started the run."""
+    if f.initiator is None:
+        return Outcome(False, "no initiator is associated with the run", [f.run.id])
+    person = f.initiator_node
+    name = person.text(Attr.LABEL) if person and Type.PERSON in person.types else None
+    if not name:
+        return Outcome(False, "the initiator is not a named person", [f.initiator.agent])
+    if not f.initiator.position:
+        return Outcome(False, "the initiator's position is not recorded", [f.initiator.agent])
+    return Outcome(True, f"started by {name} ({f.initiator.position})", [f.initiator.agent])
+
+
+@_check("reviewer-distinct")
+def reviewer_distinct(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+    """Four eyes: someone other than the initiator reviewed the output."""
+    initiator = f.initiator.agent if f.initiator else None
+    others = [e for e in f.reviews if any(a != initiator for a in e.agents(Role.REVIEWER))]
+    if others:
+        return Outcome(
+            True,
+            f"reviewed by someone other than the initiator ({len(others)} review(s))",
+            _ids(others),
+        )
+    if f.reviews:
+        return Outcome(False, "the only reviewer is the initiator", _ids(f.reviews))
+    return Outcome(False, "no review of the output is recorded", [o.id for o in f.outputs])
+
+
+@_check("review-timely")
+def review_timely(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+    """The review followed generation within the rubric's window."""
+    hours = float(params.get("review_within_hours", 72))
+    done = ended(f.run)
+    if not f.reviews or done is None:
+        return Outcome(None, "no review to time")
+    late = [e for e in f.reviews if e.time and e.time - done > timedelta(hours=hours)]
+    if late:
+        return Outcome(False, f"reviewed more than {hours:g} h after generation", _ids(late))
+    return Outcome(True, f"reviewed within {hours:g} h of generation", _ids(f.reviews))
+
+
+@_check("approver-distinct")
+def approver_distinct(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+    """No self-approval: the approver is not the initiator."""
+    if not f.approvals:
+        return Outcome(None, "no approval to judge")
+    initiator = f.initiator.agent if f.initiator else None
+    own = [e for e in f.approvals if initiator in e.agents(Role.APPROVER)]
+    if own:
+        return Outcome(False, "the initiator approved their own output", _ids(own))
+    return Outcome(True, "every approver is someone other than the initiator", _ids(f.approvals))
+
+
+@_check("decision-recorded")
+def decision_recorded(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+    """Someone accountable decided on the output: approved, approved with edits or rejected."""
+    if f.approvals:
+        return Outcome(True, f"{len(f.approvals)} decision(s) recorded", _ids(f.approvals))
+    return Outcome(
+        False, "no approval or rejection of the output is recorded", [o.id for o in f.products]
+    )
+
+
+@_check("approver-authority")
+def approver_authority(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+    """Each approver held valid delegated authority, in scope, at the time they approved."""
+    approvals = _approving(f.approvals)
+    if not approvals:
+        return Outcome(None, "no approving decision to judge")
+    lacking: list[str] = []
+    problems: list[str] = []
+    for event in approvals:
+        for approver in event.agents(Role.APPROVER):
+            found = judge.delegations(approver, event)
+            invalid_claims = [
+                c for c in found if c["basis"].startswith("claimed") and not c["valid"]
+            ]
+            if invalid_claims or not any(c["valid"] for c in found):
+                lacking.append(event.id)
+                problems += [p for c in found for p in c["problems"]] or [
+                    f"{approver} holds no delegation"
+                ]
+    if lacking:
+        return Outcome(False, "; ".join(dict.fromkeys(problems)), lacking)
+    return Outcome(True, "every approver held a valid delegation in scope", _ids(approvals))
+
+
+@_check("inputs-hashed")
+def inputs_hashed(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+    """Every input is pinned by a content hash."""
+    missing = [i.id for i in f.inputs if not i.text(Attr.CONTENT_HASH)]
+    if not f.inputs:
+        return Outcome(None, "the run used no inputs")
+    if missing:
+        return Outcome(False, f"{len(missing)} input(s) without a content hash", missing)
+    return Outcome(True, f"all {len(f.inputs)} input(s) content-hashed", [i.id for i in f.inputs])
+
+
+@_check("outputs-hashed")
+def outputs_hashed(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+    """Every output and revision is pinned by a content hash."""
+    missing = [o.id for o in f.products if not o.text(Attr.CONTENT_HASH)]
+    if missing or not f.products:
+        return Outcome(False, "output(s) without a content hash", missing or [f.run.id])
+    return Outcome(True, "every output and revision content-hashed", [o.id for o in f.products])
+
+
+@_check("model-config-complete")
+def model_config_complete(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+    """The model configuration names provider, model, version and parameters."""
+    if f.config is None:
+        return Outcome(False, "no model configuration is recorded", [f.run.id])
+    fields = {
+        "provider": Attr.PROVIDER,
+        "model": Attr.MODEL,
+        "version": Attr.MODEL_VERSION,
+        "parameters": Attr.PARAMETERS,
+    }
+    missing = [name for name, attr in fields.items() if not f.config.text(attr)]
+    if missing:
+        return Outcome(False, f"model configuration lacks {', '.join(missing)}", [f.config.id])
+    return Outcome(True, "provider, model, version and parameters recorded", [f.config.id])
+
+
+@_check("prompt-recorded")
+def prompt_recorded(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+    """The rendered prompt and the template version it came from are hashed."""
+    missing = [
+        name
+        for name, node in (("rendered prompt", f.prompt), ("template version", f.template))
+        if node is None or not node.text(Attr.CONTENT_HASH)
+    ]
+    if missing:
+        return Outcome(False, f"no hashed {' or '.join(missing)}", [f.run.id])
+    assert f.prompt is not None
+    assert f.template is not None
+    return Outcome(
+        True, "rendered prompt and template version hashed", [f.prompt.id, f.template.id]
+    )
+
+
+@_check("timestamps-consistent")
+def timestamps_consistent(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+    """Review after generation, approval after generation, action after its approval."""
+    generated = ended(f.run)
+    wrong: list[str] = []
+    if generated is None:
+        return Outcome(False, "the run has no times", [f.run.id])
+    start = started(f.run)
+    if start and start > generated:
+        wrong.append(f.run.id)
+    for event in [*f.reviews, *f.approvals, *f.actions]:
+        if event.time is None or event.time < generated:
+            wrong.append(event.id)
+    approvals = {e.id: e for e in f.approvals}
+    for action in f.actions:
+        for approval_id in action.informed_by:
+            approval = approvals.get(approval_id)
+            if approval and approval.time and action.time and action.time < approval.time:
+                wrong.append(action.id)
+    if wrong:
+        return Outcome(False, "event(s) dated before what they depend on", sorted(set(wrong)))
+    return Outcome(True, "every event is dated after what it depends on", [f.run.id])
+
+
+@_check("purpose-stated")
+def purpose_stated(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+    """The run states its task and purpose."""
+    if f.run.text(Attr.TASK) and f.run.text(Attr.PURPOSE):
+        return Outcome(True, "task and purpose recorded", [f.run.id])
+    return Outcome(False, "the run's purpose is not recorded", [f.run.id])
+
+
+@_check("decision-rationale")
+def decision_rationale(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+    """Rejections and approvals with edits say why."""
+    needing = [
+        e for e in f.approvals if e.node.text(Attr.DECISION) in {"rejected", "approved-with-edits"}
+    ]
+    if params.get("rationale_for_every_decision"):
+        needing = list(f.approvals)
+    if not needing:
+        return Outcome(None, "no decision that needs a rationale")
+    missing = [e.id for e in needing if not e.node.text(Attr.RATIONALE)]
+    if missing:
+        return Outcome(False, "decision(s) without a rationale", missing)
+    return Outcome(True, "every such decision carries a rationale", _ids(needing))
+
+
+@_check("override-rationale")
+def override_rationale(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+    """Every override carries a rationale."""
+    if not f.overrides:
+        return Outcome(None, "no override")
+    missing = [e.id for e in f.overrides if not e.node.text(Attr.RATIONALE)]
+    if missing:
+        return Outcome(False, "override(s) without a rationale", missing)
+    return Outcome(True, "every override carries a rationale", _ids(f.overrides))
+
+
+@_check("review-explained")
+def review_explained(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+    """Reviews say what they found: a comment or a revision."""
+    if not f.reviews:
+        return Outcome(None, "no review")
+    silent = [
+        e.id
+        for e in f.reviews
+        if not e.node.text(Attr.COMMENT)
+        and not any(
+            r.kind == "wasGeneratedBy" and r.dst == e.id for rs in f.custody.values() for r in rs
+        )
+    ]
+    if silent:
+        return Outcome(False, "review(s) with neither comment nor revision", silent)
+    return Outcome(True, "every review records what it found", _ids(f.reviews))
+
+
+@_check("template-approved")
+def template_approved(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+    """The template version was approved before the run used it."""
+    if f.template is None:
+        return Outcome(False, "no template version is recorded", [f.run.id])
+    start = started(f.run)
+    before = [e for e in _approving(f.template_approvals) if e.time and start and e.time <= start]
+    if before:
+        return Outcome(True, "template version approved before use", _ids(before))
+    if f.template_approvals:
+        return Outcome(
+            False,
+            "template version approved only after use, or rejected",
+            _ids(f.template_approvals),
+        )
+    return Outcome(False, "template version never approved", [f.template.id])
+
+
+@_check("workflow-approved")
+def workflow_approved(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+    """The workflow the run belongs to is approved for GenAI use."""
+    value = f.run.first(Attr.WORKFLOW_APPROVED)
+    if value is True:
+        return Outcome(True, "the workflow is approved for GenAI use", [f.run.id])
+    why = "is not approved" if value is False else "has no recorded approval status"
+    return Outcome(False, f"the workflow {why}", [f.run.id])
+
+
+@_check("action-on-approved")
+def action_on_approved(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+    """No action used an output that was unapproved or invalidated when it acted."""
+    if not f.actions:
+        return Outcome(None, "no action used the output")
+    approved_at: dict[str, list[Event]] = {}
+    for event in _approving(f.approvals):
+        if event.subject:
+            approved_at.setdefault(event.subject, []).append(event)
+    invalid = {
+        r.src for rs in f.custody.values() for r in rs if r.kind == "wasInvalidatedBy" and r.src
+    }
+    bad = []
+    for action in f.actions:
+        ok = any(
+            a.time and action.time and a.time <= action.time
+            for a in approved_at.get(action.subject or "", [])
+        )
+        if not ok or action.subject in invalid:
+            bad.append(action.id)
+    if bad:
+        return Outcome(False, "action(s) on an unapproved or invalidated output", bad)
+    return Outcome(True, "every action used an approved output", _ids(f.actions))
+
+
+@_check("escalations-resolved")
+def escalations_resolved(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+    """Every escalation was followed by a decision or an override."""
+    if not f.escalations:
+        return Outcome(None, "no escalation")
+    decisions = [*f.approvals, *f.overrides]
+    open_ = [
+        e.id
+        for e in f.escalations
+        if not any(d.time and e.time and d.time >= e.time for d in decisions)
+    ]
+    if open_:
+        return Outcome(False, "escalation(s) never resolved", open_)
+    return Outcome(True, "every escalation was followed by a decision", _ids(f.escalations))
+
+
+@_check("chain-of-custody")
+def chain_of_custody(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+    """Each output is generated and attributed; each revision links to what it revises."""
+    broken = []
+    for output in f.outputs:
+        kinds = {r.kind for r in f.custody.get(output.id, [])}
+        if not {"wasGeneratedBy", "wasAttributedTo"} <= kinds:
+            broken.append(output.id)
+        if f.inputs and "wasDerivedFrom" not in kinds:
+            broken.append(output.id)
+    for revision in f.revisions:
+        kinds = {r.kind for r in f.custody.get(revision.id, [])}
+        if not {"wasGeneratedBy", "wasRevisionOf"} <= kinds:
+            broken.append(revision.id)
+    if broken or not f.outputs:
+        return Outcome(
+            False,
+            "output(s) missing generation, attribution or derivation",
+            sorted(set(broken)) or [f.run.id],
+        )
+    return Outcome(
+        True,
+        "every output generated, attributed and derived from its inputs",
+        [o.id for o in f.products],
+    )
+
+
+@_check("inputs-located")
+def inputs_located(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+    """Every input can be found again: a location, or an earlier run's output."""
+    if not f.inputs:
+        return Outcome(None, "the run used no inputs")
+    lost = [
+        i.id for i in f.inputs if Type.OUTPUT not in i.types and not as_iri(i.first(Attr.LOCATION))
+    ]
+    if lost:
+        return Outcome(False, "input(s) with no location", lost)
+    return Outcome(
+        True, "every input has a location or is an earlier output", [i.id for i in f.inputs]
+    )
+
+
+@_check("upstream-traceable")
+def upstream_traceable(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+    """Earlier runs whose outputs this run used are themselves traceable (scores propagate)."""
+    if not f.upstream_runs:
+        return Outcome(None, "no earlier run's output was used")
+    floor = float(params.get("upstream_traceability", 60))
+    weak = [run for run in f.upstream_runs if judge.traceability(run) < floor]
+    if weak:
+        return Outcome(False, f"earlier run(s) score below {floor:g} on traceability", weak)
+    return Outcome(
+        True, f"every earlier run scores at least {floor:g} on traceability", f.upstream_runs
+    )
+
+
+@_check("actions-linked")
+def actions_linked(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+    """Every action names the approval that allowed it."""
+    if not f.actions:
+        return Outcome(None, "no action used the output")
+    loose = [a.id for a in f.actions if not a.informed_by]
+    if loose:
+        return Outcome(False, "action(s) that name no approval", loose)
+    return Outcome(True, "every action names its approval", _ids(f.actions))

@@ -1,0 +1,122 @@
+"""What a reviewer saw when they reviewed or signed off: the graph as it stood then.
+
+Everything recorded after the review is left out, and so is every event dated after it, so the
+answer shows exactly which versions (by content hash) of the output, its inputs, prompt and model
+configuration were before the reviewer, and which earlier reviews and escalations they could see.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from provenance.errors import InvalidRecord
+from provenance.stores.base import Direction, Store
+from provenance.vocabulary import Attr, Type
+from queries.context import Moment, associations, require_node, started, used_by
+from queries.lineage import role_name, time_text, trace
+
+__all__ = ["reconstruct"]
+
+_EVENT_TYPES = (Type.ESCALATION, Type.OVERRIDE, Type.CHALLENGE)
+
+
+def _earlier(time: str | None, cut: datetime) -> bool:
+    return time is not None and datetime.fromisoformat(time) < cut
+
+
+def _before(items: list[dict[str, Any]], cut: datetime, exclude: str) -> list[dict[str, Any]]:
+    return [i for i in items if i["id"] != exclude and _earlier(i.get("time"), cut)]
+
+
+def reconstruct(store: Store, review: str) -> dict[str, Any]:
+    """The evidence in front of a reviewer (or approver) at the moment of their review.
+
+    Parameters
+    ----------
+    store : Store
+        The store to ask.
+    review : str
+        The IRI or prefixed name of a review or an approval.
+
+    Returns
+    -------
+    dict
+        ``review``, ``kind``, ``reviewer``, ``time``, ``recorded_before`` (the sequence number the
+        store is read up to), ``output`` (what was reviewed, with its content hash), the
+        ``inputs``, ``prompts``, ``prompt_templates``, ``model_configs`` and ``runs`` behind it,
+        and the ``earlier_reviews``, ``earlier_approvals`` and ``escalations`` (with overrides and
+        challenges) recorded and dated before the review.
+
+    Raises
+    ------
+    NotFound
+        When the store holds no such node.
+    InvalidRecord
+        When the node is neither a review nor an approval.
+
+    Examples
+    --------
+    >>> seen = reconstruct(demo_store, "https://bank.example/approvals/credit-memo-2026-0317-a1")
+    >>> [e["id"].rsplit("/", 1)[1] for e in seen["escalations"]]
+    ['credit-memo-2026-0317-e1', 'credit-memo-2026-0317-o1']
+    """
+    node = require_node(store, review)
+    if not node.types & {Type.REVIEW, Type.APPROVAL}:
+        raise InvalidRecord(f"{node.id} is neither a review nor an approval")
+    when = started(node)
+    if when is None:
+        raise InvalidRecord(f"{node.id} has no time, so what was seen then cannot be told")
+    record = store.record(node.id)
+    seq = record.seq - 1 if record else store.seq_at(when.isoformat())
+    at = Moment(seq, when.isoformat())
+    subject = next(iter(store.traverse([node.id], ["used"], Direction.UP, 1).relations), None)
+    if subject is None or subject.dst is None:
+        raise InvalidRecord(f"{node.id} does not name what it reviewed")
+    seen = trace(store, subject.dst, as_of=at)
+    people = associations(store, [node.id])[node.id]
+    reviewer = next((a for a in people if a.role is not None), None)
+    return {
+        "review": node.id,
+        "kind": "approval" if Type.APPROVAL in node.types else "review",
+        "reviewer": reviewer.agent if reviewer else None,
+        "role": role_name(reviewer.role) if reviewer else None,
+        "time": when.isoformat(),
+        "recorded_before": seq,
+        "output": next(
+            (o for o in seen["outputs"] if o["id"] == subject.dst),
+            {"id": subject.dst, "content_hash": None},
+        ),
+        "runs": seen["runs"],
+        "inputs": seen["inputs"],
+        "prompts": seen["prompts"],
+        "prompt_templates": seen["prompt_templates"],
+        "model_configs": seen["model_configs"],
+        "earlier_reviews": _before(seen["reviews"], when, node.id),
+        "earlier_approvals": _before(seen["approvals"], when, node.id),
+        "escalations": _events(store, seen, at, when),
+    }
+
+
+def _events(store: Store, seen: dict[str, Any], at: Moment, cut: datetime) -> list[dict[str, Any]]:
+    """Escalations, overrides and challenges about anything on the path, dated before ``cut``."""
+    activities = [r["id"] for r in seen["runs"]] + [r["id"] for r in seen["reviews"]]
+    activities += [a["id"] for a in seen["approvals"]]
+    entities = [o["id"] for o in seen["outputs"]]
+    informed = store.traverse(activities, ["wasInformedBy"], Direction.DOWN, 4, as_of=at.as_of)
+    users = {a for found in used_by(store, entities, at).values() for a in found}
+    nodes = store.nodes({*informed.depths, *users}, as_of=at.as_of)
+    events = []
+    for node_id, event in nodes.items():
+        kind = next((t for t in _EVENT_TYPES if t in event.types), None)
+        time = time_text(started(event))
+        if kind and _earlier(time, cut):
+            events.append(
+                {
+                    "id": node_id,
+                    "type": kind,
+                    "time": time,
+                    "rationale": event.text(Attr.RATIONALE),
+                }
+            )
+    return sorted(events, key=lambda e: (datetime.fromisoformat(e["time"]), e["id"]))

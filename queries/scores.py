@@ -1,0 +1,362 @@
+"""The RAIDT five-pillar score profile of a run, and weak points across all runs.
+
+A rubric (TOML, shipped in ``queries/rubrics/`` or given as a file) picks named checks, puts each
+under a pillar with a weight, and sets the parameters and rating thresholds. A pillar's score is
+the share of the weight of its applicable checks that passed, from 0 to 100; checks that do not
+apply to a run (no override to judge, say) are left out of the sum and reported as such.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections import Counter, defaultdict
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from provenance.errors import InvalidRecord
+from provenance.stores.base import Store
+from provenance.vocabulary import Attr, Role, Type
+from queries.authority import delegations
+from queries.checks import CHECKS, Outcome
+from queries.context import AsOf, Moment, moment
+from queries.facts import Event, RunFacts, gather
+
+__all__ = [
+    "PILLARS",
+    "Rubric",
+    "RubricCheck",
+    "load_rubric",
+    "rubric_names",
+    "score",
+    "weak_points",
+]
+
+PILLARS = ("responsibility", "auditability", "interpretability", "dependability", "traceability")
+Pillar = Literal[
+    "responsibility", "auditability", "interpretability", "dependability", "traceability"
+]
+
+
+class RubricCheck(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    pillar: Pillar
+    weight: float = Field(gt=0)
+
+    @field_validator("id")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in CHECKS:
+            raise ValueError(f"unknown check {value!r}; known checks: {', '.join(sorted(CHECKS))}")
+        return value
+
+
+class Rubric(BaseModel):
+    """Which checks count, under which pillar, how much, and what the thresholds are."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    title: str
+    description: str = ""
+    ratings: dict[str, float] = Field(default_factory=lambda: {"strong": 80.0, "adequate": 60.0})
+    params: dict[str, Any] = Field(default_factory=dict)
+    checks: tuple[RubricCheck, ...] = Field(min_length=1)
+
+    def rating(self, value: float | None) -> str:
+        if value is None:
+            return "not rated"
+        for name, floor in sorted(self.ratings.items(), key=lambda item: -item[1]):
+            if value >= floor:
+                return name
+        return "weak"
+
+
+def rubric_names() -> list[str]:
+    """The rubrics shipped with the package."""
+    folder = files("queries") / "rubrics"
+    return sorted(
+        p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
+    )
+
+
+def load_rubric(name_or_path: str | Path | None = None) -> Rubric:
+    """A shipped rubric by name (default ``general``) or a rubric file.
+
+    Raises
+    ------
+    InvalidRecord
+        When no such rubric exists or the file is not a valid rubric.
+    """
+    chosen = str(name_or_path or "general")
+    path = Path(chosen)
+    if path.suffix == ".toml" or path.exists():
+        source, where = (path.read_text(encoding="utf-8") if path.exists() else None), str(path)
+    elif chosen in rubric_names():
+        source, where = (
+            (files("queries") / "rubrics" / f"{chosen}.toml").read_text(encoding="utf-8"),
+            chosen,
+        )
+    else:
+        source, where = None, chosen
+    if source is None:
+        raise InvalidRecord(
+            f"no rubric {chosen!r}: give a .toml file or one of: {', '.join(rubric_names())}"
+        )
+    try:
+        return Rubric.model_validate(tomllib.loads(source))
+    except tomllib.TOMLDecodeError as error:
+        raise InvalidRecord(f"not valid TOML: {error}", location=where) from error
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+        )
+        raise InvalidRecord(f"not a valid rubric: {problems}", location=where) from error
+
+
+class _Judge:
+    """Answers checks' questions beyond their facts, remembering upstream scores."""
+
+    def __init__(
+        self, store: Store, rubric: Rubric, at: Moment, memo: dict[str, float], facts: RunFacts
+    ) -> None:
+        self._store, self._rubric, self._at, self._memo, self._facts = (
+            store,
+            rubric,
+            at,
+            memo,
+            facts,
+        )
+
+    def delegations(self, agent: str, event: Event) -> list[dict[str, Any]]:
+        if event.time is None:
+            return []
+        return delegations(
+            self._store,
+            agent,
+            when=event.time,
+            context=self._facts.context,
+            activities={event.id},
+            at=self._at,
+        )
+
+    def traceability(self, run_id: str) -> float:
+        if run_id not in self._memo:
+            self._memo[run_id] = 0.0  # a run whose lineage loops back to itself is not traceable
+            facts = gather(self._store, run_id, self._at)
+            outcomes = _judge(self._store, self._rubric, facts, self._memo, {"traceability"})
+            self._memo[run_id] = _pillar(outcomes, "traceability") or 0.0
+        return self._memo[run_id]
+
+
+def _judge(
+    store: Store,
+    rubric: Rubric,
+    facts: RunFacts,
+    memo: dict[str, float],
+    pillars: set[str] | None = None,
+) -> list[tuple[RubricCheck, Outcome]]:
+    judge = _Judge(store, rubric, facts.at, memo, facts)
+    return [
+        (check, CHECKS[check.id](facts, rubric.params, judge))
+        for check in rubric.checks
+        if pillars is None or check.pillar in pillars
+    ]
+
+
+def _pillar(outcomes: list[tuple[RubricCheck, Outcome]], pillar: str) -> float | None:
+    applicable = [(c, o) for c, o in outcomes if c.pillar == pillar and o.passed is not None]
+    total = sum(c.weight for c, _ in applicable)
+    if not total:
+        return None
+    return round(100 * sum(c.weight for c, o in applicable if o.passed) / total, 1)
+
+
+def score(
+    store: Store, run: str, *, rubric: Rubric | str | None = None, as_of: AsOf = None
+) -> dict[str, Any]:
+    """The five-pillar RAIDT score profile of a run, every point explained.
+
+    Parameters
+    ----------
+    store : Store
+        The store to ask.
+    run : str
+        The run's IRI or prefixed name.
+    rubric : Rubric or str, optional
+        A rubric, a shipped rubric's name or a rubric file; ``general`` by default.
+    as_of : str or datetime, optional
+        Score the run as the records written up to this time show it.
+
+    Returns
+    -------
+    dict
+        ``run``, ``rubric``, ``pillars`` (each pillar's ``score``, ``rating`` and ``checks``),
+        ``overall`` (``score`` and ``rating``) and ``checks``: each with ``id``, ``pillar``,
+        ``weight``, ``passed`` (``null`` when it does not apply), ``evidence`` and
+        ``explanation``.
+
+    Raises
+    ------
+    NotFound
+        When the store holds no such node.
+    InvalidRecord
+        When the node is not a run, or the rubric is not valid.
+
+    Examples
+    --------
+    >>> profile = score(demo_store, "https://corp.example/runs/price-notice-0407")
+    >>> profile["overall"]["rating"], profile["pillars"]["responsibility"]["score"]
+    ('weak', 28.6)
+    >>> [c["id"] for c in profile["checks"] if c["passed"] is False][:3]
+    ['reviewer-distinct', 'decision-recorded', 'template-approved']
+    """
+    chosen = rubric if isinstance(rubric, Rubric) else load_rubric(rubric)
+    at = moment(store, as_of)
+    facts = gather(store, run, at)
+    outcomes = _judge(store, chosen, facts, {})
+    checks = [
+        {
+            "id": check.id,
+            "pillar": check.pillar,
+            "weight": check.weight,
+            "passed": outcome.passed,
+            "evidence": outcome.evidence,
+            "explanation": outcome.explanation,
+        }
+        for check, outcome in outcomes
+    ]
+    values = {pillar: _pillar(outcomes, pillar) for pillar in PILLARS}
+    pillars = {
+        pillar: {
+            "score": value,
+            "rating": chosen.rating(value),
+            "checks": [c["id"] for c in checks if c["pillar"] == pillar],
+        }
+        for pillar, value in values.items()
+    }
+    rated = [value for value in values.values() if value is not None]
+    overall = round(sum(rated) / len(rated), 1) if rated else None
+    return {
+        "run": facts.run.id,
+        "rubric": chosen.name,
+        "as_of": at.time,
+        "pillars": pillars,
+        "overall": {"score": overall, "rating": chosen.rating(overall)},
+        "checks": checks,
+    }
+
+
+_WEAK_POINTS = {
+    "runs-without-reviewer": (
+        "reviewer-distinct",
+        "runs with no review by someone other than the initiator",
+    ),
+    "self-approvals": ("approver-distinct", "runs whose initiator approved their own output"),
+    "approvals-outside-delegation": (
+        "approver-authority",
+        "approvals by people without valid delegated authority",
+    ),
+    "unapproved-templates-in-use": (
+        "template-approved",
+        "runs on a template version not approved before use",
+    ),
+    "actions-on-unapproved-outputs": (
+        "action-on-approved",
+        "actions on outputs that were not approved",
+    ),
+    "workflows-not-approved": ("workflow-approved", "runs in workflows not approved for GenAI use"),
+    "overrides-without-rationale": ("override-rationale", "overrides that give no reason"),
+}
+
+
+def weak_points(
+    store: Store, *, rubric: Rubric | str | None = None, as_of: AsOf = None
+) -> dict[str, Any]:
+    """Where governance is weak across all runs: each weakness, its count and the runs behind it.
+
+    Parameters
+    ----------
+    store : Store
+        The store to ask.
+    rubric : Rubric or str, optional
+        Supplies the parameters (``repeated_overrides``: how many overrides by one person or in one
+        workflow count as repeated, 2 by default).
+    as_of : str or datetime, optional
+        Judge the records written up to this time only.
+
+    Returns
+    -------
+    dict
+        ``runs`` (how many were judged) and ``weak_points``: for each kind, a ``description``,
+        a ``count``, the ``runs`` and the ``evidence`` nodes; ``repeated-overrides`` lists each
+        person and workflow with repeated overrides.
+
+    Examples
+    --------
+    >>> report = weak_points(demo_store)
+    >>> report["weak_points"]["self-approvals"]["runs"]
+    ['https://corp.example/runs/deal-desk-0409']
+    """
+    chosen = rubric if isinstance(rubric, Rubric) else load_rubric(rubric)
+    at = moment(store, as_of)
+    by_check = {check_id for check_id, _ in _WEAK_POINTS.values()}
+    probe = chosen.model_copy(
+        update={
+            "checks": tuple(
+                RubricCheck(id=c, pillar="responsibility", weight=1) for c in sorted(by_check)
+            )
+        }
+    )
+    found: dict[str, dict[str, Any]] = {
+        name: {"description": text, "count": 0, "runs": [], "evidence": []}
+        for name, (_, text) in _WEAK_POINTS.items()
+    }
+    overrides: dict[str, tuple[list[str], str | None]] = {}
+    runs = store.ids_of_type(Type.RUN, as_of=at.as_of)
+    memo: dict[str, float] = {}
+    for run_id in runs:
+        facts = gather(store, run_id, at)
+        results = {check.id: outcome for check, outcome in _judge(store, probe, facts, memo)}
+        for name, (check_id, _) in _WEAK_POINTS.items():
+            if results[check_id].passed is False:
+                found[name]["runs"].append(run_id)
+                found[name]["evidence"] += results[check_id].evidence
+        for event in facts.overrides:
+            overrides[event.id] = (event.agents(Role.OVERRIDER), facts.run.text(Attr.WORKFLOW))
+    for entry in found.values():
+        entry["evidence"] = sorted(set(entry["evidence"]))
+        entry["count"] = len(entry["runs"])
+    found["repeated-overrides"] = _repeated(
+        overrides, int(chosen.params.get("repeated_overrides", 2))
+    )
+    return {"runs": len(runs), "as_of": at.time, "rubric": chosen.name, "weak_points": found}
+
+
+def _repeated(overrides: dict[str, tuple[list[str], str | None]], floor: int) -> dict[str, Any]:
+    people: Counter[str] = Counter()
+    workflows: Counter[str] = Counter()
+    evidence: dict[str, list[str]] = defaultdict(list)
+    for override_id, (agents, workflow) in overrides.items():
+        for agent in agents:
+            people[agent] += 1
+            evidence[agent].append(override_id)
+        if workflow:
+            workflows[workflow] += 1
+            evidence[workflow].append(override_id)
+    repeated = [
+        {"by": kind, "who": who, "overrides": sorted(evidence[who])}
+        for kind, counter in (("person", people), ("workflow", workflows))
+        for who, count in sorted(counter.items())
+        if count >= floor
+    ]
+    return {
+        "description": f"people or workflows with {floor} or more overrides",
+        "count": len(repeated),
+        "repeated": repeated,
+        "evidence": sorted({o for r in repeated for o in r["overrides"]}),
+    }
