@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prov.model import ProvDocument
 
 from provenance.errors import NotFound
@@ -11,7 +13,7 @@ from provenance.provdoc import to_document
 from provenance.stores.base import Direction, Store
 from provenance.vocabulary import RELATION_KINDS
 
-__all__ = ["export_document"]
+__all__ = ["export_document", "export_nodes"]
 
 
 def _everything(store: Store) -> tuple[list[Element], list[Relation]]:
@@ -24,15 +26,19 @@ def _everything(store: Store) -> tuple[list[Element], list[Relation]]:
     return elements, relations
 
 
-def _neighbourhood(store: Store, node_id: str) -> tuple[list[Element], list[Relation]]:
-    reached = store.traverse([node_id], RELATION_KINDS, Direction.BOTH, 1)
-    nodes = store.nodes(reached.depths)
-    elements = [
+def _merged(store: Store, ids: Iterable[str]) -> list[Element]:
+    """One element per node and kind, every description merged."""
+    return [
         Element(node.id, kind, node.attributes)
-        for node in nodes.values()
+        for node in store.nodes(ids).values()
         for kind in sorted(node.kinds)
     ]
-    return elements, list(reached.relations)
+
+
+def export_nodes(store: Store, ids: Iterable[str]) -> ProvDocument:
+    """A PROV document of the given nodes and every relation among them."""
+    wanted = sorted(set(ids))
+    return to_document(_merged(store, wanted), store.relations_between(wanted), store.namespaces())
 
 
 def export_document(store: Store, target: str | None = None) -> ProvDocument:
@@ -53,7 +59,8 @@ def export_document(store: Store, target: str | None = None) -> ProvDocument:
             fragment = store.fragment(record.seq)
             elements, relations = list(fragment.elements), list(fragment.relations)
         elif store.nodes([full]):
-            elements, relations = _neighbourhood(store, full)
+            reached = store.traverse([full], RELATION_KINDS, Direction.BOTH, 1)
+            elements, relations = _merged(store, reached.depths), list(reached.relations)
         else:
             raise NotFound(f"no record or node {full} in {store.url}")
     return to_document(elements, relations, namespaces)

@@ -47,15 +47,19 @@ def is_iri(value: str) -> bool:
 
 
 def namespace_of(value: str) -> str:
-    """The namespace part of an IRI: up to its last ``#``, ``/`` or, in a URN, ``:``.
+    """The namespace of an IRI: up to its fragment (``…#``), else its host (``https://host/``),
+    else its first name segment (``urn:uuid:``).
 
-    The local part left after it is never empty, so that every IRI has a prefixed form.
+    One prefix per host keeps names readable and stable (``hospital:runs/0412``); the local part
+    left is never empty, so that every IRI has a prefixed form.
     """
-    for cut in ("#", "/", ":"):
-        position = value.rstrip(cut).rfind(cut)
-        if position > value.index(":") and (cut != "/" or value[position - 1] != "/"):
-            return value[: position + 1]
-    return value[: value.index(":") + 1]
+    if "#" in value and not value.endswith("#"):
+        return value[: value.rindex("#") + 1]
+    scheme, _, rest = value.partition(":")
+    cut = rest.find("/", 2) if rest.startswith("//") else rest.find(":")
+    if 0 <= cut < len(rest) - 1:
+        return value[: len(scheme) + cut + 2]
+    return scheme + ":"
 
 
 def suggest_prefix(namespace: str, taken: Mapping[str, str]) -> str:
@@ -87,7 +91,7 @@ def compact(value: str, namespaces: Mapping[str, str]) -> str:
     """The shortest prefixed name for an IRI under the known prefixes, or the IRI itself."""
     matches = [(p, u) for p, u in namespaces.items() if value.startswith(u) and value != u]
     best = max(matches, key=lambda item: len(item[1]), default=None)
-    return f"{best[0]}:{value[len(best[1]):]}" if best else value
+    return f"{best[0]}:{value[len(best[1]) :]}" if best else value
 
 
 def resolve_id(value: str, namespaces: Mapping[str, str]) -> str:

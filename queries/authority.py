@@ -43,6 +43,7 @@ _APPROVING = {"approved", "approved-with-edits"}
 class _Holder:
     agent: str
     basis: str
+    via: str | None
     path: list[dict[str, Any]]
     problems: list[str] = field(default_factory=list)
 
@@ -51,6 +52,7 @@ class _Holder:
             "agent": self.agent,
             "name": names.get(self.agent),
             "basis": self.basis,
+            "via": self.via,
             "path": self.path,
             "valid": not self.problems,
             "problems": self.problems,
@@ -150,7 +152,7 @@ def _chains(
                     problems=own,
                 )
                 holder = _Holder(
-                    relation.dst, f"delegation from {origin.agent}", [*path, step], problems + own
+                    relation.dst, "delegation", origin.agent, [*path, step], problems + own
                 )
                 found.append(holder)
                 stack.append((relation.dst, holder.path, holder.problems, seen | {relation.dst}))
@@ -169,7 +171,11 @@ def _chains(
                     )
                     found.append(
                         _Holder(
-                            claim.dst, f"claimed by {origin.agent}", [*path, step], [*problems, why]
+                            claim.dst,
+                            "claimed delegation",
+                            origin.agent,
+                            [*path, step],
+                            [*problems, why],
                         )
                     )
     return found
@@ -189,7 +195,7 @@ def delegations(
     Claims made on ``activities`` ("on behalf of") are included and must be backed by a recorded
     delegation. Each item has ``agent`` (who stands behind), ``path``, ``valid`` and ``problems``.
     """
-    origin = _Holder(agent, "self", [])
+    origin = _Holder(agent, "self", None, [])
     chains = _chains(store, [origin], activities, when, context, at)
     return [chain.as_dict({}) for chain in chains]
 
@@ -219,7 +225,8 @@ def authority(
     dict
         ``action``, ``time``, ``context`` (task, workflow and sector the delegations must cover),
         ``outputs`` (what the action rests on) and ``holders``: each with ``agent``, ``basis``
-        (``executor``, ``approver of …``, ``delegation from …``), ``path`` (the relations that
+        (``executor``, ``approver``, ``delegation`` or ``claimed delegation``), ``via`` (the
+        output approved, or the holder a delegation stands behind), ``path`` (the relations that
         give the authority, delegations marked valid or not) and ``valid``.
 
     Raises
@@ -254,7 +261,10 @@ def authority(
 
     holders = [
         _Holder(
-            a.agent, "executor", [_step("wasAssociatedWith", node.id, a.agent, role="executor")]
+            a.agent,
+            "executor",
+            None,
+            [_step("wasAssociatedWith", node.id, a.agent, role="executor")],
         )
         for a in people
         if a.role == Role.EXECUTOR
@@ -275,7 +285,7 @@ def authority(
                 _step("used", approval_id, target, decision=decision, time=time_text(decided_at)),
                 _step("wasAssociatedWith", approval_id, person.agent, role="approver"),
             ]
-            holders.append(_Holder(person.agent, f"approver of {target}", path))
+            holders.append(_Holder(person.agent, "approver", target, path))
     holders += _chains(store, holders, set(approvals) | {node.id}, when, context, moment_)
     names = {
         i: n.text(Attr.LABEL)
@@ -382,6 +392,7 @@ def accountable(store: Store, person: str, *, as_of: AsOf = None) -> dict[str, A
                         "action": action_id,
                         "time": answer["time"],
                         "basis": holder["basis"],
+                        "via": holder["via"],
                         "valid": holder["valid"],
                         "path": holder["path"],
                     }

@@ -45,7 +45,7 @@ def test_record_then_show_by_prefixed_name(
     tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     record(tmp_path, url, capsys)
-    shown = json.loads(output_of(capsys, "show", "out:1-1r", "--store", url, "--json"))
+    shown = json.loads(output_of(capsys, "show", "test:out/1-1r", "--store", url, "--json"))
     assert shown["id"] == iri("out/1-1r")
     kinds = {(r["kind"], r["direction"], r["other"]) for r in shown["relations"]}
     assert ("wasRevisionOf", "out", iri("out/1-1")) in kinds
@@ -97,11 +97,11 @@ def test_export_one_record_and_one_node(
     tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     record(tmp_path, url, capsys)
-    one = output_of(capsys, "export", "approvals:a1", "--format", "provn", "--store", url)
-    assert "activity(approvals:a1" in one
-    assert "runs:1" not in one
+    one = output_of(capsys, "export", "test:approvals/a1", "--format", "provn", "--store", url)
+    assert "activity(test:approvals/a1" in one
+    assert "test:runs/1" not in one
     node = output_of(capsys, "export", iri("out/1-1"), "--format", "provn", "--store", url)
-    assert "wasGeneratedBy(out:1-1, runs:1" in node
+    assert "wasGeneratedBy(test:out/1-1, test:runs/1" in node
 
 
 def test_import_twice_changes_nothing(

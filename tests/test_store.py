@@ -157,5 +157,5 @@ def test_traversal_steps_are_index_seeks(tmp_path) -> None:
 def test_prefixes_are_learnt_from_records(store: Store) -> None:
     put(store, run(1))
     namespaces = store.namespaces()
-    assert namespaces["runs"] == iri("runs/")
+    assert namespaces["test"] == iri("")
     assert namespaces["raidt"] == "https://w3id.org/raidt#"

@@ -1,0 +1,90 @@
+"""What every ``raidt`` command shares: the app, its options, the store it opens and how it prints.
+
+Commands read their options, open the store named by ``--store`` or ``RAIDT_STORE``, call one
+function and print its answer: a table for people, or the same JSON the HTTP service returns.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from provenance.formats import FORMATS
+from provenance.graph import Json, as_iri, as_text
+from provenance.identifiers import compact
+from provenance.stores import Store, WriteResult, open_store
+
+__all__ = [
+    "FormatOption",
+    "JsonOption",
+    "StoreOption",
+    "app",
+    "display",
+    "err",
+    "open_for_command",
+    "out",
+    "print_json",
+    "report_write",
+    "shortener",
+]
+
+app = typer.Typer(
+    name="raidt",
+    help="Record generative-AI runs as W3C PROV graphs and answer governance questions over them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+_WIDTH = shutil.get_terminal_size((160, 24)).columns
+out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+StoreOption = Annotated[
+    str,
+    typer.Option("--store", envvar="RAIDT_STORE", help="Store URL, e.g. sqlite:///./raidt.db."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+FormatOption = Annotated[
+    str | None,
+    typer.Option("--format", "-f", help=f"PROV format: {', '.join(FORMATS)}."),
+]
+
+
+@contextmanager
+def open_for_command(url: str) -> Iterator[Store]:
+    store = open_store(url)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def shortener(store: Store) -> Callable[[str], str]:
+    """Prefixed names for people to read; JSON output keeps full IRIs."""
+    namespaces = store.namespaces()
+    return lambda value: compact(value, namespaces)
+
+
+def display(value: Json, short: Callable[[str], str]) -> str:
+    """One attribute value as a person reads it: IRIs shortened, strings quoted."""
+    target = as_iri(value)
+    if target:
+        return short(target)
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else as_text(value) or ""
+
+
+def print_json(data: Any) -> None:
+    out.print_json(json.dumps(data, ensure_ascii=False), indent=2, highlight=False)
+
+
+def report_write(result: WriteResult, as_json: bool, what: str) -> None:
+    if as_json:
+        print_json({"written": result.written, "unchanged": result.unchanged})
+    else:
+        out.print(f"{what}: {len(result.written)} written, {len(result.unchanged)} already stored")

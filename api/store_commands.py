@@ -1,0 +1,232 @@
+"""Commands that write records, read nodes back and move PROV in and out of the store."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from importlib.resources import files
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from api.console import (
+    FormatOption,
+    JsonOption,
+    StoreOption,
+    app,
+    display,
+    err,
+    open_for_command,
+    out,
+    print_json,
+    report_write,
+    shortener,
+)
+from provenance.errors import ProvenanceError
+from provenance.export import export_document
+from provenance.formats import format_for, write_document
+from provenance.ingest import import_document, read_records, record_files, write_records
+from provenance.integrity import verify as verify_store
+from provenance.records import record_json_schema
+from provenance.stores import DEFAULT_STORE_URL
+from queries.runs import describe_node, list_runs
+
+__all__: list[str] = []
+
+
+@app.command()
+def record(
+    paths: Annotated[list[Path], typer.Argument(help="JSON or JSON Lines files of records.")],
+    store: StoreOption = DEFAULT_STORE_URL,
+    as_json: JsonOption = False,
+) -> None:
+    """Record runs and events from JSON or JSON Lines files, all in one transaction."""
+    with open_for_command(store) as opened:
+        result = record_files(paths, opened)
+    report_write(result, as_json, "records")
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="A PROV document.")],
+    fmt: FormatOption = None,
+    record_id: Annotated[
+        str | None, typer.Option("--id", help="Record id; defaults to one derived from content.")
+    ] = None,
+    store: StoreOption = DEFAULT_STORE_URL,
+    as_json: JsonOption = False,
+) -> None:
+    """Import a PROV document (PROV-JSON, PROV-N, PROV-XML, Turtle or PROV-JSONLD) as one record."""
+    chosen = format_for(fmt, path=path) if fmt is None else format_for(fmt)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ProvenanceError(f"{path}: cannot read the file: {error}") from error
+    with open_for_command(store) as opened:
+        prepared, result = import_document(
+            data, chosen, opened, source=str(path), record_id=record_id
+        )
+    if as_json:
+        print_json(
+            {
+                "record": prepared.id,
+                "written": bool(result.written),
+                "content_hash": prepared.content_hash,
+            }
+        )
+    else:
+        state = "imported" if result.written else "already stored"
+        out.print(
+            f"{prepared.id}: {state} ({len(prepared.fragment.elements)} elements, "
+            f"{len(prepared.fragment.relations)} relations)"
+        )
+
+
+@app.command()
+def export(
+    target: Annotated[
+        str | None, typer.Argument(help="A record or node id; the whole store when omitted.")
+    ] = None,
+    fmt: FormatOption = "json",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.")
+    ] = None,
+    store: StoreOption = DEFAULT_STORE_URL,
+) -> None:
+    """Export PROV: the whole store, one record, or one node with its relations."""
+    chosen = format_for(fmt)
+    with open_for_command(store) as opened:
+        text = write_document(export_document(opened, target), chosen)
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {chosen.title} to {output}")
+
+
+@app.command()
+def show(
+    node: Annotated[str, typer.Argument(help="A node id: an IRI or a prefixed name.")],
+    store: StoreOption = DEFAULT_STORE_URL,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one node: its types, attributes and every relation in and out."""
+    with open_for_command(store) as opened:
+        summary = describe_node(opened, node)
+        short = shortener(opened)
+    if as_json:
+        print_json(summary)
+        return
+    kinds = ", ".join(summary["kinds"]) or "referenced only"
+    out.print(f"[bold]{short(summary['id'])}[/bold]  {kinds}", markup=True)
+    out.print(f"  {summary['id']}")
+    for type_iri in summary["types"]:
+        out.print(f"  a {short(type_iri)}")
+    for name, value in summary["attributes"].items():
+        values = value if isinstance(value, list) else [value]
+        out.print(f"  {short(name)} = {', '.join(display(v, short) for v in values)}")
+    table = Table("relation", "", "other end", box=None)
+    for relation in summary["relations"]:
+        arrow = "→" if relation["direction"] == "out" else "←"
+        table.add_row(relation["kind"], arrow, short(relation["other"] or "-"))
+    out.print(table)
+
+
+@app.command()
+def verify(
+    expect_head: Annotated[
+        str | None, typer.Option(help="Fail unless the chain ends at this hash.")
+    ] = None,
+    store: StoreOption = DEFAULT_STORE_URL,
+    as_json: JsonOption = False,
+) -> None:
+    """Check every record's content hash, graph hash and the hash chain."""
+    with open_for_command(store) as opened:
+        report = verify_store(opened, expect_head=expect_head)
+    if as_json:
+        print_json(report.as_dict())
+    elif report.ok:
+        out.print(f"ok: {report.records} records, chain head {report.head}")
+    else:
+        first = report.problems[0]
+        err.print(
+            f"FAILED: record {first.record} (#{first.seq}): {first.what}"
+            f" ({len(report.problems)} problem(s) in all)"
+        )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file.")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the records that `raidt record` accepts."""
+    text = json.dumps(record_json_schema(), indent=2)
+    if output is None:
+        sys.stdout.write(text + "\n")
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+
+
+@app.command()
+def runs(store: StoreOption = DEFAULT_STORE_URL, as_json: JsonOption = False) -> None:
+    """List every run with its task, sector, risk level and initiator."""
+    with open_for_command(store) as opened:
+        summaries = list_runs(opened)
+        short = shortener(opened)
+    _print_runs(summaries, as_json, short)
+
+
+def _print_runs(
+    summaries: list[dict[str, Any]], as_json: bool, short: Callable[[str], str]
+) -> None:
+    if as_json:
+        print_json(summaries)
+        return
+    table = Table("run", "started", "sector", "risk", "task", "initiator", "outputs")
+    for s in summaries:
+        table.add_row(
+            short(s["id"]),
+            (s["started_at"] or "")[:16].replace("T", " "),
+            s["sector"],
+            s["risk_level"],
+            s["task"],
+            short(s["initiator"] or "-"),
+            str(len(s["outputs"])),
+        )
+    out.print(table)
+
+
+@app.command()
+def demo(store: StoreOption = DEFAULT_STORE_URL, as_json: JsonOption = False) -> None:
+    """Load the demo runs (healthcare, finance, public services, enterprise) and list them."""
+    folder = files("provenance") / "demo"
+    names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".jsonl"))
+    located = [item for name in names for item in read_records(str(folder / name))]
+    with open_for_command(store) as opened:
+        result = write_records(located, opened)
+        summaries = list_runs(opened)
+        counts = opened.counts()
+        short = shortener(opened)
+    if as_json:
+        print_json(
+            {
+                "written": len(result.written),
+                "unchanged": len(result.unchanged),
+                "counts": counts,
+                "runs": summaries,
+            }
+        )
+        return
+    _print_runs(summaries, False, short)
+    out.print(
+        f"demo: {len(result.written)} records written, {len(result.unchanged)} already stored; "
+        f"the store holds {counts['records']} records, {counts['nodes']} nodes and "
+        f"{counts['relations']} relations"
+    )

@@ -1,0 +1,268 @@
+"""Evidence packs: everything an auditor needs about one run, in one zip that checks itself.
+
+The pack holds the run's PROV bundle (PROV-JSON and PROV-N), the trace of each output, the
+authority behind each action, the score profile, a timeline, the stored records with their hashes,
+and a manifest with the SHA-256 of every file. ``verify_pack`` needs nothing but the zip.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from provenance.errors import InvalidRecord
+from provenance.export import export_nodes
+from provenance.formats import FORMATS, write_document
+from provenance.hashing import sha256_hex, sha256_tag
+from provenance.integrity import verify
+from provenance.stores.base import Store
+from provenance.vocabulary import Attr
+from queries.authority import authority
+from queries.context import NOW, Moment, started
+from queries.facts import Event, RunFacts, gather
+from queries.lineage import role_name, time_text, trace
+from queries.scores import Rubric, score
+
+__all__ = ["PACK_FORMAT", "PackReport", "build_pack", "verify_pack"]
+
+PACK_FORMAT = "raidt-evidence-pack/1"
+_MANIFEST = "manifest.json"
+_FIXED_TIME = (2000, 1, 1, 0, 0, 0)
+_README = """RAIDT evidence pack for run {run}
+
+manifest.json    SHA-256 and size of every other file; check with `raidt verify-pack` or sha256sum
+prov.json        the run's PROV bundle (PROV-JSON): its lineage, events and the people involved
+prov.provn       the same bundle in PROV-N
+trace.json       for each output: every upstream run, input, prompt, template, model and person
+authority.json   for each action on its outputs: who held authority, by what path, and if valid
+score.json       the five-pillar RAIDT score profile, every check with its evidence
+timeline.json    every event in time order
+records.jsonl    the stored records behind the bundle, each with its SHA-256 content hash
+"""
+
+
+def _json(data: Any) -> bytes:
+    return (json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
+
+
+def _event_row(event: Event, kind: str) -> dict[str, Any]:
+    return {
+        "time": time_text(event.time),
+        "type": kind,
+        "id": event.id,
+        "subject": event.subject,
+        "people": [{"agent": a.agent, "role": role_name(a.role)} for a in event.people],
+        "decision": event.node.text(Attr.DECISION),
+        "rationale": event.node.text(Attr.RATIONALE),
+    }
+
+
+def _timeline(facts: RunFacts) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "time": time_text(started(facts.run)),
+            "type": "run",
+            "id": facts.run.id,
+            "subject": None,
+            "people": [{"agent": facts.initiator.agent, "role": "initiator"}]
+            if facts.initiator
+            else [],
+            "decision": None,
+            "rationale": None,
+        }
+    ]
+    for kind, events in (
+        ("template-approval", facts.template_approvals),
+        ("review", facts.reviews),
+        ("approval", facts.approvals),
+        ("escalation", facts.escalations),
+        ("override", facts.overrides),
+        ("action", facts.actions),
+        ("challenge", facts.challenges),
+    ):
+        rows += [_event_row(event, kind) for event in events]
+    return sorted(
+        rows,
+        key=lambda r: (
+            datetime.fromisoformat(r["time"]) if r["time"] else datetime.min.replace(tzinfo=UTC),
+            r["id"],
+        ),
+    )
+
+
+def _bundle_ids(
+    facts: RunFacts, traces: Iterable[dict[str, Any]], holders: Iterable[str]
+) -> set[str]:
+    ids = {facts.run.id, *(p.id for p in facts.products)}
+    for answer in traces:
+        for key in (
+            "runs",
+            "reviews",
+            "inputs",
+            "outputs",
+            "prompts",
+            "prompt_templates",
+            "model_configs",
+            "models",
+            "people",
+            "approvals",
+        ):
+            ids.update(item["id"] for item in answer[key])
+    events = [
+        *facts.reviews,
+        *facts.approvals,
+        *facts.template_approvals,
+        *facts.actions,
+        *facts.escalations,
+        *facts.overrides,
+        *facts.challenges,
+    ]
+    ids.update(e.id for e in events)
+    ids.update(a.agent for e in events for a in e.people)
+    ids.update(holders)
+    return ids
+
+
+def build_pack(
+    store: Store, run: str, *, rubric: Rubric | str | None = None, at: Moment = NOW
+) -> bytes:
+    """The evidence pack of one run, as the bytes of a zip file.
+
+    Raises
+    ------
+    NotFound
+        When the store holds no such run.
+    """
+    facts = gather(store, run, at)
+    finals = [p.id for p in facts.products]
+    traces = {output: trace(store, output, as_of=at) for output in finals}
+    powers = {action.id: authority(store, action.id, as_of=at) for action in facts.actions}
+    holders = {h["agent"] for answer in powers.values() for h in answer["holders"]}
+    ids = _bundle_ids(facts, traces.values(), holders)
+    document = export_nodes(store, ids)
+    decisions = {f"{a.id}/decision" for a in [*facts.approvals, *facts.template_approvals]}
+    records = [store.record(i) for i in sorted(ids | decisions)]
+    delegation_ids = {
+        step["id"]
+        for answer in powers.values()
+        for h in answer["holders"]
+        for step in h["path"]
+        if step.get("id")
+    }
+    records += [store.record(i) for i in sorted(delegation_ids)]
+    stored = [r for r in records if r is not None]
+    files = {
+        "README.txt": _README.format(run=facts.run.id).encode(),
+        "prov.json": write_document(document, FORMATS["json"]).encode(),
+        "prov.provn": write_document(document, FORMATS["provn"]).encode(),
+        "trace.json": _json(traces),
+        "authority.json": _json(powers),
+        "score.json": _json(score(store, facts.run.id, rubric=rubric, as_of=at)),
+        "timeline.json": _json(_timeline(facts)),
+        "records.jsonl": "".join(
+            json.dumps(
+                {
+                    "id": r.id,
+                    "kind": r.kind,
+                    "content_hash": r.content_hash,
+                    "chain_hash": r.chain_hash,
+                    "recorded_at": r.recorded_at,
+                    "body": r.body,
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+            for r in stored
+        ).encode(),
+    }
+    manifest = {
+        "format": PACK_FORMAT,
+        "run": facts.run.id,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "store_chain_head": verify(store).head,
+        "files": {
+            name: {"sha256": sha256_hex(data), "bytes": len(data)}
+            for name, data in sorted(files.items())
+        },
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as pack:
+        for name, data in [(_MANIFEST, _json(manifest)), *sorted(files.items())]:
+            pack.writestr(zipfile.ZipInfo(name, _FIXED_TIME), data)
+    return buffer.getvalue()
+
+
+@dataclass(slots=True)
+class PackReport:
+    run: str | None = None
+    files: int = 0
+    records: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "run": self.run,
+            "files": self.files,
+            "records": self.records,
+            "problems": self.problems,
+        }
+
+
+def verify_pack(path: str | Path) -> PackReport:
+    """Check an evidence pack offline: every file against the manifest, every record against its
+    content hash.
+
+    Raises
+    ------
+    InvalidRecord
+        When the file is not a zip or has no readable manifest.
+    """
+    report = PackReport()
+    try:
+        with zipfile.ZipFile(path) as pack:
+            contents = {
+                info.filename: pack.read(info) for info in pack.infolist() if not info.is_dir()
+            }
+    except (OSError, zipfile.BadZipFile) as error:
+        raise InvalidRecord(f"not a readable evidence pack: {error}", location=str(path)) from error
+    try:
+        manifest = json.loads(contents.pop(_MANIFEST))
+        listed: dict[str, dict[str, Any]] = manifest["files"]
+    except (KeyError, ValueError, TypeError) as error:
+        raise InvalidRecord("the pack has no readable manifest.json", location=str(path)) from error
+    report.run = manifest.get("run")
+    for name in sorted(set(listed) | set(contents)):
+        if name not in contents:
+            report.problems.append(f"{name}: listed in the manifest but missing")
+        elif name not in listed:
+            report.problems.append(f"{name}: not listed in the manifest")
+        elif sha256_hex(contents[name]) != listed[name].get("sha256"):
+            report.problems.append(f"{name}: SHA-256 does not match the manifest")
+        else:
+            report.files += 1
+    for number, line in enumerate(
+        contents.get("records.jsonl", b"").decode().splitlines(), start=1
+    ):
+        try:
+            record = json.loads(line)
+            matches = sha256_tag(record["body"]) == record["content_hash"]
+        except (ValueError, KeyError, TypeError):
+            report.problems.append(f"records.jsonl:{number}: not a record")
+            continue
+        report.records += 1
+        if not matches:
+            report.problems.append(
+                f"records.jsonl:{number}: {record['id']} does not match its content hash"
+            )
+    return report
