@@ -60,7 +60,7 @@ def _ids(events: list[Event]) -> list[str]:
 
 
 @_check("initiator-named")
-def initiator_named(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _initiator_named(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
     """A named person, in a stated position, started the run."""
     if f.initiator is None:
         return Outcome(False, "no initiator is associated with the run", [f.run.id])
@@ -74,7 +74,7 @@ def initiator_named(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Out
 
 
 @_check("reviewer-distinct")
-def reviewer_distinct(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _reviewer_distinct(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
     """Four eyes: someone other than the initiator reviewed the output."""
     initiator = f.initiator.agent if f.initiator else None
     others = [e for e in f.reviews if any(a != initiator for a in e.agents(Role.REVIEWER))]
@@ -90,7 +90,7 @@ def reviewer_distinct(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> O
 
 
 @_check("review-timely")
-def review_timely(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _review_timely(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
     """The review followed generation within the rubric's window."""
     hours = float(params.get("review_within_hours", 72))
     done = ended(f.run)
@@ -103,7 +103,7 @@ def review_timely(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outco
 
 
 @_check("approver-distinct")
-def approver_distinct(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _approver_distinct(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
     """No self-approval: the approver is not the initiator."""
     if not f.approvals:
         return Outcome(None, "no approval to judge")
@@ -115,7 +115,7 @@ def approver_distinct(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> O
 
 
 @_check("decision-recorded")
-def decision_recorded(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _decision_recorded(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
     """Someone accountable decided on the output: approved, approved with edits or rejected."""
     if f.approvals:
         return Outcome(True, f"{len(f.approvals)} decision(s) recorded", _ids(f.approvals))
@@ -125,7 +125,7 @@ def decision_recorded(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> O
 
 
 @_check("approver-authority")
-def approver_authority(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _approver_authority(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
     """Each approver held valid delegated authority, in scope, at the time they approved."""
     approvals = _approving(f.approvals)
     if not approvals:
@@ -149,7 +149,7 @@ def approver_authority(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> 
 
 
 @_check("inputs-hashed")
-def inputs_hashed(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _inputs_hashed(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
     """Every input is pinned by a content hash."""
     missing = [i.id for i in f.inputs if not i.text(Attr.CONTENT_HASH)]
     if not f.inputs:
@@ -160,7 +160,7 @@ def inputs_hashed(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outco
 
 
 @_check("outputs-hashed")
-def outputs_hashed(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _outputs_hashed(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
     """Every output and revision is pinned by a content hash."""
     missing = [o.id for o in f.products if not o.text(Attr.CONTENT_HASH)]
     if missing or not f.products:
@@ -169,7 +169,7 @@ def outputs_hashed(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outc
 
 
 @_check("model-config-complete")
-def model_config_complete(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _model_config_complete(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
     """The model configuration names provider, model, version and parameters."""
     if f.config is None:
         return Outcome(False, "no model configuration is recorded", [f.run.id])
@@ -186,7 +186,7 @@ def model_config_complete(f: RunFacts, params: Mapping[str, Any], judge: Judge) 
 
 
 @_check("prompt-recorded")
-def prompt_recorded(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _prompt_recorded(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
     """The rendered prompt and the template version it came from are hashed."""
     missing = [
         name
@@ -203,7 +203,7 @@ def prompt_recorded(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Out
 
 
 @_check("timestamps-consistent")
-def timestamps_consistent(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _timestamps_consistent(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
     """Review after generation, approval after generation, action after its approval."""
     generated = ended(f.run)
     wrong: list[str] = []
@@ -227,7 +227,7 @@ def timestamps_consistent(f: RunFacts, params: Mapping[str, Any], judge: Judge) 
 
 
 @_check("purpose-stated")
-def purpose_stated(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _purpose_stated(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
     """The run states its task and purpose."""
     if f.run.text(Attr.TASK) and f.run.text(Attr.PURPOSE):
         return Outcome(True, "task and purpose recorded", [f.run.id])
@@ -235,7 +235,7 @@ def purpose_stated(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outc
 
 
 @_check("decision-rationale")
-def decision_rationale(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _decision_rationale(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
     """Rejections and approvals with edits say why."""
     needing = [
         e for e in f.approvals if e.node.text(Attr.DECISION) in {"rejected", "approved-with-edits"}
@@ -251,7 +251,7 @@ def decision_rationale(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> 
 
 
 @_check("override-rationale")
-def override_rationale(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _override_rationale(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
     """Every override carries a rationale."""
     if not f.overrides:
         return Outcome(None, "no override")
@@ -262,7 +262,7 @@ def override_rationale(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> 
 
 
 @_check("review-explained")
-def review_explained(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _review_explained(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
     """Reviews say what they found: a comment or a revision."""
     if not f.reviews:
         return Outcome(None, "no review")
@@ -280,7 +280,7 @@ def review_explained(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Ou
 
 
 @_check("template-approved")
-def template_approved(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _template_approved(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
     """The template version was approved before the run used it."""
     if f.template is None:
         return Outcome(False, "no template version is recorded", [f.run.id])
@@ -298,7 +298,7 @@ def template_approved(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> O
 
 
 @_check("workflow-approved")
-def workflow_approved(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _workflow_approved(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
     """The workflow the run belongs to is approved for GenAI use."""
     value = f.run.first(Attr.WORKFLOW_APPROVED)
     if value is True:
@@ -308,7 +308,7 @@ def workflow_approved(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> O
 
 
 @_check("action-on-approved")
-def action_on_approved(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _action_on_approved(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
     """No action used an output that was unapproved or invalidated when it acted."""
     if not f.actions:
         return Outcome(None, "no action used the output")
@@ -333,7 +333,7 @@ def action_on_approved(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> 
 
 
 @_check("escalations-resolved")
-def escalations_resolved(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _escalations_resolved(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
     """Every escalation was followed by a decision or an override."""
     if not f.escalations:
         return Outcome(None, "no escalation")
@@ -349,7 +349,7 @@ def escalations_resolved(f: RunFacts, params: Mapping[str, Any], judge: Judge) -
 
 
 @_check("chain-of-custody")
-def chain_of_custody(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _chain_of_custody(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
     """Each output is generated and attributed; each revision links to what it revises."""
     broken = []
     for output in f.outputs:
@@ -376,7 +376,7 @@ def chain_of_custody(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Ou
 
 
 @_check("inputs-located")
-def inputs_located(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _inputs_located(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
     """Every input can be found again: a location, or an earlier run's output."""
     if not f.inputs:
         return Outcome(None, "the run used no inputs")
@@ -391,7 +391,7 @@ def inputs_located(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outc
 
 
 @_check("upstream-traceable")
-def upstream_traceable(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _upstream_traceable(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
     """Earlier runs whose outputs this run used are themselves traceable (scores propagate)."""
     if not f.upstream_runs:
         return Outcome(None, "no earlier run's output was used")
@@ -405,7 +405,7 @@ def upstream_traceable(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> 
 
 
 @_check("actions-linked")
-def actions_linked(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _actions_linked(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
     """Every action names the approval that allowed it."""
     if not f.actions:
         return Outcome(None, "no action used the output")
