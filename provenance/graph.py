@@ -12,10 +12,10 @@ integers and booleans stay as they are; everything else is a one-key tagged obje
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from provenance.hashing import canonical_json
 from provenance.vocabulary import Attr
@@ -61,11 +61,21 @@ def encode_float(value: float) -> Json:
     return {"@double": repr(value) if math.isfinite(value) else str(value)}
 
 
+def _sort_key(name: str, value: Json) -> tuple[str, str, str]:
+    """Orders and tells apart values of different types (``True``, ``1`` and ``"1"`` differ)."""
+    if isinstance(value, str):
+        return name, "s", value
+    if isinstance(value, dict):
+        if len(value) == 1:
+            ((key, text),) = value.items()
+            return name, key, text
+        return name, "~", "\x1f".join(f"{k}\x1e{v}" for k, v in sorted(value.items()))
+    return name, "b" if isinstance(value, bool) else "i", str(value)
+
+
 def attributes(pairs: Iterable[tuple[str, Json | None]]) -> Attributes:
     """Sort attribute pairs into their canonical order, dropping absent values and repeats."""
-    unique = {
-        canonical_json([name, value]): (name, value) for name, value in pairs if value is not None
-    }
+    unique = {_sort_key(name, value): (name, value) for name, value in pairs if value is not None}
     return tuple(unique[key] for key in sorted(unique))
 
 
@@ -94,7 +104,17 @@ def as_datetime(value: Json | None) -> datetime | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
+def _remember(item: object, parts: Callable[[], list[Any]]) -> str:
+    """The canonical form of a frozen element or relation, computed once: writes hash, dedupe
+    and store each item, and ``functools.cached_property`` takes a lock per read."""
+    cached: str | None = item.__dict__.get("_canonical")
+    if cached is None:
+        cached = canonical_json(parts())
+        object.__setattr__(item, "_canonical", cached)
+    return cached
+
+
+@dataclass(frozen=True)
 class Element:
     """One description of an entity, activity or agent, as one record (or bundle) states it.
 
@@ -107,11 +127,15 @@ class Element:
     attributes: Attributes = ()
     bundle: str | None = None
 
+    @property
     def canonical(self) -> str:
-        return canonical_json(["element", self.id, self.kind, self.bundle, self.attributes])
+        """The description as canonical JSON: what is hashed, and what makes two equal."""
+        return _remember(
+            self, lambda: ["element", self.id, self.kind, self.bundle, self.attributes]
+        )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Relation:
     """One PROV relation: an edge from ``src`` to ``dst`` (the thing it depends on).
 
@@ -128,9 +152,20 @@ class Relation:
     id: str | None = None
     bundle: str | None = None
 
+    @property
     def canonical(self) -> str:
-        return canonical_json(
-            ["relation", self.kind, self.src, self.dst, self.id, self.bundle, self.attributes]
+        """The relation as canonical JSON: what is hashed, and what makes two equal."""
+        return _remember(
+            self,
+            lambda: [
+                "relation",
+                self.kind,
+                self.src,
+                self.dst,
+                self.id,
+                self.bundle,
+                self.attributes,
+            ],
         )
 
     def first(self, name: str) -> Json | None:
@@ -146,10 +181,10 @@ class Fragment:
     namespaces: tuple[tuple[str, str], ...] = ()
 
     def canonical_items(self) -> list[str]:
-        """Every element and relation in canonical form, sorted: what the graph hash covers."""
-        return sorted(
-            [e.canonical() for e in self.elements] + [r.canonical() for r in self.relations]
-        )
+        """Every distinct element and relation in canonical form, sorted: what the graph hash
+        covers. A record stating the same thing twice states it once."""
+        elements = (e.canonical for e in self.elements)
+        return sorted({*elements, *(r.canonical for r in self.relations)})
 
     def ids(self) -> Iterator[str]:
         """Every node id the fragment mentions, described or only referenced."""

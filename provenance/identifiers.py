@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from provenance.errors import InvalidRecord
@@ -46,6 +47,7 @@ def is_iri(value: str) -> bool:
     )
 
 
+@lru_cache(maxsize=65536)
 def namespace_of(value: str) -> str:
     """The namespace of an IRI: up to its fragment (``…#``), else its host (``https://host/``),
     else its first name segment (``urn:uuid:``).

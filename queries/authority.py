@@ -46,6 +46,8 @@ class _Holder:
     via: str | None
     path: list[dict[str, Any]]
     problems: list[str] = field(default_factory=list)
+    activity: str | None = None
+    """The activity through which a direct holder acts; claims made on it are theirs."""
 
     def as_dict(self, names: dict[str, str | None]) -> dict[str, Any]:
         return {
@@ -111,24 +113,27 @@ def _delegation_problems(
 def _chains(
     store: Store,
     origins: list[_Holder],
-    activities: set[str],
     when: datetime,
     context: dict[str, list[str]],
     at: Moment,
 ) -> list[_Holder]:
-    """Everyone up the delegation chains of the direct holders, one entry per path."""
+    """Everyone up the delegation chains of the direct holders, one entry per path.
+
+    A claim to act for someone counts only for the activity it was made in: an approver's claim
+    on the approval that gives them authority, not on any other decision they took.
+    """
     agents = {h.agent for h in origins}
     graph = store.traverse(agents, ["actedOnBehalfOf"], Direction.UP, MAX_CHAIN, as_of=at.as_of)
     general: dict[str, list[Relation]] = defaultdict(list)
-    claims: dict[str, list[Relation]] = defaultdict(list)
+    claims: dict[tuple[str, str], list[Relation]] = defaultdict(list)
     for relation in graph.relations:
         if not (relation.src and relation.dst):
             continue
         activity = as_iri(relation.first(PROV + "activity"))
         if activity is None:
             general[relation.src].append(relation)
-        elif activity in activities:
-            claims[relation.src].append(relation)
+        else:
+            claims[relation.src, activity].append(relation)
     found: list[_Holder] = []
     for origin in origins:
         stack: list[tuple[str, list[dict[str, Any]], list[str], set[str]]] = [
@@ -156,7 +161,9 @@ def _chains(
                 )
                 found.append(holder)
                 stack.append((relation.dst, holder.path, holder.problems, seen | {relation.dst}))
-            for claim in claims[agent]:
+            for claim in (
+                claims.get((agent, origin.activity or ""), []) if agent == origin.agent else []
+            ):
                 assert claim.dst is not None
                 backed = [r for r in general[agent] if r.dst == claim.dst]
                 if not backed and claim.dst not in seen:
@@ -187,16 +194,16 @@ def delegations(
     *,
     when: datetime,
     context: dict[str, list[str]],
-    activities: set[str],
+    activity: str | None = None,
     at: Moment = NOW,
 ) -> list[dict[str, Any]]:
     """Every chain of delegations above ``agent``, each judged at ``when`` for ``context``.
 
-    Claims made on ``activities`` ("on behalf of") are included and must be backed by a recorded
+    A claim made on ``activity`` ("on behalf of") is included and must be backed by a recorded
     delegation. Each item has ``agent`` (who stands behind), ``path``, ``valid`` and ``problems``.
     """
-    origin = _Holder(agent, "self", None, [])
-    chains = _chains(store, [origin], activities, when, context, at)
+    origin = _Holder(agent, "self", None, [], activity=activity)
+    chains = _chains(store, [origin], when, context, at)
     return [chain.as_dict({}) for chain in chains]
 
 
@@ -216,7 +223,8 @@ def authority(
     action : str
         The action's IRI or prefixed name.
     at : str or datetime, optional
-        The moment to judge delegations at; by default, when the action took place.
+        The moment to judge delegations' validity windows at; by default, when the action took
+        place. Which approvals count is always judged at the action's own time.
     as_of : str or datetime, optional
         Answer from the records written up to this time only.
 
@@ -246,9 +254,10 @@ def authority(
     node = require_node(store, action, moment_)
     if Type.ACTION not in node.types:
         raise InvalidRecord(f"{node.id} is not an action (a raidt:Action activity)")
-    when = parse_time(at) if isinstance(at, str) else at or started(node)
-    if when is None:
-        raise InvalidRecord(f"{node.id} has no time; pass the time to judge authority at")
+    acted = started(node)
+    when = parse_time(at) if isinstance(at, str) else at or acted
+    if when is None or acted is None:
+        raise InvalidRecord(f"{node.id} has no time, so authority over it cannot be judged")
     people = associations(store, [node.id], moment_)[node.id]
     step = store.traverse(
         [node.id], ["used", "wasInformedBy"], Direction.UP, 1, as_of=moment_.as_of
@@ -265,6 +274,7 @@ def authority(
             "executor",
             None,
             [_step("wasAssociatedWith", node.id, a.agent, role="executor")],
+            activity=node.id,
         )
         for a in people
         if a.role == Role.EXECUTOR
@@ -274,7 +284,7 @@ def authority(
     for approval_id, approval in approvals.items():
         decision = approval.text(Attr.DECISION)
         decided_at = started(approval)
-        if decision not in _APPROVING or (decided_at and decided_at > when):
+        if decision not in _APPROVING or (decided_at and decided_at > acted):
             continue
         target = subject[approval_id]
         for person in approval_people[approval_id]:
@@ -285,8 +295,8 @@ def authority(
                 _step("used", approval_id, target, decision=decision, time=time_text(decided_at)),
                 _step("wasAssociatedWith", approval_id, person.agent, role="approver"),
             ]
-            holders.append(_Holder(person.agent, "approver", target, path))
-    holders += _chains(store, holders, set(approvals) | {node.id}, when, context, moment_)
+            holders.append(_Holder(person.agent, "approver", target, path, activity=approval_id))
+    holders += _chains(store, holders, when, context, moment_)
     names = {
         i: n.text(Attr.LABEL)
         for i, n in store.nodes({h.agent for h in holders}, as_of=moment_.as_of).items()

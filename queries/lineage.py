@@ -51,6 +51,11 @@ _IMPACT_GROUPS = (
 )
 
 
+_DECIDED = frozenset({Type.OUTPUT, Type.PROMPT_TEMPLATE})
+"""What reviews and approvals decide on; inputs, prompts and configurations are used by every run
+that shares them, so looking for decisions there would read half the store."""
+
+
 def role_name(role: str | None) -> str:
     """``raidt:approver`` as ``approver``; other roles by their full IRI."""
     if role is None:
@@ -212,8 +217,8 @@ def trace(
     up = _upstream(store, start.id, at, max_depth)
     nodes = store.nodes(up.depths, as_of=at.as_of)
     activities = [i for i, n in nodes.items() if "activity" in n.kinds]
-    entities = [i for i, n in nodes.items() if "entity" in n.kinds]
-    attached, subject = _attached(store, entities, set(activities), at)
+    decided = [i for i, n in nodes.items() if n.types & _DECIDED]
+    attached, subject = _attached(store, decided, set(activities), at)
     people_of = associations(store, [*activities, *attached], at)
     generated = _ends(up.relations, "wasGeneratedBy")
     made_by: dict[str, list[str]] = defaultdict(list)
@@ -270,11 +275,11 @@ def trace(
             answer["prompts"].append(_entity(node, depth))
         elif Type.MODEL_CONFIG in node.types:
             answer["model_configs"].append(_config(node, depth))
-        elif "entity" in node.kinds and node_id in generated:
+        elif "entity" in node.kinds and (Type.OUTPUT in node.types or node_id in generated):
             answer["outputs"].append(
                 {
                     **_entity(node, depth),
-                    "generated_by": sorted(r.dst for r in generated[node_id] if r.dst),
+                    "generated_by": sorted(r.dst for r in generated.get(node_id, []) if r.dst),
                     "revision_of": sorted(
                         r.dst
                         for r in up.relations

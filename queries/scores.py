@@ -140,7 +140,7 @@ class _Judge:
             agent,
             when=event.time,
             context=self._facts.context,
-            activities={event.id},
+            activity=event.id,
             at=self._at,
         )
 

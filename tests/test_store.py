@@ -104,10 +104,10 @@ def test_downstream_traversal_finds_every_dependant(store: Store) -> None:
 def test_each_relation_is_returned_once(store: Store) -> None:
     chain(store, 6)
     found = store.traverse([iri("out/6-1")], UP_KINDS, Direction.BOTH, 30)
-    keys = [r.canonical() for r in found.relations]
+    keys = [r.canonical for r in found.relations]
     assert len(keys) == len(set(keys))
     between = [r for r in store.relations_between(found.depths) if r.kind in UP_KINDS]
-    assert sorted(keys) == sorted(r.canonical() for r in between)
+    assert sorted(keys) == sorted(r.canonical for r in between)
 
 
 def test_traversal_terminates_on_cycles(store: Store) -> None:

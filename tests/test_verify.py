@@ -55,8 +55,8 @@ def run2_seq(url: str) -> int:
 
 TAMPERING = {
     "an attribute of a node": (
-        "UPDATE elements SET attributes = replace(attributes, 'discharge summary', 'credit memo') "
-        "WHERE record_seq = ?",
+        "UPDATE descriptions SET attributes = replace(attributes, 'discharge summary', 'credit memo') "
+        "WHERE did IN (SELECT did FROM record_elements WHERE record_seq = ?)",
         "its graph rows do not match its graph hash",
     ),
     "a relation's end": (

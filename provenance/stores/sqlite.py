@@ -1,6 +1,8 @@
 """The embedded store: one SQLite file, no server, every write one transaction.
 
-Nodes get integer ids; relations are indexed both ways, ``(src, kind, dst)`` and
+A description of a node that several records repeat (the same person, model or template version in
+every run) is stored once and linked to each record, so reading a node costs one row per distinct
+description. Nodes get integer ids; relations are indexed both ways, ``(src, kind, dst)`` and
 ``(dst, kind, src)``, so that each step of a traversal is an index seek. Traversals run
 breadth-first one level per query, keeping the visited set in Python, so a node reached by many
 paths is expanded once (a recursive CTE would carry each path).
@@ -8,7 +10,6 @@ paths is expanded once (a recursive CTE would carry each path).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -16,9 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from provenance.errors import RecordConflict, StoreError, StoreUnavailable
 from provenance.graph import Element, Fragment, Node, NodeKind, Relation
-from provenance.hashing import GENESIS, canonical_json, chain_hash
+from provenance.hashing import GENESIS, canonical_json, chain_hash, sha256_hex
 from provenance.identifiers import STANDARD_NAMESPACES, suggest_prefix
 from provenance.stores.base import (
     Direction,
@@ -53,21 +56,27 @@ CREATE TABLE IF NOT EXISTS nodes (
     iri TEXT NOT NULL UNIQUE,
     first_seq INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS elements (
+CREATE TABLE IF NOT EXISTS descriptions (
+    did INTEGER PRIMARY KEY,
     nid INTEGER NOT NULL REFERENCES nodes (nid),
-    record_seq INTEGER NOT NULL REFERENCES records (seq),
     kind TEXT NOT NULL,
     bundle TEXT,
-    attributes TEXT NOT NULL
+    attributes TEXT NOT NULL,
+    digest TEXT NOT NULL UNIQUE,
+    first_seq INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS elements_by_node ON elements (nid, record_seq);
-CREATE INDEX IF NOT EXISTS elements_by_record ON elements (record_seq);
+CREATE INDEX IF NOT EXISTS descriptions_by_node ON descriptions (nid, first_seq);
+CREATE TABLE IF NOT EXISTS record_elements (
+    record_seq INTEGER NOT NULL REFERENCES records (seq),
+    did INTEGER NOT NULL REFERENCES descriptions (did),
+    PRIMARY KEY (record_seq, did)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS node_types (
     type TEXT NOT NULL,
     nid INTEGER NOT NULL REFERENCES nodes (nid),
-    record_seq INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS node_types_by_type ON node_types (type, nid);
+    first_seq INTEGER NOT NULL,
+    PRIMARY KEY (type, nid)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS edges (
     eid INTEGER PRIMARY KEY,
     record_seq INTEGER NOT NULL REFERENCES records (seq),
@@ -98,7 +107,7 @@ def _marks(count: int) -> str:
 
 
 def _pairs(text: str) -> tuple[tuple[str, Any], ...]:
-    return tuple((name, value) for name, value in json.loads(text))
+    return tuple((name, value) for name, value in orjson.loads(text))
 
 
 def _relation(row: sqlite3.Row | tuple[Any, ...]) -> Relation:
@@ -122,6 +131,7 @@ class SQLiteStore:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA busy_timeout=10000")
+            self._db.execute("PRAGMA cache_size=-262144")
             self._db.executescript(_SCHEMA)
             self._check_version()
 
@@ -207,10 +217,10 @@ class SQLiteStore:
         seq, previous, last_time = last.fetchone() or (0, GENESIS, "")
         now = max(datetime.now(UTC).isoformat(timespec="microseconds"), last_time)
         rows: list[tuple[Any, ...]] = []
-        element_rows: list[tuple[Any, ...]] = []
-        type_rows: list[tuple[Any, ...]] = []
+        link_rows: list[tuple[int, int]] = []
         edge_rows: list[tuple[Any, ...]] = []
         nids = self._node_ids(records, seq)
+        dids = self._description_ids(records, nids, seq)
         for record in records:
             seq += 1
             fragment_hash = graph_hash(record.fragment)
@@ -227,16 +237,10 @@ class SQLiteStore:
                     now,
                 )
             )
-            for element in record.fragment.elements:
-                nid = nids[element.id]
-                element_rows.append(
-                    (nid, seq, element.kind, element.bundle, canonical_json(element.attributes))
-                )
-                type_rows.extend(
-                    (value["@id"], nid, seq)
-                    for name, value in element.attributes
-                    if name == Attr.TYPE and isinstance(value, dict) and "@id" in value
-                )
+            link_rows.extend(
+                (seq, did) for did in {dids[e.canonical] for e in record.fragment.elements}
+            )
+            unique = {r.canonical: r for r in record.fragment.relations}
             edge_rows.extend(
                 (
                     seq,
@@ -247,17 +251,66 @@ class SQLiteStore:
                     r.bundle,
                     canonical_json(r.attributes),
                 )
-                for r in record.fragment.relations
+                for r in unique.values()
             )
         db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        db.executemany("INSERT INTO elements VALUES (?, ?, ?, ?, ?)", element_rows)
-        db.executemany("INSERT INTO node_types VALUES (?, ?, ?)", type_rows)
+        db.executemany("INSERT INTO record_elements VALUES (?, ?)", link_rows)
         db.executemany(
             "INSERT INTO edges (record_seq, kind, src, dst, rid, bundle, attributes) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             edge_rows,
         )
         self._add_namespaces(prefixes for r in records for prefixes in r.fragment.namespaces)
+
+    def _description_ids(
+        self, records: list[PreparedRecord], nids: dict[str, int], last_seq: int
+    ) -> dict[str, int]:
+        """Row ids for every distinct element description, keyed by canonical form; new ones are
+        stored once, with the types they assert."""
+        first: dict[str, tuple[int, Element]] = {}
+        for offset, record in enumerate(records, start=1):
+            for element in record.fragment.elements:
+                first.setdefault(element.canonical, (last_seq + offset, element))
+        digests = {sha256_hex(canonical): canonical for canonical in first}
+        found: dict[str, int] = {}
+        keys = list(digests)
+        for chunk in _chunks(keys):
+            for did, digest in self._db.execute(
+                f"SELECT did, digest FROM descriptions WHERE digest IN ({_marks(len(chunk))})",
+                chunk,
+            ):
+                found[digests[digest]] = did
+        missing = [digest for digest in keys if digests[digest] not in found]
+        if missing:
+            start = self._db.execute("SELECT COALESCE(MAX(did), 0) FROM descriptions").fetchone()[0]
+            description_rows: list[tuple[Any, ...]] = []
+            type_rows: list[tuple[Any, ...]] = []
+            for did, digest in enumerate(missing, start=start + 1):
+                canonical = digests[digest]
+                seq, element = first[canonical]
+                nid = nids[element.id]
+                found[canonical] = did
+                description_rows.append(
+                    (
+                        did,
+                        nid,
+                        element.kind,
+                        element.bundle,
+                        canonical_json(element.attributes),
+                        digest,
+                        seq,
+                    )
+                )
+                type_rows.extend(
+                    (value["@id"], nid, seq)
+                    for name, value in element.attributes
+                    if name == Attr.TYPE and isinstance(value, dict) and "@id" in value
+                )
+            self._db.executemany(
+                "INSERT INTO descriptions VALUES (?, ?, ?, ?, ?, ?, ?)", description_rows
+            )
+            self._db.executemany("INSERT OR IGNORE INTO node_types VALUES (?, ?, ?)", type_rows)
+        return found
 
     def _node_ids(self, records: list[PreparedRecord], last_seq: int) -> dict[str, int]:
         """Integer ids for every node the records mention, creating the missing ones."""
@@ -314,8 +367,9 @@ class SQLiteStore:
             elements = tuple(
                 Element(iri, kind, _pairs(attributes), bundle)
                 for iri, kind, bundle, attributes in self._db.execute(
-                    "SELECT n.iri, e.kind, e.bundle, e.attributes FROM elements e "
-                    "JOIN nodes n ON n.nid = e.nid WHERE e.record_seq = ?",
+                    "SELECT n.iri, d.kind, d.bundle, d.attributes FROM record_elements r "
+                    "JOIN descriptions d ON d.did = r.did JOIN nodes n ON n.nid = d.nid "
+                    "WHERE r.record_seq = ?",
                     (seq,),
                 )
             )
@@ -341,8 +395,8 @@ class SQLiteStore:
         with self._errors("read"):
             for chunk in _chunks(wanted):
                 cursor = self._db.execute(
-                    "SELECT n.iri, e.kind, e.bundle, e.attributes FROM nodes n "
-                    "LEFT JOIN elements e ON e.nid = n.nid AND e.record_seq <= ? "
+                    "SELECT n.iri, d.kind, d.bundle, d.attributes FROM nodes n "
+                    "LEFT JOIN descriptions d ON d.nid = n.nid AND d.first_seq <= ? "
                     f"WHERE n.iri IN ({_marks(len(chunk))}) AND n.first_seq <= ?",
                     (limit, *chunk, limit),
                 )
@@ -356,7 +410,7 @@ class SQLiteStore:
         with self._errors("read"):
             cursor = self._db.execute(
                 "SELECT DISTINCT n.iri FROM node_types t JOIN nodes n ON n.nid = t.nid "
-                "WHERE t.type = ? AND t.record_seq <= ? ORDER BY n.iri",
+                "WHERE t.type = ? AND t.first_seq <= ? ORDER BY n.iri",
                 (type_iri, as_of if as_of is not None else 2**62),
             )
             return [row[0] for row in cursor]

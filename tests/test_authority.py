@@ -1,0 +1,603 @@
+"""authority, accountable and delegations on hand-built graphs whose answers are worked out in the
+comments (revisions, chained runs, rejected and late approvals, delegation windows and scopes,
+claims without a delegation, cycles), and on the demo data."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from importlib.resources import files
+from typing import Any
+
+import pytest
+
+from provenance.errors import InvalidRecord, NotFound
+from provenance.ingest import read_records, write_records
+from provenance.stores import SQLiteStore, Store
+from queries.authority import accountable, authority, delegations
+from tests.conftest import put
+from tests.factories import action, approval, earlier_output, iri, person, review, run
+
+# -- record builders --------------------------------------------------------------------------
+
+ACT_TIME = "2026-01-01T12:00:00+00:00"  # factories.action's time
+CONTEXT = "discharge summary, healthcare, inpatient-discharge"  # scope words of the runs below
+
+
+def at(hhmm: str, day: str = "2026-01-01") -> str:
+    return f"{day}T{hhmm}:00+00:00"
+
+
+def p(name: str) -> str:
+    return iri(f"people/{name}")
+
+
+def ward_run(n: int, start: str, **extra: Any) -> dict[str, Any]:
+    """Run ``n`` (task 'discharge summary', sector healthcare, workflow inpatient-discharge)."""
+    record = run(n, workflow="inpatient-discharge", **extra)
+    record["started_at"] = at(start)
+    record["ended_at"] = at(start).replace(":00+00:00", ":30+00:00")
+    return record
+
+
+def signed(
+    name: str,
+    target: str,
+    by: str,
+    when: str,
+    *,
+    decision: str = "approved",
+    for_: str | None = None,
+) -> dict[str, Any]:
+    record = approval(name, target, by=by, decision=decision, at=when)
+    if for_:
+        record["on_behalf_of"] = p(for_)
+    return record
+
+
+def revised(name: str, target: str, revision: str, when: str) -> dict[str, Any]:
+    record = review(name, target, by="cy", revision=revision)
+    record["at"] = at(when)
+    return record
+
+
+def delegation(
+    delegate: str,
+    responsible: str,
+    scope: list[str] | None = None,
+    valid_from: str = "2026-01-01T00:00:00+00:00",
+    valid_to: str | None = "2026-12-31T23:59:59+00:00",
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "type": "delegation",
+        "id": iri(f"delegations/{delegate}-for-{responsible}"),
+        "delegate": person(delegate),
+        "responsible": person(responsible),
+        "scope": scope or ["*"],
+        "valid_from": valid_from,
+    }
+    if valid_to:
+        record["valid_to"] = valid_to
+    return record
+
+
+def holders(answer: dict[str, Any]) -> set[tuple[str, str, str | None, bool]]:
+    """Each holder as (agent, basis, via, valid)."""
+    return {(h["agent"], h["basis"], h["via"], h["valid"]) for h in answer["holders"]}
+
+
+def holder(answer: dict[str, Any], agent: str, basis: str) -> dict[str, Any]:
+    found: list[dict[str, Any]] = [
+        h for h in answer["holders"] if h["agent"] == agent and h["basis"] == basis
+    ]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def used(src: str, dst: str) -> dict[str, Any]:
+    return {"from": src, "relation": "used", "to": dst}
+
+
+def decided(name: str, output: str, when: str, by: str) -> list[dict[str, Any]]:
+    """The two steps an approval adds to a path: it used the output, and its approver."""
+    approval_id = iri(f"approvals/{name}")
+    return [
+        {
+            "from": approval_id,
+            "relation": "used",
+            "to": output,
+            "decision": "approved",
+            "time": when,
+        },
+        {"from": approval_id, "relation": "wasAssociatedWith", "to": p(by), "role": "approver"},
+    ]
+
+
+def link(delegate: str, responsible: str, problems: list[str] | None = None) -> dict[str, Any]:
+    return {
+        "from": p(delegate),
+        "relation": "actedOnBehalfOf",
+        "to": p(responsible),
+        "id": iri(f"delegations/{delegate}-for-{responsible}"),
+        "valid": not problems,
+        "problems": problems or [],
+    }
+
+
+# -- the governed graph --------------------------------------------------------------------------
+#
+# run 1 (ana): docs/1 -> out/1-1
+#   draft: rex REJECTS out/1-1 (10:40); r1: cy revises out/1-1 into out/1-1r (10:50)
+#   a1r: bo approves out/1-1r (11:00)
+# run 2 (ana): out/1-1r -> out/2-1; a2: ola approves out/2-1 (11:10)
+#   r2: cy revises out/2-1 into out/2-1r (11:15)
+#   fin: vic approves out/2-1r for wes (11:30); late: lat approves out/2-1r (13:00)
+#   act: di acts on out/2-1r (12:00), citing fin
+# Delegations: vic for wes (the task), wes for xan (the sector), xan for org ('*'): depth 3.
+# run 5 (ana): docs/5 -> out/5-1; a5: vic approves (11:00); act5: quin acts on it (12:00)
+# run 6 (ana): docs/6 -> out/6-1; a6: zed approves (11:00); act6: di acts on it (12:00)
+
+
+def governed(store: Store) -> None:
+    put(
+        store,
+        delegation("vic", "wes", ["discharge summary"]),
+        delegation("wes", "xan", ["healthcare"]),
+        delegation("xan", "org", ["*"], valid_to=None),
+        ward_run(1, "10:00"),
+        signed("draft", iri("out/1-1"), "rex", "10:40", decision="rejected"),
+        revised("r1", iri("out/1-1"), iri("out/1-1r"), "10:50"),
+        signed("a1r", iri("out/1-1r"), "bo", "11:00"),
+        ward_run(2, "11:05", inputs=[earlier_output(iri("out/1-1r"))]),
+        signed("a2", iri("out/2-1"), "ola", "11:10"),
+        revised("r2", iri("out/2-1"), iri("out/2-1r"), "11:15"),
+        signed("fin", iri("out/2-1r"), "vic", "11:30", for_="wes"),
+        signed("late", iri("out/2-1r"), "lat", "13:00"),
+        action("act", iri("out/2-1r"), approval_id=iri("approvals/fin")),
+        ward_run(5, "10:00"),
+        signed("a5", iri("out/5-1"), "vic", "11:00"),
+        action("act5", iri("out/5-1"), approval_id=iri("approvals/a5"), by="quin"),
+        ward_run(6, "10:00"),
+        signed("a6", iri("out/6-1"), "zed", "11:00"),
+        action("act6", iri("out/6-1"), approval_id=iri("approvals/a6")),
+    )
+
+
+ACT = iri("actions/act")
+ALL_ACTIONS = [iri("actions/act"), iri("actions/act5"), iri("actions/act6")]
+
+
+def test_authority_over_an_action_on_a_revised_chained_output(store: Store) -> None:
+    governed(store)
+    answer = authority(store, ACT)
+    assert answer["action"] == ACT
+    assert answer["time"] == ACT_TIME
+    # Delegations are judged against the run behind out/2-1r (through its revision): run 2.
+    assert answer["context"] == {
+        "task": ["discharge summary"],
+        "workflow": ["inpatient-discharge"],
+        "sector": ["healthcare"],
+    }
+    # out/2-1r revises out/2-1, derived from out/1-1r, a revision of out/1-1, derived from docs/1.
+    assert answer["outputs"] == sorted(
+        [iri("out/2-1r"), iri("out/2-1"), iri("out/1-1r"), iri("out/1-1"), iri("docs/1")]
+    )
+    assert answer["approvals"] == sorted(
+        iri(f"approvals/{a}") for a in ("draft", "a1r", "a2", "fin", "late")
+    )
+    # di executed it; vic approved what it used, ola the output that revises into it, bo the
+    # earlier run's revised output that run 2 consumed. wes, xan and org stand behind vic, every
+    # link valid. Not rex (rejected), lat (after the action), cy (reviews confer nothing), ana.
+    assert holders(answer) == {
+        (p("di"), "executor", None, True),
+        (p("vic"), "approver", iri("out/2-1r"), True),
+        (p("ola"), "approver", iri("out/2-1"), True),
+        (p("bo"), "approver", iri("out/1-1r"), True),
+        (p("wes"), "delegation", p("vic"), True),
+        (p("xan"), "delegation", p("vic"), True),
+        (p("org"), "delegation", p("vic"), True),
+    }
+    assert holder(answer, p("di"), "executor")["path"] == [
+        {"from": ACT, "relation": "wasAssociatedWith", "to": p("di"), "role": "executor"}
+    ]
+    assert holder(answer, p("di"), "executor")["name"] == "Di"
+
+
+def test_approver_paths_follow_revisions_and_earlier_runs(store: Store) -> None:
+    governed(store)
+    answer = authority(store, ACT)
+    to_2_1r = used(ACT, iri("out/2-1r"))
+    back_to_2_1 = {"from": iri("out/2-1r"), "relation": "wasRevisionOf", "to": iri("out/2-1")}
+    back_to_1_1r = {"from": iri("out/2-1"), "relation": "wasDerivedFrom", "to": iri("out/1-1r")}
+
+    vic = [to_2_1r, *decided("fin", iri("out/2-1r"), at("11:30"), "vic")]
+    assert holder(answer, p("vic"), "approver")["path"] == vic
+    assert holder(answer, p("ola"), "approver")["path"] == [
+        to_2_1r,
+        back_to_2_1,
+        *decided("a2", iri("out/2-1"), at("11:10"), "ola"),
+    ]
+    assert holder(answer, p("bo"), "approver")["path"] == [
+        to_2_1r,
+        back_to_2_1,
+        back_to_1_1r,
+        *decided("a1r", iri("out/1-1r"), at("11:00"), "bo"),
+    ]
+    # The depth-3 chain above vic: vic -> wes -> xan -> org, each link valid.
+    assert holder(answer, p("wes"), "delegation")["path"] == [*vic, link("vic", "wes")]
+    assert holder(answer, p("xan"), "delegation")["path"] == [
+        *vic,
+        link("vic", "wes"),
+        link("wes", "xan"),
+    ]
+    assert holder(answer, p("org"), "delegation")["path"] == [
+        *vic,
+        link("vic", "wes"),
+        link("wes", "xan"),
+        link("xan", "org"),
+    ]
+    assert all(h["problems"] == [] for h in answer["holders"])
+
+
+def test_rejected_and_late_approvals_confer_no_authority(store: Store) -> None:
+    governed(store)
+    agents = {h["agent"] for h in authority(store, ACT)["holders"]}
+    assert p("rex") not in agents  # rejected out/1-1 before the action
+    assert p("lat") not in agents  # approved out/2-1r an hour after the action
+    assert accountable(store, p("rex"))["actions"] == []
+    assert accountable(store, p("lat"))["actions"] == []
+
+
+def test_judging_later_does_not_let_a_later_approval_confer_authority(store: Store) -> None:
+    governed(store)
+    # --at moves the moment delegations are judged at; lat's approval (13:00) still came after
+    # the action (12:00) it would have to have authorised.
+    answer = authority(store, ACT, at="2026-01-01T14:00:00+00:00")
+    assert answer["time"] == "2026-01-01T14:00:00+00:00"
+    assert p("lat") not in {h["agent"] for h in answer["holders"]}
+
+
+def test_authority_refuses_what_is_not_an_action(store: Store) -> None:
+    governed(store)
+    for not_an_action in (iri("runs/1"), iri("approvals/fin"), iri("out/2-1r"), p("di")):
+        with pytest.raises(InvalidRecord, match="not an action"):
+            authority(store, not_an_action)
+    with pytest.raises(NotFound):
+        authority(store, iri("actions/404"))
+    with pytest.raises(InvalidRecord, match="not an ISO 8601 time"):
+        authority(store, ACT, at="noon")
+    with pytest.raises(InvalidRecord, match="no time zone"):
+        authority(store, ACT, at="2026-01-01T12:00:00")
+    assert authority(store, "test:actions/act")["action"] == ACT
+
+
+# -- delegation windows, scopes and claims --------------------------------------------------------
+#
+# run 1 (ana, 10:00) -> out/1-1; a1: vic approves it for boss (11:00); act: di acts on it (12:00).
+# Each case adds (or not) a delegation vic -> boss and says what it should make of boss.
+
+DELEGATION = iri("delegations/vic-for-boss")
+
+
+def claimed(store: Store, *extra: dict[str, Any]) -> dict[str, Any]:
+    put(
+        store,
+        ward_run(1, "10:00"),
+        signed("a1", iri("out/1-1"), "vic", "11:00", for_="boss"),
+        action("act", iri("out/1-1"), approval_id=iri("approvals/a1")),
+        *extra,
+    )
+    return authority(store, ACT)
+
+
+def boss(answer: dict[str, Any]) -> dict[str, Any]:
+    return holder(answer, p("boss"), "delegation")
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [["*"], ["discharge summary"], ["healthcare"], ["inpatient-discharge"], ["Healthcare"]],
+)
+def test_delegation_in_window_and_scope_is_valid(store: Store, scope: list[str]) -> None:
+    answer = claimed(store, delegation("vic", "boss", scope))
+    # A recorded delegation backs vic's claim: boss holds by delegation, no 'claimed' entry.
+    assert holders(answer) == {
+        (p("di"), "executor", None, True),
+        (p("vic"), "approver", iri("out/1-1"), True),
+        (p("boss"), "delegation", p("vic"), True),
+    }
+    assert boss(answer)["path"][-1] == link("vic", "boss")
+
+
+def test_expired_delegation_is_invalid_and_named(store: Store) -> None:
+    answer = claimed(
+        store,
+        delegation("vic", "boss", valid_to="2026-01-01T09:00:00+00:00"),  # before 12:00
+    )
+    held = boss(answer)
+    assert held["valid"] is False
+    assert held["problems"] == [
+        f"delegation {DELEGATION} expired 2026-01-01T09:00:00+00:00, before {ACT_TIME}"
+    ]
+    assert held["path"][-1]["id"] == DELEGATION
+    assert held["path"][-1]["valid"] is False
+    # vic's own approval is still authority; only the delegation above it fails.
+    assert holder(answer, p("vic"), "approver")["valid"] is True
+
+
+def test_delegation_not_yet_started_is_invalid(store: Store) -> None:
+    answer = claimed(store, delegation("vic", "boss", valid_from="2026-01-01T13:00:00+00:00"))
+    assert boss(answer)["valid"] is False
+    assert boss(answer)["problems"] == [
+        f"delegation {DELEGATION} starts 2026-01-01T13:00:00+00:00, after {ACT_TIME}"
+    ]
+
+
+def test_out_of_scope_delegation_is_invalid(store: Store) -> None:
+    answer = claimed(store, delegation("vic", "boss", ["ward-round-notes", "finance"]))
+    assert boss(answer)["valid"] is False
+    assert boss(answer)["problems"] == [
+        f"delegation {DELEGATION} covers finance, ward-round-notes, not {CONTEXT}"
+    ]
+
+
+def test_claimed_delegation_without_a_record_is_invalid(store: Store) -> None:
+    answer = claimed(store)
+    assert holders(answer) == {
+        (p("di"), "executor", None, True),
+        (p("vic"), "approver", iri("out/1-1"), True),
+        (p("boss"), "claimed delegation", p("vic"), False),
+    }
+    held = holder(answer, p("boss"), "claimed delegation")
+    assert held["problems"] == [
+        f"{p('vic')} claimed to act for {p('boss')}, but no delegation is recorded"
+    ]
+    assert held["path"][-1]["relation"] == "actedOnBehalfOf"
+    assert held["path"][-1]["valid"] is False
+
+
+def test_at_override_changes_validity(store: Store) -> None:
+    claimed(store, delegation("vic", "boss", valid_to="2026-01-01T18:00:00+00:00"))
+    assert boss(authority(store, ACT))["valid"] is True  # 12:00, inside the window
+    later = authority(store, ACT, at="2026-01-02T09:00:00+00:00")
+    assert later["time"] == "2026-01-02T09:00:00+00:00"
+    assert boss(later)["valid"] is False
+    assert boss(later)["problems"] == [
+        f"delegation {DELEGATION} expired 2026-01-01T18:00:00+00:00, "
+        "before 2026-01-02T09:00:00+00:00"
+    ]
+    # The same override with a datetime.
+    assert boss(authority(store, ACT, at=datetime.fromisoformat(at("17:00"))))["valid"] is True
+
+
+def test_at_override_can_make_a_not_yet_started_delegation_valid(store: Store) -> None:
+    claimed(store, delegation("vic", "boss", valid_from="2026-01-01T11:30:00+00:00"))
+    assert boss(authority(store, ACT))["valid"] is True
+    # Judged at 11:15, before the window opened (vic's approval at 11:00 still counts).
+    earlier = authority(store, ACT, at="2026-01-01T11:15:00+00:00")
+    assert holder(earlier, p("vic"), "approver")["valid"] is True
+    assert boss(earlier)["valid"] is False
+
+
+def test_as_of_before_the_delegation_was_recorded_shows_only_the_claim(store: Store) -> None:
+    claimed(store)
+    cut = store.record(ACT)
+    assert cut is not None
+    time.sleep(0.01)
+    put(store, delegation("vic", "boss"))
+    then = authority(store, ACT, as_of=cut.recorded_at)
+    assert (p("boss"), "claimed delegation", p("vic"), False) in holders(then)
+    now = authority(store, ACT)
+    assert (p("boss"), "delegation", p("vic"), True) in holders(now)
+    assert p("boss") not in {h["agent"] for h in now["holders"] if h["basis"] != "delegation"}
+
+
+def test_an_invalid_middle_link_invalidates_everyone_above_it(store: Store) -> None:
+    answer = claimed(
+        store,
+        delegation("vic", "boss"),
+        delegation("boss", "chief", valid_to="2026-01-01T08:00:00+00:00"),
+        delegation("chief", "org"),
+    )
+    expired = f"delegation {iri('delegations/boss-for-chief')} expired"
+    assert boss(answer)["valid"] is True
+    chief = holder(answer, p("chief"), "delegation")
+    org = holder(answer, p("org"), "delegation")
+    assert chief["valid"] is False
+    assert org["valid"] is False
+    assert [m.split(" 2026")[0] for m in chief["problems"]] == [expired]
+    assert [m.split(" 2026")[0] for m in org["problems"]] == [expired]
+    # The last link, chief for org, was itself fine: only the inherited problem is listed.
+    assert org["path"][-1] == link("chief", "org")
+
+
+def test_delegation_cycles_terminate(store: Store) -> None:
+    # vic for boss, boss for chief, chief for vic: each person once, vic not again.
+    answer = claimed(
+        store,
+        delegation("vic", "boss"),
+        delegation("boss", "chief"),
+        delegation("chief", "vic"),
+    )
+    assert holders(answer) == {
+        (p("di"), "executor", None, True),
+        (p("vic"), "approver", iri("out/1-1"), True),
+        (p("boss"), "delegation", p("vic"), True),
+        (p("chief"), "delegation", p("vic"), True),
+    }
+    assert [a["action"] for a in accountable(store, p("chief"))["actions"]] == [ACT]
+
+
+def claimed_on(store: Store, decision: str, when: str) -> dict[str, Any]:
+    put(
+        store,
+        ward_run(1, "10:00"),
+        revised("r1", iri("out/1-1"), iri("out/1-1r"), "10:50"),
+        signed("draft", iri("out/1-1"), "vic", when, decision=decision, for_="boss"),
+        signed("a1r", iri("out/1-1r"), "vic", "11:00"),
+        action("act", iri("out/1-1r"), approval_id=iri("approvals/a1r")),
+    )
+    return authority(store, ACT)
+
+
+@pytest.mark.parametrize(
+    ("decision", "when"), [("rejected", "10:40"), ("approved", "13:00")], ids=["rejected", "late"]
+)
+def test_a_claim_made_on_an_approval_that_confers_nothing_adds_no_holder(
+    store: Store, decision: str, when: str
+) -> None:
+    # vic decides on the draft out/1-1 'for boss' (no delegation recorded) -- a rejection before
+    # the action, or an approval after it -- and, for nobody, approves cy's revision out/1-1r, on
+    # which di acts. Only the approval of out/1-1r confers authority; the decision that carried
+    # the claim confers none, so boss stands behind nothing here.
+    answer = claimed_on(store, decision, when)
+    assert holders(answer) == {
+        (p("di"), "executor", None, True),
+        (p("vic"), "approver", iri("out/1-1r"), True),
+    }
+
+
+# -- accountable -----------------------------------------------------------------------------
+
+
+def test_accountable_is_the_reverse_of_authority(store: Store) -> None:
+    governed(store)
+    # xan stands behind vic, who approved what act (via out/2-1r) and act5 rested on; not act6.
+    expected = {
+        p("xan"): [(ACT, "delegation"), (iri("actions/act5"), "delegation")],
+        p("org"): [(ACT, "delegation"), (iri("actions/act5"), "delegation")],
+        p("vic"): [(ACT, "approver"), (iri("actions/act5"), "approver")],
+        p("bo"): [(ACT, "approver")],  # through run 2's input
+        p("ola"): [(ACT, "approver")],  # through r2's revision
+        p("di"): [(ACT, "executor"), (iri("actions/act6"), "executor")],
+        p("zed"): [(iri("actions/act6"), "approver")],
+        p("cy"): [],
+        p("ana"): [],
+    }
+    for agent, actions in expected.items():
+        found = accountable(store, agent)
+        assert found["person"] == agent
+        assert [(a["action"], a["basis"]) for a in found["actions"]] == actions, agent
+        assert all(a["valid"] for a in found["actions"])
+        # And agreeing with authority(), action by action.
+        listed = {
+            a for a in ALL_ACTIONS for h in authority(store, a)["holders"] if h["agent"] == agent
+        }
+        assert {a for a, _ in actions} == listed, agent
+    via = accountable(store, "test:people/xan")["actions"][0]
+    assert via["via"] == p("vic")
+    assert via["path"] == holder(authority(store, ACT), p("xan"), "delegation")["path"]
+
+
+def test_accountable_of_unknown_person(store: Store) -> None:
+    governed(store)
+    with pytest.raises(NotFound):
+        accountable(store, p("nobody"))
+
+
+# -- the demo data -----------------------------------------------------------------------------
+
+H = "https://hospital.example/"
+B = "https://bank.example/"
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[SQLiteStore]:
+    opened = SQLiteStore(":memory:")
+    folder = files("provenance") / "demo"
+    names = sorted(f.name for f in folder.iterdir() if f.name.endswith(".jsonl"))
+    write_records([item for name in names for item in read_records(str(folder / name))], opened)
+    yield opened
+    opened.close()
+
+
+def short(answer: dict[str, Any], base: str) -> set[tuple[str, str, str | None, bool]]:
+    return {
+        (a.removeprefix(base), b, v.removeprefix(base) if v else None, ok)
+        for a, b, v, ok in holders(answer)
+    }
+
+
+def test_demo_expired_locum_delegation(demo: SQLiteStore) -> None:
+    answer = authority(demo, "hospital:actions/discharge-0415-ehr-entry")
+    # Achterberg approved for Lund at 2026-03-04T09:30 under a delegation that ended on 28 Feb.
+    assert short(answer, H) == {
+        ("people/siobhan-kelly", "executor", None, True),
+        ("people/dr-samuel-achterberg", "approver", "outputs/discharge-0415/summary", True),
+        ("people/dr-henrik-lund", "delegation", "people/dr-samuel-achterberg", False),
+        ("organisation", "delegation", "people/dr-samuel-achterberg", False),
+    }
+    lund = holder(answer, H + "people/dr-henrik-lund", "delegation")
+    assert len(lund["problems"]) == 1
+    assert H + "delegations/achterberg-for-lund-locum" in lund["problems"][0]
+    assert "expired 2026-02-28T23:59:59+00:00" in lund["problems"][0]
+
+
+def test_demo_out_of_scope_ward_round_delegation(demo: SQLiteStore) -> None:
+    answer = authority(demo, "hospital:actions/gp-referral-0412-sent")
+    # Reyes approved the letter for Okafor under a ward-round-notes delegation: Okafor, Lund and
+    # the hospital behind Reyes are invalid. Okafor's own sign-off of the summary the letter was
+    # drafted from is valid, and so is the chain above her for it.
+    assert short(answer, H) == {
+        ("people/grace-whitfield", "executor", None, True),
+        ("people/dr-tomas-reyes", "approver", "outputs/gp-referral-0412/letter", True),
+        ("people/dr-amara-okafor", "approver", "outputs/discharge-0412/summary-rev1", True),
+        ("people/dr-amara-okafor", "delegation", "people/dr-tomas-reyes", False),
+        ("people/dr-henrik-lund", "delegation", "people/dr-tomas-reyes", False),
+        ("organisation", "delegation", "people/dr-tomas-reyes", False),
+        ("people/dr-henrik-lund", "delegation", "people/dr-amara-okafor", True),
+        ("organisation", "delegation", "people/dr-amara-okafor", True),
+    }
+    okafor = next(
+        h
+        for h in answer["holders"]
+        if h["agent"] == H + "people/dr-amara-okafor" and h["basis"] == "delegation"
+    )
+    assert okafor["problems"] == [
+        f"delegation {H}delegations/reyes-for-okafor-ward-rounds covers ward-round-notes, "
+        "not gp-referral-letter, healthcare, inpatient-discharge"
+    ]
+
+
+def test_demo_bank_chain_of_three_links_is_valid(demo: SQLiteStore) -> None:
+    chains = delegations(
+        demo,
+        B + "people/lukas-brenner",
+        when=datetime.fromisoformat("2026-03-18T14:00:00+01:00"),
+        context={
+            "task": ["credit-memo"],
+            "workflow": ["corporate-credit-approval"],
+            "sector": ["finance"],
+        },
+    )
+    # brenner -> marchetti -> vogel -> bank: one entry per prefix of the chain, all valid.
+    assert [
+        ([step["id"].removeprefix(B) for step in c["path"]], c["agent"].removeprefix(B), c["valid"])
+        for c in chains
+    ] == [
+        (["delegations/brenner-for-marchetti"], "people/sofia-marchetti", True),
+        (
+            ["delegations/brenner-for-marchetti", "delegations/marchetti-for-vogel"],
+            "people/dr-katrin-vogel",
+            True,
+        ),
+        (
+            [
+                "delegations/brenner-for-marchetti",
+                "delegations/marchetti-for-vogel",
+                "delegations/vogel-for-bank",
+            ],
+            "organisation",
+            True,
+        ),
+    ]
+    answer = authority(demo, "bank:actions/credit-memo-2026-0317-committee-pack")
+    assert short(answer, B) == {
+        ("people/miriam-osei", "executor", None, True),
+        ("people/dr-katrin-vogel", "approver", "outputs/credit-memo-2026-0317/memo", True),
+        ("organisation", "delegation", "people/dr-katrin-vogel", True),
+    }
+    assert [a["action"] for a in accountable(demo, "bank:organisation")["actions"]] == [
+        B + "actions/credit-memo-2026-0317-committee-pack"
+    ]

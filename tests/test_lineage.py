@@ -1,0 +1,742 @@
+"""trace, impact and reconstruct on hand-built graphs whose answers are worked out in the comments,
+on cyclic bad input, and on the demo data."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from importlib.resources import files
+from typing import Any
+
+import pytest
+
+from provenance.errors import InvalidRecord, NotFound
+from provenance.formats import FORMATS
+from provenance.graph import Element, Fragment, Relation
+from provenance.ingest import import_document, read_records, write_records
+from provenance.stores import SQLiteStore, Store
+from provenance.stores.base import PreparedRecord
+from provenance.vocabulary import Type
+from queries.lineage import impact, trace
+from queries.reconstruction import reconstruct
+from tests.conftest import put
+from tests.factories import action, approval, earlier_output, h, iri, person, review, run
+
+# -- record builders --------------------------------------------------------------------------
+
+
+def at(hhmm: str, day: str = "2026-01-01") -> str:
+    return f"{day}T{hhmm}:00+00:00"
+
+
+def config(name: str) -> dict[str, Any]:
+    """A model configuration with a readable id and its own model agent."""
+    return {
+        "id": iri(f"configs/{name}"),
+        "agent": iri(f"models/{name}"),
+        "provider": "acme",
+        "model": f"writer-{name}",
+        "version": "1",
+        "parameters": {"temperature": 0.1},
+    }
+
+
+def timed_run(n: int, start: str, **extra: Any) -> dict[str, Any]:
+    """Run ``n`` from ``start`` for half a minute (factories.run with its own times)."""
+    record = run(n, **extra)
+    record["started_at"] = at(start)
+    record["ended_at"] = at(start).replace(":00+00:00", ":30+00:00")
+    return record
+
+
+def template_version(version: str, created: str, previous: str | None = None) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "type": "template_version",
+        "id": iri(f"tpl/{version}"),
+        "template": iri("tpl"),
+        "version": version,
+        "content_hash": h(f"tpl/{version}"),  # the hash factories.run gives template "tpl/vN"
+        "author": person("lena", "informatics lead"),
+        "created_at": at(created),
+    }
+    if previous:
+        record["previous"] = previous
+    return record
+
+
+def reviewed(name: str, target: str, when: str, **extra: Any) -> dict[str, Any]:
+    record = review(name, target, **extra)
+    record["at"] = at(when)
+    return record
+
+
+def escalation(name: str, when: str, trigger: str, target: str | None = None) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "type": "escalation",
+        "id": iri(f"escalations/{name}"),
+        "at": at(when),
+        "trigger": trigger,
+        "raised_by": person("ana", "ward doctor"),
+        "escalated_to": person("bo", "consultant"),
+        "rationale": f"escalation {name}",
+    }
+    if target:
+        record["target"] = target
+    return record
+
+
+def ids(items: list[dict[str, Any]]) -> set[str]:
+    return {item["id"] for item in items}
+
+
+def depths(items: list[dict[str, Any]]) -> dict[str, int]:
+    return {item["id"]: item["depth"] for item in items}
+
+
+def pause() -> None:
+    """Let the clock move so the next write gets a later recorded_at than the last one."""
+    time.sleep(0.01)
+
+
+# -- the clinic graph ----------------------------------------------------------------------------
+#
+# tpl/v1 <-(previous)- tpl/v2, both approved by pat (tpl-v1, tpl-v2).
+# run 1 (ana, tpl/v2, configs/c1): docs/1 -> out/1-1
+#   draft: bo REJECTS out/1-1 (10:40)
+#   r1: cy reviews out/1-1 (10:50) and revises it into out/1-1r
+#   rev: bo approves out/1-1r (11:00); act1: di enters out/1-1r (12:00)
+# -------- cut: everything above is written first, everything below later --------
+#   r2: kim reviews out/1-1 without edits
+# run 2 (eve, tpl/v2, configs/c2): out/1-1r -> out/2-1; a2: cy approves out/2-1 for gus (11:20)
+# run 3 (ana, tpl/v2, configs/c1): out/2-1 + docs/3 -> out/3-1; a3: bo approves-with-edits (12:30)
+# run 9 (zoe, tpl/other, configs/c1): docs/9 -> out/9-1, unrelated except for its configuration.
+
+
+def clinic(store: Store) -> str:
+    """Write the clinic graph in two batches; the time between them (a recorded_at)."""
+    put(
+        store,
+        template_version("v1", "08:00"),
+        approval("tpl-v1", iri("tpl/v1"), by="pat", at="08:30"),
+        template_version("v2", "09:00", previous=iri("tpl/v1")),
+        approval("tpl-v2", iri("tpl/v2"), by="pat", at="09:30"),
+        timed_run(1, "10:00", template="tpl/v2", model=config("c1")),
+        approval("draft", iri("out/1-1"), by="bo", decision="rejected", at="10:40"),
+        reviewed("r1", iri("out/1-1"), "10:50", by="cy", revision=iri("out/1-1r")),
+        approval("rev", iri("out/1-1r"), by="bo", at="11:00"),
+        action("act1", iri("out/1-1r"), approval_id=iri("approvals/rev")),
+    )
+    cut = store.record(iri("actions/act1"))
+    assert cut is not None
+    pause()
+    put(
+        store,
+        reviewed("r2", iri("out/1-1"), "10:55", by="kim"),
+        timed_run(
+            2,
+            "11:10",
+            initiator="eve",
+            inputs=[earlier_output(iri("out/1-1r"))],
+            template="tpl/v2",
+            model=config("c2"),
+        ),
+        {**approval("a2", iri("out/2-1"), by="cy", at="11:20"), "on_behalf_of": iri("people/gus")},
+        timed_run(
+            3,
+            "11:40",
+            inputs=[
+                earlier_output(iri("out/2-1")),
+                {"id": iri("docs/3"), "content_hash": h("doc 3"), "kind": "record"},
+            ],
+            template="tpl/v2",
+            model=config("c1"),
+        ),
+        approval("a3", iri("out/3-1"), by="bo", decision="approved-with-edits", at="12:30"),
+        timed_run(9, "10:05", initiator="zoe", template="tpl/other", model=config("c1")),
+    )
+    return cut.recorded_at
+
+
+# -- trace -------------------------------------------------------------------------------------
+
+
+def test_trace_through_three_runs_a_revision_and_rejected_draft(store: Store) -> None:
+    clinic(store)
+    answer = trace(store, iri("out/3-1"))
+    assert answer["output"] == iri("out/3-1")
+    assert answer["as_of"] is None
+
+    # Breadth-first depths from out/3-1: run 3 and its inputs at 1; run 2 and out/1-1r at 2 (out/2-1
+    # derives from out/1-1r); r1 and out/1-1 at 3 (generation and revision of out/1-1r); run 1 and
+    # docs/1 at 4. Run 9 shares only configs/c1, which is never followed downwards.
+    runs = {r["id"]: r for r in answer["runs"]}
+    assert depths(answer["runs"]) == {iri("runs/3"): 1, iri("runs/2"): 2, iri("runs/1"): 4}
+    assert runs[iri("runs/2")] == {
+        "id": iri("runs/2"),
+        "task": "discharge summary",
+        "purpose": None,
+        "sector": "healthcare",
+        "risk_level": "high",
+        "workflow": None,
+        "started_at": "2026-01-01T11:10:00+00:00",
+        "ended_at": "2026-01-01T11:10:30+00:00",
+        "depth": 2,
+        "initiator": iri("people/eve"),
+        "template": iri("tpl/v2"),
+        "model": iri("models/c2"),
+        "model_config": iri("configs/c2"),
+        "prompt": iri("runs/2/prompt"),
+        "inputs": [iri("out/1-1r")],
+        "outputs": [iri("out/2-1")],
+    }
+    assert runs[iri("runs/3")]["inputs"] == [iri("docs/3"), iri("out/2-1")]
+    assert runs[iri("runs/3")]["initiator"] == iri("people/ana")
+    assert runs[iri("runs/1")]["inputs"] == [iri("docs/1")]
+    assert runs[iri("runs/1")]["outputs"] == [iri("out/1-1")]
+    assert runs[iri("runs/1")]["model_config"] == iri("configs/c1")
+
+    # Only the documents nobody generated are inputs; the earlier outputs used as inputs are
+    # outputs, and the revision names what it revised.
+    assert {(i["id"], i["depth"], i["kind"]) for i in answer["inputs"]} == {
+        (iri("docs/3"), 1, "record"),
+        (iri("docs/1"), 4, "document"),
+    }
+    assert {i["id"]: i["content_hash"] for i in answer["inputs"]} == {
+        iri("docs/3"): h("doc 3"),
+        iri("docs/1"): h("doc 1"),
+    }
+    outputs = {
+        o["id"]: (o["depth"], o["generated_by"], o["revision_of"]) for o in answer["outputs"]
+    }
+    assert outputs == {
+        iri("out/3-1"): (0, [iri("runs/3")], []),
+        iri("out/2-1"): (1, [iri("runs/2")], []),
+        iri("out/1-1r"): (2, [iri("reviews/r1")], [iri("out/1-1")]),
+        iri("out/1-1"): (3, [iri("runs/1")], []),
+    }
+
+    # The prompts derive from tpl/v2, a revision of tpl/v1: v2 was every run's plan, v1 none's.
+    assert depths(answer["prompts"]) == {
+        iri("runs/3/prompt"): 2,
+        iri("runs/2/prompt"): 3,
+        iri("runs/1/prompt"): 5,
+    }
+    templates = {t["id"]: (t["depth"], t["used"], t["version"]) for t in answer["prompt_templates"]}
+    assert templates == {iri("tpl/v2"): (3, True, "v2"), iri("tpl/v1"): (4, False, "v1")}
+    assert {t["template"] for t in answer["prompt_templates"]} == {iri("tpl")}
+    assert depths(answer["model_configs"]) == {iri("configs/c1"): 2, iri("configs/c2"): 3}
+    assert {(m["id"], m["model"]) for m in answer["models"]} == {
+        (iri("models/c1"), "writer-c1"),
+        (iri("models/c2"), "writer-c2"),
+    }
+
+    # r1 is on the path (it generated out/1-1r); r2 is attached to out/1-1 without a revision.
+    reviews = {r["id"]: (r["reviewer"], r["output"], r["revision"]) for r in answer["reviews"]}
+    assert reviews == {
+        iri("reviews/r1"): (iri("people/cy"), iri("out/1-1"), iri("out/1-1r")),
+        iri("reviews/r2"): (iri("people/kim"), iri("out/1-1"), None),
+    }
+
+    # Every decision on an output or template version on the path, the rejection included, in
+    # time order; act1 (an action on out/1-1r) is neither a review nor an approval.
+    assert [
+        (a["id"], a["decision"], a["approver"], a["output"], a["time"]) for a in answer["approvals"]
+    ] == [
+        (iri("approvals/tpl-v1"), "approved", iri("people/pat"), iri("tpl/v1"), at("08:30")),
+        (iri("approvals/tpl-v2"), "approved", iri("people/pat"), iri("tpl/v2"), at("09:30")),
+        (iri("approvals/draft"), "rejected", iri("people/bo"), iri("out/1-1"), at("10:40")),
+        (iri("approvals/rev"), "approved", iri("people/bo"), iri("out/1-1r"), at("11:00")),
+        (iri("approvals/a2"), "approved", iri("people/cy"), iri("out/2-1"), at("11:20")),
+        (
+            iri("approvals/a3"),
+            "approved-with-edits",
+            iri("people/bo"),
+            iri("out/3-1"),
+            at("12:30"),
+        ),
+    ]
+
+    # People: initiators of the three runs, reviewers, approvers, gus named by a2's on_behalf_of.
+    # Not di (executor of an action), not lena (template author), not zoe (run 9).
+    assert {p["id"]: p["roles"] for p in answer["people"]} == {
+        iri("people/ana"): ["initiator"],
+        iri("people/eve"): ["initiator"],
+        iri("people/cy"): ["approver", "reviewer"],
+        iri("people/kim"): ["reviewer"],
+        iri("people/bo"): ["approver"],
+        iri("people/pat"): ["approver"],
+        iri("people/gus"): ["responsible"],
+    }
+
+
+def test_trace_accepts_prefixed_names_and_refuses_unknown_ids(store: Store) -> None:
+    clinic(store)
+    assert trace(store, "test:out/2-1")["output"] == iri("out/2-1")
+    assert depths(trace(store, "test:out/2-1")["runs"]) == {iri("runs/2"): 1, iri("runs/1"): 3}
+    with pytest.raises(NotFound):
+        trace(store, iri("out/404"))
+    with pytest.raises(NotFound):
+        trace(store, "test:out/404")
+    # An unknown prefix reads as an IRI scheme: a well-formed IRI that is not stored.
+    with pytest.raises(NotFound):
+        trace(store, "nowhere:out/1")
+    with pytest.raises(InvalidRecord, match="not an absolute IRI"):
+        trace(store, "out 3-1")
+
+
+def test_trace_as_of_hides_records_written_later(store: Store) -> None:
+    cut = clinic(store)
+    then = trace(store, iri("out/1-1r"), as_of=cut)
+    now = trace(store, iri("out/1-1r"))
+    assert then["as_of"] == cut
+    # Written before the cut: r1, the template approvals, the rejection and bo's approval.
+    # Written after it: kim's review r2 of out/1-1.
+    assert ids(then["reviews"]) == {iri("reviews/r1")}
+    assert ids(now["reviews"]) == {iri("reviews/r1"), iri("reviews/r2")}
+    assert [a["id"] for a in then["approvals"]] == [
+        iri("approvals/tpl-v1"),
+        iri("approvals/tpl-v2"),
+        iri("approvals/draft"),
+        iri("approvals/rev"),
+    ]
+    assert {p["id"] for p in then["people"]} == {
+        iri("people/ana"),
+        iri("people/bo"),
+        iri("people/cy"),
+        iri("people/pat"),
+    }
+    assert iri("people/kim") in {p["id"] for p in now["people"]}
+    # out/3-1 did not exist yet.
+    with pytest.raises(NotFound, match="as of"):
+        trace(store, iri("out/3-1"), as_of=cut)
+
+
+def test_self_approval_shows_as_two_roles_of_one_person(store: Store) -> None:
+    put(store, run(1), approval("self", iri("out/1-1"), by="ana"))
+    answer = trace(store, iri("out/1-1"))
+    assert {p["id"]: p["roles"] for p in answer["people"]} == {
+        iri("people/ana"): ["approver", "initiator"]
+    }
+
+
+# -- impact ------------------------------------------------------------------------------------
+
+IMPACT_GROUPS = (
+    "runs",
+    "outputs",
+    "reviews",
+    "approvals",
+    "decisions",
+    "escalations",
+    "overrides",
+    "actions",
+    "challenges",
+    "prompts",
+    "prompt_templates",
+    "other",
+)
+
+
+def grouped(answer: dict[str, Any]) -> dict[str, dict[str, int]]:
+    return {group: depths(answer[group]) for group in IMPACT_GROUPS if answer[group]}
+
+
+def test_impact_of_an_input_document(store: Store) -> None:
+    clinic(store)
+    answer = impact(store, iri("docs/1"))
+    # Followed backwards from docs/1: run 1 used it and out/1-1 derives from it (1); r1, r2, the
+    # rejection and the revision out/1-1r point at out/1-1 (2); the rejection's decision, bo's
+    # approval, run 2, out/2-1 and act1 point at those (3); and so on down to a3's decision (6).
+    assert grouped(answer) == {
+        "runs": {iri("runs/1"): 1, iri("runs/2"): 3, iri("runs/3"): 4},
+        "outputs": {iri("out/1-1"): 1, iri("out/1-1r"): 2, iri("out/2-1"): 3, iri("out/3-1"): 4},
+        "reviews": {iri("reviews/r1"): 2, iri("reviews/r2"): 2},
+        "approvals": {
+            iri("approvals/draft"): 2,
+            iri("approvals/rev"): 3,
+            iri("approvals/a2"): 4,
+            iri("approvals/a3"): 5,
+        },
+        "decisions": {
+            iri("approvals/draft/decision"): 3,
+            iri("approvals/rev/decision"): 4,
+            iri("approvals/a2/decision"): 5,
+            iri("approvals/a3/decision"): 6,
+        },
+        "actions": {iri("actions/act1"): 3},
+    }
+    assert answer["count"] == 18
+    assert answer["node"] == iri("docs/1")
+
+
+def test_impact_of_a_template_version(store: Store) -> None:
+    clinic(store)
+    answer = impact(store, "test:tpl/v2")
+    # The three prompts derive from tpl/v2 and its approval used it (1); runs 1-3 used the prompts
+    # (2); their outputs (3); what points at those (4-6). Not tpl/v1 (v2 revises v1, not the other
+    # way), not run 9 (another template).
+    assert grouped(answer) == {
+        "prompts": {
+            iri("runs/1/prompt"): 1,
+            iri("runs/2/prompt"): 1,
+            iri("runs/3/prompt"): 1,
+        },
+        "runs": {iri("runs/1"): 2, iri("runs/2"): 2, iri("runs/3"): 2},
+        "outputs": {
+            iri("out/1-1"): 3,
+            iri("out/2-1"): 3,
+            iri("out/3-1"): 3,
+            iri("out/1-1r"): 4,
+        },
+        "reviews": {iri("reviews/r1"): 4, iri("reviews/r2"): 4},
+        "approvals": {
+            iri("approvals/tpl-v2"): 1,
+            iri("approvals/draft"): 4,
+            iri("approvals/a2"): 4,
+            iri("approvals/a3"): 4,
+            iri("approvals/rev"): 5,
+        },
+        "decisions": {
+            iri("approvals/tpl-v2/decision"): 2,
+            iri("approvals/draft/decision"): 5,
+            iri("approvals/a2/decision"): 5,
+            iri("approvals/a3/decision"): 5,
+            iri("approvals/rev/decision"): 6,
+        },
+        "actions": {iri("actions/act1"): 5},
+    }
+    assert answer["count"] == 23
+
+
+def test_impact_of_a_model_configuration(store: Store) -> None:
+    clinic(store)
+    # configs/c2 was used by run 2 only: run 2, its output, what was built on that.
+    answer = impact(store, iri("configs/c2"))
+    assert grouped(answer) == {
+        "runs": {iri("runs/2"): 1, iri("runs/3"): 3},
+        "outputs": {iri("out/2-1"): 2, iri("out/3-1"): 3},
+        "approvals": {iri("approvals/a2"): 3, iri("approvals/a3"): 4},
+        "decisions": {iri("approvals/a2/decision"): 4, iri("approvals/a3/decision"): 5},
+    }
+    assert answer["count"] == 8
+    # configs/c1 was used by runs 1, 3 and the otherwise unrelated run 9; run 2 via out/1-1r.
+    assert depths(impact(store, iri("configs/c1"))["runs"]) == {
+        iri("runs/1"): 1,
+        iri("runs/3"): 1,
+        iri("runs/9"): 1,
+        iri("runs/2"): 4,
+    }
+
+
+def test_impact_of_a_person(store: Store) -> None:
+    clinic(store)
+    answer = impact(store, iri("people/cy"))
+    # cy reviewed r1 and approved a2 (associations); out/1-1r and a2's decision are attributed to
+    # cy (1). From there: bo's approval, run 2, out/2-1 and act1 (2); and on. Not out/1-1, the
+    # rejection or r2, which do not depend on anything cy did; not run 9.
+    assert grouped(answer) == {
+        "reviews": {iri("reviews/r1"): 1},
+        "outputs": {iri("out/1-1r"): 1, iri("out/2-1"): 2, iri("out/3-1"): 3},
+        "approvals": {iri("approvals/a2"): 1, iri("approvals/rev"): 2, iri("approvals/a3"): 4},
+        "decisions": {
+            iri("approvals/a2/decision"): 1,
+            iri("approvals/rev/decision"): 3,
+            iri("approvals/a3/decision"): 5,
+        },
+        "runs": {iri("runs/2"): 2, iri("runs/3"): 3},
+        "actions": {iri("actions/act1"): 2},
+    }
+    assert answer["count"] == 13
+
+
+def test_impact_as_of_and_unknown_nodes(store: Store) -> None:
+    cut = clinic(store)
+    answer = impact(store, iri("docs/1"), as_of=cut)
+    # Before the cut only run 1, the review r1, the two decisions on out/1-1(r) and act1 existed.
+    assert grouped(answer) == {
+        "runs": {iri("runs/1"): 1},
+        "outputs": {iri("out/1-1"): 1, iri("out/1-1r"): 2},
+        "reviews": {iri("reviews/r1"): 2},
+        "approvals": {iri("approvals/draft"): 2, iri("approvals/rev"): 3},
+        "decisions": {iri("approvals/draft/decision"): 3, iri("approvals/rev/decision"): 4},
+        "actions": {iri("actions/act1"): 3},
+    }
+    with pytest.raises(NotFound):
+        impact(store, iri("docs/404"))
+    with pytest.raises(NotFound):
+        impact(store, iri("configs/c2"), as_of=cut)
+
+
+# -- bounds and cycles -------------------------------------------------------------------------
+
+
+def chain(store: Store, length: int) -> None:
+    """Runs 1..length with the default template and configuration, each using the previous
+    run's output."""
+    records = [run(1)]
+    for n in range(2, length + 1):
+        records.append(run(n, inputs=[earlier_output(iri(f"out/{n - 1}-1"))], minute=n))
+    put(store, *records)
+
+
+def test_max_depth_bounds_a_long_chain_exactly(store: Store) -> None:
+    chain(store, 6)
+    # out/6-1 (0); run 6, out/5-1 (1); run 5, out/4-1, prompt 6, the shared config (2);
+    # run 4, out/3-1, prompt 5, tpl/v1 (3). Nothing further: run 3 would be at 4, docs/1 at 6.
+    bounded = trace(store, iri("out/6-1"), max_depth=3)
+    assert depths(bounded["runs"]) == {iri("runs/6"): 1, iri("runs/5"): 2, iri("runs/4"): 3}
+    assert depths(bounded["prompts"]) == {iri("runs/6/prompt"): 2, iri("runs/5/prompt"): 3}
+    assert depths(bounded["prompt_templates"]) == {iri("tpl/v1"): 3}
+    assert [c["depth"] for c in bounded["model_configs"]] == [2]
+    assert iri("docs/1") not in ids(bounded["inputs"])
+    everything = trace(store, iri("out/6-1"))
+    assert depths(everything["runs"]) == {iri(f"runs/{n}"): 7 - n for n in range(1, 7)}
+    assert ids(everything["inputs"]) == {iri("docs/1")}
+
+    # Downwards: run n and out/n-1 are n relations from docs/1.
+    down = impact(store, iri("docs/1"), max_depth=3)
+    assert grouped(down) == {
+        "runs": {iri("runs/1"): 1, iri("runs/2"): 2, iri("runs/3"): 3},
+        "outputs": {iri("out/1-1"): 1, iri("out/2-1"): 2, iri("out/3-1"): 3},
+    }
+    assert depths(impact(store, iri("docs/1"))["runs"]) == {
+        iri(f"runs/{n}"): n for n in range(1, 7)
+    }
+
+
+def test_max_depth_boundary_output_is_still_an_output(store: Store) -> None:
+    chain(store, 6)
+    bounded = trace(store, iri("out/6-1"), max_depth=3)
+    # out/3-1 (depth 3) was generated by run 3: it is a raidt:Output, not a source document, even
+    # when the bound stops the walk before its generation is followed.
+    assert ids(bounded["outputs"]) == {
+        iri("out/6-1"),
+        iri("out/5-1"),
+        iri("out/4-1"),
+        iri("out/3-1"),
+    }
+    assert bounded["inputs"] == []
+
+
+CYCLE_PROVN = """document
+  prefix ex <https://cycle.example/>
+  entity(ex:a)
+  entity(ex:b)
+  wasDerivedFrom(ex:a, ex:b)
+  wasDerivedFrom(ex:b, ex:a)
+endDocument
+"""
+
+
+def test_two_cycle_from_imported_prov_terminates(store: Store) -> None:
+    import_document(CYCLE_PROVN, FORMATS["provn"], store, source="cycle.provn")
+    a, b = "https://cycle.example/a", "https://cycle.example/b"
+    up = trace(store, a)
+    # a -> b -> a: both nodes once, neither generated, so both count as sources.
+    assert depths(up["inputs"]) == {a: 0, b: 1}
+    assert up["runs"] == []
+    assert up["outputs"] == []
+    assert grouped(impact(store, a)) == {"other": {b: 1}}
+    assert grouped(impact(store, "ex:b")) == {"other": {a: 1}}
+
+
+def test_cycle_closing_a_chain_of_runs_terminates_with_the_right_sets(store: Store) -> None:
+    chain(store, 3)
+    # Bad input: out/1-1 claims to derive from out/3-1, which (via out/2-1) derives from out/1-1.
+    closing = """document
+  prefix t <https://test.example/>
+  wasDerivedFrom(t:out/1-1, t:out/3-1)
+endDocument
+"""
+    import_document(closing, FORMATS["provn"], store, source="closing.provn")
+    up = trace(store, iri("out/1-1"))
+    # out/1-1 (0); run 1, docs/1, out/3-1 (1); run 3, out/2-1 (2); run 2 (3); back at out/1-1.
+    assert depths(up["runs"]) == {iri("runs/1"): 1, iri("runs/3"): 2, iri("runs/2"): 3}
+    assert depths(up["outputs"]) == {iri("out/1-1"): 0, iri("out/3-1"): 1, iri("out/2-1"): 2}
+    assert ids(up["inputs"]) == {iri("docs/1")}
+    down = impact(store, iri("out/2-1"))
+    # run 3 and out/3-1 point at out/2-1 (1); out/1-1 at out/3-1 (2); run 2 at out/1-1 (3), and
+    # out/2-1 again, which is the start and not its own dependant. Run 1 is upstream of all this.
+    assert grouped(down) == {
+        "runs": {iri("runs/3"): 1, iri("runs/2"): 3},
+        "outputs": {iri("out/3-1"): 1, iri("out/1-1"): 2},
+    }
+
+
+def test_three_cycle_written_directly_terminates(store: Store) -> None:
+    x, y, z = (f"https://cycle.example/{n}" for n in "xyz")
+    fragment = Fragment(
+        tuple(Element(n, "entity", ()) for n in (x, y, z)),
+        (
+            Relation("wasDerivedFrom", x, y, ()),
+            Relation("wasDerivedFrom", y, z, ()),
+            Relation("wasDerivedFrom", z, x, ()),
+        ),
+    )
+    store.write([PreparedRecord("urn:test:cycle", "prov-document", "{}", h("{}"), fragment)])
+    assert depths(trace(store, x)["inputs"]) == {x: 0, y: 1, z: 2}
+    assert grouped(impact(store, x)) == {"other": {z: 1, y: 2}}
+    # A bound shorter than the cycle stops inside it.
+    assert depths(trace(store, x, max_depth=1)["inputs"]) == {x: 0, y: 1}
+
+
+# -- reconstruct -------------------------------------------------------------------------------
+
+
+def signed_off(store: Store) -> None:
+    """run 1 -> out/1-1; kim reviews (10:20); ana escalates (10:30); cy reviews (10:50). Recorded
+    afterwards: an escalation dated 10:35, another at 11:10, bo's approval at 11:20, and a PROV
+    document re-describing out/1-1 with another content hash."""
+    put(
+        store,
+        timed_run(1, "10:00"),
+        reviewed("r0", iri("out/1-1"), "10:20", by="kim"),
+        escalation("e0", "10:30", iri("runs/1"), iri("out/1-1")),
+        reviewed("r1", iri("out/1-1"), "10:50", by="cy"),
+    )
+    pause()
+    put(
+        store,
+        escalation("e-backdated", "10:35", iri("runs/1")),
+        escalation("e2", "11:10", iri("reviews/r1"), iri("out/1-1")),
+        approval("a2", iri("out/1-1"), by="bo", at="11:20"),
+    )
+    redescribed = f"""document
+  prefix t <https://test.example/>
+  prefix raidt <https://w3id.org/raidt#>
+  entity(t:out/1-1, [raidt:contentHash="sha256:{"0" * 64}"])
+endDocument
+"""
+    import_document(redescribed, FORMATS["provn"], store, source="later.provn")
+
+
+def test_reconstruct_shows_only_what_was_before_the_reviewer(store: Store) -> None:
+    signed_off(store)
+    seen = reconstruct(store, iri("reviews/r1"))
+    record = store.record(iri("reviews/r1"))
+    assert record is not None
+    assert seen["review"] == iri("reviews/r1")
+    assert seen["kind"] == "review"
+    assert seen["reviewer"] == iri("people/cy")
+    assert seen["role"] == "reviewer"
+    assert seen["time"] == at("10:50")
+    assert seen["recorded_before"] == record.seq - 1
+    # The output as it was recorded when cy looked at it, not the later re-description.
+    assert seen["output"]["id"] == iri("out/1-1")
+    assert seen["output"]["content_hash"] == h("out 1 1")
+    assert ids(seen["runs"]) == {iri("runs/1")}
+    assert {(i["id"], i["content_hash"]) for i in seen["inputs"]} == {(iri("docs/1"), h("doc 1"))}
+    assert ids(seen["prompts"]) == {iri("runs/1/prompt")}
+    assert ids(seen["prompt_templates"]) == {iri("tpl/v1")}
+    # kim's earlier review and ana's earlier escalation; not e-backdated (dated earlier but recorded
+    # later), e2 or bo's approval (both later).
+    assert ids(seen["earlier_reviews"]) == {iri("reviews/r0")}
+    assert seen["earlier_approvals"] == []
+    assert [(e["id"], e["type"], e["time"]) for e in seen["escalations"]] == [
+        (iri("escalations/e0"), Type.ESCALATION, at("10:30"))
+    ]
+
+
+def test_reconstruct_an_approval_sees_everything_recorded_and_dated_before_it(
+    store: Store,
+) -> None:
+    signed_off(store)
+    seen = reconstruct(store, "test:approvals/a2")
+    assert seen["kind"] == "approval"
+    assert seen["reviewer"] == iri("people/bo")
+    assert seen["role"] == "approver"
+    assert seen["output"]["content_hash"] == h("out 1 1")
+    assert ids(seen["earlier_reviews"]) == {iri("reviews/r0"), iri("reviews/r1")}
+    assert seen["earlier_approvals"] == []
+    assert [e["id"] for e in seen["escalations"]] == [
+        iri("escalations/e0"),
+        iri("escalations/e-backdated"),
+        iri("escalations/e2"),
+    ]
+
+
+def test_reconstruct_refuses_what_is_not_a_review(store: Store) -> None:
+    signed_off(store)
+    for not_a_review in (iri("runs/1"), iri("out/1-1"), iri("escalations/e0")):
+        with pytest.raises(InvalidRecord, match="neither a review nor an approval"):
+            reconstruct(store, not_a_review)
+    with pytest.raises(NotFound):
+        reconstruct(store, iri("reviews/404"))
+
+
+# -- the demo data -----------------------------------------------------------------------------
+
+H = "https://hospital.example/"
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[SQLiteStore]:
+    opened = SQLiteStore(":memory:")
+    folder = files("provenance") / "demo"
+    names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".jsonl"))
+    write_records([item for name in names for item in read_records(str(folder / name))], opened)
+    yield opened
+    opened.close()
+
+
+def test_demo_trace_of_the_gp_referral_reaches_the_discharge_summary_run(
+    demo: SQLiteStore,
+) -> None:
+    answer = trace(demo, "hospital:outputs/gp-referral-0412/letter")
+    # letter <- gp-referral run <- summary-rev1 <- review <- summary <- discharge run <- 3 inputs.
+    assert ids(answer["runs"]) == {H + "runs/gp-referral-0412", H + "runs/discharge-0412"}
+    discharge = next(r for r in answer["runs"] if r["id"] == H + "runs/discharge-0412")
+    three = {
+        H + "ehr/patients/mrn-4471902/encounters/enc-0412",
+        H + "lab/reports/lr-88213",
+        H + "guidelines/chronic-heart-failure/section-1-6",
+    }
+    assert set(discharge["inputs"]) == three
+    assert ids(answer["inputs"]) == three
+    assert ids(answer["outputs"]) == {
+        H + "outputs/gp-referral-0412/letter",
+        H + "outputs/discharge-0412/summary-rev1",
+        H + "outputs/discharge-0412/summary",
+    }
+    assert {(r["id"], r["revision"]) for r in answer["reviews"]} == {
+        (H + "reviews/discharge-0412-r1", H + "outputs/discharge-0412/summary-rev1")
+    }
+    assert {(t["id"], t["used"]) for t in answer["prompt_templates"]} == {
+        (H + "templates/gp-referral-letter/v1", True),
+        (H + "templates/discharge-summary/v3", True),
+        (H + "templates/discharge-summary/v2", False),
+        (H + "templates/discharge-summary/v1", False),
+    }
+    assert {(m["model"], m["version"]) for m in answer["models"]} == {
+        ("gpt-4o", "2024-11-20"),
+        ("gpt-4o-mini", "2024-07-18"),
+    }
+    # Four template approvals by the safety officer, Okafor's sign-off of the revision (for Lund)
+    # and Reyes's of the letter (for Okafor).
+    assert {(a["id"].removeprefix(H), a["decision"]) for a in answer["approvals"]} == {
+        ("approvals/template-discharge-summary-v1", "approved"),
+        ("approvals/template-discharge-summary-v2", "approved"),
+        ("approvals/template-discharge-summary-v3", "approved"),
+        ("approvals/template-gp-referral-letter-v1", "approved"),
+        ("approvals/discharge-0412-a1", "approved-with-edits"),
+        ("approvals/gp-referral-0412-a1", "approved"),
+    }
+    assert {p["id"].removeprefix(H): p["roles"] for p in answer["people"]} == {
+        "people/dr-niamh-byrne": ["initiator"],
+        "people/grace-whitfield": ["initiator"],
+        "people/dr-tomas-reyes": ["approver", "reviewer"],
+        "people/dr-amara-okafor": ["approver", "responsible"],
+        "people/dr-henrik-lund": ["responsible"],
+        "people/dr-priya-raman": ["approver"],
+    }
+
+
+def test_demo_impact_of_a_lab_report(demo: SQLiteStore) -> None:
+    answer = impact(demo, "hospital:lab/reports/lr-88213")
+    # The lab report fed the 0412 summary, whose revision fed the GP letter; both were acted on.
+    assert ids(answer["runs"]) == {H + "runs/discharge-0412", H + "runs/gp-referral-0412"}
+    assert ids(answer["actions"]) == {
+        H + "actions/discharge-0412-ehr-entry",
+        H + "actions/gp-referral-0412-sent",
+    }
+    assert H + "runs/discharge-0415" not in {i["id"] for g in IMPACT_GROUPS for i in answer[g]}
