@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from provenance.graph import as_iri
-from provenance.vocabulary import Attr, Role, Type
+from provenance.graph import as_datetime, as_iri
+from provenance.vocabulary import PROV, Attr, Role, Type
 from queries.context import ended, started
 from queries.facts import Event, RunFacts
 
@@ -281,13 +281,19 @@ def _review_explained(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> O
 
 @_check("template-approved")
 def _template_approved(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
-    """The template version was approved before the run used it."""
+    """The template version stood approved when the run used it: its last decision before the run
+    approved it (a later rejection withdraws an earlier approval)."""
     if f.template is None:
         return Outcome(False, "no template version is recorded", [f.run.id])
     start = started(f.run)
-    before = [e for e in _approving(f.template_approvals) if e.time and start and e.time <= start]
+    before = sorted(
+        (e for e in f.template_approvals if e.time and start and e.time <= start),
+        key=lambda e: (e.time, e.id),
+    )
+    if before and before[-1] in _approving(before):
+        return Outcome(True, "template version approved before use", [before[-1].id])
     if before:
-        return Outcome(True, "template version approved before use", _ids(before))
+        return Outcome(False, "template version rejected before use", [before[-1].id])
     if f.template_approvals:
         return Outcome(
             False,
@@ -316,16 +322,22 @@ def _action_on_approved(f: RunFacts, params: Mapping[str, Any], judge: Judge) ->
     for event in _approving(f.approvals):
         if event.subject:
             approved_at.setdefault(event.subject, []).append(event)
-    invalid = {
-        r.src for rs in f.custody.values() for r in rs if r.kind == "wasInvalidatedBy" and r.src
-    }
+    invalidated: dict[str, list[datetime | None]] = {}
+    for relations in f.custody.values():
+        for r in relations:
+            if r.kind == "wasInvalidatedBy" and r.src:
+                invalidated.setdefault(r.src, []).append(as_datetime(r.first(PROV + "time")))
     bad = []
     for action in f.actions:
-        ok = any(
-            a.time and action.time and a.time <= action.time
-            for a in approved_at.get(action.subject or "", [])
+        when = action.time
+        approved = any(
+            a.time and when and a.time <= when for a in approved_at.get(action.subject or "", [])
         )
-        if not ok or action.subject in invalid:
+        withdrawn = any(
+            t is None or (when is not None and t <= when)
+            for t in invalidated.get(action.subject or "", [])
+        )
+        if not approved or withdrawn:
             bad.append(action.id)
     if bad:
         return Outcome(False, "action(s) on an unapproved or invalidated output", bad)

@@ -251,18 +251,22 @@ def verify_pack(path: str | Path) -> PackReport:
             report.problems.append(f"{name}: SHA-256 does not match the manifest")
         else:
             report.files += 1
-    for number, line in enumerate(
-        contents.get("records.jsonl", b"").decode().splitlines(), start=1
-    ):
+    try:
+        lines = contents.get("records.jsonl", b"").decode().splitlines()
+    except UnicodeDecodeError:
+        report.problems.append("records.jsonl: not UTF-8 text")
+        lines = []
+    for number, line in enumerate(lines, start=1):
         try:
             record = json.loads(line)
-            matches = sha256_tag(record["body"]) == record["content_hash"]
-        except (ValueError, KeyError, TypeError):
+            record_id, body, content_hash = record["id"], record["body"], record["content_hash"]
+            matches = sha256_tag(body) == content_hash
+        except (ValueError, KeyError, TypeError, AttributeError):
             report.problems.append(f"records.jsonl:{number}: not a record")
             continue
         report.records += 1
         if not matches:
             report.problems.append(
-                f"records.jsonl:{number}: {record['id']} does not match its content hash"
+                f"records.jsonl:{number}: {record_id} does not match its content hash"
             )
     return report

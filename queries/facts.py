@@ -149,7 +149,9 @@ def gather(store: Store, run_id: str, at: Moment = NOW) -> RunFacts:
         if relation.src and relation.dst:
             subjects.setdefault(relation.src, relation.dst)
 
-    first_events = {*subjects, *informed}
+    users_of = store.nodes(subjects, as_of=at.as_of)
+    governance = {i for i, n in users_of.items() if Type.RUN not in n.types}
+    first_events = {*governance, *informed}
     follow_ups = store.traverse(
         first_events, ["wasInformedBy"], Direction.DOWN, _DEPTH, as_of=at.as_of
     )

@@ -1,13 +1,14 @@
-"""The store contract, on graphs whose answers are known: atomic, append-only, indexed traversals."""
+"""The store contract on graphs whose answers are known: atomic, append-only, indexed."""
 
 from __future__ import annotations
 
 import pytest
 
 from provenance.errors import RecordConflict
+from provenance.graph import Fragment, Relation
 from provenance.ingest import prepare
 from provenance.records import RECORD_ADAPTER
-from provenance.stores import Direction, SQLiteStore, Store
+from provenance.stores import Direction, PreparedRecord, SQLiteStore, Store
 from provenance.vocabulary import Attr, Type
 from tests.conftest import put
 from tests.factories import approval, earlier_output, iri, review, run
@@ -113,9 +114,6 @@ def test_each_relation_is_returned_once(store: Store) -> None:
 def test_traversal_terminates_on_cycles(store: Store) -> None:
     # Bad input can say two outputs derive from each other; traversals must still end.
     put(store, run(1), run(2))
-    from provenance.graph import Fragment, Relation
-    from provenance.stores.base import PreparedRecord
-
     loop = Fragment(
         relations=(
             Relation("wasDerivedFrom", iri("out/1-1"), iri("out/2-1")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from pathlib import Path
@@ -55,7 +56,8 @@ def run2_seq(url: str) -> int:
 
 TAMPERING = {
     "an attribute of a node": (
-        "UPDATE descriptions SET attributes = replace(attributes, 'discharge summary', 'credit memo') "
+        "UPDATE descriptions "
+        "SET attributes = replace(attributes, 'discharge summary', 'credit memo') "
         "WHERE did IN (SELECT did FROM record_elements WHERE record_seq = ?)",
         "its graph rows do not match its graph hash",
     ),
@@ -96,8 +98,6 @@ def test_body_rewritten_with_a_fresh_hash_still_fails(
     url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Recomputing the content hash of an edited body does not hide the edit: the chain breaks."""
-    import hashlib
-
     seq = run2_seq(url)
     with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
         body = db.execute("SELECT body FROM records WHERE seq = ?", (seq,)).fetchone()[0]

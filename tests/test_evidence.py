@@ -1,0 +1,602 @@
+"""Evidence packs: built with `raidt evidence`, checked offline with `raidt verify-pack`.
+
+The hand-built run is well governed: Ana runs it (2026-01-01 10:00:00-10:00:30) on template
+tpl/v1 (approved by Sam on 2025-12-15), Cy reviews it at 10:50 and revises out/1-1 into out/1-1r,
+Bo approves the revision with edits at 11:00 for Lu under a valid delegation, and Di enters it at
+12:00 naming the approval. Expected contents are worked out from those records by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prov.constants import PROV_N_MAP
+from prov.model import ProvDocument
+
+from api.cli import run as raidt
+from provenance.stores import SQLiteStore
+from tests.conftest import put
+from tests.factories import h, iri, person
+from tests.factories import run as factory_run
+
+PACK_FILES = {
+    "manifest.json",
+    "README.txt",
+    "prov.json",
+    "prov.provn",
+    "trace.json",
+    "authority.json",
+    "score.json",
+    "timeline.json",
+    "records.jsonl",
+}
+RUN1 = iri("runs/1")
+OUT, REV = iri("out/1-1"), iri("out/1-1r")
+REVIEW, APPROVAL, ACTION = iri("reviews/1"), iri("approvals/1"), iri("actions/1")
+TEMPLATE, TEMPLATE_APPROVAL = iri("tpl/v1"), iri("approvals/tpl-v1")
+DELEGATION = iri("delegations/bo-for-lu")
+
+
+def people(*names: str) -> set[str]:
+    return {iri(f"people/{name}") for name in names}
+
+
+def records() -> list[dict[str, Any]]:
+    """The records of the hand-built run, in the order they must be written."""
+    return [
+        {
+            "type": "delegation",
+            "id": DELEGATION,
+            "delegate": person("bo", "consultant"),
+            "responsible": person("lu", "clinical director"),
+            "scope": ["discharge summary"],
+            "valid_from": "2025-01-01T00:00:00+00:00",
+        },
+        {
+            "type": "template_version",
+            "id": TEMPLATE,
+            "template": iri("tpl"),
+            "version": "v1",
+            "content_hash": h("tpl/v1"),
+            "author": person("tess", "prompt engineer"),
+            "created_at": "2025-12-01T09:00:00+00:00",
+        },
+        {
+            "type": "approval",
+            "id": TEMPLATE_APPROVAL,
+            "at": "2025-12-15T09:00:00+00:00",
+            "target": TEMPLATE,
+            "approver": person("sam", "clinical safety officer"),
+            "decision": "approved",
+            "rationale": "hazard log reviewed",
+        },
+        factory_run(
+            1,
+            inputs=[
+                {
+                    "id": iri("docs/1"),
+                    "content_hash": h("doc 1"),
+                    "uri": "https://ehr.test.example/docs/1",
+                }
+            ],
+            purpose="draft the discharge summary for the GP",
+            workflow="inpatient-discharge",
+            policy={"workflow_approved": True},
+        ),
+        {
+            "type": "review",
+            "id": REVIEW,
+            "at": "2026-01-01T10:50:00+00:00",
+            "target": OUT,
+            "reviewer": person("cy", "registrar"),
+            "comment": "dose corrected",
+            "revision": {"id": REV, "content_hash": h(REV)},
+        },
+        {
+            "type": "approval",
+            "id": APPROVAL,
+            "at": "2026-01-01T11:00:00+00:00",
+            "target": REV,
+            "approver": person("bo", "consultant"),
+            "decision": "approved-with-edits",
+            "rationale": "registrar's correction confirmed",
+            "on_behalf_of": iri("people/lu"),
+        },
+        {
+            "type": "action",
+            "id": ACTION,
+            "at": "2026-01-01T12:00:00+00:00",
+            "target": REV,
+            "approval": APPROVAL,
+            "actor": person("di", "ward clerk"),
+            "description": "entered into the patient record",
+        },
+    ]
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = raidt(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def unzip(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as pack:
+        return {name: pack.read(name) for name in pack.namelist()}
+
+
+def unzip_bytes(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as opened:
+        return {name: opened.read(name) for name in opened.namelist()}
+
+
+def rezip(path: Path, contents: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as pack:
+        for name, data in contents.items():
+            pack.writestr(name, data)
+    return path
+
+
+def holds(stored: Any, written: Any) -> bool:
+    """Whether ``stored`` holds everything in ``written``, times compared as times."""
+    if isinstance(written, dict):
+        return isinstance(stored, dict) and all(
+            k in stored and holds(stored[k], v) for k, v in written.items()
+        )
+    if isinstance(written, list):
+        return len(stored) == len(written) and all(map(holds, stored, written))
+    if isinstance(written, str) and written[:2] == "20" and "T" in written:
+        return datetime.fromisoformat(stored) == datetime.fromisoformat(written)
+    return bool(stored == written)
+
+
+def lines(data: bytes) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in data.decode().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The hand-built run in a store file, and its evidence pack written by the CLI."""
+    folder = tmp_path_factory.mktemp("pack")
+    url = f"sqlite:///{folder / 'store.db'}"
+    store = SQLiteStore(folder / "store.db")
+    put(store, *records())
+    store.close()
+    pack = folder / "pack.zip"
+    assert raidt(["evidence", RUN1, "-o", str(pack), "--store", url]) == 0
+    return pack, url
+
+
+@pytest.fixture
+def pack(built: tuple[Path, str]) -> bytes:
+    return built[0].read_bytes()
+
+
+# --------------------------------------------------------------------------------------------
+# A pack for the hand-built run
+# --------------------------------------------------------------------------------------------
+
+
+def test_evidence_command_writes_the_pack(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, url = built
+    target = tmp_path / "again.zip"
+    code, out, err = cli(capsys, "evidence", "test:runs/1", "-o", str(target), "--store", url)
+    assert code == 0
+    assert out == ""
+    size = len(target.read_bytes())
+    assert err.strip() == f"wrote evidence pack ({size} bytes) to {target}"
+    assert set(unzip(target)) == PACK_FILES
+
+
+def test_pack_holds_exactly_the_nine_files(built: tuple[Path, str]) -> None:
+    with zipfile.ZipFile(built[0]) as opened:
+        names = opened.namelist()
+    assert sorted(names) == sorted(PACK_FILES)
+    assert len(names) == 9  # no name twice
+
+
+def test_manifest_lists_every_other_file_with_its_hash(pack: bytes) -> None:
+    contents = unzip_bytes(pack)
+    manifest = json.loads(contents["manifest.json"])
+    assert manifest["format"] == "raidt-evidence-pack/1"
+    assert manifest["run"] == RUN1
+    assert len(manifest["store_chain_head"]) == 64
+    assert manifest["files"] == {
+        name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+        for name, data in contents.items()
+        if name != "manifest.json"
+    }
+    assert set(manifest["files"]) == PACK_FILES - {"manifest.json"}
+    assert f"RAIDT evidence pack for run {RUN1}" in contents["README.txt"].decode()
+
+
+def test_verify_pack_passes(built: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = cli(capsys, "verify-pack", str(built[0]))
+    assert (code, err) == (0, "")
+    # 8 files besides the manifest; 7 records (see test_records_are_the_run_and_its_events)
+    assert out.strip() == f"ok: 8 files and 7 records match (run {RUN1})"
+    code, out, _ = cli(capsys, "verify-pack", str(built[0]), "--json")
+    assert code == 0
+    assert json.loads(out) == {
+        "ok": True,
+        "run": RUN1,
+        "files": 8,
+        "records": 7,
+        "problems": [],
+    }
+
+
+def _relations(document: ProvDocument) -> set[tuple[str, str, str]]:
+    found = set()
+    for record in document.get_records():
+        if record.is_relation():
+            first, second = (value for _, value in record.formal_attributes[:2])
+            found.add((PROV_N_MAP[record.get_type()], first.uri, second.uri))
+    return found
+
+
+def test_prov_json_is_a_prov_document_of_the_run(pack: bytes) -> None:
+    document = ProvDocument.deserialize(
+        content=unzip_bytes(pack)["prov.json"].decode(), format="json"
+    )
+    elements = {r.identifier.uri for r in document.get_records() if r.is_element()}
+    assert {RUN1, OUT, REV, REVIEW, APPROVAL, ACTION, TEMPLATE, TEMPLATE_APPROVAL} <= elements
+    # initiator, reviewer, approver, executor, the one the approver stood for, template approver
+    assert people("ana", "cy", "bo", "di", "lu", "sam") <= elements
+    relations = _relations(document)
+    assert {
+        ("wasGeneratedBy", OUT, RUN1),
+        ("wasGeneratedBy", REV, REVIEW),
+        ("used", REVIEW, OUT),
+        ("used", APPROVAL, REV),
+        ("used", ACTION, REV),
+        ("wasInformedBy", ACTION, APPROVAL),
+        ("wasAssociatedWith", RUN1, iri("people/ana")),
+        ("wasAssociatedWith", APPROVAL, iri("people/bo")),
+        ("wasAssociatedWith", ACTION, iri("people/di")),
+        ("actedOnBehalfOf", iri("people/bo"), iri("people/lu")),
+    } <= relations
+    provn = unzip_bytes(pack)["prov.provn"].decode()
+    assert provn.startswith("document")
+    assert provn.rstrip().endswith("endDocument")
+    assert "wasInformedBy(" in provn
+
+
+def test_timeline_is_every_event_in_time_order(pack: bytes) -> None:
+    timeline = json.loads(unzip_bytes(pack)["timeline.json"])
+    assert [(row["time"], row["type"], row["id"]) for row in timeline] == [
+        ("2025-12-15T09:00:00+00:00", "template-approval", TEMPLATE_APPROVAL),
+        ("2026-01-01T10:00:00+00:00", "run", RUN1),
+        ("2026-01-01T10:50:00+00:00", "review", REVIEW),
+        ("2026-01-01T11:00:00+00:00", "approval", APPROVAL),
+        ("2026-01-01T12:00:00+00:00", "action", ACTION),
+    ]
+    assert timeline[1]["people"] == [{"agent": iri("people/ana"), "role": "initiator"}]
+    assert timeline[3] == {
+        "time": "2026-01-01T11:00:00+00:00",
+        "type": "approval",
+        "id": APPROVAL,
+        "subject": REV,
+        "people": [{"agent": iri("people/bo"), "role": "approver"}],
+        "decision": "approved-with-edits",
+        "rationale": "registrar's correction confirmed",
+    }
+    assert timeline[2]["subject"] == OUT
+    assert timeline[4]["subject"] == REV
+
+
+def test_records_are_the_run_and_its_events(pack: bytes) -> None:
+    rows = lines(unzip_bytes(pack)["records.jsonl"])
+    # the records behind the bundle, sorted by id, then the delegation on the authority path
+    assert [(row["id"], row["kind"]) for row in rows] == [
+        (ACTION, "action"),
+        (APPROVAL, "approval"),
+        (TEMPLATE_APPROVAL, "approval"),
+        (REVIEW, "review"),
+        (RUN1, "run"),
+        (TEMPLATE, "template_version"),
+        (DELEGATION, "delegation"),
+    ]
+    for row in rows:
+        assert row["content_hash"] == "sha256:" + hashlib.sha256(row["body"].encode()).hexdigest()
+        assert len(row["chain_hash"]) == 64
+        assert row["recorded_at"]
+    bodies = {row["id"]: json.loads(row["body"]) for row in rows}
+    written = {record["id"]: record for record in records()}
+    for record_id, body in bodies.items():
+        # every field written is in the stored body (which adds defaults such as kind, and may
+        # write +00:00 as Z)
+        assert holds(body, written[record_id]), record_id
+
+
+def test_score_and_authority_in_the_pack(pack: bytes) -> None:
+    contents = unzip_bytes(pack)
+    profile = json.loads(contents["score.json"])
+    # every applicable check passes on this run (see the module docstring)
+    assert profile["run"] == RUN1
+    assert profile["overall"] == {"score": 100.0, "rating": "strong"}
+    assert [c["id"] for c in profile["checks"] if c["passed"] is False] == []
+    powers = json.loads(contents["authority.json"])
+    assert list(powers) == [ACTION]
+    # Di executed it, Bo approved what it used, Lu stands behind Bo by delegation
+    assert [(x["agent"], x["basis"], x["valid"]) for x in powers[ACTION]["holders"]] == [
+        (iri("people/di"), "executor", True),
+        (iri("people/bo"), "approver", True),
+        (iri("people/lu"), "delegation", True),
+    ]
+    traces = json.loads(contents["trace.json"])
+    assert sorted(traces) == [OUT, REV]
+    assert [r["id"] for r in traces[REV]["runs"]] == [RUN1]
+
+
+# --------------------------------------------------------------------------------------------
+# The demo discharge summary
+# --------------------------------------------------------------------------------------------
+
+H = "https://hospital.example"
+
+
+@pytest.fixture(scope="module")
+def demo_pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("demo")
+    url = f"sqlite:///{folder / 'demo.db'}"
+    assert raidt(["demo", "--store", url]) == 0
+    pack = folder / "discharge.zip"
+    assert raidt(["evidence", "hospital:runs/discharge-0412", "-o", str(pack), "--store", url]) == 0
+    return pack
+
+
+def test_demo_discharge_summary_pack(demo_pack: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    contents = unzip(demo_pack)
+    assert set(contents) == PACK_FILES
+    code, out, _ = cli(capsys, "verify-pack", str(demo_pack))
+    assert code == 0
+    assert out.startswith("ok: 8 files and ")
+    run = f"{H}/runs/discharge-0412"
+    timeline = json.loads(contents["timeline.json"])
+    # provenance/demo/README.md and 10_healthcare.jsonl: template v3 approved, the run, the
+    # review with its revision, the approval with edits, the EHR entry
+    assert [(row["time"], row["type"], row["id"]) for row in timeline] == [
+        (
+            "2026-02-26T10:00:00+00:00",
+            "template-approval",
+            f"{H}/approvals/template-discharge-summary-v3",
+        ),
+        ("2026-03-02T09:14:00+00:00", "run", run),
+        ("2026-03-02T09:41:00+00:00", "review", f"{H}/reviews/discharge-0412-r1"),
+        ("2026-03-02T10:05:00+00:00", "approval", f"{H}/approvals/discharge-0412-a1"),
+        ("2026-03-02T10:20:00+00:00", "action", f"{H}/actions/discharge-0412-ehr-entry"),
+    ]
+    document = ProvDocument.deserialize(content=contents["prov.json"].decode(), format="json")
+    elements = {r.identifier.uri for r in document.get_records() if r.is_element()}
+    assert {
+        run,
+        f"{H}/outputs/discharge-0412/summary",
+        f"{H}/outputs/discharge-0412/summary-rev1",
+        f"{H}/reviews/discharge-0412-r1",
+        f"{H}/approvals/discharge-0412-a1",
+        f"{H}/actions/discharge-0412-ehr-entry",
+        f"{H}/people/dr-niamh-byrne",
+        f"{H}/people/dr-tomas-reyes",
+        f"{H}/people/dr-amara-okafor",
+        f"{H}/people/daniel-mensah",
+        f"{H}/people/dr-henrik-lund",
+    } <= elements
+    rows = lines(contents["records.jsonl"])
+    ids = [row["id"] for row in rows]
+    assert {
+        run,
+        f"{H}/reviews/discharge-0412-r1",
+        f"{H}/approvals/discharge-0412-a1",
+        f"{H}/actions/discharge-0412-ehr-entry",
+        f"{H}/templates/discharge-summary/v3",
+        f"{H}/approvals/template-discharge-summary-v3",
+        # Okafor for Lund, Lund for the hospital: the authority path of the EHR entry
+        f"{H}/delegations/okafor-for-lund-2026",
+        f"{H}/delegations/lund-for-hospital",
+    } <= set(ids)
+    assert len(ids) == len(set(ids))
+    for row in rows:
+        assert row["content_hash"] == "sha256:" + hashlib.sha256(row["body"].encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# Tampering
+# --------------------------------------------------------------------------------------------
+
+
+def tampered(pack: bytes, tmp_path: Path, change: Callable[[dict[str, bytes]], None]) -> Path:
+    contents = unzip_bytes(pack)
+    change(contents)
+    return rezip(tmp_path / "tampered.zip", contents)
+
+
+def verify_fails(
+    capsys: pytest.CaptureFixture[str], path: Path, problems: list[str]
+) -> dict[str, Any]:
+    """verify-pack exits 1 with the first problem on stderr; --json lists them all."""
+    code, out, err = cli(capsys, "verify-pack", str(path))
+    assert code == 1
+    assert out == ""
+    assert err.strip() == f"FAILED: {problems[0]} ({len(problems)} problem(s) in all)"
+    code, out, _ = cli(capsys, "verify-pack", str(path), "--json")
+    assert code == 1
+    report: dict[str, Any] = json.loads(out)
+    assert report["ok"] is False
+    assert report["problems"] == problems
+    return report
+
+
+def flip_one_byte(data: bytes) -> bytes:
+    middle = len(data) // 2
+    while not chr(data[middle]).isalnum():  # stay ASCII: the change is one letter or digit
+        middle += 1
+    return data[:middle] + bytes([data[middle] ^ 0x01]) + data[middle + 1 :]
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(PACK_FILES - {"manifest.json", "records.jsonl"}),
+)
+def test_one_changed_byte_is_caught(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    def change(contents: dict[str, bytes]) -> None:
+        contents[name] = flip_one_byte(contents[name])
+
+    report = verify_fails(
+        capsys,
+        tampered(pack, tmp_path, change),
+        [f"{name}: SHA-256 does not match the manifest"],
+    )
+    assert report["files"] == 7  # the other seven still match
+    assert report["records"] == 7
+
+
+def test_changed_byte_in_records_is_caught_by_both_checks(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # line 5 is the run's record; change one letter of its task inside the body
+    def change(contents: dict[str, bytes]) -> None:
+        contents["records.jsonl"] = contents["records.jsonl"].replace(
+            b"discharge summary", b"discharge summarz", 1
+        )
+
+    verify_fails(
+        capsys,
+        tampered(pack, tmp_path, change),
+        [
+            "records.jsonl: SHA-256 does not match the manifest",
+            f"records.jsonl:5: {RUN1} does not match its content hash",
+        ],
+    )
+
+
+def test_removed_file_is_caught(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = verify_fails(
+        capsys,
+        tampered(pack, tmp_path, lambda contents: contents.pop("trace.json")),
+        ["trace.json: listed in the manifest but missing"],
+    )
+    assert report["files"] == 7
+
+
+def test_added_file_is_caught(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def change(contents: dict[str, bytes]) -> None:
+        contents["notes.txt"] = b"nothing to see\n"
+
+    report = verify_fails(
+        capsys,
+        tampered(pack, tmp_path, change),
+        ["notes.txt: not listed in the manifest"],
+    )
+    assert report["files"] == 8
+
+
+def _fix_manifest(contents: dict[str, bytes], name: str) -> None:
+    manifest = json.loads(contents["manifest.json"])
+    manifest["files"][name] = {
+        "sha256": hashlib.sha256(contents[name]).hexdigest(),
+        "bytes": len(contents[name]),
+    }
+    contents["manifest.json"] = json.dumps(manifest).encode()
+
+
+def test_edited_record_body_is_caught_even_with_the_manifest_fixed(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def change(contents: dict[str, bytes]) -> None:
+        rows = lines(contents["records.jsonl"])
+        assert rows[4]["id"] == RUN1
+        rows[4]["body"] = rows[4]["body"].replace(
+            '"task":"discharge summary"', '"task":"credit memo"'
+        )
+        assert "credit memo" in rows[4]["body"]
+        contents["records.jsonl"] = "".join(json.dumps(row) + "\n" for row in rows).encode()
+        _fix_manifest(contents, "records.jsonl")
+
+    report = verify_fails(
+        capsys,
+        tampered(pack, tmp_path, change),
+        [f"records.jsonl:5: {RUN1} does not match its content hash"],
+    )
+    assert report["files"] == 8  # every file matches the (rewritten) manifest
+
+
+def test_pack_without_manifest_fails_in_one_line(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tampered(pack, tmp_path, lambda contents: contents.pop("manifest.json"))
+    code, out, err = cli(capsys, "verify-pack", str(path))
+    assert (code, out) == (1, "")
+    assert err.strip() == f"error: {path}: the pack has no readable manifest.json"
+
+
+def test_file_that_is_not_a_zip_fails_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "pack.zip"
+    path.write_text("this is not a zip file\n")
+    code, out, err = cli(capsys, "verify-pack", str(path))
+    assert (code, out) == (1, "")
+    assert len(err.strip().splitlines()) == 1
+    assert err.strip() == f"error: {path}: not a readable evidence pack: File is not a zip file"
+
+
+def test_missing_pack_fails_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "absent.zip"
+    code, _, err = cli(capsys, "verify-pack", str(path))
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith(f"error: {path}: not a readable evidence pack")
+
+
+def test_records_file_made_invalid_utf8_is_reported_not_crashed(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # BUG (queries/evidence.py, verify_pack): changing one byte of records.jsonl to 0xFF is a
+    # one-byte tamper like any other, but verify_pack decodes records.jsonl with .decode()
+    # outside any error handling, so it raises UnicodeDecodeError instead of reporting.
+    def change(contents: dict[str, bytes]) -> None:
+        data = contents["records.jsonl"]
+        middle = data.index(b"discharge summary")
+        contents["records.jsonl"] = data[:middle] + b"\xff" + data[middle + 1 :]
+
+    path = tampered(pack, tmp_path, change)
+    code, _, err = cli(capsys, "verify-pack", str(path))
+    assert code == 1
+    assert "records.jsonl" in err
+
+
+def test_record_line_without_id_is_reported_not_crashed(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # BUG (queries/evidence.py, verify_pack): a records.jsonl line whose body does not match
+    # and which has no "id" makes verify_pack raise KeyError('id') while building the message
+    # (record['id'] is read outside the try), instead of reporting the line.
+    def change(contents: dict[str, bytes]) -> None:
+        rows = lines(contents["records.jsonl"])
+        del rows[4]["id"]
+        rows[4]["body"] = rows[4]["body"].replace("discharge summary", "credit memo")
+        contents["records.jsonl"] = "".join(json.dumps(row) + "\n" for row in rows).encode()
+        _fix_manifest(contents, "records.jsonl")
+
+    path = tampered(pack, tmp_path, change)
+    code, _, err = cli(capsys, "verify-pack", str(path))
+    assert code == 1
+    assert "records.jsonl:5" in err

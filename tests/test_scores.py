@@ -1,0 +1,1490 @@
+"""Five-pillar scores, rubrics and weak points, judged on hand-built graphs.
+
+Every expected value below is worked out by hand from the graph a test builds and the weights in
+``queries/rubrics/*.toml`` (general: responsibility 2/3/3/2/2, auditability 2/2/2/2/1,
+interpretability 1/2/3/1, dependability 3/2/3/1/1, traceability 3/1/2/2), never by asking the
+function under test. A pillar's score is 100 x (weight passed) / (weight applicable), rounded to
+one decimal; the overall score is the mean of the rated pillars.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from api.cli import run as raidt
+from provenance.errors import InvalidRecord
+from provenance.formats import FORMATS
+from provenance.ingest import import_document
+from provenance.stores import SQLiteStore, Store
+from queries.scores import load_rubric, score, weak_points
+from tests.conftest import put
+from tests.factories import earlier_output, h, iri, person
+from tests.factories import run as factory_run
+
+# --------------------------------------------------------------------------------------------
+# Record builders: one well-governed run, and the pieces a test swaps out to break one check.
+# --------------------------------------------------------------------------------------------
+
+DAY = "2026-01-01"
+LU = iri("people/lu")
+
+
+def t(clock: str, day: str = DAY) -> str:
+    return f"{day}T{clock}+00:00"
+
+
+def delegation(
+    delegate: str = "bo",
+    responsible: str = "lu",
+    *,
+    scope: tuple[str, ...] = ("discharge summary",),
+    valid_from: str = "2025-01-01T00:00:00+00:00",
+    valid_to: str | None = None,
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "type": "delegation",
+        "id": iri(f"delegations/{delegate}-for-{responsible}"),
+        "delegate": person(delegate, "consultant"),
+        "responsible": person(responsible, "clinical director"),
+        "scope": list(scope),
+        "valid_from": valid_from,
+    }
+    if valid_to:
+        record["valid_to"] = valid_to
+    return record
+
+
+def template_version(version: str = "v1") -> dict[str, Any]:
+    return {
+        "type": "template_version",
+        "id": iri(f"tpl/{version}"),
+        "template": iri("tpl"),
+        "version": version,
+        "content_hash": h(f"tpl/{version}"),
+        "author": person("tess", "prompt engineer"),
+        "created_at": "2025-12-01T09:00:00+00:00",
+    }
+
+
+def template_approval(
+    version: str = "v1",
+    *,
+    at: str = "2025-12-15T09:00:00+00:00",
+    decision: str = "approved",
+    name: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "type": "approval",
+        "id": iri(f"approvals/{name or 'tpl-' + version}"),
+        "at": at,
+        "target": iri(f"tpl/{version}"),
+        "approver": person("sam", "clinical safety officer"),
+        "decision": decision,
+        "rationale": "hazard log reviewed",
+    }
+
+
+def run_record(
+    n: int,
+    *,
+    initiator: str = "ana",
+    template: str = "tpl/v1",
+    located: bool = True,
+    upstream: tuple[str, ...] = (),
+    outputs: int = 1,
+    workflow: str = "inpatient-discharge",
+    workflow_approved: bool | None = True,
+    purpose: str | None = "draft the discharge summary for the GP",
+) -> dict[str, Any]:
+    source: dict[str, Any] = {"id": iri(f"docs/{n}"), "content_hash": h(f"doc {n}")}
+    if located:
+        source["uri"] = f"https://ehr.test.example/docs/{n}"
+    extra: dict[str, Any] = {"workflow": workflow}
+    if purpose:
+        extra["purpose"] = purpose
+    if workflow_approved is not None:
+        extra["policy"] = {"workflow_approved": workflow_approved}
+    return factory_run(
+        n,
+        initiator=initiator,
+        inputs=[source, *(earlier_output(o) for o in upstream)],
+        outputs=outputs,
+        template=template,
+        **extra,
+    )
+
+
+def review_of(
+    n: int,
+    *,
+    by: str = "cy",
+    at: str = t("10:50:00"),
+    comment: str | None = "checked against the notes",
+    revision: str | None = None,
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "type": "review",
+        "id": iri(f"reviews/{n}"),
+        "at": at,
+        "target": iri(f"out/{n}-1"),
+        "reviewer": person(by, "registrar"),
+    }
+    if comment:
+        record["comment"] = comment
+    if revision:
+        record["revision"] = {"id": revision, "content_hash": h(revision)}
+    return record
+
+
+def approval_of(
+    n: int,
+    *,
+    by: str = "bo",
+    decision: str = "approved",
+    at: str = t("11:00:00"),
+    rationale: str | None = "matches the notes",
+    on_behalf_of: str | None = LU,
+    target: str | None = None,
+    name: str | None = None,
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "type": "approval",
+        "id": iri(f"approvals/{name or n}"),
+        "at": at,
+        "target": target or iri(f"out/{n}-1"),
+        "approver": person(by, "consultant"),
+        "decision": decision,
+    }
+    if rationale:
+        record["rationale"] = rationale
+    if on_behalf_of:
+        record["on_behalf_of"] = on_behalf_of
+    return record
+
+
+def action_on(
+    n: int,
+    *,
+    approval: str | None = "default",
+    target: str | None = None,
+    at: str = t("12:00:00"),
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "type": "action",
+        "id": iri(f"actions/{n}"),
+        "at": at,
+        "target": target or iri(f"out/{n}-1"),
+        "actor": person("di", "ward clerk"),
+        "description": "entered into the patient record",
+    }
+    if approval:
+        record["approval"] = iri(f"approvals/{n}") if approval == "default" else approval
+    return record
+
+
+def override_of(
+    n: int, *, by: str = "ov", rationale: str | None = None, at: str = t("10:55:00")
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "type": "override",
+        "id": iri(f"overrides/{n}"),
+        "at": at,
+        "trigger": iri(f"runs/{n}"),
+        "target": iri(f"out/{n}-1"),
+        "overridden_by": person(by, "consultant"),
+    }
+    if rationale:
+        record["rationale"] = rationale
+    return record
+
+
+def escalation_of(n: int, *, at: str, trigger: str | None = None) -> dict[str, Any]:
+    return {
+        "type": "escalation",
+        "id": iri(f"escalations/{n}"),
+        "at": at,
+        "trigger": trigger or iri(f"runs/{n}"),
+        "raised_by": person("cy", "registrar"),
+        "escalated_to": person("lu", "clinical director"),
+        "rationale": "dose looks high",
+    }
+
+
+SHARED = (delegation(), template_version(), template_approval())
+"""Delegation bo -> lu (scope 'discharge summary', open-ended from 2025), template tpl/v1 and its
+approval on 2025-12-15, well before any run (runs are on 2026-01-01 10:00:00-10:00:30)."""
+
+
+def governed(n: int = 1, **parts: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Run n with a review, an approval by bo for lu and a linked action; ``part=None`` drops a
+    part, ``part={...}`` replaces it, other names add records."""
+    chosen: dict[str, dict[str, Any] | None] = {
+        "run": run_record(n),
+        "review": review_of(n),
+        "approval": approval_of(n),
+        "action": action_on(n),
+    }
+    chosen.update(parts)
+    return [record for record in chosen.values() if record is not None]
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    """An in-memory store. The shared ``store`` fixture's file costs ~0.1 s of fsyncs a test;
+    scores do not depend on where the graph is kept. CLI tests use ``disk_store``."""
+    opened = SQLiteStore(":memory:")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def disk_store(tmp_path: Path) -> Iterator[Store]:
+    """A store in a file that ``raidt --store`` can open too (see ``_url``)."""
+    opened = SQLiteStore(tmp_path / "store.db")
+    yield opened
+    opened.close()
+
+
+def verdicts(profile: dict[str, Any]) -> dict[str, bool | None]:
+    return {c["id"]: c["passed"] for c in profile["checks"]}
+
+
+def check(profile: dict[str, Any], check_id: str) -> dict[str, Any]:
+    return next(c for c in profile["checks"] if c["id"] == check_id)
+
+
+def pillar_scores(profile: dict[str, Any]) -> dict[str, float | None]:
+    return {name: p["score"] for name, p in profile["pillars"].items()}
+
+
+RUN1 = iri("runs/1")
+
+# What the well-governed run gets, check by check (reasoned in test_well_governed_run).
+GOOD: dict[str, bool | None] = {
+    "initiator-named": True,
+    "reviewer-distinct": True,
+    "approver-distinct": True,
+    "decision-recorded": True,
+    "approver-authority": True,
+    "inputs-hashed": True,
+    "outputs-hashed": True,
+    "model-config-complete": True,
+    "prompt-recorded": True,
+    "timestamps-consistent": True,
+    "purpose-stated": True,
+    "decision-rationale": None,  # only rejections and approvals with edits need a rationale
+    "override-rationale": None,  # no override
+    "review-explained": True,
+    "template-approved": True,
+    "workflow-approved": True,
+    "action-on-approved": True,
+    "escalations-resolved": None,  # no escalation
+    "review-timely": True,
+    "chain-of-custody": True,
+    "inputs-located": True,
+    "upstream-traceable": None,  # no earlier run's output used
+    "actions-linked": True,
+}
+ALL_100 = {
+    "responsibility": 100.0,
+    "auditability": 100.0,
+    "interpretability": 100.0,
+    "dependability": 100.0,
+    "traceability": 100.0,
+}
+
+
+def scored(store: Store, *records: dict[str, Any], shared: bool = True, **kw: Any) -> Any:
+    put(store, *(SHARED if shared else ()), *records)
+    return score(store, RUN1, **kw)
+
+
+# --------------------------------------------------------------------------------------------
+# The well-governed run
+# --------------------------------------------------------------------------------------------
+
+
+def test_well_governed_run_passes_every_applicable_check(store: Store) -> None:
+    # Ana (ward doctor) ran it 10:00:00-10:00:30 with a located, hashed input, template tpl/v1
+    # approved on 2025-12-15; Cy reviewed at 10:50 with a comment; Bo approved at 11:00 for Lu
+    # under an open-ended delegation whose scope is the task; Di acted at 12:00 naming the approval.
+    profile = scored(store, *governed())
+    assert profile["run"] == RUN1
+    assert profile["rubric"] == "general"
+    assert profile["as_of"] is None
+    assert verdicts(profile) == GOOD
+    # checks come in rubric order with the rubric's pillar and weight
+    assert [(c["id"], c["pillar"], c["weight"]) for c in profile["checks"]][:3] == [
+        ("initiator-named", "responsibility", 2.0),
+        ("reviewer-distinct", "responsibility", 3.0),
+        ("approver-distinct", "responsibility", 3.0),
+    ]
+    assert pillar_scores(profile) == ALL_100
+    assert {p["rating"] for p in profile["pillars"].values()} == {"strong"}
+    assert profile["overall"] == {"score": 100.0, "rating": "strong"}
+    named = check(profile, "initiator-named")
+    assert named["explanation"] == "started by Ana (ward doctor)"
+    assert named["evidence"] == [iri("people/ana")]
+    assert check(profile, "approver-authority")["evidence"] == [iri("approvals/1")]
+    assert check(profile, "template-approved")["evidence"] == [iri("approvals/tpl-v1")]
+    assert check(profile, "reviewer-distinct")["evidence"] == [iri("reviews/1")]
+    assert check(profile, "action-on-approved")["evidence"] == [iri("actions/1")]
+    assert check(profile, "inputs-located")["evidence"] == [iri("docs/1")]
+    assert check(profile, "override-rationale")["explanation"] == "no override"
+    assert profile["pillars"]["responsibility"]["checks"] == [
+        "initiator-named",
+        "reviewer-distinct",
+        "approver-distinct",
+        "decision-recorded",
+        "approver-authority",
+    ]
+
+
+def test_revision_reviewed_and_approved_keeps_custody(store: Store) -> None:
+    # The review revises out/1-1 into out/1-1r, which is approved and acted on: the revision is
+    # generated by the review and a revision of the output, so custody holds; a revision with no
+    # comment still explains the review.
+    rev = iri("out/1-1r")
+    profile = scored(
+        store,
+        *governed(
+            review=review_of(1, comment=None, revision=rev),
+            approval=approval_of(1, target=rev),
+            action=action_on(1, target=rev),
+        ),
+    )
+    assert verdicts(profile) == GOOD
+    assert check(profile, "chain-of-custody")["evidence"] == [iri("out/1-1"), rev]
+    assert check(profile, "outputs-hashed")["evidence"] == [iri("out/1-1"), rev]
+
+
+# --------------------------------------------------------------------------------------------
+# Each check broken on its own
+# --------------------------------------------------------------------------------------------
+
+
+def test_reviewer_distinct_fails_without_a_review(store: Store) -> None:
+    profile = scored(store, *governed(review=None))
+    # no review: four eyes fails; the two review checks have nothing to judge
+    assert verdicts(profile) == {
+        **GOOD,
+        "reviewer-distinct": False,
+        "review-timely": None,
+        "review-explained": None,
+    }
+    failed = check(profile, "reviewer-distinct")
+    assert failed["evidence"] == [iri("out/1-1")]
+    assert failed["explanation"] == "no review of the output is recorded"
+    # responsibility: 2 + 3 + 2 + 2 of 12 passed -> 9/12 = 75.0
+    assert profile["pillars"]["responsibility"] == {
+        "score": 75.0,
+        "rating": "adequate",
+        "checks": profile["pillars"]["responsibility"]["checks"],
+    }
+
+
+def test_reviewer_distinct_fails_when_initiator_reviews_own_output(store: Store) -> None:
+    profile = scored(store, *governed(review=review_of(1, by="ana")))
+    assert verdicts(profile) == {**GOOD, "reviewer-distinct": False}
+    failed = check(profile, "reviewer-distinct")
+    assert failed["evidence"] == [iri("reviews/1")]
+    assert failed["explanation"] == "the only reviewer is the initiator"
+
+
+def test_approver_distinct_fails_on_self_approval(store: Store) -> None:
+    # Ana holds her own valid delegation for Lu, so only the self-approval is wrong.
+    profile = scored(
+        store,
+        delegation("ana", "lu"),
+        *governed(approval=approval_of(1, by="ana")),
+    )
+    assert verdicts(profile) == {**GOOD, "approver-distinct": False}
+    failed = check(profile, "approver-distinct")
+    assert failed["evidence"] == [iri("approvals/1")]
+    assert failed["explanation"] == "the initiator approved their own output"
+
+
+DELEGATION_ID = iri("delegations/bo-for-lu")
+
+
+@pytest.mark.parametrize(
+    ("shared", "on_behalf_of", "explanation"),
+    [
+        pytest.param(
+            (delegation(valid_to="2025-12-31T23:59:59+00:00"), template_version()),
+            LU,
+            f"delegation {DELEGATION_ID} expired 2025-12-31T23:59:59+00:00, "
+            "before 2026-01-01T11:00:00+00:00",
+            id="expired",
+        ),
+        pytest.param(
+            (delegation(valid_from="2026-01-02T00:00:00+00:00"), template_version()),
+            LU,
+            f"delegation {DELEGATION_ID} starts 2026-01-02T00:00:00+00:00, "
+            "after 2026-01-01T11:00:00+00:00",
+            id="not-yet-valid",
+        ),
+        pytest.param(
+            (delegation(scope=("ward-round notes",)), template_version()),
+            LU,
+            # the run's task, sector and workflow, lower-cased and sorted
+            f"delegation {DELEGATION_ID} covers ward-round notes, "
+            "not discharge summary, healthcare, inpatient-discharge",
+            id="out-of-scope",
+        ),
+        pytest.param(
+            (template_version(),),
+            None,
+            f"{iri('people/bo')} holds no delegation",
+            id="no-delegation",
+        ),
+        pytest.param(
+            (template_version(),),
+            LU,
+            f"{iri('people/bo')} claimed to act for {LU}, but no delegation is recorded",
+            id="unbacked-claim",
+        ),
+    ],
+)
+def test_approver_authority_fails(
+    store: Store, shared: tuple[dict[str, Any], ...], on_behalf_of: str | None, explanation: str
+) -> None:
+    put(store, *shared, template_approval())
+    put(store, *governed(approval=approval_of(1, on_behalf_of=on_behalf_of)))
+    profile = score(store, RUN1)
+    assert verdicts(profile) == {**GOOD, "approver-authority": False}
+    failed = check(profile, "approver-authority")
+    assert failed["evidence"] == [iri("approvals/1")]
+    assert failed["explanation"] == explanation
+    # responsibility: 2 + 3 + 3 + 2 of 12 -> 83.3
+    assert profile["pillars"]["responsibility"]["score"] == 83.3
+
+
+def test_approver_authority_fails_on_claim_for_someone_not_delegated(store: Store) -> None:
+    # Bo holds a valid delegation for Lu but claims to approve for Max: the claim is unbacked.
+    max_ = iri("people/max")
+    profile = scored(store, *governed(approval=approval_of(1, on_behalf_of=max_)))
+    assert verdicts(profile) == {**GOOD, "approver-authority": False}
+    failed = check(profile, "approver-authority")
+    assert failed["evidence"] == [iri("approvals/1")]
+    assert "claimed to act for " + max_ in failed["explanation"]
+
+
+def test_template_never_approved(store: Store) -> None:
+    profile = scored(store, delegation(), template_version(), *governed(), shared=False)
+    assert verdicts(profile) == {**GOOD, "template-approved": False}
+    failed = check(profile, "template-approved")
+    assert failed["evidence"] == [iri("tpl/v1")]
+    assert failed["explanation"] == "template version never approved"
+    # dependability: 2 + 3 + 1 of 9 (escalations n/a) -> 66.7
+    assert profile["pillars"]["dependability"]["score"] == 66.7
+    assert profile["pillars"]["dependability"]["rating"] == "adequate"
+
+
+def test_template_approved_only_after_the_run(store: Store) -> None:
+    late = template_approval(at=t("10:05:00"))  # the run started at 10:00:00
+    profile = scored(store, delegation(), template_version(), late, *governed(), shared=False)
+    assert verdicts(profile) == {**GOOD, "template-approved": False}
+    failed = check(profile, "template-approved")
+    assert failed["evidence"] == [iri("approvals/tpl-v1")]
+    assert failed["explanation"] == "template version approved only after use, or rejected"
+
+
+def test_template_approved_exactly_at_run_start_counts_as_before(store: Store) -> None:
+    on_time = template_approval(at=t("10:00:00"))  # approval time <= run start passes
+    profile = scored(store, delegation(), template_version(), on_time, *governed(), shared=False)
+    assert verdicts(profile) == GOOD
+
+
+def test_template_rejected_before_use_is_not_approved(store: Store) -> None:
+    # BUG (queries/checks.py, template-approved): tpl/v1 was approved on 2025-12-15, then
+    # rejected on 2025-12-20 (which invalidates it), and the run used it on 2026-01-01. The
+    # template was not approved when used; the check's own failure text names "or rejected".
+    rejection = template_approval(at="2025-12-20T09:00:00+00:00", decision="rejected", name="tr")
+    profile = scored(store, rejection, *governed())
+    assert verdicts(profile) == {**GOOD, "template-approved": False}
+
+
+@pytest.mark.parametrize(
+    ("value", "explanation"),
+    [
+        (False, "the workflow is not approved"),
+        (None, "the workflow has no recorded approval status"),
+    ],
+)
+def test_workflow_approved_fails(store: Store, value: bool | None, explanation: str) -> None:
+    profile = scored(store, *governed(run=run_record(1, workflow_approved=value)))
+    assert verdicts(profile) == {**GOOD, "workflow-approved": False}
+    failed = check(profile, "workflow-approved")
+    assert failed["evidence"] == [RUN1]
+    assert failed["explanation"] == explanation
+    # dependability: 3 + 3 + 1 of 9 -> 77.8
+    assert profile["pillars"]["dependability"]["score"] == 77.8
+
+
+def test_action_on_an_output_nobody_approved(store: Store) -> None:
+    # Two outputs; only out/1-1 is approved, the action uses out/1-2 (naming the approval).
+    profile = scored(
+        store,
+        *governed(run=run_record(1, outputs=2), action=action_on(1, target=iri("out/1-2"))),
+    )
+    assert verdicts(profile) == {**GOOD, "action-on-approved": False}
+    failed = check(profile, "action-on-approved")
+    assert failed["evidence"] == [iri("actions/1")]
+    assert failed["explanation"] == "action(s) on an unapproved or invalidated output"
+    # dependability: 3 + 2 + 1 of 9 -> 66.7
+    assert profile["pillars"]["dependability"]["score"] == 66.7
+
+
+def test_action_with_no_approval_at_all(store: Store) -> None:
+    profile = scored(store, *governed(approval=None, action=action_on(1, approval=None)))
+    assert verdicts(profile) == {
+        **GOOD,
+        "decision-recorded": False,
+        "approver-distinct": None,
+        "approver-authority": None,
+        "action-on-approved": False,
+        "actions-linked": False,
+    }
+    assert check(profile, "action-on-approved")["evidence"] == [iri("actions/1")]
+    assert check(profile, "decision-recorded")["evidence"] == [iri("out/1-1")]
+    # responsibility: 2 + 3 of 7 -> 71.4; dependability 3 + 2 + 1 of 9 -> 66.7;
+    # traceability 3 + 1 of 6 -> 66.7
+    assert pillar_scores(profile) == {
+        **ALL_100,
+        "responsibility": 71.4,
+        "dependability": 66.7,
+        "traceability": 66.7,
+    }
+
+
+def test_action_on_a_rejected_output(store: Store) -> None:
+    rejected = approval_of(1, decision="rejected", rationale="wrong dose")
+    profile = scored(store, *governed(approval=rejected))
+    # a rejection approves nothing: authority has nothing to judge; the rejection has a reason
+    assert verdicts(profile) == {
+        **GOOD,
+        "approver-authority": None,
+        "decision-rationale": True,
+        "action-on-approved": False,
+    }
+    failed = check(profile, "action-on-approved")
+    assert failed["evidence"] == [iri("actions/1")]
+    assert failed["explanation"] == "action(s) on an unapproved or invalidated output"
+
+
+def test_action_after_approval_then_rejection(store: Store) -> None:
+    # Approved at 11:00, rejected by Eve at 11:30, acted on at 12:00: invalidated when used.
+    rejected = approval_of(
+        1,
+        by="eve",
+        decision="rejected",
+        at=t("11:30:00"),
+        rationale="wrong dose",
+        on_behalf_of=None,
+        name="1-r",
+    )
+    profile = scored(store, *governed(rejection=rejected))
+    assert verdicts(profile) == {**GOOD, "decision-rationale": True, "action-on-approved": False}
+    assert check(profile, "action-on-approved")["evidence"] == [iri("actions/1")]
+
+
+def test_action_before_a_later_rejection_was_on_an_approved_output(store: Store) -> None:
+    # BUG (queries/checks.py, action-on-approved): approved at 11:00, acted on at 12:00, only
+    # rejected at 13:00. The check promises "no action used an output that was unapproved or
+    # invalidated *when it acted*", but it ignores the time of the invalidation.
+    rejected = approval_of(
+        1,
+        by="eve",
+        decision="rejected",
+        at=t("13:00:00"),
+        rationale="wrong dose",
+        on_behalf_of=None,
+        name="1-r",
+    )
+    profile = scored(store, *governed(rejection=rejected))
+    assert check(profile, "action-on-approved")["passed"] is True
+    assert verdicts(profile) == {**GOOD, "decision-rationale": True}
+
+
+def test_override_without_rationale(store: Store) -> None:
+    profile = scored(store, *governed(override=override_of(1)))
+    assert verdicts(profile) == {**GOOD, "override-rationale": False}
+    failed = check(profile, "override-rationale")
+    assert failed["evidence"] == [iri("overrides/1")]
+    assert failed["explanation"] == "override(s) without a rationale"
+    # interpretability: purpose 1 + review-explained 1 of 1 + 3 + 1 -> 2/5 = 40.0, weak
+    assert profile["pillars"]["interpretability"]["score"] == 40.0
+    assert profile["pillars"]["interpretability"]["rating"] == "weak"
+
+
+def test_override_with_rationale_passes(store: Store) -> None:
+    profile = scored(store, *governed(override=override_of(1, rationale="patient preference")))
+    assert verdicts(profile) == {**GOOD, "override-rationale": True}
+
+
+@pytest.mark.parametrize("decision", ["approved-with-edits", "rejected"])
+def test_decision_rationale_missing(store: Store, decision: str) -> None:
+    profile = scored(store, *governed(approval=approval_of(1, decision=decision, rationale=None)))
+    failed = check(profile, "decision-rationale")
+    assert failed["passed"] is False
+    assert failed["evidence"] == [iri("approvals/1")]
+    assert failed["explanation"] == "decision(s) without a rationale"
+    # interpretability: 1 + 1 of 1 + 2 + 1 -> 50.0
+    assert profile["pillars"]["interpretability"]["score"] == 50.0
+    if decision == "approved-with-edits":  # still an approving decision: nothing else breaks
+        assert verdicts(profile) == {**GOOD, "decision-rationale": False}
+
+
+def test_approval_dated_before_the_run_ended(store: Store) -> None:
+    # The run ended at 10:00:30; the approval claims 10:00:15.
+    profile = scored(store, *governed(approval=approval_of(1, at=t("10:00:15"))))
+    assert verdicts(profile) == {**GOOD, "timestamps-consistent": False}
+    failed = check(profile, "timestamps-consistent")
+    assert failed["evidence"] == [iri("approvals/1")]
+    assert failed["explanation"] == "event(s) dated before what they depend on"
+    # auditability: 2 + 2 + 2 + 2 of 9 -> 88.9
+    assert profile["pillars"]["auditability"]["score"] == 88.9
+
+
+def test_action_dated_before_its_approval(store: Store) -> None:
+    # approval 11:00, action 10:59: after generation but before what allowed it
+    profile = scored(store, *governed(action=action_on(1, at=t("10:59:00"))))
+    assert check(profile, "timestamps-consistent")["evidence"] == [iri("actions/1")]
+    # ... and at 10:59 the output was not approved yet
+    assert verdicts(profile) == {
+        **GOOD,
+        "timestamps-consistent": False,
+        "action-on-approved": False,
+    }
+
+
+def test_review_later_than_the_window(store: Store) -> None:
+    # ended 2026-01-01 10:00:30; 72 h later is 2026-01-04 10:00:30; the review is at 11:00
+    late = review_of(1, at=t("11:00:00", "2026-01-04"))
+    profile = scored(store, *governed(review=late))
+    assert verdicts(profile) == {**GOOD, "review-timely": False}
+    failed = check(profile, "review-timely")
+    assert failed["evidence"] == [iri("reviews/1")]
+    assert failed["explanation"] == "reviewed more than 72 h after generation"
+    # dependability: 3 + 2 + 3 of 9 -> 88.9
+    assert profile["pillars"]["dependability"]["score"] == 88.9
+
+
+def test_review_exactly_at_the_window_is_timely(store: Store) -> None:
+    on_time = review_of(1, at=t("10:00:30", "2026-01-04"))  # exactly 72 h: not "more than"
+    profile = scored(store, *governed(review=on_time))
+    assert check(profile, "review-timely") == {
+        "id": "review-timely",
+        "pillar": "dependability",
+        "weight": 1.0,
+        "passed": True,
+        "evidence": [iri("reviews/1")],
+        "explanation": "reviewed within 72 h of generation",
+    }
+
+
+def test_review_without_comment_or_revision_is_unexplained(store: Store) -> None:
+    profile = scored(store, *governed(review=review_of(1, comment=None)))
+    assert verdicts(profile) == {**GOOD, "review-explained": False}
+    assert check(profile, "review-explained")["evidence"] == [iri("reviews/1")]
+
+
+def test_inputs_without_location(store: Store) -> None:
+    profile = scored(store, *governed(run=run_record(1, located=False)))
+    assert verdicts(profile) == {**GOOD, "inputs-located": False}
+    failed = check(profile, "inputs-located")
+    assert failed["evidence"] == [iri("docs/1")]
+    assert failed["explanation"] == "input(s) with no location"
+    # traceability: 3 + 2 of 6 -> 83.3
+    assert profile["pillars"]["traceability"]["score"] == 83.3
+
+
+def test_action_that_names_no_approval(store: Store) -> None:
+    # the output was approved at 11:00, so the action itself is on an approved output
+    profile = scored(store, *governed(action=action_on(1, approval=None)))
+    assert verdicts(profile) == {**GOOD, "actions-linked": False}
+    failed = check(profile, "actions-linked")
+    assert failed["evidence"] == [iri("actions/1")]
+    assert failed["explanation"] == "action(s) that name no approval"
+    # traceability: 3 + 1 of 6 -> 66.7
+    assert profile["pillars"]["traceability"]["score"] == 66.7
+
+
+def test_escalation_never_resolved(store: Store) -> None:
+    # escalated at 12:30, after the only decision (approval at 11:00): nothing resolves it
+    profile = scored(store, *governed(escalation=escalation_of(1, at=t("12:30:00"))))
+    assert verdicts(profile) == {**GOOD, "escalations-resolved": False}
+    failed = check(profile, "escalations-resolved")
+    assert failed["evidence"] == [iri("escalations/1")]
+    assert failed["explanation"] == "escalation(s) never resolved"
+    # dependability: 3 + 2 + 3 + 1 of 10 -> 90.0
+    assert profile["pillars"]["dependability"]["score"] == 90.0
+
+
+def test_escalation_resolved_by_the_later_approval(store: Store) -> None:
+    profile = scored(store, *governed(escalation=escalation_of(1, at=t("10:45:00"))))
+    assert verdicts(profile) == {**GOOD, "escalations-resolved": True}
+    assert check(profile, "escalations-resolved")["evidence"] == [iri("escalations/1")]
+
+
+RAIDT = "https://w3id.org/raidt#"
+
+
+def _prov_json_run() -> str:
+    """A PROV document with a raidt:Run whose second output is generated but neither attributed
+    to the model nor derived from the input: what a record could never produce."""
+    q = {"type": "prov:QUALIFIED_NAME"}
+    return json.dumps(
+        {
+            "prefix": {"raidt": RAIDT, "t": "https://test.example/"},
+            "activity": {
+                "t:runs/1": {
+                    "prov:type": {"$": "raidt:Run", **q},
+                    "prov:startTime": "2026-01-01T10:00:00+00:00",
+                    "prov:endTime": "2026-01-01T10:00:30+00:00",
+                    "raidt:task": "discharge summary",
+                }
+            },
+            "entity": {
+                "t:docs/1": {"prov:type": {"$": "raidt:Input", **q}},
+                "t:out/1-1": {"prov:type": {"$": "raidt:Output", **q}},
+                "t:out/1-2": {"prov:type": {"$": "raidt:Output", **q}},
+            },
+            "agent": {"t:models/m": {"prov:type": {"$": "raidt:Model", **q}}},
+            "used": {
+                "_:u1": {
+                    "prov:activity": "t:runs/1",
+                    "prov:entity": "t:docs/1",
+                    "prov:role": {"$": "raidt:input", **q},
+                }
+            },
+            "wasGeneratedBy": {
+                "_:g1": {"prov:entity": "t:out/1-1", "prov:activity": "t:runs/1"},
+                "_:g2": {"prov:entity": "t:out/1-2", "prov:activity": "t:runs/1"},
+            },
+            "wasAttributedTo": {"_:a1": {"prov:entity": "t:out/1-1", "prov:agent": "t:models/m"}},
+            "wasDerivedFrom": {
+                "_:d1": {"prov:generatedEntity": "t:out/1-1", "prov:usedEntity": "t:docs/1"}
+            },
+        }
+    )
+
+
+def test_chain_of_custody_broken_in_an_imported_graph(store: Store) -> None:
+    import_document(_prov_json_run(), FORMATS["json"], store, source="run.json")
+    profile = score(store, RUN1)
+    failed = check(profile, "chain-of-custody")
+    assert failed["passed"] is False
+    # out/1-1 is generated, attributed and derived; out/1-2 only generated
+    assert failed["evidence"] == [iri("out/1-2")]
+    assert failed["explanation"] == "output(s) missing generation, attribution or derivation"
+    # traceability: chain 3 fails; inputs-located 1 fails (no location); upstream and actions
+    # n/a -> 0 of 4 = 0.0
+    assert profile["pillars"]["traceability"]["score"] == 0.0
+
+
+def test_upstream_run_with_poor_traceability(store: Store) -> None:
+    # Run 0: input without location, and an action on its output naming no approval.
+    # Its traceability: chain 3 passes, inputs-located 1 and actions-linked 2 fail, upstream n/a
+    # -> 3/6 = 50.0, below the general floor of 60. Run 1 uses run 0's output as an input.
+    profile = scored(
+        store,
+        run_record(0, located=False),
+        action_on(0, approval=None),
+        *governed(run=run_record(1, upstream=(iri("out/0-1"),))),
+    )
+    assert verdicts(profile) == {**GOOD, "upstream-traceable": False}
+    failed = check(profile, "upstream-traceable")
+    assert failed["evidence"] == [iri("runs/0")]
+    assert failed["explanation"] == "earlier run(s) score below 60 on traceability"
+    # run 1's traceability: 3 + 1 + 2 of 8 -> 75.0
+    assert profile["pillars"]["traceability"]["score"] == 75.0
+    # the earlier run's own profile agrees: 3 of 6 -> 50.0
+    assert score(store, iri("runs/0"))["pillars"]["traceability"]["score"] == 50.0
+
+
+def test_upstream_traceable_floor_depends_on_the_rubric(store: Store) -> None:
+    # Run 0 fails only inputs-located: general traceability 3/(3+1) = 75.0 >= 60 passes;
+    # healthcare weighs inputs-located 2: 3/5 = 60.0 < 80 fails.
+    put(
+        store,
+        *SHARED,
+        run_record(0, located=False),
+        *governed(run=run_record(1, upstream=(iri("out/0-1"),))),
+    )
+    general = check(score(store, RUN1), "upstream-traceable")
+    assert general["passed"] is True
+    assert general["evidence"] == [iri("runs/0")]
+    strict = check(score(store, RUN1, rubric="healthcare"), "upstream-traceable")
+    assert strict["passed"] is False
+    assert strict["explanation"] == "earlier run(s) score below 80 on traceability"
+
+
+def test_escalation_on_a_downstream_run_is_not_the_upstream_runs(store: Store) -> None:
+    # BUG (queries/facts.py, gather): run 0 is well governed; run 1 uses out/0-1 as an input, and
+    # an escalation is raised on run 1 (trigger: run 1) and never resolved. Run 0 had no
+    # escalation, but gather() follows wasInformedBy down from every activity that used run 0's
+    # outputs -- including run 1 itself -- and counts run 1's escalation as run 0's.
+    put(
+        store,
+        *SHARED,
+        *governed(0),
+        run_record(1, upstream=(iri("out/0-1"),)),
+        escalation_of(1, at=t("13:00:00")),
+    )
+    profile = score(store, iri("runs/0"))
+    assert check(profile, "escalations-resolved")["passed"] is None
+    assert verdicts(profile) == GOOD
+
+
+# --------------------------------------------------------------------------------------------
+# Pillar arithmetic on whole graphs
+# --------------------------------------------------------------------------------------------
+
+
+def test_pillars_of_an_override_without_rationale_on_unlocated_inputs(store: Store) -> None:
+    profile = scored(store, *governed(run=run_record(1, located=False), override=override_of(1)))
+    # interpretability: purpose 1 + review-explained 1 of (1 + 3 + 1) -> 40.0
+    # traceability: chain 3 + actions-linked 2 of (3 + 1 + 2) -> 83.3
+    # overall: (100 + 100 + 40.0 + 100 + 83.3) / 5 = 84.66 -> 84.7
+    assert pillar_scores(profile) == {**ALL_100, "interpretability": 40.0, "traceability": 83.3}
+    assert {k: p["rating"] for k, p in profile["pillars"].items()} == {
+        "responsibility": "strong",
+        "auditability": "strong",
+        "interpretability": "weak",
+        "dependability": "strong",
+        "traceability": "strong",
+    }
+    assert profile["overall"] == {"score": 84.7, "rating": "strong"}
+
+
+def test_pillars_of_a_poorly_governed_run(store: Store) -> None:
+    # No review, Ana approves her own output (no delegation), template registered but never
+    # approved, workflow not approved, no purpose, input without location, action naming no
+    # approval (though after Ana's approval).
+    records = governed(
+        run=run_record(1, located=False, workflow_approved=False, purpose=None),
+        review=None,
+        approval=approval_of(1, by="ana", on_behalf_of=None),
+        action=action_on(1, approval=None),
+    )
+    profile = scored(store, delegation(), template_version(), *records, shared=False)
+    assert verdicts(profile) == {
+        **GOOD,
+        "reviewer-distinct": False,
+        "approver-distinct": False,
+        "approver-authority": False,
+        "purpose-stated": False,
+        "review-explained": None,
+        "template-approved": False,
+        "workflow-approved": False,
+        "review-timely": None,
+        "inputs-located": False,
+        "actions-linked": False,
+    }
+    assert check(profile, "approver-authority")["explanation"] == (
+        f"{iri('people/ana')} holds no delegation"
+    )
+    # responsibility: 2 + 2 of 12 -> 33.3; auditability 100; interpretability: only purpose
+    # applies, and fails -> 0.0; dependability: action 3 of (3 + 2 + 3) -> 37.5;
+    # traceability: chain 3 of (3 + 1 + 2) -> 50.0
+    assert pillar_scores(profile) == {
+        "responsibility": 33.3,
+        "auditability": 100.0,
+        "interpretability": 0.0,
+        "dependability": 37.5,
+        "traceability": 50.0,
+    }
+    # (33.3 + 100 + 0 + 37.5 + 50) / 5 = 44.16 -> 44.2
+    assert profile["overall"] == {"score": 44.2, "rating": "weak"}
+    assert profile["pillars"]["auditability"]["rating"] == "strong"
+    assert profile["pillars"]["traceability"]["rating"] == "weak"
+
+
+# --------------------------------------------------------------------------------------------
+# Rubrics
+# --------------------------------------------------------------------------------------------
+
+
+def _middling(store: Store) -> None:
+    # Approved without a rationale, reviewed 30 h after generation, workflow not approved.
+    put(
+        store,
+        *SHARED,
+        *governed(
+            run=run_record(1, workflow_approved=False),
+            review=review_of(1, at=t("16:30:30", "2026-01-02")),
+            approval=approval_of(1, rationale=None),
+        ),
+    )
+
+
+def test_healthcare_rubric_is_stricter(store: Store) -> None:
+    _middling(store)
+    general = score(store, RUN1)
+    strict = score(store, RUN1, rubric="healthcare")
+    # general: dependability 3 + 3 + 1 of 9 -> 77.8 (30 h is within 72 h, and an "approved"
+    # needs no rationale); the rest 100; overall 477.8 / 5 = 95.56 -> 95.6
+    assert pillar_scores(general) == {**ALL_100, "dependability": 77.8}
+    assert general["overall"] == {"score": 95.6, "rating": "strong"}
+    # healthcare: every decision needs a rationale -> interpretability 1 + 1 of 1 + 3 + 1 = 40.0;
+    # a review within 24 h -> dependability 4 + 4 of 4 + 2 + 4 + 2 = 66.7;
+    # overall 406.7 / 5 = 81.34 -> 81.3, only "adequate" (strong needs 90 here)
+    assert pillar_scores(strict) == {
+        **ALL_100,
+        "interpretability": 40.0,
+        "dependability": 66.7,
+    }
+    assert strict["overall"] == {"score": 81.3, "rating": "adequate"}
+    assert strict["pillars"]["dependability"]["rating"] == "weak"  # 66.7 < 75
+    assert check(strict, "review-timely")["explanation"] == (
+        "reviewed more than 24 h after generation"
+    )
+    for pillar in general["pillars"]:
+        assert strict["pillars"][pillar]["score"] <= general["pillars"][pillar]["score"]
+
+
+def test_healthcare_rating_thresholds_differ() -> None:
+    general, strict = load_rubric("general"), load_rubric("healthcare")
+    assert general.ratings == {"strong": 80.0, "adequate": 60.0}
+    assert strict.ratings == {"strong": 90.0, "adequate": 75.0}
+    assert [general.rating(v) for v in (85.0, 70.0, 59.9, None)] == [
+        "strong",
+        "adequate",
+        "weak",
+        "not rated",
+    ]
+    assert [strict.rating(v) for v in (85.0, 70.0, 90.0, 75.0)] == [
+        "adequate",
+        "weak",
+        "strong",
+        "adequate",
+    ]
+
+
+CUSTOM = """
+name = "custom"
+title = "A custom rubric"
+
+[ratings]
+good = 50
+
+[params]
+review_within_hours = 1
+
+[[checks]]
+id = "reviewer-distinct"
+pillar = "responsibility"
+weight = 1
+
+[[checks]]
+id = "approver-authority"
+pillar = "responsibility"
+weight = 4
+
+[[checks]]
+id = "review-timely"
+pillar = "dependability"
+weight = 0.5
+
+[[checks]]
+id = "workflow-approved"
+pillar = "dependability"
+weight = 1.5
+
+[[checks]]
+id = "override-rationale"
+pillar = "interpretability"
+weight = 3
+"""
+
+
+def test_custom_rubric_file_changes_the_score(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "custom.toml"
+    path.write_text(CUSTOM)
+    # expired delegation; review at 11:30, 89.5 min after generation
+    put(
+        store,
+        delegation(valid_to="2025-12-31T23:59:59+00:00"),
+        template_version(),
+        template_approval(),
+        *governed(review=review_of(1, at=t("11:30:00"))),
+    )
+    custom = score(store, RUN1, rubric=str(path))
+    assert custom["rubric"] == "custom"
+    assert [c["id"] for c in custom["checks"]] == [
+        "reviewer-distinct",
+        "approver-authority",
+        "review-timely",
+        "workflow-approved",
+        "override-rationale",
+    ]
+    # responsibility: reviewer 1 of (1 + 4) -> 20.0; dependability: workflow 1.5 of 2 -> 75.0
+    # (the review is later than 1 h); interpretability: override-rationale n/a -> not rated;
+    # auditability and traceability have no checks -> not rated; overall (20 + 75) / 2 = 47.5
+    assert pillar_scores(custom) == {
+        "responsibility": 20.0,
+        "auditability": None,
+        "interpretability": None,
+        "dependability": 75.0,
+        "traceability": None,
+    }
+    assert {k: p["rating"] for k, p in custom["pillars"].items()} == {
+        "responsibility": "weak",
+        "auditability": "not rated",
+        "interpretability": "not rated",
+        "dependability": "good",
+        "traceability": "not rated",
+    }
+    assert custom["pillars"]["interpretability"]["checks"] == ["override-rationale"]
+    assert custom["overall"] == {"score": 47.5, "rating": "weak"}
+    assert (
+        check(custom, "review-timely")["explanation"] == "reviewed more than 1 h after generation"
+    )
+    # the general rubric on the same run: responsibility 2 + 3 + 3 + 2 of 12 -> 83.3 and the
+    # review is timely within 72 h -> dependability 100
+    general = score(store, RUN1)
+    assert general["pillars"]["responsibility"]["score"] == 83.3
+    assert general["pillars"]["dependability"]["score"] == 100.0
+
+
+def test_not_applicable_checks_leave_the_denominator(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "only-na.toml"
+    path.write_text(
+        'name = "na"\ntitle = "n/a"\n'
+        '[[checks]]\nid = "override-rationale"\npillar = "interpretability"\nweight = 3\n'
+        '[[checks]]\nid = "escalations-resolved"\npillar = "interpretability"\nweight = 1\n'
+        '[[checks]]\nid = "purpose-stated"\npillar = "traceability"\nweight = 1\n'
+    )
+    profile = scored(store, *governed(), rubric=str(path))
+    # no override, no escalation: both interpretability checks n/a -> no score, not rated;
+    # overall is traceability's alone
+    assert profile["pillars"]["interpretability"] == {
+        "score": None,
+        "rating": "not rated",
+        "checks": ["override-rationale", "escalations-resolved"],
+    }
+    assert profile["pillars"]["traceability"]["score"] == 100.0
+    assert profile["overall"] == {"score": 100.0, "rating": "strong"}
+
+
+def _rubric_file(tmp_path: Path, check: str) -> str:
+    path = tmp_path / "bad.toml"
+    path.write_text(f'name = "bad"\ntitle = "Bad"\n\n[[checks]]\n{check}\n')
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("check_toml", "fragments"),
+    [
+        (
+            'id = "no-such-check"\npillar = "responsibility"\nweight = 1',
+            ["not a valid rubric", "checks.0.id", "unknown check 'no-such-check'"],
+        ),
+        (
+            'id = "initiator-named"\npillar = "reliability"\nweight = 1',
+            ["not a valid rubric", "checks.0.pillar"],
+        ),
+        (
+            'id = "initiator-named"\npillar = "responsibility"\nweight = 0',
+            ["not a valid rubric", "checks.0.weight", "greater than 0"],
+        ),
+        (
+            'id = "initiator-named"\npillar = "responsibility"\nweight = 1\ncolour = "red"',
+            ["not a valid rubric", "checks.0.colour"],
+        ),
+        ('id = "initiator-named"\npillar = = "responsibility"', ["not valid TOML"]),
+    ],
+)
+def test_invalid_rubric_is_refused(tmp_path: Path, check_toml: str, fragments: list[str]) -> None:
+    path = _rubric_file(tmp_path, check_toml)
+    with pytest.raises(InvalidRecord) as caught:
+        load_rubric(path)
+    assert caught.value.location == path
+    for fragment in fragments:
+        assert fragment in str(caught.value)
+
+
+def test_rubric_without_checks_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "empty.toml"
+    path.write_text('name = "empty"\ntitle = "Empty"\nchecks = []\n')
+    with pytest.raises(InvalidRecord, match="checks"):
+        load_rubric(path)
+
+
+@pytest.mark.parametrize("name", ["strictest", "missing.toml"])
+def test_unknown_rubric_name_is_refused(name: str) -> None:
+    with pytest.raises(InvalidRecord) as caught:
+        load_rubric(name)
+    assert str(caught.value) == (
+        f"no rubric {name!r}: give a .toml file or one of: general, healthcare"
+    )
+
+
+def test_score_on_something_that_is_not_a_run(store: Store) -> None:
+    put(store, *SHARED, *governed())
+    with pytest.raises(InvalidRecord, match=r"https://test\.example/out/1-1 is not a run"):
+        score(store, iri("out/1-1"))
+    with pytest.raises(InvalidRecord, match="is not a run"):
+        score(store, iri("approvals/1"))
+
+
+def test_as_of_hides_later_approvals(store: Store) -> None:
+    put(store, *SHARED, *governed(approval=None, action=None))
+    cut = datetime.now(UTC)
+    time.sleep(0.01)
+    put(store, approval_of(1), action_on(1))
+    before = score(store, RUN1, as_of=cut)
+    # as of the cut there is no approval and no action: decision-recorded fails, the approval
+    # and action checks have nothing to judge. responsibility: 2 + 3 of (2 + 3 + 2) -> 71.4;
+    # overall (71.4 + 400) / 5 = 94.28 -> 94.3
+    assert verdicts(before) == {
+        **GOOD,
+        "decision-recorded": False,
+        "approver-distinct": None,
+        "approver-authority": None,
+        "action-on-approved": None,
+        "actions-linked": None,
+    }
+    assert before["as_of"] == cut.isoformat(timespec="microseconds")
+    assert before["pillars"]["responsibility"]["score"] == 71.4
+    assert before["overall"]["score"] == 94.3
+    assert verdicts(score(store, RUN1)) == GOOD
+
+
+# --------------------------------------------------------------------------------------------
+# Weak points
+# --------------------------------------------------------------------------------------------
+
+
+def _several_runs() -> list[dict[str, Any]]:
+    """Seven runs, each with the gaps named in its comment and no other weak point."""
+    return [
+        *SHARED,
+        delegation("ex", "lu", valid_to="2025-12-31T23:59:59+00:00"),
+        # 1: well governed
+        *governed(1, run=run_record(1, workflow="ward-a")),
+        # 2: no review; an override (with a reason) by Ov in ward-a
+        *governed(
+            2,
+            run=run_record(2, workflow="ward-a"),
+            review=None,
+            override=override_of(2, rationale="patient preference"),
+        ),
+        # 3: Ana approves her own output, holding no delegation; Ov overrides with no reason
+        *governed(
+            3,
+            run=run_record(3, workflow="ward-b"),
+            approval=approval_of(3, by="ana", on_behalf_of=None),
+            override=override_of(3),
+        ),
+        # 4: template tpl/v9, never registered nor approved; workflow not approved
+        *governed(
+            4,
+            run=run_record(4, template="tpl/v9", workflow="ward-b", workflow_approved=False),
+        ),
+        # 5: Ex approves for Lu under an expired delegation; Zed overrides (with a reason)
+        *governed(
+            5,
+            run=run_record(5, workflow="ward-a"),
+            approval=approval_of(5, by="ex"),
+            override=override_of(5, by="zed", rationale="second opinion"),
+        ),
+        # 6: the output is rejected, and acted on anyway
+        *governed(
+            6,
+            run=run_record(6, workflow="ward-c"),
+            approval=approval_of(6, decision="rejected", rationale="wrong dose"),
+        ),
+        # 7: nobody decided; acted on without an approval
+        *governed(
+            7,
+            run=run_record(7, workflow="ward-c"),
+            approval=None,
+            action=action_on(7, approval=None),
+        ),
+    ]
+
+
+def _entry(runs: list[int], evidence: list[str], description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "count": len(runs),
+        "runs": [iri(f"runs/{n}") for n in runs],
+        "evidence": [iri(e) for e in evidence],
+    }
+
+
+SEVERAL_WEAK_POINTS = {
+    "runs-without-reviewer": _entry(
+        [2], ["out/2-1"], "runs with no review by someone other than the initiator"
+    ),
+    "self-approvals": _entry(
+        [3], ["approvals/3"], "runs whose initiator approved their own output"
+    ),
+    "approvals-outside-delegation": _entry(
+        [3, 5],
+        ["approvals/3", "approvals/5"],
+        "approvals by people without valid delegated authority",
+    ),
+    "unapproved-templates-in-use": _entry(
+        [4], ["tpl/v9"], "runs on a template version not approved before use"
+    ),
+    "actions-on-unapproved-outputs": _entry(
+        [6, 7], ["actions/6", "actions/7"], "actions on outputs that were not approved"
+    ),
+    "workflows-not-approved": _entry(
+        [4], ["runs/4"], "runs in workflows not approved for GenAI use"
+    ),
+    "overrides-without-rationale": _entry([3], ["overrides/3"], "overrides that give no reason"),
+    # Ov overrode twice (runs 2 and 3); ward-a saw two overrides (runs 2 and 5); Zed, ward-b
+    # and ward-c one or none each
+    "repeated-overrides": {
+        "description": "people or workflows with 2 or more overrides",
+        "count": 2,
+        "repeated": [
+            {
+                "by": "person",
+                "who": iri("people/ov"),
+                "overrides": [iri("overrides/2"), iri("overrides/3")],
+            },
+            {
+                "by": "workflow",
+                "who": "ward-a",
+                "overrides": [iri("overrides/2"), iri("overrides/5")],
+            },
+        ],
+        "evidence": [iri("overrides/2"), iri("overrides/3"), iri("overrides/5")],
+    },
+}
+
+
+def test_weak_points_across_hand_built_runs(store: Store) -> None:
+    put(store, *_several_runs())
+    report = weak_points(store)
+    assert report == {
+        "runs": 7,
+        "as_of": None,
+        "rubric": "general",
+        "weak_points": SEVERAL_WEAK_POINTS,
+    }
+
+
+def test_repeated_overrides_threshold_comes_from_the_rubric(store: Store, tmp_path: Path) -> None:
+    put(store, *_several_runs())
+    path = tmp_path / "three.toml"
+    path.write_text(
+        'name = "three"\ntitle = "Three"\n[params]\nrepeated_overrides = 3\n'
+        '[[checks]]\nid = "initiator-named"\npillar = "responsibility"\nweight = 1\n'
+    )
+    repeated = weak_points(store, rubric=str(path))["weak_points"]["repeated-overrides"]
+    # nobody and no workflow reaches three overrides
+    assert repeated == {
+        "description": "people or workflows with 3 or more overrides",
+        "count": 0,
+        "repeated": [],
+        "evidence": [],
+    }
+
+
+H, B, C, E = (
+    "https://hospital.example",
+    "https://bank.example",
+    "https://council.example",
+    "https://corp.example",
+)
+
+
+def test_weak_points_on_the_demo_data(demo_store_session: SQLiteStore) -> None:
+    found = weak_points(demo_store_session)
+    assert found["runs"] == 8
+    points = found["weak_points"]
+
+    def runs_and_evidence(name: str) -> tuple[list[str], list[str]]:
+        return points[name]["runs"], points[name]["evidence"]
+
+    # Gap 3 and the not-gaps list: no review on price-notice-0407, both council letters, the
+    # GP referral and discharge-0415 (run ids sorted: bank < corp < council < hospital)
+    assert runs_and_evidence("runs-without-reviewer") == (
+        [
+            f"{E}/runs/price-notice-0407",
+            f"{C}/runs/hb-letter-2026-0311",
+            f"{C}/runs/hb-letter-2026-0319",
+            f"{H}/runs/discharge-0415",
+            f"{H}/runs/gp-referral-0412",
+        ],
+        [
+            f"{E}/outputs/price-notice-0407/email",
+            f"{C}/outputs/hb-letter-2026-0311/letter",
+            f"{C}/outputs/hb-letter-2026-0319/letter",
+            f"{H}/outputs/discharge-0415/summary",
+            f"{H}/outputs/gp-referral-0412/letter",
+        ],
+    )
+    # Gap 7
+    assert runs_and_evidence("self-approvals") == (
+        [f"{E}/runs/deal-desk-0409"],
+        [f"{E}/approvals/deal-desk-0409-a1"],
+    )
+    # Gap 7 again (Jordan Blake holds no delegation), gap 1 (expired), gap 2 (out of scope)
+    assert runs_and_evidence("approvals-outside-delegation") == (
+        [f"{E}/runs/deal-desk-0409", f"{H}/runs/discharge-0415", f"{H}/runs/gp-referral-0412"],
+        [
+            f"{E}/approvals/deal-desk-0409-a1",
+            f"{H}/approvals/discharge-0415-a1",
+            f"{H}/approvals/gp-referral-0412-a1",
+        ],
+    )
+    # Gap 4
+    assert runs_and_evidence("unapproved-templates-in-use") == (
+        [f"{E}/runs/price-notice-0407"],
+        [f"{E}/templates/customer-price-notice/v7-draft"],
+    )
+    # Gap 5
+    assert runs_and_evidence("actions-on-unapproved-outputs") == (
+        [f"{E}/runs/price-notice-0407"],
+        [f"{E}/actions/price-notice-0407-mailout"],
+    )
+    # Gap 6
+    assert runs_and_evidence("workflows-not-approved") == (
+        [f"{E}/runs/price-notice-0407"],
+        [f"{E}/runs/price-notice-0407"],
+    )
+    # Gap 8
+    assert runs_and_evidence("overrides-without-rationale") == (
+        [f"{E}/runs/deal-desk-0409"],
+        [f"{E}/overrides/deal-desk-0409-o1"],
+    )
+    # two overrides, by different people in different workflows: no pattern
+    assert points["repeated-overrides"]["count"] == 0
+    assert points["repeated-overrides"]["repeated"] == []
+    assert {name: entry["count"] for name, entry in points.items()} == {
+        "runs-without-reviewer": 5,
+        "self-approvals": 1,
+        "approvals-outside-delegation": 3,
+        "unapproved-templates-in-use": 1,
+        "actions-on-unapproved-outputs": 1,
+        "workflows-not-approved": 1,
+        "overrides-without-rationale": 1,
+        "repeated-overrides": 0,
+    }
+
+
+def test_demo_discharge_summary_run_scores(demo_store_session: SQLiteStore) -> None:
+    # discharge-0412: reviewed with edits by Reyes, approved with edits (with a rationale) by
+    # Okafor for Lund under a valid delegation, acted on with the approval named; one of its
+    # three inputs has a location -> only inputs-located fails.
+    profile = score(demo_store_session, f"{H}/runs/discharge-0412")
+    assert [c["id"] for c in profile["checks"] if c["passed"] is False] == ["inputs-located"]
+    assert check(profile, "inputs-located")["evidence"] == [
+        f"{H}/ehr/patients/mrn-4471902/encounters/enc-0412",
+        f"{H}/lab/reports/lr-88213",
+    ]
+    # traceability: 3 + 2 of 3 + 1 + 2 (upstream n/a) -> 83.3
+    assert profile["pillars"]["traceability"]["score"] == 83.3
+
+
+# --------------------------------------------------------------------------------------------
+# The command line
+# --------------------------------------------------------------------------------------------
+
+
+def _url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'store.db'}"  # the `disk_store` fixture's file
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = raidt(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_cli_score_json_matches_the_function(
+    disk_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    put(disk_store, *SHARED, *governed(override=override_of(1)))
+    code, out, err = _cli(capsys, "score", "test:runs/1", "--json", "--store", _url(tmp_path))
+    assert (code, err) == (0, "")
+    assert json.loads(out) == score(disk_store, RUN1)
+    code, out, _ = _cli(
+        capsys, "score", RUN1, "--rubric", "healthcare", "--json", "--store", _url(tmp_path)
+    )
+    assert code == 0
+    assert json.loads(out) == score(disk_store, RUN1, rubric="healthcare")
+
+
+def test_cli_score_as_of(
+    disk_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    put(disk_store, *SHARED, *governed(approval=None, action=None))
+    cut = datetime.now(UTC).isoformat()
+    time.sleep(0.01)
+    put(disk_store, approval_of(1))
+    code, out, _ = _cli(capsys, "score", RUN1, "--as-of", cut, "--json", "--store", _url(tmp_path))
+    assert code == 0
+    assert check(json.loads(out), "decision-recorded")["passed"] is False
+    assert check(score(disk_store, RUN1), "decision-recorded")["passed"] is True
+
+
+def test_cli_weak_points_json_matches_the_function(
+    disk_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    put(disk_store, *_several_runs())
+    code, out, err = _cli(capsys, "weak-points", "--json", "--store", _url(tmp_path))
+    assert (code, err) == (0, "")
+    answer = json.loads(out)
+    assert answer == weak_points(disk_store)
+    assert answer["weak_points"] == SEVERAL_WEAK_POINTS
+
+
+@pytest.mark.parametrize(
+    ("command", "rubric", "message"),
+    [
+        (
+            "score",
+            "strictest",
+            "error: no rubric 'strictest': give a .toml file or one of: general, healthcare",
+        ),
+        ("weak-points", "strictest", "error: no rubric 'strictest'"),
+        ("score", "bad.toml", "not a valid rubric: checks.0.weight"),
+        ("weak-points", "bad.toml", "not a valid rubric: checks.0.weight"),
+    ],
+)
+def test_cli_bad_rubric_is_one_line_and_exit_1(
+    disk_store: Store,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+    rubric: str,
+    message: str,
+) -> None:
+    put(disk_store, *SHARED, *governed())
+    if rubric.endswith(".toml"):
+        rubric = _rubric_file(
+            tmp_path, 'id = "initiator-named"\npillar = "auditability"\nweight = 0'
+        )
+    args = [command, *([RUN1] if command == "score" else []), "--rubric", rubric]
+    code, out, err = _cli(capsys, *args, "--json", "--store", _url(tmp_path))
+    assert code == 1
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert message in err
+    assert err.startswith("error: ")
+
+
+def test_cli_score_of_a_non_run_fails_cleanly(
+    disk_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    put(disk_store, *SHARED, *governed())
+    code, _, err = _cli(capsys, "score", iri("out/1-1"), "--store", _url(tmp_path))
+    assert code == 1
+    assert err.strip() == f"error: {iri('out/1-1')} is not a run (a raidt:Run activity)"
