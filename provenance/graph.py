@@ -128,6 +128,11 @@ class Element:
     bundle: str | None = None
 
     @property
+    def types(self) -> list[str]:
+        """The IRIs this description asserts as ``prov:type``."""
+        return [t for name, value in self.attributes if name == Attr.TYPE and (t := as_iri(value))]
+
+    @property
     def canonical(self) -> str:
         """The description as canonical JSON: what is hashed, and what makes two equal."""
         return _remember(

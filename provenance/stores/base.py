@@ -49,6 +49,8 @@ class PreparedRecord:
     body: str
     content_hash: str
     fragment: Fragment
+    recorded_at: str | None = None
+    """When it was first recorded, for records copied from another store; else now."""
 
 
 @dataclass(frozen=True, slots=True)

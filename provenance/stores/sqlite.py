@@ -13,25 +13,23 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from provenance.errors import RecordConflict, StoreError, StoreUnavailable
+from provenance.errors import StoreError, StoreUnavailable
 from provenance.graph import Element, Fragment, Node, NodeKind, Relation
-from provenance.hashing import GENESIS, canonical_json, chain_hash, sha256_hex
-from provenance.identifiers import STANDARD_NAMESPACES, suggest_prefix
+from provenance.hashing import canonical_json, sha256_hex
+from provenance.identifiers import STANDARD_NAMESPACES
 from provenance.stores.base import (
     Direction,
     PreparedRecord,
     StoredRecord,
     Traversal,
     WriteResult,
-    graph_hash,
 )
-from provenance.vocabulary import Attr
+from provenance.stores.plan import GENESIS_HEAD, Head, Planned, new_prefixes, plan
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
@@ -165,22 +163,18 @@ class SQLiteStore:
     # -- writing -----------------------------------------------------------------------------
 
     def write(self, records: Sequence[PreparedRecord]) -> WriteResult:
-        result = WriteResult()
         with self._errors("write to"):
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                fresh = self._fresh(records, result)
-                self._insert(fresh)
+                planned, result = plan(records, self._stored(records), self._head())
+                self._insert(planned)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
         return result
 
-    def _fresh(
-        self, records: Sequence[PreparedRecord], result: WriteResult
-    ) -> list[PreparedRecord]:
-        """The records not stored yet; a known id with other content stops the whole write."""
+    def _stored(self, records: Sequence[PreparedRecord]) -> dict[str, str]:
         stored: dict[str, str] = {}
         ids = [r.id for r in records]
         for chunk in _chunks(ids):
@@ -190,60 +184,45 @@ class SQLiteStore:
                     chunk,
                 ).fetchall()
             )
-        fresh = []
-        for record in records:
-            known = stored.get(record.id)
-            if known is None:
-                stored[record.id] = record.content_hash
-                fresh.append(record)
-                result.written.append(record.id)
-            elif known == record.content_hash:
-                result.unchanged.append(record.id)
-            else:
-                raise RecordConflict(
-                    f"record {record.id} is already stored with other content "
-                    f"({known}, not {record.content_hash}); records are append-only, so record "
-                    "a correction as a new record (a revision or an invalidation)"
-                )
-        return fresh
+        return stored
 
-    def _insert(self, records: list[PreparedRecord]) -> None:
-        if not records:
-            return
-        db = self._db
-        last = db.execute(
+    def _head(self) -> Head:
+        row = self._db.execute(
             "SELECT seq, chain_hash, recorded_at FROM records ORDER BY seq DESC LIMIT 1"
-        )
-        seq, previous, last_time = last.fetchone() or (0, GENESIS, "")
-        now = max(datetime.now(UTC).isoformat(timespec="microseconds"), last_time)
-        rows: list[tuple[Any, ...]] = []
-        link_rows: list[tuple[int, int]] = []
-        edge_rows: list[tuple[Any, ...]] = []
-        nids = self._node_ids(records, seq)
-        dids = self._description_ids(records, nids, seq)
-        for record in records:
-            seq += 1
-            fragment_hash = graph_hash(record.fragment)
-            previous = chain_hash(previous, record.id, record.content_hash, fragment_hash, now)
-            rows.append(
+        ).fetchone()
+        return Head(*row) if row else GENESIS_HEAD
+
+    def _insert(self, planned: list[Planned]) -> None:
+        if not planned:
+            return
+        nids = self._node_ids(planned)
+        dids = self._description_ids(planned, nids)
+        self._db.executemany(
+            "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
                 (
-                    seq,
-                    record.id,
-                    record.kind,
-                    record.body,
-                    record.content_hash,
-                    fragment_hash,
-                    previous,
-                    now,
+                    p.seq,
+                    p.record.id,
+                    p.record.kind,
+                    p.record.body,
+                    p.record.content_hash,
+                    p.graph_hash,
+                    p.chain_hash,
+                    p.recorded_at,
                 )
-            )
-            link_rows.extend(
-                (seq, did) for did in {dids[e.canonical] for e in record.fragment.elements}
-            )
-            unique = {r.canonical: r for r in record.fragment.relations}
-            edge_rows.extend(
+                for p in planned
+            ],
+        )
+        self._db.executemany(
+            "INSERT INTO record_elements VALUES (?, ?)",
+            [(p.seq, dids[e.canonical]) for p in planned for e in p.elements],
+        )
+        self._db.executemany(
+            "INSERT INTO edges (record_seq, kind, src, dst, rid, bundle, attributes) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
                 (
-                    seq,
+                    p.seq,
                     r.kind,
                     nids[r.src] if r.src else None,
                     nids[r.dst] if r.dst else None,
@@ -251,26 +230,22 @@ class SQLiteStore:
                     r.bundle,
                     canonical_json(r.attributes),
                 )
-                for r in unique.values()
-            )
-        db.executemany("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        db.executemany("INSERT INTO record_elements VALUES (?, ?)", link_rows)
-        db.executemany(
-            "INSERT INTO edges (record_seq, kind, src, dst, rid, bundle, attributes) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            edge_rows,
+                for p in planned
+                for r in p.relations
+            ],
         )
-        self._add_namespaces(prefixes for r in records for prefixes in r.fragment.namespaces)
+        pairs = (pair for p in planned for pair in p.record.fragment.namespaces)
+        self._db.executemany(
+            "INSERT INTO namespaces VALUES (?, ?)", new_prefixes(self.namespaces(), pairs)
+        )
 
-    def _description_ids(
-        self, records: list[PreparedRecord], nids: dict[str, int], last_seq: int
-    ) -> dict[str, int]:
+    def _description_ids(self, planned: list[Planned], nids: dict[str, int]) -> dict[str, int]:
         """Row ids for every distinct element description, keyed by canonical form; new ones are
         stored once, with the types they assert."""
         first: dict[str, tuple[int, Element]] = {}
-        for offset, record in enumerate(records, start=1):
-            for element in record.fragment.elements:
-                first.setdefault(element.canonical, (last_seq + offset, element))
+        for p in planned:
+            for element in p.elements:
+                first.setdefault(element.canonical, (p.seq, element))
         digests = {sha256_hex(canonical): canonical for canonical in first}
         found: dict[str, int] = {}
         keys = list(digests)
@@ -301,23 +276,19 @@ class SQLiteStore:
                         seq,
                     )
                 )
-                type_rows.extend(
-                    (value["@id"], nid, seq)
-                    for name, value in element.attributes
-                    if name == Attr.TYPE and isinstance(value, dict) and "@id" in value
-                )
+                type_rows.extend((type_iri, nid, seq) for type_iri in element.types)
             self._db.executemany(
                 "INSERT INTO descriptions VALUES (?, ?, ?, ?, ?, ?, ?)", description_rows
             )
             self._db.executemany("INSERT OR IGNORE INTO node_types VALUES (?, ?, ?)", type_rows)
         return found
 
-    def _node_ids(self, records: list[PreparedRecord], last_seq: int) -> dict[str, int]:
+    def _node_ids(self, planned: list[Planned]) -> dict[str, int]:
         """Integer ids for every node the records mention, creating the missing ones."""
         first_seen: dict[str, int] = {}
-        for offset, record in enumerate(records, start=1):
-            for node_id in record.fragment.ids():
-                first_seen.setdefault(node_id, last_seq + offset)
+        for p in planned:
+            for node_id in p.record.fragment.ids():
+                first_seen.setdefault(node_id, p.seq)
         ids = list(first_seen)
         nids: dict[str, int] = {}
         for chunk in _chunks(ids):
@@ -336,18 +307,6 @@ class SQLiteStore:
             )
             nids.update((iri, start + i) for i, (iri, _) in enumerate(missing))
         return nids
-
-    def _add_namespaces(self, pairs: Iterable[tuple[str, str]]) -> None:
-        """Remember the prefixes documents declare; one taken for another IRI gets a new name."""
-        known = self.namespaces()
-        uris = set(known.values())
-        for prefix, uri in pairs:
-            if uri in uris:
-                continue
-            chosen = prefix if prefix and prefix not in known else suggest_prefix(uri, known)
-            self._db.execute("INSERT INTO namespaces VALUES (?, ?)", (chosen, uri))
-            known[chosen] = uri
-            uris.add(uri)
 
     # -- reading -----------------------------------------------------------------------------
 

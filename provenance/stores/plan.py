@@ -1,0 +1,115 @@
+"""What a write will add, worked out the same way for every store before it touches the database.
+
+The append-only rule, sequence numbers, hash chain, the distinct descriptions and relations each
+record states, and the prefixes to remember are decided here, so that two stores given the same
+records hold the same chain and answer ``verify`` alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from provenance.errors import RecordConflict
+from provenance.graph import Element, Relation
+from provenance.hashing import GENESIS, chain_hash
+from provenance.identifiers import suggest_prefix
+from provenance.stores.base import PreparedRecord, WriteResult, graph_hash
+
+__all__ = ["GENESIS_HEAD", "Head", "Planned", "new_prefixes", "plan"]
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """The end of the chain: the last record's sequence number, chain hash and time."""
+
+    seq: int
+    chain: str
+    time: str
+
+
+GENESIS_HEAD = Head(0, GENESIS, "")
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One record as it will be stored."""
+
+    seq: int
+    record: PreparedRecord
+    graph_hash: str
+    chain_hash: str
+    recorded_at: str
+    elements: tuple[Element, ...]
+    relations: tuple[Relation, ...]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def plan(
+    records: Sequence[PreparedRecord], stored: Mapping[str, str], head: Head
+) -> tuple[list[Planned], WriteResult]:
+    """The records to add after ``head``, given the content hashes already ``stored`` by id.
+
+    Raises
+    ------
+    RecordConflict
+        When a record id is stored (or repeated in the batch) with other content.
+    """
+    result = WriteResult()
+    known = dict(stored)
+    planned: list[Planned] = []
+    seq, previous, time = head.seq, head.chain, head.time
+    now = _now()
+    for record in records:
+        held = known.get(record.id)
+        if held == record.content_hash:
+            result.unchanged.append(record.id)
+            continue
+        if held is not None:
+            raise RecordConflict(
+                f"record {record.id} is already stored with other content "
+                f"({held}, not {record.content_hash}); records are append-only, so record "
+                "a correction as a new record (a revision or an invalidation)"
+            )
+        known[record.id] = record.content_hash
+        result.written.append(record.id)
+        seq += 1
+        time = max(record.recorded_at or now, time)
+        fragment_hash = graph_hash(record.fragment)
+        previous = chain_hash(previous, record.id, record.content_hash, fragment_hash, time)
+        elements = {e.canonical: e for e in record.fragment.elements}
+        relations = {r.canonical: r for r in record.fragment.relations}
+        planned.append(
+            Planned(
+                seq,
+                record,
+                fragment_hash,
+                previous,
+                time,
+                tuple(elements.values()),
+                tuple(relations.values()),
+            )
+        )
+    return planned, result
+
+
+def new_prefixes(
+    known: Mapping[str, str], pairs: Iterable[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """The prefixes to remember for namespaces not known yet; a prefix taken for another IRI,
+    or none at all, gets a readable name of its own."""
+    taken = dict(known)
+    uris = set(taken.values())
+    added = []
+    for prefix, uri in pairs:
+        if uri in uris:
+            continue
+        chosen = prefix if prefix and prefix not in taken else suggest_prefix(uri, taken)
+        taken[chosen] = uri
+        uris.add(uri)
+        added.append((chosen, uri))
+    return added
