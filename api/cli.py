@@ -6,6 +6,7 @@ command that prints data takes ``--json``. Mistakes print one line on standard e
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -21,6 +22,7 @@ COMMAND_MODULES = (store_commands, question_commands)
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return its exit code; errors become one line on stderr."""
+    logging.getLogger("neo4j").addHandler(logging.NullHandler())
     try:
         app(args=list(argv) if argv is not None else None, prog_name="raidt")
     except SystemExit as done:

@@ -1,4 +1,5 @@
-"""Graph stores, chosen by URL: ``sqlite:///path/to/file.db`` (the default) or ``sqlite:///:memory:``."""
+"""Graph stores, chosen by URL: ``sqlite:///path/to/file.db`` (the default), ``sqlite:///:memory:``,
+or a Neo4j server, ``neo4j://host:7687`` (also ``neo4j+s://``, ``bolt://`` …)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,14 @@ from provenance.stores.base import (
     WriteResult,
     graph_hash,
 )
+from provenance.stores.neo4j_store import Neo4jStore
 from provenance.stores.sqlite import SQLiteStore
 
 __all__ = [
     "DEFAULT_STORE_URL",
+    "NEO4J_SCHEMES",
     "Direction",
+    "Neo4jStore",
     "PreparedRecord",
     "SQLiteStore",
     "Store",
@@ -32,6 +36,7 @@ __all__ = [
 ]
 
 DEFAULT_STORE_URL = "sqlite:///./raidt.db"
+NEO4J_SCHEMES = frozenset({"neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc"})
 
 
 def store_url(url: str | None = None) -> str:
@@ -54,4 +59,8 @@ def open_store(url: str | None = None) -> Store:
         if not path.startswith("/") or len(path) < 2:
             raise StoreUnavailable(f"bad store URL {chosen!r}: expected sqlite:///path/to/file.db")
         return SQLiteStore(path[1:])
-    raise StoreUnavailable(f"unsupported store URL {chosen!r}: expected sqlite:///path/to/file.db")
+    if scheme in NEO4J_SCHEMES:
+        return Neo4jStore(chosen)
+    raise StoreUnavailable(
+        f"unsupported store URL {chosen!r}: expected sqlite:///path/to/file.db or neo4j://host:7687"
+    )

@@ -431,6 +431,7 @@ class SQLiteStore:
             yield from self._db.execute(
                 f"SELECT {_EDGE_COLUMNS}, e.{far}, {'d' if far == 'dst' else 's'}.iri "
                 f"FROM {_EDGE_JOIN} WHERE e.{side} IN ({_marks(len(chunk))}) "
+                f"AND e.{far} IS NOT NULL "
                 f"AND e.kind IN ({_marks(len(kinds))}) AND e.record_seq <= ?",
                 (*chunk, *kinds, limit),
             )

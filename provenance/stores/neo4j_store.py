@@ -1,0 +1,363 @@
+"""The Neo4j store: the same graph, records and hash chain on a Neo4j 5 server, cluster or Aura.
+
+Nodes are ``:Node`` with their PROV kind and RAIDT type as labels (``:Node:Entity:Output``); each
+distinct description is a ``:Description`` linked to the node it describes, so a node keeps every
+record's view of it. Relations are relationships named after PROV (``USED``,
+``WAS_GENERATED_BY`` …) carrying their record's sequence number and attributes. Records, the chain
+head and namespace prefixes are nodes too. One driver per store object; every write is one managed
+transaction, retried by the driver on transient errors, and appends to the chain under its lock.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import neo4j
+import orjson
+from neo4j import exceptions as neo4j_errors
+
+from provenance.errors import StoreError, StoreUnavailable
+from provenance.graph import Element, Fragment, Node, NodeKind, Relation
+from provenance.hashing import GENESIS, canonical_json, sha256_hex
+from provenance.identifiers import STANDARD_NAMESPACES
+from provenance.stores import cypher
+from provenance.stores.base import Direction, PreparedRecord, StoredRecord, Traversal, WriteResult
+from provenance.stores.plan import Head, Planned, new_prefixes, plan
+from provenance.vocabulary import PROV, Attr
+
+__all__ = ["Neo4jStore", "neo4j_settings"]
+
+_ALL = 2**62
+_PAGE = 1000
+
+
+def neo4j_settings(url: str) -> dict[str, Any]:
+    """Where and as whom to connect: the URL, then ``RAIDT_NEO4J_USER``, ``RAIDT_NEO4J_PASSWORD``
+    and ``RAIDT_NEO4J_DATABASE`` (credentials in the URL win, as ``neo4j://user:pw@host``)."""
+    parts = urlsplit(url)
+    user = parts.username or os.environ.get("RAIDT_NEO4J_USER", "neo4j")
+    password = parts.password or os.environ.get("RAIDT_NEO4J_PASSWORD", "")
+    host = parts.hostname or "localhost"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    database = parts.path.strip("/") or os.environ.get("RAIDT_NEO4J_DATABASE") or "neo4j"
+    return {
+        "uri": urlunsplit((parts.scheme, netloc, "", "", "")),
+        "user": user,
+        "password": password,
+        "database": database,
+    }
+
+
+def _kind(value: str) -> NodeKind:
+    if value in ("entity", "activity", "agent"):
+        return value  # type: ignore[return-value]
+    raise StoreError(f"corrupt element kind {value!r}")
+
+
+def _pairs(text: str) -> tuple[tuple[str, Any], ...]:
+    return tuple((name, value) for name, value in orjson.loads(text))
+
+
+def _relation(row: neo4j.Record, kind: str | None = None) -> Relation:
+    """A relation from a relationship row (its type names the kind) or a loose one (``kind``)."""
+    return Relation(
+        kind or cypher.kinds_of(row["type"])[0],
+        row["src"],
+        row["dst"],
+        _pairs(row["attributes"]),
+        row["rid"],
+        row["bundle"],
+    )
+
+
+def _properties(relation: Relation, seq: int) -> dict[str, Any]:
+    """What a relationship keeps: its record, its PROV attributes, and the attributes queries
+    filter on as plain properties (role, time, plan, scope, validity)."""
+    props: dict[str, Any] = {
+        "seq": seq,
+        "rid": relation.id,
+        "bundle": relation.bundle,
+        "attributes": canonical_json(relation.attributes),
+    }
+    for name, key in (
+        (Attr.ROLE, "role"),
+        (PROV + "time", "time"),
+        (PROV + "plan", "plan"),
+        (PROV + "activity", "activity"),
+        (Attr.VALID_FROM, "valid_from"),
+        (Attr.VALID_TO, "valid_to"),
+    ):
+        value = relation.first(name)
+        if isinstance(value, dict):
+            props[key] = next(iter(value.values()))
+    scopes = [v for k, v in relation.attributes if k == Attr.SCOPE and isinstance(v, str)]
+    if scopes:
+        props["scope"] = scopes
+    return {k: v for k, v in props.items() if v is not None}
+
+
+class Neo4jStore:
+    """A store on a Neo4j 5 server (5.26 or later: dynamic labels, ``ANY SHORTEST``)."""
+
+    def __init__(self, url: str) -> None:
+        settings = neo4j_settings(url)
+        self.url = f"{settings['uri']}/{settings['database']}"
+        self._database = settings["database"]
+        with self._errors("connect to"):
+            self._driver = neo4j.GraphDatabase.driver(
+                settings["uri"], auth=(settings["user"], settings["password"])
+            )
+            self._driver.verify_connectivity()
+            with self._session() as session:
+                for statement in cypher.SCHEMA:
+                    session.run(statement).consume()
+
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        """Turn the driver's errors into the package's, saying which server and what to check."""
+        where = f"Neo4j at {getattr(self, 'url', 'the given URL')}"
+        try:
+            yield
+        except neo4j_errors.AuthError as error:
+            raise StoreUnavailable(
+                f"cannot {doing} {where}: the server refused the credentials; "
+                "check RAIDT_NEO4J_USER and RAIDT_NEO4J_PASSWORD"
+            ) from error
+        except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as error:
+            raise StoreUnavailable(
+                f"cannot {doing} {where}: {error}; check that the server is running and the "
+                "address and port are right"
+            ) from error
+        except neo4j_errors.ConfigurationError as error:
+            raise StoreUnavailable(f"cannot {doing} {where}: {error}") from error
+        except neo4j_errors.ClientError as error:
+            if error.code and "DatabaseNotFound" in error.code:
+                raise StoreUnavailable(
+                    f"cannot {doing} {where}: there is no database {self._database!r}; "
+                    "check RAIDT_NEO4J_DATABASE"
+                ) from error
+            raise StoreError(f"cannot {doing} {where}: {error.message}") from error
+        except neo4j_errors.Neo4jError as error:
+            raise StoreError(f"cannot {doing} {where}: {error}") from error
+        except neo4j_errors.DriverError as error:
+            raise StoreUnavailable(f"cannot {doing} {where}: {error}") from error
+
+    def _session(self) -> neo4j.Session:
+        return self._driver.session(database=self._database)
+
+    def _read(self, query: str, **params: Any) -> list[neo4j.Record]:
+        with self._errors("read from"), self._session() as session:
+            return session.execute_read(lambda tx: list(tx.run(query, params)))
+
+    def close(self) -> None:
+        self._driver.close()
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def write(self, records: Sequence[PreparedRecord]) -> WriteResult:
+        with self._errors("write to"), self._session() as session:
+            return session.execute_write(self._write, records)
+
+    def _write(
+        self, tx: neo4j.ManagedTransaction, records: Sequence[PreparedRecord]
+    ) -> WriteResult:
+        chain = tx.run(cypher.HEAD, genesis=GENESIS).single(strict=True)
+        stored = {
+            row["id"]: row["hash"]
+            for row in tx.run(cypher.EXISTING_RECORDS, ids=[r.id for r in records])
+        }
+        planned, result = plan(records, stored, Head(chain["seq"], chain["head"], chain["time"]))
+        if not planned:
+            return result
+        first_seen: dict[str, int] = {}
+        for p in planned:
+            for node_id in p.record.fragment.ids():
+                first_seen.setdefault(node_id, p.seq)
+        tx.run(cypher.MERGE_NODES, rows=[{"id": i, "seq": s} for i, s in first_seen.items()])
+        tx.run(cypher.MERGE_DESCRIPTIONS, rows=self._descriptions(planned))
+        tx.run(cypher.CREATE_RECORDS, rows=[self._record_row(p) for p in planned])
+        complete = [
+            {
+                "src": r.src,
+                "dst": r.dst,
+                "type": cypher.RELATION_TYPES[r.kind],
+                "props": _properties(r, p.seq),
+            }
+            for p in planned
+            for r in p.relations
+            if r.src and r.dst
+        ]
+        tx.run(cypher.CREATE_RELATIONS, rows=complete)
+        loose = [
+            {
+                "seq": p.seq,
+                "kind": r.kind,
+                "src": r.src,
+                "dst": r.dst,
+                "rid": r.id,
+                "bundle": r.bundle,
+                "attributes": canonical_json(r.attributes),
+            }
+            for p in planned
+            for r in p.relations
+            if not (r.src and r.dst)
+        ]
+        if loose:
+            tx.run(cypher.CREATE_LOOSE, rows=loose)
+        known = {row["prefix"]: row["uri"] for row in tx.run(cypher.NAMESPACES)}
+        pairs = (pair for p in planned for pair in p.record.fragment.namespaces)
+        added = new_prefixes({**STANDARD_NAMESPACES, **known}, pairs)
+        if added:
+            tx.run(cypher.SAVE_NAMESPACES, rows=[{"prefix": p, "uri": u} for p, u in added])
+        last = planned[-1]
+        tx.run(cypher.SET_HEAD, seq=last.seq, head=last.chain_hash, time=last.recorded_at)
+        return result
+
+    @staticmethod
+    def _descriptions(planned: list[Planned]) -> list[dict[str, Any]]:
+        rows: dict[str, dict[str, Any]] = {}
+        for p in planned:
+            for element in p.elements:
+                if element.canonical in rows:
+                    continue
+                types = element.types
+                labels = [cypher.KIND_LABELS[element.kind]]
+                labels += [cypher.TYPE_LABELS[t] for t in types if t in cypher.TYPE_LABELS]
+                rows[element.canonical] = {
+                    "digest": sha256_hex(element.canonical),
+                    "node": element.id,
+                    "kind": element.kind,
+                    "bundle": element.bundle,
+                    "attributes": canonical_json(element.attributes),
+                    "types": types,
+                    "labels": labels,
+                    "seq": p.seq,
+                }
+        return list(rows.values())
+
+    @staticmethod
+    def _record_row(p: Planned) -> dict[str, Any]:
+        return {
+            "seq": p.seq,
+            "id": p.record.id,
+            "kind": p.record.kind,
+            "body": p.record.body,
+            "content_hash": p.record.content_hash,
+            "graph_hash": p.graph_hash,
+            "chain_hash": p.chain_hash,
+            "recorded_at": p.recorded_at,
+            "elements": sorted({sha256_hex(e.canonical) for e in p.elements}),
+        }
+
+    # -- reading -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _stored(node: Any) -> StoredRecord:
+        return StoredRecord(
+            node["seq"],
+            node["id"],
+            node["kind"],
+            node["body"],
+            node["content_hash"],
+            node["graph_hash"],
+            node["chain_hash"],
+            node["recorded_at"],
+        )
+
+    def record(self, record_id: str) -> StoredRecord | None:
+        rows = self._read(cypher.RECORD, id=record_id)
+        return self._stored(rows[0]["r"]) if rows else None
+
+    def records(self, *, after: int = 0) -> Iterator[StoredRecord]:
+        while True:
+            rows = self._read(cypher.RECORDS_AFTER, after=after, limit=_PAGE)
+            for row in rows:
+                yield self._stored(row["r"])
+            if len(rows) < _PAGE:
+                return
+            after = rows[-1]["r"]["seq"]
+
+    def fragment(self, seq: int) -> Fragment:
+        elements = tuple(
+            Element(row["id"], _kind(row["kind"]), _pairs(row["attributes"]), row["bundle"])
+            for row in self._read(cypher.descriptions_of_record(), seq=seq)
+        )
+        relations = [_relation(row) for row in self._read(cypher.relations_of_record(), seq=seq)]
+        relations += [
+            _relation(row, row["kind"]) for row in self._read(cypher.LOOSE_OF_RECORD, seq=seq)
+        ]
+        return Fragment(elements, tuple(relations))
+
+    def seq_at(self, time: str) -> int:
+        return int(self._read(cypher.SEQ_AT, time=time)[0]["seq"])
+
+    def nodes(self, ids: Iterable[str], *, as_of: int | None = None) -> dict[str, Node]:
+        rows = self._read(cypher.NODES, ids=list(dict.fromkeys(ids)), as_of=_limit(as_of))
+        return {
+            row["id"]: Node.merge(
+                row["id"],
+                (
+                    Element(row["id"], _kind(kind), _pairs(attributes), bundle)
+                    for kind, bundle, attributes in row["descriptions"]
+                    if kind is not None
+                ),
+            )
+            for row in rows
+        }
+
+    def ids_of_type(self, type_iri: str, *, as_of: int | None = None) -> list[str]:
+        rows = self._read(cypher.ids_of_type(type_iri), type=type_iri, as_of=_limit(as_of))
+        return [row["id"] for row in rows]
+
+    def traverse(
+        self,
+        starts: Iterable[str],
+        kinds: Iterable[str],
+        direction: Direction,
+        max_depth: int,
+        *,
+        as_of: int | None = None,
+    ) -> Traversal:
+        limit = _limit(as_of)
+        kind_list = sorted(set(kinds))
+        wanted = list(dict.fromkeys(starts))
+        present = [row[0] for row in self._read(cypher.START_NODES, ids=wanted, as_of=limit)]
+        depths = dict.fromkeys(present, 0)
+        if not present or not kind_list or max_depth < 1:
+            return Traversal(depths, ())
+        for row in self._read(
+            cypher.reach(kind_list, direction, max_depth), ids=present, as_of=limit
+        ):
+            depths.setdefault(row["id"], row["depth"])
+        expanded = [node for node, depth in depths.items() if depth < max_depth]
+        found: dict[str, Relation] = {}
+        for row in self._read(cypher.step(kind_list, direction), ids=expanded, as_of=limit):
+            found.setdefault(row["key"], _relation(row))
+        return Traversal(depths, tuple(found.values()))
+
+    def relations_between(self, ids: Iterable[str], *, as_of: int | None = None) -> list[Relation]:
+        rows = self._read(
+            cypher.relations_between(cypher.RELATION_TYPES),
+            ids=list(dict.fromkeys(ids)),
+            as_of=_limit(as_of),
+        )
+        return list({row["key"]: _relation(row) for row in rows}.values())
+
+    def namespaces(self) -> dict[str, str]:
+        stored = {row["prefix"]: row["uri"] for row in self._read(cypher.NAMESPACES)}
+        return {**STANDARD_NAMESPACES, **stored}
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "records": self._read(cypher.COUNT_RECORDS)[0]["n"],
+            "nodes": self._read(cypher.COUNT_NODES)[0]["n"],
+            "relations": sum(row["n"] for row in self._read(cypher.COUNT_RELATIONS)),
+        }
+
+
+def _limit(as_of: int | None) -> int:
+    return _ALL if as_of is None else as_of
