@@ -12,7 +12,7 @@ from typing import Any
 
 import neo4j
 import pytest
-from testcontainers.neo4j import Neo4jContainer
+from testcontainers.community.neo4j import Neo4jContainer
 
 from provenance.ingest import Located, write_records
 from provenance.records import RECORD_ADAPTER

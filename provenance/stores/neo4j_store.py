@@ -111,10 +111,14 @@ class Neo4jStore:
             self._driver = neo4j.GraphDatabase.driver(
                 settings["uri"], auth=(settings["user"], settings["password"])
             )
-            self._driver.verify_connectivity()
-            with self._session() as session:
-                for statement in cypher.SCHEMA:
-                    session.run(statement).consume()
+            try:
+                self._driver.verify_connectivity()
+                with self._session() as session:
+                    for statement in cypher.SCHEMA:
+                        session.run(statement).consume()
+            except BaseException:
+                self._driver.close()
+                raise
 
     @contextmanager
     def _errors(self, doing: str) -> Iterator[None]:

@@ -1,0 +1,111 @@
+"""The Neo4j store's own parts: settings, relationship properties and connection errors.
+
+Its behaviour as a store is held to the SQLite store's by the shared ``store`` fixture; these
+tests cover what only it has. Tests marked as needing a server run where one is available.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from api.cli import run as raidt
+from provenance.errors import StoreUnavailable
+from provenance.graph import Relation, attributes, iri
+from provenance.stores import Neo4jStore, open_store
+from provenance.stores.neo4j_store import _properties, neo4j_settings
+from provenance.vocabulary import PROV, Attr, Role
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_settings_come_from_the_url_then_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAIDT_NEO4J_USER", "auditor")
+    monkeypatch.setenv("RAIDT_NEO4J_PASSWORD", "s3cret")
+    monkeypatch.setenv("RAIDT_NEO4J_DATABASE", "provenance")
+    assert neo4j_settings("neo4j://graph.internal:7687") == {
+        "uri": "neo4j://graph.internal:7687",
+        "user": "auditor",
+        "password": "s3cret",
+        "database": "provenance",
+    }
+    assert neo4j_settings("neo4j+s://ops:pw@db.example/audit") == {
+        "uri": "neo4j+s://db.example",
+        "user": "ops",
+        "password": "pw",
+        "database": "audit",
+    }
+
+
+def test_defaults_without_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("RAIDT_NEO4J_USER", "RAIDT_NEO4J_PASSWORD", "RAIDT_NEO4J_DATABASE"):
+        monkeypatch.delenv(name, raising=False)
+    settings = neo4j_settings("bolt://localhost:7687")
+    assert (settings["user"], settings["database"]) == ("neo4j", "neo4j")
+
+
+def test_relationship_properties_keep_the_prov_attributes() -> None:
+    delegation = Relation(
+        "actedOnBehalfOf",
+        "https://x.example/people/a",
+        "https://x.example/people/b",
+        attributes(
+            [
+                (Attr.SCOPE, "discharge-summary"),
+                (Attr.SCOPE, "healthcare"),
+                (Attr.VALID_FROM, {"@dt": "2026-01-01T00:00:00+00:00"}),
+                (Attr.ROLE, iri(Role.APPROVER)),
+            ]
+        ),
+        "https://x.example/delegations/1",
+    )
+    props = _properties(delegation, 7)
+    assert props["seq"] == 7
+    assert props["rid"] == "https://x.example/delegations/1"
+    assert props["scope"] == ["discharge-summary", "healthcare"]
+    assert props["valid_from"] == "2026-01-01T00:00:00+00:00"
+    assert props["role"] == Role.APPROVER
+    assert "bundle" not in props
+    usage = Relation(
+        "used", "a:1", "b:2", attributes([(PROV + "time", {"@dt": "2026-01-01T10:00:00+00:00"})])
+    )
+    assert _properties(usage, 1)["time"] == "2026-01-01T10:00:00+00:00"
+
+
+@pytest.mark.parametrize("scheme", ["neo4j", "bolt"])
+def test_a_server_that_is_down_is_one_clear_error(scheme: str) -> None:
+    url = f"{scheme}://127.0.0.1:{free_port()}"
+    with pytest.raises(StoreUnavailable, match="check that the server is running"):
+        open_store(url)
+
+
+def test_the_command_line_says_it_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert raidt(["verify", "--store", f"neo4j://127.0.0.1:{free_port()}"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("error: cannot connect to Neo4j at neo4j://127.0.0.1:")
+    assert error.count("\n") == 1
+
+
+def test_a_wrong_password_is_one_clear_error(
+    neo4j_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAIDT_NEO4J_PASSWORD", "certainly-not-the-password")
+    settings = neo4j_settings(neo4j_url)
+    with pytest.raises(StoreUnavailable, match="refused the credentials"):
+        Neo4jStore(f"{settings['uri']}/{settings['database']}")
+
+
+def test_an_unknown_database_is_one_clear_error(neo4j_url: str) -> None:
+    settings = neo4j_settings(neo4j_url)
+    with pytest.raises(StoreUnavailable, match="there is no database 'nosuchdb'"):
+        Neo4jStore(f"{settings['uri']}/nosuchdb")
+
+
+def test_starting_twice_creates_the_schema_once(neo4j_url: str) -> None:
+    Neo4jStore(neo4j_url).close()
+    Neo4jStore(neo4j_url).close()
