@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from provenance.errors import RecordConflict
 from provenance.graph import Fragment, Relation
 from provenance.ingest import prepare
+from provenance.integrity import verify
 from provenance.records import RECORD_ADAPTER
 from provenance.stores import Direction, PreparedRecord, SQLiteStore, Store
 from provenance.vocabulary import Attr, Type
@@ -157,3 +160,15 @@ def test_prefixes_are_learnt_from_records(store: Store) -> None:
     namespaces = store.namespaces()
     assert namespaces["test"] == iri("")
     assert namespaces["raidt"] == "https://w3id.org/raidt#"
+
+
+def test_threads_sharing_a_store_lose_nothing(tmp_path) -> None:
+    """A web server's worker threads share one store object: every write lands, once."""
+    shared = SQLiteStore(tmp_path / "shared.db")
+    batches = [[run(n, minute=n % 60)] for n in range(1, 41)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda batch: put(shared, *batch), batches))
+    assert sorted(r.written[0] for r in results) == sorted(iri(f"runs/{n}") for n in range(1, 41))
+    assert shared.counts()["records"] == 40
+    assert verify(shared).ok
+    shared.close()

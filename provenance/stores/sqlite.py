@@ -11,6 +11,7 @@ paths is expanded once (a recursive CTE would carry each path).
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,6 +92,7 @@ CREATE INDEX IF NOT EXISTS edges_by_record ON edges (record_seq);
 """
 
 _CHUNK = 500
+_PAGE = 1000
 _EDGE_COLUMNS = "e.eid, e.kind, s.iri, d.iri, e.attributes, e.rid, e.bundle"
 _EDGE_JOIN = "edges e LEFT JOIN nodes s ON s.nid = e.src LEFT JOIN nodes d ON d.nid = e.dst"
 
@@ -119,6 +121,7 @@ class SQLiteStore:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self.url = f"sqlite:///{self.path}"
+        self._lock = threading.RLock()
         with self._errors("open"):
             if self.path != ":memory:":
                 parent = Path(self.path).parent
@@ -135,9 +138,11 @@ class SQLiteStore:
 
     @contextmanager
     def _errors(self, doing: str) -> Iterator[None]:
-        """Turn SQLite's errors into the package's, naming the file."""
+        """Turn SQLite's errors into the package's, naming the file; and take the connection,
+        which threads (a web server's workers) share one at a time."""
         try:
-            yield
+            with self._lock:
+                yield
         except sqlite3.OperationalError as error:
             message = f"cannot {doing} the store {self.path}: {error}"
             if "locked" in str(error) or "unable to open" in str(error):
@@ -158,7 +163,8 @@ class SQLiteStore:
             )
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -316,10 +322,15 @@ class SQLiteStore:
         return StoredRecord(*row) if row else None
 
     def records(self, *, after: int = 0) -> Iterator[StoredRecord]:
-        with self._errors("read"):
-            cursor = self._db.execute("SELECT * FROM records WHERE seq > ? ORDER BY seq", (after,))
-            for row in cursor:
-                yield StoredRecord(*row)
+        while True:
+            with self._errors("read"):
+                rows = self._db.execute(
+                    "SELECT * FROM records WHERE seq > ? ORDER BY seq LIMIT ?", (after, _PAGE)
+                ).fetchall()
+            yield from (StoredRecord(*row) for row in rows)
+            if len(rows) < _PAGE:
+                return
+            after = rows[-1][0]
 
     def fragment(self, seq: int) -> Fragment:
         with self._errors("read"):
