@@ -1,23 +1,28 @@
-"""Benchmark bulk ingest and lineage traversal of the embedded store on a synthetic organisation.
+"""Benchmark ingest, traversals and the governance questions on a synthetic organisation.
 
 For each ``--runs N``: generate the organisation (benchmarks/synthetic.py), write it as JSON Lines,
 and time what a user would run — ``raidt record`` into a fresh SQLite file, then ``raidt verify`` —
 as subprocesses, so that start-up and the real command line are included. In-process ingest with
 ``record_files`` is timed too, to show how much of that is the command line's start-up.
 
-Traversals are timed on the store that ``raidt record`` wrote: upstream from 200 random outputs and
-downstream from 200 random inputs, following the lineage relations 50 hops deep. The same searches
-run with networkx over an in-memory graph of the store's relations, as a reference for speed and,
-above all, for correctness: every target must reach exactly the same nodes at the same depths, or
-the benchmark stops.
+Then, on every available store (the SQLite file; Neo4j too when ``NEO4J_URI`` names a disposable
+database, which is emptied and filled with ``copy_store``):
 
-    python benchmarks/run.py --runs 1000 --runs 10000 --json bench.json
+- the traversals behind trace (upstream over lineage relations from 200 random outputs) and impact
+  (downstream from 200 random inputs), each checked against a plain networkx breadth-first search
+  over the same relations: every target must reach exactly the same nodes at the same depths, or
+  the benchmark stops;
+- the full answers of ``trace`` (200 outputs), ``impact`` (200 inputs), ``authority`` (200
+  actions) and ``score`` (200 runs), p50 and p95; on Neo4j each answer must equal SQLite's.
+
+    python benchmarks/run.py --runs 10000 --runs 100000 --json bench.json
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sqlite3
 import statistics
@@ -33,23 +38,26 @@ import networkx as nx
 from rich.console import Console
 from rich.table import Table
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
 from synthetic import generate, write_jsonl
 
 from provenance.ingest import record_files
-from provenance.stores import Direction, SQLiteStore, Store
+from provenance.stores import Direction, Neo4jStore, SQLiteStore, Store
+from provenance.transfer import copy_store
+from queries.authority import authority
+from queries.context import LINEAGE
+from queries.lineage import IMPACT, impact, trace
+from queries.scores import score
+from tests.conftest import empty_neo4j
 
-KINDS = [
-    "wasGeneratedBy",
-    "used",
-    "wasDerivedFrom",
-    "wasRevisionOf",
-    "wasAssociatedWith",
-    "actedOnBehalfOf",
-    "wasInformedBy",
-]
 MAX_DEPTH = 50
 SAMPLES = 200
+QUESTIONS: dict[str, Callable[[Store, str], Any]] = {
+    "trace": trace,
+    "impact": impact,
+    "authority": authority,
+    "score": score,
+}
 
 
 def raidt(*args: str) -> float:
@@ -94,10 +102,10 @@ def lineage_depth(records: list[dict[str, Any]]) -> int:
     return max(depth.values(), default=0)
 
 
-def reference_graph(store: Store) -> nx.DiGraph:
-    """The store's lineage relations as a networkx graph, read record by record."""
+def reference_graph(store: Store, kinds: tuple[str, ...]) -> nx.DiGraph:
+    """The store's relations of these kinds as a networkx graph, read record by record."""
     graph = nx.DiGraph()
-    wanted = set(KINDS)
+    wanted = set(kinds)
     for stored in store.records():
         graph.add_edges_from(
             (r.src, r.dst)
@@ -108,7 +116,11 @@ def reference_graph(store: Store) -> nx.DiGraph:
 
 
 def compare(
-    store: Store, graph: nx.DiGraph, targets: list[str], direction: Direction
+    store: Store,
+    graph: nx.DiGraph,
+    kinds: tuple[str, ...],
+    targets: list[str],
+    direction: Direction,
 ) -> dict[str, Any]:
     """Time the store's traversal and networkx's BFS from each target; stop if they disagree.
 
@@ -117,7 +129,7 @@ def compare(
     store_times, nx_times, reached, followed, deepest = [], [], [], [], 0
     for target in targets:
         started = time.perf_counter()
-        found = store.traverse([target], KINDS, direction, MAX_DEPTH)
+        found = store.traverse([target], kinds, direction, MAX_DEPTH)
         store_times.append(time.perf_counter() - started)
         started = time.perf_counter()
         expected = (
@@ -154,6 +166,18 @@ def timed(action: Callable[[], Any]) -> tuple[Any, float]:
     return result, time.perf_counter() - started
 
 
+def revision() -> str:
+    """The code measured: the library changes under the benchmark, so figures name their commit."""
+    done = subprocess.run(
+        ["git", "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parent,
+    )
+    return done.stdout.strip() or "unknown"
+
+
 def bench(runs: int, seed: int, folder: Path) -> dict[str, Any]:
     """Every measurement for one organisation size."""
     records, generate_s = timed(lambda: generate(runs, seed))
@@ -173,25 +197,24 @@ def bench(runs: int, seed: int, folder: Path) -> dict[str, Any]:
     if len(written.written) != len(records):
         sys.exit(f"in-process ingest wrote {len(written.written)} of {len(records)} records")
 
-    rng = random.Random(seed)
-    runs_ = [r for r in records if r["type"] == "run"]
-    outputs = [o["id"] for r in runs_ for o in r["outputs"]]
-    inputs = sorted({i["id"] for r in runs_ for i in r["inputs"]})
-    outputs = rng.sample(outputs, min(SAMPLES, len(outputs)))
-    inputs = rng.sample(inputs, min(SAMPLES, len(inputs)))
+    targets = sample_targets(records, seed)
     store = SQLiteStore(db)
     try:
         counts = store.counts()
         if counts["records"] != len(records):
             sys.exit(f"raidt record stored {counts['records']} of {len(records)} records")
-        graph, graph_s = timed(lambda: reference_graph(store))
-        up = compare(store, graph, outputs, Direction.UP)
-        down = compare(store, graph.reverse(copy=True), inputs, Direction.DOWN)
+        (lineage, dependants), graph_s = timed(
+            lambda: (reference_graph(store, LINEAGE), reference_graph(store, IMPACT))
+        )
+        stores = {"sqlite": measure(store, lineage, dependants, targets)}
+        if os.environ.get("NEO4J_URI"):
+            stores["neo4j"] = on_neo4j(store, lineage, dependants, targets, stores["sqlite"])
     finally:
         store.close()
     return {
         "runs": runs,
         "seed": seed,
+        "code": revision(),
         "sqlite": sqlite3.sqlite_version,
         "records": len(records),
         "nodes": counts["nodes"],
@@ -209,19 +232,81 @@ def bench(runs: int, seed: int, folder: Path) -> dict[str, Any]:
         "db_mb": size / 1e6,
         "cli_verify_s": verify_s,
         "networkx_graph_build_s": graph_s,
-        "traverse_up": up,
-        "traverse_down": down,
+        "stores": stores,
     }
+
+
+def sample_targets(records: list[dict[str, Any]], seed: int) -> dict[str, list[str]]:
+    """200 random targets for each question, the same for every store."""
+    rng = random.Random(seed)
+    runs_ = [r for r in records if r["type"] == "run"]
+    pools = {
+        "trace": [o["id"] for r in runs_ for o in r["outputs"]],
+        "impact": sorted({i["id"] for r in runs_ for i in r["inputs"] if i["kind"] != "output"}),
+        "authority": [r["id"] for r in records if r["type"] == "action"],
+        "score": [r["id"] for r in runs_],
+    }
+    return {name: rng.sample(pool, min(SAMPLES, len(pool))) for name, pool in pools.items()}
+
+
+def measure(
+    store: Store,
+    lineage: nx.DiGraph,
+    dependants: nx.DiGraph,
+    targets: dict[str, list[str]],
+    answers: dict[str, list[Any]] | None = None,
+) -> dict[str, Any]:
+    """Traversals against networkx, then every question's full answer, p50 and p95."""
+    figures: dict[str, Any] = {
+        "traverse_up": compare(store, lineage, LINEAGE, targets["trace"], Direction.UP),
+        "traverse_down": compare(
+            store, dependants.reverse(copy=True), IMPACT, targets["impact"], Direction.DOWN
+        ),
+        "answers": {},
+    }
+    for name, ask in QUESTIONS.items():
+        seconds, results = [], []
+        for target in targets[name]:
+            result, elapsed = timed(lambda ask=ask, target=target: ask(store, target))
+            seconds.append(elapsed)
+            results.append(result)
+        if answers is not None and results != answers[name]:
+            wrong = next(
+                t for t, a, b in zip(targets[name], results, answers[name], strict=True) if a != b
+            )
+            sys.exit(f"MISMATCH: {name} of {wrong} differs from the SQLite store's answer")
+        figures[name] = percentiles(seconds)
+        figures["answers"][name] = results
+    return figures
+
+
+def on_neo4j(
+    source: Store,
+    lineage: nx.DiGraph,
+    dependants: nx.DiGraph,
+    targets: dict[str, list[str]],
+    reference: dict[str, Any],
+) -> dict[str, Any]:
+    """Empty the disposable Neo4j database, copy the store into it and measure the same."""
+    url = os.environ["NEO4J_URI"]
+    empty_neo4j(url)
+    neo4j = Neo4jStore(url)
+    try:
+        report, copy_s = timed(lambda: copy_store(source, neo4j))
+        figures = measure(neo4j, lineage, dependants, targets, reference["answers"])
+    finally:
+        neo4j.close()
+    figures["copy_s"] = copy_s
+    figures["copy_records_per_s"] = report.records / copy_s
+    return figures
 
 
 def table(results: list[dict[str, Any]]) -> Table:
     """One column per organisation size, one row per figure."""
-    view = Table("", *(f"{r['runs']:,} runs" for r in results), title="raidt benchmark (SQLite)")
+    view = Table("", *(f"{r['runs']:,} runs" for r in results), title="raidt benchmark")
     rows: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
-        (
-            "records / nodes / relations",
-            lambda r: f"{r['records']:,} / {r['nodes']:,} / {r['relations']:,}",
-        ),
+        ("records", lambda r: f"{r['records']:,}"),
+        ("nodes / relations", lambda r: f"{r['nodes']:,} / {r['relations']:,}"),
         ("longest lineage (runs)", lambda r: str(r["longest_lineage_runs"])),
         ("generate", lambda r: f"{r['generate_s']:.2f} s"),
         ("raidt start-up (--help)", lambda r: f"{r['cli_startup_s']:.2f} s"),
@@ -239,21 +324,39 @@ def table(results: list[dict[str, Any]]) -> Table:
         ("raidt verify", lambda r: f"{r['cli_verify_s']:.2f} s"),
         ("networkx graph build", lambda r: f"{r['networkx_graph_build_s']:.2f} s"),
     ]
-    for name, key in (("up from outputs", "traverse_up"), ("down from inputs", "traverse_down")):
-        rows += [
-            (f"{name}: store p50 / p95", lambda r, k=key: _ms(r[k]["store"])),
-            ("  networkx p50 / p95", lambda r, k=key: _ms(r[k]["networkx"])),
-            (
-                "  median nodes · relations · max depth",
-                lambda r, k=key: (
-                    f"{r[k]['nodes_reached_median']:,.0f} · "
-                    f"{r[k]['relations_followed_median']:,.0f} · {r[k]['max_depth_reached']}"
+    for store in sorted({name for r in results for name in r["stores"]}):
+        rows.append((f"[bold]{store}[/bold]", lambda r: ""))
+        if store != "sqlite":
+            rows.append(
+                (
+                    "  copy in (records/s)",
+                    lambda r, s=store: f"{_of(r, s)['copy_records_per_s']:,.0f}",
+                )
+            )
+        for name, key in (("lineage UP", "traverse_up"), ("dependants DOWN", "traverse_down")):
+            rows += [
+                (f"  {name}: p50/p95", lambda r, s=store, k=key: _ms(_of(r, s)[k]["store"])),
+                ("    networkx p50/p95", lambda r, s=store, k=key: _ms(_of(r, s)[k]["networkx"])),
+                (
+                    "    nodes · relations (median)",
+                    lambda r, s=store, k=key: (
+                        f"{_of(r, s)[k]['nodes_reached_median']:,.0f} · "
+                        f"{_of(r, s)[k]['relations_followed_median']:,.0f}"
+                    ),
                 ),
-            ),
+            ]
+        rows += [
+            (f"  {question} p50/p95", lambda r, s=store, q=question: _ms(_of(r, s)[q]))
+            for question in QUESTIONS
         ]
     for label, cell in rows:
         view.add_row(label, *(cell(r) for r in results))
     return view
+
+
+def _of(result: dict[str, Any], store: str) -> dict[str, Any]:
+    figures: dict[str, Any] = result["stores"][store]
+    return figures
 
 
 def _ms(figures: dict[str, float]) -> str:
@@ -271,8 +374,12 @@ def main(argv: list[str] | None = None) -> None:
         folder = args.store_dir or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
         results = [bench(runs, args.seed, folder) for runs in args.runs]
-    Console().print(table(results))
+    Console(width=max(80, 32 + 24 * len(results))).print(table(results))
     print("traversals checked against networkx: same nodes at the same depths for every target")
+    for result in results:
+        for figures in result["stores"].values():
+            figures.pop("answers")
+    print(json.dumps(results, indent=2))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 

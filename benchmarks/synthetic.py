@@ -214,13 +214,11 @@ def generate(runs: int, seed: int = 7) -> list[Record]:
             source = chains[chain] if chain is not None else None
             source = source or rng.choice(finals)
             inputs.append({"id": source, "content_hash": content_hash(source), "kind": "output"})
-        used = set()
+        shared: set[int] = set()
         for k in range(rng.randint(2, 4) - len(inputs)):
-            if rng.random() < 0.25:
-                j = rng.randrange(pool)
-                if j in used:
-                    continue
-                used.add(j)
+            j = rng.randrange(pool)
+            if rng.random() < 0.25 and j not in shared:  # a document many runs read
+                shared.add(j)
                 doc = f"{ORG}documents/shared/{j:05d}"
                 kind = INPUT_KINDS[j % len(INPUT_KINDS)]
             else:
