@@ -19,6 +19,7 @@ from api.console import (
     print_json,
     shortener,
 )
+from provenance.errors import InvalidRecord
 from provenance.stores import DEFAULT_STORE_URL
 from queries.authority import accountable as accountable_query
 from queries.authority import authority as authority_query
@@ -29,6 +30,9 @@ from queries.reconstruction import reconstruct as reconstruct_query
 from queries.scores import PILLARS, load_rubric
 from queries.scores import score as score_query
 from queries.scores import weak_points as weak_points_query
+from visualisation.lineage import lineage_view
+from visualisation.static import FORMATS as PICTURE_FORMATS
+from visualisation.static import render
 
 __all__: list[str] = []
 
@@ -376,7 +380,8 @@ def evidence(
     """Write a run's evidence pack: PROV bundle, trace, authority, score, timeline, manifest."""
     chosen = load_rubric(rubric)
     with open_for_command(store) as opened:
-        data = build_pack(opened, run, rubric=chosen)
+        picture = render(lineage_view(opened, run), "svg")
+        data = build_pack(opened, run, rubric=chosen, pictures={"lineage.svg": picture})
     output.write_bytes(data)
     err.print(f"wrote evidence pack ({len(data)} bytes) to {output}")
 
@@ -398,3 +403,23 @@ def verify_pack_command(
         )
     if not report.ok:
         raise typer.Exit(1)
+
+
+@app.command()
+def view(
+    node: Annotated[str, typer.Argument(help="A run, output or any node: IRI or prefixed name.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="lineage.svg, .png or .html")
+    ] = Path("lineage.svg"),
+    depth: Annotated[int, typer.Option(help="How many relations to follow each way.")] = 6,
+    as_of: AsOfOption = None,
+    store: StoreOption = DEFAULT_STORE_URL,
+) -> None:
+    """Draw the lineage around a node, in PROV's conventions, as SVG, PNG or a web page."""
+    fmt = output.suffix.lstrip(".").lower()
+    if fmt not in PICTURE_FORMATS:
+        raise InvalidRecord(f"cannot draw {output.name}: the file must end in .svg, .png or .html")
+    with open_for_command(store) as opened:
+        picture = render(lineage_view(opened, node, depth=depth, as_of=as_of), fmt)
+    output.write_bytes(picture)
+    err.print(f"wrote {fmt.upper()} lineage ({len(picture)} bytes) to {output}")

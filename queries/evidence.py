@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +44,7 @@ authority.json   for each action on its outputs: who held authority, by what pat
 score.json       the five-pillar RAIDT score profile, every check with its evidence
 timeline.json    every event in time order
 records.jsonl    the stored records behind the bundle, each with its SHA-256 content hash
+lineage.svg      the run's lineage, drawn in PROV's conventions (when the pack was built with it)
 """
 
 
@@ -130,9 +131,17 @@ def _bundle_ids(
 
 
 def build_pack(
-    store: Store, run: str, *, rubric: Rubric | str | None = None, at: Moment = NOW
+    store: Store,
+    run: str,
+    *,
+    rubric: Rubric | str | None = None,
+    at: Moment = NOW,
+    pictures: Mapping[str, bytes] | None = None,
 ) -> bytes:
     """The evidence pack of one run, as the bytes of a zip file.
+
+    ``pictures`` (name → bytes, such as ``lineage.svg``) go in the pack and its manifest too; the
+    door that builds the pack draws them, since drawing is not the queries' business.
 
     Raises
     ------
@@ -180,6 +189,7 @@ def build_pack(
             + "\n"
             for r in stored
         ).encode(),
+        **(pictures or {}),
     }
     manifest = {
         "format": PACK_FORMAT,

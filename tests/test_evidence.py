@@ -37,6 +37,7 @@ PACK_FILES = {
     "score.json",
     "timeline.json",
     "records.jsonl",
+    "lineage.svg",
 }
 RUN1 = iri("runs/1")
 OUT, REV = iri("out/1-1"), iri("out/1-1r")
@@ -203,7 +204,7 @@ def test_pack_holds_exactly_the_nine_files(built: tuple[Path, str]) -> None:
     with zipfile.ZipFile(built[0]) as opened:
         names = opened.namelist()
     assert sorted(names) == sorted(PACK_FILES)
-    assert len(names) == 9  # no name twice
+    assert len(names) == 10  # no name twice
 
 
 def test_manifest_lists_every_other_file_with_its_hash(pack: bytes) -> None:
@@ -224,14 +225,14 @@ def test_manifest_lists_every_other_file_with_its_hash(pack: bytes) -> None:
 def test_verify_pack_passes(built: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = cli(capsys, "verify-pack", str(built[0]))
     assert (code, err) == (0, "")
-    # 8 files besides the manifest; 7 records (see test_records_are_the_run_and_its_events)
-    assert out.strip() == f"ok: 8 files and 7 records match (run {RUN1})"
+    # 9 files besides the manifest; 7 records (see test_records_are_the_run_and_its_events)
+    assert out.strip() == f"ok: 9 files and 7 records match (run {RUN1})"
     code, out, _ = cli(capsys, "verify-pack", str(built[0]), "--json")
     assert code == 0
     assert json.loads(out) == {
         "ok": True,
         "run": RUN1,
-        "files": 8,
+        "files": 9,
         "records": 7,
         "problems": [],
     }
@@ -362,7 +363,7 @@ def test_demo_discharge_summary_pack(demo_pack: Path, capsys: pytest.CaptureFixt
     assert set(contents) == PACK_FILES
     code, out, _ = cli(capsys, "verify-pack", str(demo_pack))
     assert code == 0
-    assert out.startswith("ok: 8 files and ")
+    assert out.startswith("ok: 9 files and ")
     run = f"{H}/runs/discharge-0412"
     timeline = json.loads(contents["timeline.json"])
     # provenance/demo/README.md and 10_healthcare.jsonl: template v3 approved, the run, the
@@ -460,7 +461,7 @@ def test_one_changed_byte_is_caught(
         tampered(pack, tmp_path, change),
         [f"{name}: SHA-256 does not match the manifest"],
     )
-    assert report["files"] == 7  # the other seven still match
+    assert report["files"] == 8  # the other eight still match
     assert report["records"] == 7
 
 
@@ -491,7 +492,7 @@ def test_removed_file_is_caught(
         tampered(pack, tmp_path, lambda contents: contents.pop("trace.json")),
         ["trace.json: listed in the manifest but missing"],
     )
-    assert report["files"] == 7
+    assert report["files"] == 8
 
 
 def test_added_file_is_caught(
@@ -505,7 +506,7 @@ def test_added_file_is_caught(
         tampered(pack, tmp_path, change),
         ["notes.txt: not listed in the manifest"],
     )
-    assert report["files"] == 8
+    assert report["files"] == 9
 
 
 def _fix_manifest(contents: dict[str, bytes], name: str) -> None:
@@ -535,7 +536,7 @@ def test_edited_record_body_is_caught_even_with_the_manifest_fixed(
         tampered(pack, tmp_path, change),
         [f"records.jsonl:5: {RUN1} does not match its content hash"],
     )
-    assert report["files"] == 8  # every file matches the (rewritten) manifest
+    assert report["files"] == 9  # every file matches the (rewritten) manifest
 
 
 def test_pack_without_manifest_fails_in_one_line(
