@@ -1,0 +1,75 @@
+"""What the run page shows, worked out on the server: the lineage, the score, and for each output
+and action the nodes to highlight, from the same questions the command line answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from provenance.stores.base import Store
+from provenance.vocabulary import Type
+from queries.authority import authority
+from queries.lineage import trace
+from queries.scores import score
+from visualisation.lineage import lineage_view
+
+__all__ = ["TRACE_KEYS", "run_page_data"]
+
+TRACE_KEYS = (
+    "runs",
+    "reviews",
+    "inputs",
+    "outputs",
+    "prompts",
+    "prompt_templates",
+    "model_configs",
+    "models",
+    "people",
+    "approvals",
+)
+
+
+def _path_of(store: Store, output: str) -> list[str]:
+    """An output's way back: everything its trace names, approvers and reviewers included."""
+    answer = trace(store, output)
+    found = {output}
+    for key in TRACE_KEYS:
+        found.update(item["id"] for item in answer[key])
+    found.update(f"{a['id']}/decision" for a in answer["approvals"])
+    return sorted(found)
+
+
+def _authority_of(store: Store, action: str) -> dict[str, Any]:
+    answer = authority(store, action)
+    nodes = {action}
+    invalid = []
+    for holder in answer["holders"]:
+        nodes.add(holder["agent"])
+        for step in holder["path"]:
+            nodes.update((step["from"], step["to"]))
+            if step.get("valid") is False:
+                invalid.append({"from": step["from"], "to": step["to"], "why": step["problems"]})
+    return {"nodes": sorted(nodes), "invalid": invalid, "holders": answer["holders"]}
+
+
+def run_page_data(store: Store, run: str, *, depth: int = 6) -> dict[str, Any]:
+    """Everything the run page draws, as JSON: ``view.as_dict()`` plus ``paths`` (output → nodes
+    on its way back), ``authority`` (action → holders and invalid delegations) and ``score``.
+
+    Raises
+    ------
+    NotFound
+        When the store holds no such node.
+    InvalidRecord
+        When the node is not a run.
+    """
+    view = lineage_view(store, run, depth=depth)
+    profile = score(store, view.focus)
+    outputs = [n.id for n in view.nodes.values() if Type.OUTPUT in n.types]
+    actions = [n.id for n in view.nodes.values() if Type.ACTION in n.types]
+    return {
+        **view.as_dict(),
+        "depth": depth,
+        "paths": {output: _path_of(store, output) for output in outputs},
+        "authority": {action: _authority_of(store, action) for action in actions},
+        "score": profile,
+    }

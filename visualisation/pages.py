@@ -1,0 +1,183 @@
+"""Server-rendered pages: the runs list, a run's lineage and score, and the weak points.
+
+Plain HTML with every value escaped; the run page's graph is drawn in the browser by
+``web/lineage.js`` from JSON embedded in the page, with libraries served from this package's own
+``web/node_modules`` (installed by ``make install``), never from a CDN.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import Any
+from urllib.parse import quote
+
+from queries.scores import PILLARS
+from visualisation.lineage import KIND_STYLE, short_name
+
+__all__ = ["SCRIPTS", "run_page", "runs_page", "score_chart", "weak_points_page"]
+
+SCRIPTS = (
+    "lib/cytoscape/dist/cytoscape.min.js",
+    "lib/dagre/dist/dagre.min.js",
+    "lib/cytoscape-dagre/cytoscape-dagre.js",
+    "lineage.js",
+)
+"""What the run page loads, under ``/ui/static/``: the libraries from npm, then our script."""
+
+_STYLE = """
+body{font-family:Helvetica,Arial,sans-serif;margin:0;color:#222}
+header{background:#1f3b57;color:#fff;padding:.6em 1em;display:flex;gap:1.5em;align-items:center}
+header a{color:#fff;text-decoration:none}main{padding:1em}
+table.list{border-collapse:collapse;width:100%}
+table.list td,table.list th{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;font-size:.9em}.bar{fill:#4c78a8}.bar.weak{fill:#e45756}
+.bar.adequate{fill:#f2b447}.layout{display:grid;grid-template-columns:1fr 340px;gap:1em}
+#lineage{height:640px;border:1px solid #ccc}#details{font-size:.85em;overflow-wrap:anywhere}
+#details th{text-align:left;padding-right:.5em;vertical-align:top}.iri{color:#666;font-size:.8em}
+.controls{display:flex;flex-wrap:wrap;gap:.8em;font-size:.85em;margin:.5em 0}
+.failed li{margin:.2em 0}.legend span{display:inline-block;width:1.2em;height:.8em;border:1px solid}
+form.filters{display:flex;gap:.6em;margin-bottom:1em;flex-wrap:wrap}
+"""
+
+
+def _page(title: str, body: str, *, scripts: tuple[str, ...] = ()) -> str:
+    tags = "".join(f'<script src="/ui/static/{escape(s)}"></script>' for s in scripts)
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+        f"<style>{_STYLE}</style></head><body><header><strong>RAIDT provenance</strong>"
+        '<a href="/ui/runs">Runs</a><a href="/ui/weak-points">Weak points</a></header>'
+        f"<main><h1>{escape(title)}</h1>{body}</main>{tags}</body></html>"
+    )
+
+
+def _run_link(run_id: str, text: str | None = None) -> str:
+    return f'<a href="/ui/runs/{quote(run_id, safe="")}">{escape(text or short_name(run_id))}</a>'
+
+
+def score_chart(profile: dict[str, Any]) -> str:
+    """The five pillars as a bar chart (inline SVG), each bar labelled with its score."""
+    width, bar, gap = 420, 22, 10
+    rows = []
+    for index, pillar in enumerate(PILLARS):
+        entry = profile["pillars"][pillar]
+        value = entry["score"]
+        y = index * (bar + gap)
+        length = 0 if value is None else value * (width - 170) / 100
+        rows.append(
+            f'<text x="0" y="{y + 15}" font-size="12">{pillar}</text>'
+            f'<rect class="bar {escape(entry["rating"])}" x="120" y="{y}" width="{length:.1f}" '
+            f'height="{bar}" data-pillar="{pillar}"><title>{pillar}: {value}</title></rect>'
+            f'<text x="{125 + length:.1f}" y="{y + 15}" font-size="12">'
+            f"{'n/a' if value is None else f'{value:g}'}</text>"
+        )
+    height = len(PILLARS) * (bar + gap)
+    return (
+        f'<svg id="score-chart" role="img" aria-label="RAIDT score profile" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}">{"".join(rows)}</svg>'
+    )
+
+
+def _failed_checks(profile: dict[str, Any]) -> str:
+    items = []
+    for check in profile["checks"]:
+        if check["passed"] is not False:
+            continue
+        links = " ".join(
+            f'<a href="#" data-node="{escape(node)}">{escape(short_name(node))}</a>'
+            for node in check["evidence"]
+        )
+        items.append(
+            f"<li><strong>{escape(check['pillar'])} · {escape(check['id'])}</strong>: "
+            f"{escape(check['explanation'])} {links}</li>"
+        )
+    return f'<ul class="failed">{"".join(items)}</ul>' if items else "<p>Every check passed.</p>"
+
+
+def run_page(data: dict[str, Any]) -> str:
+    """A run's lineage graph with its controls and node details, and its score profile."""
+    kinds = sorted({r["kind"] for r in data["relations"]})
+    toggles = "".join(
+        f'<label><input type="checkbox" data-relation="{escape(k)}" checked> {escape(k)}</label>'
+        for k in kinds
+    )
+    depths = "".join(
+        f'<option value="{d}"{" selected" if d == data["depth"] else ""}>{d}</option>'
+        for d in (1, 2, 3, 4, 6, 8, 12, 20)
+    )
+    legend = " ".join(
+        f'<span style="background:{s["fill"]};border-color:{s["stroke"]}"></span> {k}'
+        for k, s in KIND_STYLE.items()
+    )
+    profile = data["score"]
+    overall = profile["overall"]
+    payload = json.dumps(data).replace("</", "<\\/")
+    body = (
+        f'<p class="iri">{escape(data["focus"])}</p>'
+        f'<div class="controls legend">{legend} · click an output for its way back to inputs and '
+        f"approvers, an action for who held authority over it</div>"
+        f'<div class="controls"><label>depth <select id="depth">{depths}</select></label>'
+        f"{toggles}</div>"
+        f'<p id="highlight-status" aria-live="polite"></p>'
+        f'<div class="layout"><div id="lineage"></div><aside id="details">'
+        f"<p>Click a node to see its attributes and hashes.</p></aside></div>"
+        f"<h2>Score profile: {overall['score']} ({escape(overall['rating'])}), "
+        f"rubric {escape(profile['rubric'])}</h2>{score_chart(profile)}"
+        f"<h3>Failed checks</h3>{_failed_checks(profile)}"
+        f'<script type="application/json" id="lineage-data">{payload}</script>'
+    )
+    return _page(f"Run {short_name(data['focus'])}", body, scripts=SCRIPTS)
+
+
+def runs_page(
+    runs: list[dict[str, Any]], scores: dict[str, dict[str, Any]], filters: dict[str, str]
+) -> str:
+    """Every run with its scores at a glance, filterable by sector, person and text."""
+    fields = "".join(
+        f'<label>{name} <input name="{name}" value="{escape(filters.get(name, ""))}"></label>'
+        for name in ("sector", "person", "template", "since", "until")
+    )
+    header = "".join(
+        f"<th>{h}</th>" for h in ("run", "started", "sector", "risk", "task", "overall", *PILLARS)
+    )
+    rows = []
+    for run in runs:
+        profile = scores[run["id"]]
+        cells = [
+            _run_link(run["id"]),
+            escape(run["started_at"] or ""),
+            escape(run["sector"] or ""),
+            escape(run["risk_level"] or ""),
+            escape(run["task"] or ""),
+            f"{profile['overall']['score']} ({escape(profile['overall']['rating'])})",
+            *(str(profile["pillars"][p]["score"]) for p in PILLARS),
+        ]
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    body = (
+        f'<form class="filters" method="get">{fields}<button>filter</button></form>'
+        f'<table class="list" id="runs"><thead><tr>{header}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+    return _page("Runs", body)
+
+
+def weak_points_page(report: dict[str, Any]) -> str:
+    """Each weakness with its count and the runs (or people and workflows) behind it."""
+    rows = []
+    for name, entry in report["weak_points"].items():
+        if "runs" in entry:
+            behind = ", ".join(_run_link(r) for r in entry["runs"])
+        else:
+            behind = ", ".join(
+                f"{escape(r['by'])} {escape(short_name(r['who']))} ({len(r['overrides'])})"
+                for r in entry["repeated"]
+            )
+        rows.append(
+            f"<tr><td>{escape(name)}</td><td>{escape(entry['description'])}</td>"
+            f"<td>{entry['count']}</td><td>{behind}</td></tr>"
+        )
+    body = (
+        f"<p>{report['runs']} runs judged with the {escape(report['rubric'])} rubric.</p>"
+        '<table class="list" id="weak-points"><thead><tr><th>weak point</th><th>what</th>'
+        f"<th>count</th><th>behind it</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+    return _page("Weak points", body)

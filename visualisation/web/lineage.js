@@ -1,0 +1,148 @@
+// The interactive lineage of a run: Cytoscape.js with a layered (dagre) layout, left to right in
+// time, in PROV's conventions. The page embeds everything it shows as JSON; nothing is fetched.
+(function () {
+  'use strict';
+
+  const data = JSON.parse(document.getElementById('lineage-data').textContent);
+  const colours = {
+    entity: { shape: 'ellipse', fill: '#FFFC87', stroke: '#808080' },
+    activity: { shape: 'rectangle', fill: '#9FB1FC', stroke: '#0000FF' },
+    agent: { shape: 'pentagon', fill: '#FED37F', stroke: '#000000' },
+  };
+  const beside = new Set(['wasAssociatedWith', 'wasAttributedTo', 'actedOnBehalfOf']);
+
+  const elements = [];
+  for (const node of data.nodes) {
+    elements.push({ group: 'nodes', data: { id: node.id, label: node.label, kind: node.kind, type: node.type } });
+  }
+  data.relations.forEach((rel, index) => {
+    // PROV points from the newer thing to what it depends on; lay edges out from the older end so
+    // that time runs left to right, and draw the arrow back at the newer end, as PROV does.
+    elements.push({
+      group: 'edges',
+      data: { id: 'rel-' + index, source: rel.target, target: rel.source, kind: rel.kind, provSource: rel.source },
+    });
+  });
+
+  cytoscape.use(cytoscapeDagre);
+  const cy = cytoscape({
+    container: document.getElementById('lineage'),
+    elements: elements,
+    wheelSensitivity: 0.3,
+    style: [
+      {
+        selector: 'node',
+        style: {
+          label: 'data(label)', 'text-wrap': 'wrap', 'text-max-width': 140, 'font-size': 9,
+          'text-valign': 'center', 'text-halign': 'center', width: 150, height: 42,
+          'border-width': 1,
+        },
+      },
+      ...Object.entries(colours).map(([kind, c]) => ({
+        selector: 'node[kind = "' + kind + '"]',
+        style: { shape: c.shape, 'background-color': c.fill, 'border-color': c.stroke },
+      })),
+      { selector: 'node[id = "' + data.focus.replace(/"/g, '\\"') + '"]', style: { 'border-width': 4 } },
+      {
+        selector: 'edge',
+        style: {
+          label: 'data(kind)', 'font-size': 7, 'curve-style': 'bezier', width: 1,
+          'line-color': '#888', 'source-arrow-color': '#888', 'source-arrow-shape': 'triangle',
+          'target-arrow-shape': 'none', 'text-rotation': 'autorotate', color: '#444',
+        },
+      },
+      { selector: '.faded', style: { opacity: 0.15 } },
+      { selector: 'node.highlighted', style: { 'border-width': 4, 'border-color': '#d62728', opacity: 1 } },
+      { selector: 'edge.highlighted', style: { width: 3, 'line-color': '#d62728', 'source-arrow-color': '#d62728', opacity: 1 } },
+      { selector: 'node.invalid', style: { 'border-color': '#000', 'border-style': 'dashed', 'background-color': '#ff9896' } },
+      { selector: 'edge.invalid', style: { 'line-style': 'dashed', 'line-color': '#000', width: 3 } },
+      { selector: ':selected', style: { 'overlay-opacity': 0.15, 'overlay-color': '#d62728' } },
+    ],
+    layout: {
+      name: 'dagre', rankDir: 'LR', nodeSep: 18, rankSep: 70, animate: false,
+      edgeWeight: (edge) => (beside.has(edge.data('kind')) ? 0 : 1),
+    },
+  });
+
+  const details = document.getElementById('details');
+  const status = document.getElementById('highlight-status');
+
+  function show(node) {
+    const found = data.nodes.find((n) => n.id === node.id());
+    const rows = Object.entries(found.attributes).map(
+      ([name, value]) => '<tr><th>' + escape(short(name)) + '</th><td>' + escape(display(value)) + '</td></tr>',
+    );
+    details.innerHTML = '<h3>' + escape(found.type) + '</h3><p class="iri">' + escape(found.id) + '</p>' +
+      (found.time ? '<p>' + escape(found.time) + '</p>' : '') + '<table>' + rows.join('') + '</table>';
+  }
+
+  function clear() {
+    cy.elements().removeClass('faded highlighted invalid');
+    status.textContent = '';
+  }
+
+  function highlight(ids, invalidEdges, message) {
+    clear();
+    const keep = new Set(ids);
+    cy.elements().addClass('faded');
+    cy.nodes().filter((n) => keep.has(n.id())).removeClass('faded').addClass('highlighted');
+    cy.edges().filter((e) => keep.has(e.data('source')) && keep.has(e.data('target')))
+      .removeClass('faded').addClass('highlighted');
+    for (const [from, to] of invalidEdges) {
+      cy.edges().filter((e) => e.data('provSource') === from && e.data('source') === to).addClass('invalid');
+      cy.getElementById(to).addClass('invalid');
+    }
+    status.textContent = message;
+  }
+
+  function select(id) {
+    const node = cy.getElementById(id);
+    if (node.empty()) return false;
+    cy.elements().unselect();
+    node.select();
+    show(node);
+    if (data.paths[id]) {
+      highlight(data.paths[id], [], 'path from ' + short(id) + ' back to its inputs and approvers');
+    } else if (data.authority[id]) {
+      const answer = data.authority[id];
+      const invalid = answer.invalid.map((step) => [step.from, step.to]);
+      highlight(answer.nodes, invalid, 'who held authority over ' + short(id) +
+        (invalid.length ? ' (dashed: delegation not valid then)' : ''));
+    } else {
+      clear();
+    }
+    return true;
+  }
+
+  cy.on('tap', 'node', (event) => select(event.target.id()));
+  cy.on('tap', (event) => { if (event.target === cy) clear(); });
+
+  for (const box of document.querySelectorAll('input[data-relation]')) {
+    box.addEventListener('change', () => {
+      cy.edges('[kind = "' + box.dataset.relation + '"]').style('display', box.checked ? 'element' : 'none');
+    });
+  }
+  document.getElementById('depth').addEventListener('change', (event) => {
+    const url = new URL(window.location.href);
+    url.searchParams.set('depth', event.target.value);
+    window.location.assign(url.toString());
+  });
+  for (const link of document.querySelectorAll('a[data-node]')) {
+    link.addEventListener('click', (event) => { event.preventDefault(); select(link.dataset.node); });
+  }
+
+  function short(iri) {
+    const cut = Math.max(iri.lastIndexOf('#'), iri.lastIndexOf('/'));
+    return cut >= 0 && cut < iri.length - 1 ? iri.slice(cut + 1) : iri;
+  }
+  function display(value) {
+    if (Array.isArray(value)) return value.map(display).join(', ');
+    if (value && typeof value === 'object') return Object.values(value)[0];
+    return String(value);
+  }
+  function escape(text) {
+    return String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+  }
+
+  window.raidtLineage = { cy: cy, select: select, clear: clear, ready: true };
+})();
