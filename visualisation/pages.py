@@ -25,26 +25,13 @@ SCRIPTS = (
 )
 """What the run page loads, under ``/ui/static/``: the libraries from npm, then our script."""
 
-_STYLE = """
-body{font-family:Helvetica,Arial,sans-serif;margin:0;color:#222}
-header{background:#1f3b57;color:#fff;padding:.6em 1em;display:flex;gap:1.5em;align-items:center}
-header a{color:#fff;text-decoration:none}main{padding:1em}
-table.list{border-collapse:collapse;width:100%}
-table.list td,table.list th{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;font-size:.9em}.bar{fill:#4c78a8}.bar.weak{fill:#e45756}
-.bar.adequate{fill:#f2b447}.layout{display:grid;grid-template-columns:1fr 340px;gap:1em}
-#lineage{height:640px;border:1px solid #ccc}#details{font-size:.85em;overflow-wrap:anywhere}
-#details th{text-align:left;padding-right:.5em;vertical-align:top}.iri{color:#666;font-size:.8em}
-.controls{display:flex;flex-wrap:wrap;gap:.8em;font-size:.85em;margin:.5em 0}
-.failed li{margin:.2em 0}.legend span{display:inline-block;width:1.2em;height:.8em;border:1px solid}
-form.filters{display:flex;gap:.6em;margin-bottom:1em;flex-wrap:wrap}
-"""
 
 
 def _page(title: str, body: str, *, scripts: tuple[str, ...] = ()) -> str:
     tags = "".join(f'<script src="/ui/static/{escape(s)}"></script>' for s in scripts)
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
-        f"<style>{_STYLE}</style></head><body><header><strong>RAIDT provenance</strong>"
+        '<link rel="stylesheet" href="/ui/static/raidt.css"></head><body><header><strong>RAIDT provenance</strong>"
         '<a href="/ui/runs">Runs</a><a href="/ui/weak-points">Weak points</a></header>'
         f"<main><h1>{escape(title)}</h1>{body}</main>{tags}</body></html>"
     )
