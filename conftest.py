@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from importlib.resources import files
 from typing import Any
 
 import pytest
 
-from provenance.ingest import read_records, write_records
+from provenance.demo_data import load_demo
 from provenance.stores import SQLiteStore
 
 
 @pytest.fixture(scope="session")
 def demo_store_session() -> Iterator[SQLiteStore]:
     store = SQLiteStore(":memory:")
-    folder = files("provenance") / "demo"
-    names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".jsonl"))
-    write_records([item for name in names for item in read_records(str(folder / name))], store)
+    load_demo(store)
     yield store
     store.close()
 

@@ -26,7 +26,7 @@ from provenance.vocabulary import Attr
 from queries.authority import authority
 from queries.context import NOW, Moment, started
 from queries.facts import Event, RunFacts, gather
-from queries.lineage import role_name, time_text, trace
+from queries.lineage import role_name, time_text, trace, trace_ids
 from queries.scores import Rubric, score
 
 __all__ = ["PACK_FORMAT", "PackReport", "build_pack", "verify_pack"]
@@ -102,19 +102,7 @@ def _bundle_ids(
 ) -> set[str]:
     ids = {facts.run.id, *(p.id for p in facts.products)}
     for answer in traces:
-        for key in (
-            "runs",
-            "reviews",
-            "inputs",
-            "outputs",
-            "prompts",
-            "prompt_templates",
-            "model_configs",
-            "models",
-            "people",
-            "approvals",
-        ):
-            ids.update(item["id"] for item in answer[key])
+        ids.update(trace_ids(answer))
     events = [
         *facts.reviews,
         *facts.approvals,

@@ -27,7 +27,16 @@ from queries.context import (
     used_by,
 )
 
-__all__ = ["IMPACT", "MAX_DEPTH", "impact", "role_name", "time_text", "trace"]
+__all__ = [
+    "IMPACT",
+    "MAX_DEPTH",
+    "TRACE_LISTS",
+    "impact",
+    "role_name",
+    "time_text",
+    "trace",
+    "trace_ids",
+]
 
 MAX_DEPTH = 200
 """How far a question follows a lineage: deeper than any real chain of runs, and a bound on bad
@@ -54,6 +63,26 @@ _IMPACT_GROUPS = (
 _DECIDED = frozenset({Type.OUTPUT, Type.PROMPT_TEMPLATE})
 """What reviews and approvals decide on; inputs, prompts and configurations are used by every run
 that shares them, so looking for decisions there would read half the store."""
+
+
+TRACE_LISTS = (
+    "runs",
+    "reviews",
+    "inputs",
+    "outputs",
+    "prompts",
+    "prompt_templates",
+    "model_configs",
+    "models",
+    "people",
+    "approvals",
+)
+"""The lists in a trace answer, each of items with an ``id``."""
+
+
+def trace_ids(answer: dict[str, Any]) -> set[str]:
+    """Every node a trace answer names."""
+    return {answer["output"], *(item["id"] for key in TRACE_LISTS for item in answer[key])}
 
 
 def role_name(role: str | None) -> str:

@@ -7,13 +7,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import datetime
-from importlib.resources import files
 from typing import Any
 
 import pytest
 
+from provenance.demo_data import load_demo
 from provenance.errors import InvalidRecord, NotFound
-from provenance.ingest import read_records, write_records
 from provenance.stores import SQLiteStore, Store
 from queries.authority import accountable, authority, delegations
 from tests.conftest import put
@@ -505,9 +504,7 @@ B = "https://bank.example/"
 @pytest.fixture(scope="module")
 def demo() -> Iterator[SQLiteStore]:
     opened = SQLiteStore(":memory:")
-    folder = files("provenance") / "demo"
-    names = sorted(f.name for f in folder.iterdir() if f.name.endswith(".jsonl"))
-    write_records([item for name in names for item in read_records(str(folder / name))], opened)
+    load_demo(opened)
     yield opened
     opened.close()
 

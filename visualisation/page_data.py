@@ -8,32 +8,17 @@ from typing import Any
 from provenance.stores.base import Store
 from provenance.vocabulary import Type
 from queries.authority import authority
-from queries.lineage import trace
+from queries.lineage import trace, trace_ids
 from queries.scores import score
 from visualisation.lineage import lineage_view
 
-__all__ = ["TRACE_KEYS", "run_page_data"]
-
-TRACE_KEYS = (
-    "runs",
-    "reviews",
-    "inputs",
-    "outputs",
-    "prompts",
-    "prompt_templates",
-    "model_configs",
-    "models",
-    "people",
-    "approvals",
-)
+__all__ = ["run_page_data"]
 
 
 def _path_of(store: Store, output: str) -> list[str]:
     """An output's way back: everything its trace names, approvers and reviewers included."""
     answer = trace(store, output)
-    found = {output}
-    for key in TRACE_KEYS:
-        found.update(item["id"] for item in answer[key])
+    found = trace_ids(answer)
     found.update(f"{a['id']}/decision" for a in answer["approvals"])
     return sorted(found)
 
