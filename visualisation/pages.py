@@ -30,7 +30,7 @@ def _page(title: str, body: str, *, scripts: tuple[str, ...] = ()) -> str:
     tags = "".join(f'<script src="/ui/static/{escape(s)}"></script>' for s in scripts)
     return (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
-        '<link rel="stylesheet" href="/ui/static/raidt.css"></head>'
+        '<link rel="icon" href="data:,"><link rel="stylesheet" href="/ui/static/raidt.css"></head>'
         "<body><header><strong>RAIDT provenance</strong>"
         '<a href="/ui/runs">Runs</a><a href="/ui/weak-points">Weak points</a></header>'
         f"<main><h1>{escape(title)}</h1>{body}</main>{tags}</body></html>"
