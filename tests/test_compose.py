@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_the_service_is_wired_to_neo4j() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     neo4j, service = compose["services"]["neo4j"], compose["services"]["raidt"]
-    assert neo4j["image"].startswith("neo4j:5.") and "latest" not in neo4j["image"]
+    assert neo4j["image"].startswith("neo4j:5.")
+    assert "latest" not in neo4j["image"]
     assert "healthcheck" in neo4j
     assert service["build"] == "."
     assert service["environment"]["RAIDT_STORE"] == "neo4j://neo4j:7687"
