@@ -10,13 +10,13 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from api import question_commands, store_commands
+from api import question_commands, server_commands, store_commands
 from api.console import app, err
 from provenance.errors import ProvenanceError
 
 __all__ = ["app", "main", "run"]
 
-COMMAND_MODULES = (store_commands, question_commands)
+COMMAND_MODULES = (store_commands, question_commands, server_commands)
 """Importing these registers their commands on ``app``."""
 
 

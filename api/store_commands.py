@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,10 +25,11 @@ from api.console import (
     report_write,
     shortener,
 )
+from provenance.demo_data import load_demo
 from provenance.errors import ProvenanceError
 from provenance.export import export_document
 from provenance.formats import format_for, write_document
-from provenance.ingest import import_document, read_records, record_files, write_records
+from provenance.ingest import import_document, record_files
 from provenance.integrity import verify as verify_store
 from provenance.records import record_json_schema
 from provenance.stores import DEFAULT_STORE_URL
@@ -177,10 +177,29 @@ def schema(
 
 
 @app.command()
-def runs(store: StoreOption = DEFAULT_STORE_URL, as_json: JsonOption = False) -> None:
-    """List every run with its task, sector, risk level and initiator."""
+def runs(
+    since: Annotated[
+        str | None, typer.Option(help="Only runs started at or after this ISO time.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Only runs started at or before this ISO time.")
+    ] = None,
+    sector: Annotated[str | None, typer.Option(help="Only runs in this sector.")] = None,
+    person: Annotated[
+        str | None, typer.Option(help="Only runs this person initiated (IRI or prefixed name).")
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(help="Only runs that used this template, or this template version."),
+    ] = None,
+    store: StoreOption = DEFAULT_STORE_URL,
+    as_json: JsonOption = False,
+) -> None:
+    """List every run with its task, sector, risk level and initiator, optionally filtered."""
     with open_for_command(store) as opened:
-        summaries = list_runs(opened)
+        summaries = list_runs(
+            opened, since=since, until=until, sector=sector, person=person, template=template
+        )
         short = shortener(opened)
     _print_runs(summaries, as_json, short)
 
@@ -208,11 +227,8 @@ def _print_runs(
 @app.command()
 def demo(store: StoreOption = DEFAULT_STORE_URL, as_json: JsonOption = False) -> None:
     """Load the demo runs (healthcare, finance, public services, enterprise) and list them."""
-    folder = files("provenance") / "demo"
-    names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".jsonl"))
-    located = [item for name in names for item in read_records(str(folder / name))]
     with open_for_command(store) as opened:
-        result = write_records(located, opened)
+        result = load_demo(opened)
         summaries = list_runs(opened)
         counts = opened.counts()
         short = shortener(opened)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from provenance.errors import NotFound
-from provenance.graph import Attributes, Json, Node, as_iri, as_text
+from provenance.graph import Attributes, Json, Node, as_datetime, as_iri, as_text
 from provenance.identifiers import resolve_id
 from provenance.stores.base import Direction, Store
 from provenance.vocabulary import PROV, RELATION_KINDS, Attr, Role, Type
+from queries.context import parse_time
 
 __all__ = ["describe_node", "grouped", "list_runs", "node_summary"]
 
@@ -32,32 +35,112 @@ def node_summary(node: Node) -> dict[str, Any]:
     }
 
 
-def list_runs(store: Store) -> list[dict[str, Any]]:
-    """Every run, oldest first, with its task, sector, risk level, initiator and outputs.
+def _when(value: str | datetime | None) -> datetime | None:
+    return parse_time(value) if isinstance(value, str) else value
+
+
+def _instant(run: Node) -> str:
+    """When a run started, as UTC text that sorts by time whatever zone it was recorded in."""
+    start = as_datetime(run.first(PROV + "startTime"))
+    return start.astimezone(UTC).isoformat(timespec="microseconds") if start else ""
+
+
+def list_runs(
+    store: Store,
+    *,
+    since: str | datetime | None = None,
+    until: str | datetime | None = None,
+    sector: str | None = None,
+    person: str | None = None,
+    template: str | None = None,
+    ids: Iterable[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Every run, oldest first, with its task, sector, risk level, initiator and outputs; keyword
+    filters narrow the list (the command line and the HTTP service share them).
 
     Parameters
     ----------
     store : Store
         The store to read.
+    since, until : str or datetime, optional
+        Only runs that started at or after ``since`` and at or before ``until`` (ISO times with
+        a time zone).
+    sector : str, optional
+        Only runs in this sector (``healthcare``, ``finance`` …).
+    person : str, optional
+        Only runs this agent initiated: an IRI or a prefixed name.
+    template : str, optional
+        Only runs that used this template version, or any version of this template: an IRI or a
+        prefixed name.
+    ids : iterable of str, optional
+        Only these runs (full IRIs); ids that are not runs are left out.
 
     Returns
     -------
     list of dict
         One summary per run, with the keys ``id``, ``started_at``, ``task``, ``sector``,
         ``risk_level``, ``initiator`` and ``outputs``.
+
+    Raises
+    ------
+    InvalidRecord
+        When a time is not an ISO time with a time zone, or a name is neither an IRI nor a known
+        prefixed name.
+
+    Examples
+    --------
+    >>> [r["id"] for r in list_runs(demo_store, sector="finance")]
+    ['https://bank.example/runs/credit-memo-2026-0317']
+    >>> len(list_runs(demo_store, since="2026-04-01T00:00:00+00:00"))
+    2
     """
-    run_ids = store.ids_of_type(Type.RUN)
-    runs = store.nodes(run_ids)
+    namespaces = store.namespaces()
+    after, before = _when(since), _when(until)
+    initiator = resolve_id(person, namespaces) if person else None
+    wanted_template = resolve_id(template, namespaces) if template else None
+    if ids is None:
+        run_ids = store.ids_of_type(Type.RUN)
+        runs = store.nodes(run_ids)
+    else:
+        runs = {i: n for i, n in store.nodes(ids).items() if Type.RUN in n.types}
+        run_ids = list(runs)
     initiators: dict[str, str] = {}
+    plans: dict[str, str] = {}
     outputs: dict[str, list[str]] = {run_id: [] for run_id in run_ids}
     near = store.traverse(run_ids, ["wasAssociatedWith", "wasGeneratedBy"], Direction.BOTH, 1)
     for relation in near.relations:
         if relation.kind == "wasAssociatedWith" and relation.src in runs and relation.dst:
             if as_iri(relation.first(Attr.ROLE)) == Role.INITIATOR:
                 initiators[relation.src] = relation.dst
+                plan = as_iri(relation.first(PROV + "plan"))
+                if plan:
+                    plans[relation.src] = plan
         elif relation.kind == "wasGeneratedBy" and relation.dst in outputs and relation.src:
             outputs[relation.dst].append(relation.src)
-    summaries = [
+    families = {
+        version.id: version.first(Attr.TEMPLATE)
+        for version in (store.nodes(set(plans.values())).values() if wanted_template else ())
+    }
+
+    def wanted(run: Node) -> bool:
+        start = as_datetime(run.first(PROV + "startTime"))
+        plan = plans.get(run.id)
+        return (
+            (after is None or (start is not None and start >= after))
+            and (before is None or (start is not None and start <= before))
+            and (sector is None or run.text(Attr.SECTOR) == sector)
+            and (initiator is None or initiators.get(run.id) == initiator)
+            and (
+                wanted_template is None
+                or (plan is not None and wanted_template in (plan, as_iri(families.get(plan))))
+            )
+        )
+
+    chosen = sorted(
+        (run for run in runs.values() if wanted(run)),
+        key=lambda run: (_instant(run), run.id),
+    )
+    return [
         {
             "id": run.id,
             "started_at": as_text(run.first(PROV + "startTime")),
@@ -67,9 +150,8 @@ def list_runs(store: Store) -> list[dict[str, Any]]:
             "initiator": initiators.get(run.id),
             "outputs": sorted(outputs[run.id]),
         }
-        for run in runs.values()
+        for run in chosen
     ]
-    return sorted(summaries, key=lambda s: (s["started_at"] or "", s["id"]))
 
 
 def describe_node(store: Store, node_id: str) -> dict[str, Any]:

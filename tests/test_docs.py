@@ -1,10 +1,13 @@
-"""The README stays true: it starts with the two commands and names every CLI command."""
+"""The README stays true: it starts with the two commands and names every CLI command and every
+route of the HTTP service."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from api.cli import app
+from api.main import create_app
+from api.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -17,7 +20,11 @@ def test_readme_starts_with_the_two_commands() -> None:
 
 
 def test_ci_runs_exactly_the_readme_test_command() -> None:
-    lines = [line for line in (ROOT / ".ci/run").read_text().splitlines() if line and not line.startswith(("#", "set ", "cd "))]
+    lines = [
+        line
+        for line in (ROOT / ".ci/run").read_text().splitlines()
+        if line and not line.startswith(("#", "set ", "cd "))
+    ]
     assert lines == ["exec make test"]
 
 
@@ -25,4 +32,29 @@ def test_readme_mentions_every_command() -> None:
     names = [command.name or command.callback.__name__ for command in app.registered_commands]
     assert names, "no commands registered"
     missing = [name for name in names if f"`raidt {name}" not in README]
+    assert not missing, f"README does not describe: {missing}"
+
+
+def test_readme_mentions_every_keys_command() -> None:
+    groups = {group.name: group.typer_instance for group in app.registered_groups}
+    names = [
+        f"raidt {group} {command.name}"
+        for group, sub in groups.items()
+        if sub is not None
+        for command in sub.registered_commands
+    ]
+    assert names, "no command groups registered"
+    missing = [name for name in names if f"`{name}" not in README]
+    assert not missing, f"README does not describe: {missing}"
+
+
+def test_readme_mentions_every_api_route() -> None:
+    service = create_app(Settings(store="sqlite:///:memory:", keys=Path(":memory:")))
+    routes = [
+        f"{method.upper()} {path}"
+        for path, operations in service.openapi()["paths"].items()
+        for method in operations
+    ]
+    assert routes, "no routes"
+    missing = [route for route in routes if f"`{route}" not in README]
     assert not missing, f"README does not describe: {missing}"

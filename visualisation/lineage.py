@@ -25,6 +25,8 @@ KIND_STYLE: dict[str, dict[str, str]] = {
 """PROV's drawing conventions: yellow ellipses, blue rectangles, orange pentagons."""
 
 _AROUND = ("wasAssociatedWith", "wasAttributedTo", "actedOnBehalfOf")
+_CHAIN = 4
+"""How far up delegation chains the people shown are followed: who stands behind them."""
 _FOLLOWED = (*LINEAGE, "wasInformedBy")
 """What came after: later runs, revisions, reviews, decisions and the actions they informed."""
 _LABELS = (Attr.LABEL, Attr.TASK, Attr.DESCRIPTION, Attr.DECISION, Attr.MODEL, Attr.VERSION)
@@ -140,7 +142,9 @@ def lineage_view(store: Store, node_id: str, *, depth: int = 6, as_of: AsOf = No
     depths = {**down.depths, **up.depths}
     activities = list(depths)
     people = store.traverse(activities, _AROUND, Direction.UP, 1, as_of=at.as_of)
-    for agent in people.depths:
+    agents = [agent for agent in people.depths if agent not in depths]
+    chains = store.traverse(agents, ["actedOnBehalfOf"], Direction.UP, _CHAIN, as_of=at.as_of)
+    for agent in [*people.depths, *chains.depths]:
         depths.setdefault(agent, depth + 1)
     nodes = store.nodes(depths, as_of=at.as_of)
     view = LineageView(focus.id)

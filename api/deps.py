@@ -1,0 +1,233 @@
+"""What routes depend on: the store, the keys, the caller's role and the ids in the path.
+
+Routes name these through ``Annotated`` aliases (``StoreDep``, ``Reader``, ``RunId`` …) so their
+signatures read plainly; tests swap the store with ``app.dependency_overrides[get_store]``.
+"""
+
+import threading
+from collections.abc import Callable
+from typing import Annotated
+from urllib.parse import unquote
+
+from fastapi import Depends, HTTPException, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.keys import ANONYMOUS, ApiKey, KeyStore, Role
+from api.middleware import CALLER_KEY
+from api.settings import Settings
+from provenance.errors import InvalidRecord, NotFound
+from provenance.identifiers import resolve_id
+from provenance.stores import Store, open_store
+from provenance.vocabulary import Type
+
+__all__ = [
+    "READ_ROLES",
+    "ActionId",
+    "Admin",
+    "EventWriter",
+    "KeysDep",
+    "NodeId",
+    "OutputId",
+    "PersonId",
+    "Reader",
+    "Recorder",
+    "ReviewId",
+    "RunId",
+    "StoreDep",
+    "StoreHolder",
+    "TemplateId",
+    "WriteLock",
+    "admin",
+    "event_writer",
+    "get_keys",
+    "get_settings",
+    "get_store",
+    "get_write_lock",
+    "reader",
+    "recorder",
+    "require_role",
+]
+
+READ_ROLES = (Role.REVIEWER, Role.AUDITOR, Role.ADMIN)
+"""Who may read: everyone but recorders, which are the applications that write runs."""
+
+
+class StoreHolder:
+    """The app's one store, opened on first use, so that the service starts (and ``/readyz``
+    answers 503) while the store cannot be reached, and recovers when it can."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._store: Store | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Store:
+        with self._lock:
+            if self._store is None:
+                self._store = open_store(self.url)
+            return self._store
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_store(request: Request) -> Store:
+    """The store the service was started on.
+
+    Raises
+    ------
+    StoreUnavailable
+        When it cannot be opened (a 503 for the client).
+    """
+    holder: StoreHolder = request.app.state.stores
+    return holder.get()
+
+
+def get_keys(request: Request) -> KeyStore:
+    keys: KeyStore = request.app.state.keys
+    return keys
+
+
+def get_write_lock(request: Request) -> threading.Lock:
+    """Held while a write is checked and stored, so that two requests in this process cannot both
+    pass the checks (say, an id used as two kinds of node) and then both be written."""
+    lock: threading.Lock = request.app.state.write_lock
+    return lock
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+KeysDep = Annotated[KeyStore, Depends(get_keys)]
+WriteLock = Annotated[threading.Lock, Depends(get_write_lock)]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="An API key from `raidt keys create`, sent as `Authorization: Bearer <key>`.",
+)
+_NO_AUTH = ApiKey(ANONYMOUS, "--no-auth", Role.ADMIN, "")
+
+
+def require_role(*roles: Role) -> Callable[..., ApiKey]:
+    """A dependency admitting callers whose key has one of ``roles`` (admins always).
+
+    A missing or unknown key gets 401, a key without the role 403. With authentication off
+    (``--no-auth``) every caller is an anonymous admin.
+    """
+    allowed = frozenset({*roles, Role.ADMIN})
+
+    def caller(
+        request: Request,
+        keys: KeysDep,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> ApiKey:
+        if not get_settings(request).auth:
+            return _NO_AUTH
+        challenge = {"WWW-Authenticate": "Bearer"}
+        if credentials is None:
+            raise HTTPException(
+                401, "an API key is required: send Authorization: Bearer <key>", challenge
+            )
+        key = keys.authenticate(credentials.credentials)
+        if key is None:
+            raise HTTPException(
+                401,
+                "the API key is unknown or revoked",
+                {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        setattr(request.state, CALLER_KEY, key.id)
+        if key.role not in allowed:
+            wanted = ", ".join(sorted(r.value for r in allowed))
+            raise HTTPException(
+                403, f"API key {key.id} has the role {key.role.value}; this needs one of: {wanted}"
+            )
+        return key
+
+    return caller
+
+
+reader = require_role(*READ_ROLES)
+recorder = require_role(Role.RECORDER)
+event_writer = require_role(Role.RECORDER, Role.REVIEWER)
+admin = require_role(Role.ADMIN)
+"""The role checks. Routes list them first in ``dependencies=[…]`` so that a caller without the
+right key learns nothing (not even whether an id exists) before the key is checked."""
+
+Reader = Annotated[ApiKey, Depends(reader)]
+Recorder = Annotated[ApiKey, Depends(recorder)]
+EventWriter = Annotated[ApiKey, Depends(event_writer)]
+Admin = Annotated[ApiKey, Depends(admin)]
+
+_ID_HELP = (
+    "The {what}: a full IRI percent-encoded as one path segment "
+    "(https%3A%2F%2Fhospital.example%2F…), or a prefixed name the store knows "
+    "(hospital:runs/discharge-0412, its / optionally encoded)."
+)
+
+
+def _resolve(store: Store, raw: str) -> str:
+    value = unquote(raw)
+    try:
+        return resolve_id(value, store.namespaces())
+    except InvalidRecord as error:
+        raise NotFound(f"no node {value!r}: {error.message}") from error
+
+
+def _id_dependency(what: str, example: str, *, require: str | None = None) -> Callable[..., str]:
+    """A dependency reading ``{id}`` from the path as a full IRI; with ``require``, the node must
+    be stored with that ``prov:type`` (else 404)."""
+
+    def node(
+        store: StoreDep,
+        id: Annotated[  # the route's path parameter
+            str, Path(description=_ID_HELP.format(what=what), examples=[example])
+        ],
+    ) -> str:
+        full = _resolve(store, id)
+        if require is not None:
+            found = store.nodes([full]).get(full)
+            if found is None or require not in found.types:
+                raise NotFound(f"no {what} {full} in {store.url}")
+        return full
+
+    return node
+
+
+NodeId = Annotated[
+    str, Depends(_id_dependency("node", "https://hospital.example/runs/discharge-0412"))
+]
+RunId = Annotated[
+    str,
+    Depends(
+        _id_dependency("run", "https://hospital.example/runs/discharge-0412", require=Type.RUN)
+    ),
+]
+OutputId = Annotated[
+    str,
+    Depends(_id_dependency("output", "https://hospital.example/outputs/gp-referral-0412/letter")),
+]
+ActionId = Annotated[
+    str,
+    Depends(_id_dependency("action", "https://hospital.example/actions/discharge-0415-ehr-entry")),
+]
+PersonId = Annotated[
+    str, Depends(_id_dependency("person", "https://bank.example/people/dr-katrin-vogel"))
+]
+ReviewId = Annotated[
+    str,
+    Depends(
+        _id_dependency(
+            "review or approval", "https://bank.example/approvals/credit-memo-2026-0317-a1"
+        )
+    ),
+]
+TemplateId = Annotated[
+    str,
+    Depends(_id_dependency("template", "https://hospital.example/templates/discharge-summary")),
+]

@@ -1,0 +1,147 @@
+"""What wraps every request: routing on the raw path, the body limit, and the access log.
+
+They are plain ASGI middleware, each a few lines, because each must see every request — those that
+fail before reaching a route included.
+
+- **Raw-path routing.** Node ids are IRIs, sent percent-encoded as one path segment
+  (``/outputs/https%3A%2F%2Fexample.org%2Fout%2F7/trace``). Servers decode ``%2F`` to ``/`` before
+  routing, which would split the IRI and let ``…/trace`` in an id pick the wrong route; routing on
+  the raw path keeps an encoded id one segment, and the id dependency decodes it once.
+- **Body limit.** A body over the limit gets 413 before any route reads it, whether it announced
+  its length or not.
+- **Access log.** Who (the key id, or ``anonymous``), what (method and raw path), when, the status
+  and the duration of every request, appended to the keys file.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio.to_thread
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.keys import ANONYMOUS, AccessEntry, KeyStore
+from api.problems import problem_response
+from provenance.errors import StoreError
+
+__all__ = ["CALLER_KEY", "AccessLog", "BodyLimit", "RawPathRouting"]
+
+CALLER_KEY = "raidt_caller"
+"""Where the auth dependency leaves the caller's key id, in the request's state."""
+_log = logging.getLogger("raidt.api")
+
+
+class RawPathRouting:
+    """Route on the path as sent, so that an encoded ``/`` stays inside its segment."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw = scope.get("raw_path")
+        if scope["type"] == "http" and isinstance(raw, bytes):
+            scope["path"] = raw.decode("latin-1")
+        await self.app(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        try:
+            messages = await self._read(receive)
+        except _TooLarge:
+            await self._refuse(scope, receive, send)
+            return
+        pending = list(messages)
+
+        async def replay() -> Message:
+            return pending.pop(0) if pending else await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _read(self, receive: Receive) -> list[Message]:
+        """The request's body messages, read up to the limit (a body is at most the limit, so
+        holding it costs no more than the route reading it would)."""
+        messages: list[Message] = []
+        size = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                return messages
+            size += len(message.get("body", b""))
+            if size > self.limit:
+                raise _TooLarge
+            if not message.get("more_body", False):
+                return messages
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(
+            413,
+            f"the request body is larger than the limit of {self.limit} bytes",
+            kind="body-too-large",
+            instance=scope.get("raw_path", b"").decode("latin-1") or scope.get("path"),
+            headers={"Connection": "close"},
+        )
+        await response(scope, receive, send)
+
+
+class AccessLog:
+    """Append every HTTP request to the access log once it has been answered."""
+
+    def __init__(self, app: ASGIApp, keys: KeyStore) -> None:
+        self.app = app
+        self.keys = keys
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        when = datetime.now(UTC).isoformat(timespec="microseconds")
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        state: dict[str, Any] = scope.setdefault("state", {})
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            raw = scope.get("raw_path") or scope["path"].encode()
+            query = scope.get("query_string", b"")
+            path = raw.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+            entry = AccessEntry(
+                when,
+                str(state.get(CALLER_KEY, ANONYMOUS)),
+                scope["method"],
+                path,
+                status,
+                round((time.perf_counter() - started) * 1000, 3),
+            )
+            try:
+                await anyio.to_thread.run_sync(self.keys.log, entry)
+            except StoreError:
+                _log.exception("cannot write the access log: %s", entry)

@@ -1,0 +1,229 @@
+"""Every error the service returns, as RFC 9457 problem details (``application/problem+json``).
+
+One table maps the package's errors (:mod:`provenance.errors`) to HTTP statuses, and one set of
+handlers turns them — and FastAPI's own validation errors and HTTP exceptions — into problems, so
+that no route decides a status for itself and every error reads the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from provenance.errors import (
+    DanglingReference,
+    InvalidRecord,
+    NotFound,
+    ProvenanceError,
+    RecordConflict,
+    StoreError,
+    StoreUnavailable,
+    UnsupportedFormat,
+)
+
+__all__ = [
+    "PROBLEM_JSON",
+    "FieldProblem",
+    "Problem",
+    "install_handlers",
+    "problem_response",
+    "problem_responses",
+    "status_for",
+]
+
+PROBLEM_JSON = "application/problem+json"
+_TYPE = "https://w3id.org/raidt/problems#"
+_log = logging.getLogger("raidt.api")
+
+_MAPPING: tuple[tuple[type[ProvenanceError], int, str], ...] = (
+    (UnsupportedFormat, 415, "unsupported-format"),
+    (DanglingReference, 422, "dangling-reference"),
+    (InvalidRecord, 422, "invalid-record"),
+    (RecordConflict, 409, "record-conflict"),
+    (NotFound, 404, "not-found"),
+    (StoreUnavailable, 503, "store-unavailable"),
+    (StoreError, 500, "store-error"),
+)
+"""The package's errors, most specific first: the first class an error is an instance of wins."""
+
+
+class FieldProblem(BaseModel):
+    """One field that failed validation."""
+
+    field: str = Field(description="The field, dotted: inputs.0.content_hash")
+    location: list[str | int] = Field(
+        description="Where it is: body, query or path, then the field"
+    )
+    message: str
+    type: str = Field(description="The kind of failure, e.g. missing, string_pattern_mismatch")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: what went wrong, in one shape for every error."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": _TYPE + "not-found",
+                    "title": "Not Found",
+                    "status": 404,
+                    "detail": "no node https://hospital.example/outputs/7 in sqlite:///raidt.db",
+                    "instance": "/outputs/https%3A%2F%2Fhospital.example%2Foutputs%2F7/trace",
+                }
+            ]
+        }
+    )
+
+    type: str = Field(default="about:blank", description="A URI naming the kind of problem")
+    title: str = Field(description="The HTTP status phrase")
+    status: int
+    detail: str | None = Field(default=None, description="What went wrong, for a person")
+    instance: str | None = Field(default=None, description="The request path")
+    location: str | None = Field(
+        default=None, description="Where in the submitted record or document: line, field"
+    )
+    errors: list[FieldProblem] | None = Field(
+        default=None, description="Each failing field, for 422 validation errors"
+    )
+
+
+def problem_response(
+    status: int,
+    detail: str | None,
+    *,
+    kind: str | None = None,
+    instance: str | None = None,
+    location: str | None = None,
+    errors: list[FieldProblem] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """A problem-details response."""
+    problem = Problem(
+        type=_TYPE + kind if kind else "about:blank",
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        instance=instance,
+        location=location,
+        errors=errors,
+    )
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def status_for(error: ProvenanceError) -> tuple[int, str]:
+    """The HTTP status and problem kind for one of the package's errors."""
+    for cls, status, kind in _MAPPING:
+        if isinstance(error, cls):
+            return status, kind
+    return 500, "error"
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problems a route may return."""
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
+
+
+def _instance(request: Request) -> str:
+    raw = request.scope.get("raw_path")
+    return raw.decode("latin-1") if isinstance(raw, bytes) else request.url.path
+
+
+async def _provenance_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ProvenanceError)
+    status, kind = status_for(error)
+    if status >= 500:
+        _log.error("%s %s: %s", request.method, _instance(request), error)
+    if isinstance(error, InvalidRecord):
+        return problem_response(
+            status,
+            error.message,
+            kind=kind,
+            instance=_instance(request),
+            location=error.location,
+        )
+    return problem_response(status, str(error), kind=kind, instance=_instance(request))
+
+
+def _field_problems(errors: Sequence[Any]) -> list[FieldProblem]:
+    found = []
+    for item in errors:
+        location = [p if isinstance(p, int) else str(p) for p in item.get("loc", ())]
+        inside = location[1:] if location and location[0] in ("body", "query", "path") else location
+        found.append(
+            FieldProblem(
+                field=".".join(str(p) for p in inside) or "body",
+                location=location,
+                message=str(item.get("msg", "invalid")),
+                type=str(item.get("type", "invalid")),
+            )
+        )
+    return found
+
+
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    errors = error.errors()
+    unreadable = next((e for e in errors if e.get("type") == "json_invalid"), None)
+    if unreadable is not None:
+        reason = (unreadable.get("ctx") or {}).get("error", "malformed JSON")
+        return problem_response(
+            400,
+            f"the body is not readable JSON: {reason}",
+            kind="unreadable-body",
+            instance=_instance(request),
+        )
+    problems = _field_problems(errors)
+    summary = "; ".join(f"field {p.field}: {p.message}" for p in problems[:5])
+    return problem_response(
+        422,
+        f"invalid request: {summary}",
+        kind="invalid-record",
+        instance=_instance(request),
+        errors=problems,
+    )
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    detail = error.detail if isinstance(error.detail, str) else None
+    return problem_response(
+        error.status_code,
+        detail,
+        instance=_instance(request),
+        headers=dict(error.headers) if error.headers else None,
+    )
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    _log.exception("%s %s failed", request.method, _instance(request), exc_info=error)
+    return problem_response(
+        500, "the service failed; the error is in its log", instance=_instance(request)
+    )
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Register the one set of exception handlers every route relies on."""
+    app.add_exception_handler(ProvenanceError, _provenance_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

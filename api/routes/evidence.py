@@ -1,0 +1,42 @@
+"""A run's evidence pack, as a zip to keep or hand over."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Response
+
+from api.deps import RunId, StoreDep, reader
+from api.models import RubricName
+from api.problems import problem_responses
+from api.routes.scores import RubricQuery
+from queries.evidence import build_pack
+
+__all__ = ["evidence_pack", "router"]
+
+router = APIRouter(tags=["evidence"], dependencies=[Depends(reader)])
+
+
+@router.get(
+    "/runs/{id:path}/evidence-pack",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The evidence pack (check it offline with raidt verify-pack)",
+            "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **problem_responses(401, 403, 404, 422, 503),
+    },
+    summary="A run's evidence pack",
+)
+def evidence_pack(
+    run: RunId, store: StoreDep, rubric: RubricQuery = RubricName.GENERAL
+) -> Response:
+    """PROV bundle (PROV-JSON, PROV-N), trace, authority, score, timeline, records and a SHA-256
+    manifest, as ``raidt evidence`` writes it."""
+    data = build_pack(store, run, rubric=rubric.value)
+    name = run.rstrip("/").rsplit("/", 1)[-1] or "run"
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in name)
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="evidence-{safe}.zip"'},
+    )

@@ -1,0 +1,115 @@
+"""The web interface: the runs list, a run's lineage and score, and the weak points.
+
+Each page has a JSON twin on the same route (``?format=json``): the data it draws, from the same
+query functions as the rest of the service. Scripts and styles come from ``visualisation/web``
+and the npm packages installed there, mounted by :func:`mount_static`: nothing from a CDN.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, FastAPI, Query
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from api.deps import Reader, RunId, StoreDep
+from queries.runs import list_runs
+from queries.scores import score, weak_points
+from visualisation import pages
+from visualisation.page_data import run_page_data
+
+__all__ = [
+    "WEB",
+    "docs",
+    "docs_router",
+    "home",
+    "mount_static",
+    "router",
+    "run_page",
+    "runs_page",
+    "weak_points_page",
+]
+
+WEB = Path(pages.__file__).resolve().parent / "web"
+router = APIRouter(prefix="/ui", tags=["web interface"], include_in_schema=False)
+docs_router = APIRouter()
+Format = Annotated[Literal["html", "json"], Query(description="html, or json for the page's data")]
+
+
+def _answer(fmt: str, data: Any, page: str) -> Response:
+    return JSONResponse(data) if fmt == "json" else HTMLResponse(page)
+
+
+def mount_static(app: FastAPI) -> None:
+    """Serve the pages' script and style, and the browser libraries npm installed there (by
+    ``make install``; without them the run page lists everything but cannot draw the graph)."""
+    libraries = WEB / "node_modules"
+    app.mount("/ui/static/lib", StaticFiles(directory=libraries, check_dir=False), name="ui-lib")
+    app.mount("/ui/static", StaticFiles(directory=WEB), name="ui-static")
+
+
+@router.get("", include_in_schema=False)
+def home() -> RedirectResponse:
+    return RedirectResponse("/ui/runs")
+
+
+@docs_router.get("/docs", include_in_schema=False)
+def docs() -> HTMLResponse:
+    """The OpenAPI explorer, with Swagger UI served from npm's swagger-ui-dist, not a CDN."""
+    lib = "/ui/static/lib/swagger-ui-dist"
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="RAIDT Provenance API",
+        swagger_js_url=f"{lib}/swagger-ui-bundle.js",
+        swagger_css_url=f"{lib}/swagger-ui.css",
+        swagger_favicon_url="data:,",
+    )
+
+
+@router.get("/runs", response_class=HTMLResponse, summary="Runs with their scores at a glance")
+def runs_page(
+    store: StoreDep,
+    _: Reader,
+    sector: str | None = None,
+    person: str | None = None,
+    template: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    format: Format = "html",
+) -> Response:
+    filters = {
+        k: v
+        for k, v in {
+            "sector": sector,
+            "person": person,
+            "template": template,
+            "since": since,
+            "until": until,
+        }.items()
+        if v
+    }
+    runs = list_runs(store, **filters)
+    scores = {run["id"]: score(store, run["id"]) for run in runs}
+    data = [{**run, "overall": scores[run["id"]]["overall"]} for run in runs]
+    return _answer(format, data, pages.runs_page(runs, scores, filters))
+
+
+@router.get("/runs/{id}", response_class=HTMLResponse, summary="A run's lineage and score")
+def run_page(
+    store: StoreDep,
+    _: Reader,
+    run: RunId,
+    depth: Annotated[int, Query(ge=1, le=50)] = 6,
+    format: Format = "html",
+) -> Response:
+    data = run_page_data(store, run, depth=depth)
+    return _answer(format, data, pages.run_page(data))
+
+
+@router.get("/weak-points", response_class=HTMLResponse, summary="Weak points across all runs")
+def weak_points_page(store: StoreDep, _: Reader, format: Format = "html") -> Response:
+    report = weak_points(store)
+    return _answer(format, report, pages.weak_points_page(report))

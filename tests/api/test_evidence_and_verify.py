@@ -1,0 +1,68 @@
+"""GET /runs/{id}/evidence-pack and GET /verify."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.deps import get_store
+from provenance.demo_data import load_demo
+from provenance.integrity import verify
+from provenance.stores import SQLiteStore
+from queries.evidence import verify_pack
+from tests.api.conftest import RUN, enc
+
+
+@pytest.mark.parametrize("path", [enc(RUN), "hospital:runs/discharge-0412"])
+def test_an_evidence_pack_checks_out_offline(
+    client: TestClient, auditor: dict[str, str], tmp_path: Path, path: str
+) -> None:
+    answer = client.get(f"/runs/{path}/evidence-pack", headers=auditor)
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == "application/zip"
+    assert answer.headers["content-disposition"] == (
+        'attachment; filename="evidence-discharge-0412.zip"'
+    )
+    pack = tmp_path / "pack.zip"
+    pack.write_bytes(answer.content)
+    report = verify_pack(pack)
+    assert report.ok, report.problems
+    assert report.run == RUN
+
+
+def test_verify_answers_as_the_command_does(
+    client: TestClient, auditor: dict[str, str], demo_store: SQLiteStore
+) -> None:
+    answer = client.get("/verify", headers=auditor)
+    assert answer.status_code == 200
+    assert answer.json() == verify(demo_store).as_dict()
+    assert answer.json()["ok"] is True
+    wrong = client.get("/verify", params={"expect_head": "0" * 64}, headers=auditor).json()
+    assert wrong["ok"] is False
+    assert wrong["first_problem"]["record"] == "(head)"
+
+
+def test_verify_names_a_tampered_record(
+    app: FastAPI, client: TestClient, auditor: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "store.db"
+    store = SQLiteStore(path)
+    load_demo(store)
+    tampered = store.record(RUN)
+    assert tampered is not None
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "UPDATE records SET body = replace(body, 'gpt-4o', 'gpt-5') WHERE id = ?", (RUN,)
+        )
+    app.dependency_overrides[get_store] = lambda: store
+    try:
+        report = client.get("/verify", headers=auditor).json()
+    finally:
+        store.close()
+    assert report["ok"] is False
+    assert report["first_problem"]["record"] == RUN
+    assert report["first_problem"]["seq"] == tampered.seq

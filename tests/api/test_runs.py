@@ -1,0 +1,212 @@
+"""POST /runs, GET /runs (filtered, paginated) and GET /runs/{id}."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.keys import Role
+from provenance.stores import SQLiteStore
+from queries.runs import list_runs
+from tests.api.conftest import RUN, enc
+from tests.factories import iri, run
+
+Headers = dict[Role, dict[str, str]]
+PROBLEM = "application/problem+json"
+
+
+def test_a_new_run_is_written_once(
+    client: TestClient, headers: Headers, demo_store: SQLiteStore
+) -> None:
+    body = run(1)
+    first = client.post("/runs", json=body, headers=headers[Role.RECORDER])
+    assert first.status_code == 201, first.text
+    assert first.json() == {"written": [iri("runs/1")], "unchanged": []}
+    assert first.headers["location"] == "/runs/" + enc(iri("runs/1"))
+    again = client.post("/runs", json=body, headers=headers[Role.RECORDER])
+    assert again.status_code == 200
+    assert again.json() == {"written": [], "unchanged": [iri("runs/1")]}
+    stored = demo_store.record(iri("runs/1"))
+    assert stored is not None
+    assert json.loads(stored.body)["task"] == "discharge summary"
+    shown = client.get(first.headers["location"], headers=headers[Role.AUDITOR])
+    assert shown.status_code == 200
+    assert shown.json()["record"] == json.loads(stored.body)
+    assert shown.json()["stored"]["content_hash"] == stored.content_hash
+
+
+def test_a_different_run_under_a_stored_id_is_a_conflict(
+    client: TestClient, headers: Headers, demo_store: SQLiteStore
+) -> None:
+    client.post("/runs", json=run(1), headers=headers[Role.RECORDER])
+    before = demo_store.counts()
+    changed = client.post("/runs", json=run(1, task="other"), headers=headers[Role.RECORDER])
+    assert changed.status_code == 409
+    assert changed.headers["content-type"] == PROBLEM
+    problem = changed.json()
+    assert problem["status"] == 409
+    assert problem["title"] == "Conflict"
+    assert "append-only" in problem["detail"]
+    assert demo_store.counts() == before
+
+
+def test_an_invalid_run_names_the_failing_fields(client: TestClient, headers: Headers) -> None:
+    body = run(1)
+    body["outputs"][0]["content_hash"] = "md5:1"
+    del body["task"]
+    answer = client.post("/runs", json=body, headers=headers[Role.RECORDER])
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == PROBLEM
+    fields = {e["field"] for e in answer.json()["errors"]}
+    assert {"task", "outputs.0.content_hash"} <= fields
+    assert "task" in answer.json()["detail"]
+
+
+def test_a_run_naming_an_unrecorded_output_is_refused(
+    client: TestClient, headers: Headers, demo_store: SQLiteStore
+) -> None:
+    before = demo_store.counts()
+    body = run(
+        1, inputs=[{"id": iri("out/9-1"), "content_hash": "sha256:" + "0" * 64, "kind": "output"}]
+    )
+    answer = client.post("/runs", json=body, headers=headers[Role.RECORDER])
+    assert answer.status_code == 422
+    problem = answer.json()
+    assert problem["type"].endswith("#dangling-reference")
+    assert "inputs" in problem["detail"]
+    assert problem["location"] == "body"
+    assert demo_store.counts() == before
+
+
+def test_unreadable_json_is_a_bad_request(client: TestClient, headers: Headers) -> None:
+    answer = client.post(
+        "/runs",
+        content=b'{"type": "run",',
+        headers={**headers[Role.RECORDER], "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 400
+    assert answer.headers["content-type"] == PROBLEM
+    assert "not readable JSON" in answer.json()["detail"]
+
+
+def test_a_run_must_be_sent_as_json(client: TestClient, headers: Headers) -> None:
+    answer = client.post(
+        "/runs",
+        content=json.dumps(run(1)),
+        headers={**headers[Role.RECORDER], "Content-Type": "text/plain"},
+    )
+    assert answer.status_code == 415
+    assert answer.headers["content-type"] == PROBLEM
+
+
+def test_runs_lists_every_run_like_the_query(
+    client: TestClient, auditor: dict[str, str], demo_store: SQLiteStore
+) -> None:
+    answer = client.get("/runs", headers=auditor)
+    assert answer.status_code == 200
+    assert answer.json() == {"data": list_runs(demo_store), "count": 8}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"sector": "finance"}, ["https://bank.example/runs/credit-memo-2026-0317"]),
+        (
+            {"person": "council:people/ruth-adebayo"},
+            [
+                "https://council.example/runs/hb-letter-2026-0311",
+                "https://council.example/runs/hb-letter-2026-0319",
+            ],
+        ),
+        (
+            {"template": "https://hospital.example/templates/discharge-summary"},
+            [RUN, "https://hospital.example/runs/discharge-0415"],
+        ),
+        (
+            {"template": "council:templates/benefit-decision-letter/v2"},
+            ["https://council.example/runs/hb-letter-2026-0319"],
+        ),
+        (
+            {"since": "2026-03-04T00:00:00Z", "until": "2026-03-17T12:00:00+00:00"},
+            [
+                "https://hospital.example/runs/discharge-0415",
+                "https://council.example/runs/hb-letter-2026-0311",
+                "https://bank.example/runs/credit-memo-2026-0317",
+            ],
+        ),
+    ],
+)
+def test_runs_are_filtered(
+    client: TestClient, auditor: dict[str, str], query: dict[str, str], expected: list[str]
+) -> None:
+    answer = client.get("/runs", params=query, headers=auditor).json()
+    assert [r["id"] for r in answer["data"]] == expected
+    assert answer["count"] == len(expected)
+
+
+def test_runs_come_in_pages(
+    client: TestClient, auditor: dict[str, str], demo_store: SQLiteStore
+) -> None:
+    every = [r["id"] for r in list_runs(demo_store)]
+    pages = [
+        client.get("/runs", params={"limit": 3, "offset": start}, headers=auditor).json()
+        for start in (0, 3, 6)
+    ]
+    assert [r["id"] for page in pages for r in page["data"]] == every
+    assert {page["count"] for page in pages} == {8}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"limit": 0}, {"limit": 501}, {"offset": -1}, {"since": "2026-03-04T00:00:00"}],
+)
+def test_bad_filters_are_refused(
+    client: TestClient, auditor: dict[str, str], query: dict[str, object]
+) -> None:
+    answer = client.get("/runs", params=query, headers=auditor)
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == PROBLEM
+    assert answer.json()["errors"][0]["location"][0] == "query"
+
+
+def test_an_unknown_prefix_in_a_filter_is_refused(
+    client: TestClient, auditor: dict[str, str]
+) -> None:
+    answer = client.get("/runs", params={"person": "not an id"}, headers=auditor)
+    assert answer.status_code == 422
+    assert "not an absolute IRI" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/runs/" + enc(RUN),
+        "/runs/hospital:runs%2Fdischarge-0412",
+        "/runs/hospital:runs/discharge-0412",
+    ],
+)
+def test_one_run_by_either_id(client: TestClient, auditor: dict[str, str], path: str) -> None:
+    answer = client.get(path, headers=auditor)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["id"] == RUN
+    assert answer.json()["outputs"] == ["https://hospital.example/outputs/discharge-0412/summary"]
+    assert answer.json()["stored"]["kind"] == "run"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/runs/" + enc("https://hospital.example/runs/nothing"),
+        "/runs/" + enc("https://hospital.example/outputs/discharge-0412/summary"),
+        "/runs/nowhere:runs%2F1",
+    ],
+)
+def test_what_is_not_a_run_is_not_found(
+    client: TestClient, auditor: dict[str, str], path: str
+) -> None:
+    answer = client.get(path, headers=auditor)
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == PROBLEM
+    assert answer.json()["instance"] == path

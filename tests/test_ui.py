@@ -1,0 +1,273 @@
+"""The web interface, checked as a person would: real pages from a real server on loopback, driven
+in headless Chromium. Screenshots of each view are kept in ``test-artifacts/``.
+
+The browser tests need Debian's ``chromium`` (``make test`` installs it where it runs as root) and
+the npm packages in ``visualisation/web`` (``make install``); without them they are skipped, and
+say why. The JSON twins are checked without a browser.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from api.main import create_app
+from api.routes.ui import WEB
+from api.settings import Settings
+from provenance.demo_data import load_demo
+from provenance.stores import SQLiteStore
+from queries.lineage import trace
+from visualisation.page_data import run_page_data
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+H = "https://hospital.example/"
+RUN = H + "runs/discharge-0412"
+OUTPUT = H + "outputs/discharge-0412/summary-rev1"
+ACTION = H + "actions/discharge-0415-ehr-entry"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("ui") / "raidt.db"
+    store = SQLiteStore(path)
+    load_demo(store)
+    store.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def settings(demo_db: Path) -> Settings:
+    return Settings(store=f"sqlite:///{demo_db}", keys=demo_db.parent / "keys.db", auth=False)
+
+
+@pytest.fixture(scope="module")
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def server(settings: Settings) -> Iterator[str]:
+    """The service on a free loopback port, in a thread, for the browser."""
+    port = free_port()
+    app = create_app(settings)
+    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not running.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    running.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("no Chromium: `make test` installs Debian's chromium where it runs as root")
+    if not (WEB / "node_modules" / "cytoscape").is_dir():
+        pytest.skip("the page's libraries are not installed: run `make install` (npm ci)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+def open_page(browser: Browser, url: str) -> tuple[Page, list[str]]:
+    """A page with every console error and uncaught exception collected."""
+    page = browser.new_page(viewport={"width": 1600, "height": 1200})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(url)
+    return page, problems
+
+
+def shoot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def run_url(base: str, run: str = RUN) -> str:
+    return f"{base}/ui/runs/{quote(run, safe='')}"
+
+
+def test_run_page_shows_every_node_of_the_run(browser: Browser, server: str, demo_db: Path) -> None:
+    page, problems = open_page(browser, run_url(server))
+    page.wait_for_function("window.raidtLineage && window.raidtLineage.ready")
+    shoot(page, "run-page")
+    drawn = set(page.evaluate("window.raidtLineage.cy.nodes().map(n => n.id())"))
+    store = SQLiteStore(demo_db)
+    expected = {n["id"] for n in run_page_data(store, RUN)["nodes"]}
+    store.close()
+    assert problems == []
+    assert drawn == expected
+    # the run itself, what it used and what it made are all on the page
+    assert {RUN, H + "lab/reports/lr-88213", H + "outputs/discharge-0412/summary", OUTPUT} <= drawn
+    assert page.evaluate("window.raidtLineage.cy.edges().length") > 20
+
+
+def test_clicking_an_output_highlights_its_way_back_to_the_approvers(
+    browser: Browser, server: str, demo_db: Path
+) -> None:
+    page, problems = open_page(browser, run_url(server))
+    page.wait_for_function("window.raidtLineage && window.raidtLineage.ready")
+    position = page.evaluate(
+        f"(() => {{ const p = window.raidtLineage.cy.getElementById({OUTPUT!r})"
+        ".renderedPosition(); const r = document.getElementById('lineage')"
+        ".getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; })()"
+    )
+    page.mouse.click(*position)
+    page.wait_for_function("window.raidtLineage.cy.nodes('.highlighted').length > 0")
+    shoot(page, "run-page-output-path")
+    lit = set(page.evaluate("window.raidtLineage.cy.nodes('.highlighted').map(n => n.id())"))
+    store = SQLiteStore(demo_db)
+    answer = trace(store, OUTPUT)
+    store.close()
+    drawn = set(page.evaluate("window.raidtLineage.cy.nodes().map(n => n.id())"))
+    own = [a for a in answer["approvals"] if a["output"] == OUTPUT]
+    assert [a["approver"] for a in own] == [H + "people/dr-amara-okafor"]
+    assert {a["id"] for a in own} | {a["approver"] for a in own} <= lit
+    # every approval and approver on the way back that the page draws is lit
+    assert {a["approver"] for a in answer["approvals"]} & drawn <= lit
+    assert {a["id"] for a in answer["approvals"]} & drawn <= lit
+    assert {i["id"] for i in answer["inputs"]} <= lit
+    assert H + "actions/discharge-0412-ehr-entry" not in lit
+    assert "back to its inputs and approvers" in page.inner_text("#highlight-status")
+    assert "content" in page.inner_text("#details")  # its attributes and hash are shown
+    assert problems == []
+
+
+def test_an_action_shows_who_held_authority_and_marks_invalid_delegations(
+    browser: Browser, server: str
+) -> None:
+    page, problems = open_page(browser, run_url(server, H + "runs/discharge-0415"))
+    page.wait_for_function("window.raidtLineage && window.raidtLineage.ready")
+    page.evaluate(f"window.raidtLineage.select({ACTION!r})")
+    shoot(page, "run-page-authority")
+    lit = set(page.evaluate("window.raidtLineage.cy.nodes('.highlighted').map(n => n.id())"))
+    invalid = set(page.evaluate("window.raidtLineage.cy.nodes('.invalid').map(n => n.id())"))
+    assert H + "people/dr-samuel-achterberg" in lit  # the approver
+    assert H + "people/dr-henrik-lund" in invalid  # behind an expired delegation
+    assert "not valid" in page.inner_text("#highlight-status")
+    assert problems == []
+
+
+def test_score_chart_renders_five_pillars_and_links_failed_checks(
+    browser: Browser, server: str
+) -> None:
+    page, problems = open_page(
+        browser, run_url(server, "https://corp.example/runs/price-notice-0407")
+    )
+    page.wait_for_function("window.raidtLineage && window.raidtLineage.ready")
+    bars = page.locator("#score-chart rect")
+    assert bars.count() == 5
+    assert page.locator("#score-chart rect.weak").count() >= 2
+    link = page.locator("ul.failed a[data-node]").first
+    target = link.get_attribute("data-node")
+    link.click()
+    assert page.evaluate("window.raidtLineage.cy.$(':selected').map(n => n.id())") == [target]
+    shoot(page, "run-page-score")
+    assert problems == []
+
+
+def test_relation_toggles_and_depth(browser: Browser, server: str) -> None:
+    page, problems = open_page(browser, run_url(server))
+    page.wait_for_function("window.raidtLineage && window.raidtLineage.ready")
+    visible = "window.raidtLineage.cy.edges('[kind = \"used\"]').filter(e => e.visible()).length"
+    assert page.evaluate(visible) > 0
+    page.locator('input[data-relation="used"]').uncheck()
+    assert page.evaluate(visible) == 0
+    before = page.evaluate("window.raidtLineage.cy.nodes().length")
+    page.select_option("#depth", "1")
+    page.wait_for_url("**depth=1")
+    page.wait_for_function("window.raidtLineage && window.raidtLineage.ready")
+    assert page.evaluate("window.raidtLineage.cy.nodes().length") < before
+    assert problems == []
+
+
+def test_runs_list_and_weak_points_pages(browser: Browser, server: str) -> None:
+    page, problems = open_page(browser, f"{server}/ui/runs")
+    rows = page.locator("#runs tbody tr")
+    assert rows.count() == 8
+    shoot(page, "runs-list")
+    page.fill("input[name=sector]", "finance")
+    page.click("form.filters button")
+    assert page.locator("#runs tbody tr").count() == 1
+    page.goto(f"{server}/ui/weak-points")
+    assert "self-approvals" in page.inner_text("#weak-points")
+    shoot(page, "weak-points")
+    assert problems == []
+
+
+def test_json_twins_hold_what_the_pages_draw(client: TestClient, demo_db: Path) -> None:
+    answer: dict[str, Any] = client.get(f"/ui/runs/{quote(RUN, safe='')}?format=json").json()
+    store = SQLiteStore(demo_db)
+    assert answer == run_page_data(store, RUN)
+    store.close()
+    runs = client.get("/ui/runs?format=json&sector=healthcare").json()
+    assert [r["id"] for r in runs] == [
+        H + "runs/discharge-0412",
+        H + "runs/gp-referral-0412",
+        H + "runs/discharge-0415",
+    ]
+    weak = client.get("/ui/weak-points?format=json").json()
+    assert weak["weak_points"]["self-approvals"]["runs"] == [
+        "https://corp.example/runs/deal-desk-0409"
+    ]
+
+
+def test_pages_load_scripts_only_from_the_service(client: TestClient) -> None:
+    html = client.get(f"/ui/runs/{quote(RUN, safe='')}").text
+    sources = re.findall(r'<script src="([^"]+)"', html) + re.findall(r'href="([^"]+\.css)"', html)
+    assert len(sources) == 5
+    assert all(source.startswith("/ui/static/") for source in sources)
+    for source in sources:
+        if "/lib/" in source and not (WEB / "node_modules").is_dir():
+            continue
+        assert client.get(source).status_code == 200, source
+
+
+def test_an_unknown_run_is_a_404_problem(client: TestClient) -> None:
+    response = client.get("/ui/runs/https%3A%2F%2Fnowhere.example%2Fruns%2F1")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_api_docs_need_no_cdn(client: TestClient) -> None:
+    html = client.get("/docs").text
+    assert "/ui/static/lib/swagger-ui-dist/swagger-ui-bundle.js" in html
+    assert "cdn" not in html.lower()
+    if (WEB / "node_modules" / "swagger-ui-dist").is_dir():
+        assert client.get("/ui/static/lib/swagger-ui-dist/swagger-ui-bundle.js").status_code == 200
