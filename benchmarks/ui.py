@@ -55,7 +55,7 @@ def largest_runs(db: Path, depth: int, count: int) -> list[tuple[str, int]]:
     store = SQLiteStore(db)
     try:
         runs = store.ids_of_type(Type.RUN)
-        sizes = [(run, len(lineage_view(store, run, depth=depth).nodes)) for run in runs[-400:]]
+        sizes = [(run, len(lineage_view(store, run, depth=depth).nodes)) for run in runs[-150:]]
     finally:
         store.close()
     return sorted(sizes, key=lambda item: -item[1])[:count]

@@ -1,5 +1,5 @@
-"""What the run page shows, worked out on the server: the lineage, the score, and for each output
-and action the nodes to highlight, from the same questions the command line answers."""
+"""What the run page shows, worked out on the server: the lineage, the score, and for each action
+who held authority over it, from the same questions the command line answers."""
 
 from __future__ import annotations
 
@@ -8,19 +8,10 @@ from typing import Any
 from provenance.stores.base import Store
 from provenance.vocabulary import Type
 from queries.authority import authority
-from queries.lineage import trace, trace_ids
 from queries.scores import score
 from visualisation.lineage import lineage_view
 
 __all__ = ["run_page_data"]
-
-
-def _path_of(store: Store, output: str) -> list[str]:
-    """An output's way back: everything its trace names, approvers and reviewers included."""
-    answer = trace(store, output)
-    found = trace_ids(answer)
-    found.update(f"{a['id']}/decision" for a in answer["approvals"])
-    return sorted(found)
 
 
 def _authority_of(store: Store, action: str) -> dict[str, Any]:
@@ -37,8 +28,9 @@ def _authority_of(store: Store, action: str) -> dict[str, Any]:
 
 
 def run_page_data(store: Store, run: str, *, depth: int = 6) -> dict[str, Any]:
-    """Everything the run page draws, as JSON: ``view.as_dict()`` plus ``paths`` (output → nodes
-    on its way back), ``authority`` (action → holders and invalid delegations) and ``score``.
+    """Everything the run page draws, as JSON: ``view.as_dict()`` plus ``authority`` (action →
+    holders and invalid delegations) and ``score``. An output's way back is found in the browser,
+    over the relations drawn, the way ``trace`` finds it.
 
     Raises
     ------
@@ -49,12 +41,10 @@ def run_page_data(store: Store, run: str, *, depth: int = 6) -> dict[str, Any]:
     """
     view = lineage_view(store, run, depth=depth)
     profile = score(store, view.focus)
-    outputs = [n.id for n in view.nodes.values() if Type.OUTPUT in n.types]
     actions = [n.id for n in view.nodes.values() if Type.ACTION in n.types]
     return {
         **view.as_dict(),
         "depth": depth,
-        "paths": {output: _path_of(store, output) for output in outputs},
         "authority": {action: _authority_of(store, action) for action in actions},
         "score": profile,
     }

@@ -102,7 +102,7 @@ def run_page(
     store: StoreDep,
     _: Reader,
     run: RunId,
-    depth: Annotated[int, Query(ge=1, le=50)] = 6,
+    depth: Annotated[int, Query(ge=1, le=200)] = 6,
     format: Format = "html",
 ) -> Response:
     data = run_page_data(store, run, depth=depth)

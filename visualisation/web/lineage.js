@@ -10,6 +10,45 @@
     agent: { shape: 'pentagon', fill: '#FED37F', stroke: '#000000' },
   };
   const beside = new Set(['wasAssociatedWith', 'wasAttributedTo', 'actedOnBehalfOf']);
+  const lineage = new Set(['wasGeneratedBy', 'used', 'wasDerivedFrom', 'wasRevisionOf', 'wasQuotedFrom', 'hadPrimarySource']);
+  const deciding = new Set(['Review', 'Approval']);
+  const typeOf = new Map(data.nodes.map((n) => [n.id, n.type]));
+  const from = new Map();
+  const into = new Map();
+  for (const rel of data.relations) {
+    if (!from.has(rel.source)) from.set(rel.source, []);
+    from.get(rel.source).push(rel);
+    if (!into.has(rel.target)) into.set(rel.target, []);
+    into.get(rel.target).push(rel);
+  }
+
+  // The way back from an output, as trace answers it: everything upstream over lineage relations,
+  // the reviews and approvals of outputs and templates on it (with their decisions), and the
+  // people and models associated with every activity found.
+  function wayBack(start) {
+    const keep = new Set([start]);
+    const queue = [start];
+    while (queue.length) {
+      const node = queue.shift();
+      for (const rel of from.get(node) || []) {
+        if (lineage.has(rel.kind) && !keep.has(rel.target)) { keep.add(rel.target); queue.push(rel.target); }
+      }
+    }
+    for (const node of [...keep]) {
+      for (const rel of into.get(node) || []) {
+        if (rel.kind === 'used' && deciding.has(typeOf.get(rel.source))) keep.add(rel.source);
+      }
+    }
+    for (const node of [...keep]) {
+      for (const rel of into.get(node) || []) {
+        if (rel.kind === 'wasGeneratedBy' && typeOf.get(rel.source) === 'Decision') keep.add(rel.source);
+      }
+      for (const rel of from.get(node) || []) {
+        if (rel.kind === 'wasAssociatedWith') keep.add(rel.target);
+      }
+    }
+    return [...keep];
+  }
 
   const elements = [];
   for (const node of data.nodes) {
@@ -101,8 +140,8 @@
     cy.elements().unselect();
     node.select();
     show(node);
-    if (data.paths[id]) {
-      highlight(data.paths[id], [], 'path from ' + short(id) + ' back to its inputs and approvers');
+    if (typeOf.get(id) === 'Output') {
+      highlight(wayBack(id), [], 'path from ' + short(id) + ' back to its inputs and approvers');
     } else if (data.authority[id]) {
       const answer = data.authority[id];
       const invalid = answer.invalid.map((step) => [step.from, step.to]);

@@ -14,7 +14,7 @@ under concurrent load, against a real ``raidt serve`` on loopback.
    with nothing else running.
 5. ``GET /verify`` must answer ok at the end, or the benchmark fails.
 
-    python benchmarks/api.py --org-runs 2000 --runs 2000 --clients 8 --readers 8 --writers 2
+    python benchmarks/service.py --org-runs 2000 --runs 2000 --clients 8 --readers 8 --writers 2
 """
 
 from __future__ import annotations
