@@ -5,7 +5,8 @@ read from any serialisation can be stored and written back equal to what was rea
 integers and booleans stay as they are; everything else is a one-key tagged object:
 
 ``{"@id": iri}`` qualified name · ``{"@uri": iri}`` plain URI · ``{"@dt": iso}`` xsd:dateTime ·
-``{"@double": repr}`` float · ``{"@value": text, "@type": iri}`` typed literal ·
+``{"@double": repr}`` float · ``{"@int": digits}`` integer beyond 64 bits (JSON readers turn those
+into floats) · ``{"@value": text, "@type": iri}`` typed literal ·
 ``{"@value": text, "@lang": tag}`` language-tagged string (``"@type"`` may come with it).
 """
 

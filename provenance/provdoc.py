@@ -48,8 +48,10 @@ _SUBTYPE_KINDS = {kind: subtype for subtype, kind in DERIVATION_SUBTYPES.items()
 
 
 def _encode(value: Any, where: str) -> Json:
-    if isinstance(value, bool | int | str):
+    if isinstance(value, bool | str):
         return value
+    if isinstance(value, int):
+        return value if -(2**63) <= value < 2**63 else {"@int": str(value)}
     if isinstance(value, float):
         return encode_float(value)
     if isinstance(value, datetime.datetime):
@@ -87,9 +89,9 @@ def _relation(record: ProvRecord, bundle: str | None) -> Relation:
     )
     if kind == "wasDerivedFrom":
         subtypes = [
-            DERIVATION_SUBTYPES[v.uri]
+            DERIVATION_SUBTYPES[uri]
             for v in record.get_asserted_types()
-            if v.uri in DERIVATION_SUBTYPES
+            if (uri := getattr(v, "uri", None)) in DERIVATION_SUBTYPES
         ]
         kind = subtypes[0] if len(subtypes) == 1 else kind
     return Relation(
@@ -177,6 +179,8 @@ class Namespaces:
             return datetime.datetime.fromisoformat(value["@dt"])
         if "@double" in value:
             return float(value["@double"])
+        if "@int" in value:
+            return int(value["@int"])
         datatype = value.get("@type")
         return Literal(
             value["@value"], self.qname(datatype) if datatype else None, value.get("@lang")
