@@ -129,12 +129,18 @@ def from_document(document: ProvDocument) -> Fragment:
     Raises
     ------
     InvalidRecord
-        When a record holds a value that PROV does not define.
+        When a record holds a value that PROV does not define, or a bundle is empty: the store
+        keeps records, and an empty bundle has none to keep.
     """
     elements, relations = _records(document, None)
     namespaces = dict(_namespaces(document))
     for bundle in document.bundles:
         assert bundle.identifier is not None  # a named bundle always has its identifier
+        if not bundle.get_records():
+            raise InvalidRecord(
+                f"bundle {bundle.identifier} is empty; an empty bundle cannot be stored, so add "
+                "its records or leave it out"
+            )
         inner_elements, inner_relations = _records(bundle, bundle.identifier.uri)
         elements += inner_elements
         relations += inner_relations
@@ -215,4 +221,15 @@ def to_document(
         pairs += [(names.qname(name), names.decode(value)) for name, value in relation.attributes]
         identifier = names.qname(relation.id) if relation.id else None
         target(relation.bundle).new_record(PROV_RECORD_IDS_MAP[kind], identifier, pairs)
+    for container in bundles.values():
+        _declare_datatypes(container)
     return document
+
+
+def _declare_datatypes(container: ProvBundle) -> None:
+    """Declare the namespaces of literals' datatypes, which prov does not register on its own:
+    unregistered, a serialiser would drop the datatype or write a prefix it never declared."""
+    for record in container.get_records():
+        for _, value in record.attributes:
+            if isinstance(value, Literal) and value.datatype is not None:
+                container.add_namespace(value.datatype.namespace)
