@@ -12,7 +12,7 @@ from typing import Any
 
 from provenance.graph import Node, Relation, as_datetime
 from provenance.stores.base import Direction, Store
-from provenance.vocabulary import PROV, RAIDT, Attr, Type
+from provenance.vocabulary import PROV, RAIDT, RELATION_KINDS, Attr, Type
 from queries.context import LINEAGE, AsOf, moment, require_node
 
 __all__ = ["KIND_STYLE", "LineageView", "ViewNode", "lineage_view", "short_name"]
@@ -25,6 +25,9 @@ KIND_STYLE: dict[str, dict[str, str]] = {
 """PROV's drawing conventions: yellow ellipses, blue rectangles, orange pentagons."""
 
 _AROUND = ("wasAssociatedWith", "wasAttributedTo", "actedOnBehalfOf")
+_ANSWERABLE = frozenset({Type.PERSON, Type.ORGANIZATION})
+"""Whose delegation chains are drawn: people and organisations, not models, whose per-run
+``actedOnBehalfOf`` would tie every run's initiator to the picture."""
 _CHAIN = 4
 """How far up delegation chains the people shown are followed: who stands behind them."""
 _FOLLOWED = (*LINEAGE, "wasInformedBy")
@@ -141,17 +144,16 @@ def lineage_view(store: Store, node_id: str, *, depth: int = 6, as_of: AsOf = No
     down = store.traverse(start, _FOLLOWED, Direction.DOWN, depth, as_of=at.as_of)
     depths = {**down.depths, **up.depths}
     activities = list(depths)
-    people = store.traverse(activities, _AROUND, Direction.UP, 1, as_of=at.as_of)
-    agents = [agent for agent in people.depths if agent not in depths]
-    chains = store.traverse(agents, ["actedOnBehalfOf"], Direction.UP, _CHAIN, as_of=at.as_of)
+    people = store.traverse(activities, _AROUND[:2], Direction.UP, 1, as_of=at.as_of)
+    found = store.nodes([a for a in people.depths if a not in depths], as_of=at.as_of)
+    humans = [i for i, n in found.items() if n.types & _ANSWERABLE]
+    chains = store.traverse(humans, ["actedOnBehalfOf"], Direction.UP, _CHAIN, as_of=at.as_of)
     for agent in [*people.depths, *chains.depths]:
         depths.setdefault(agent, depth + 1)
     nodes = store.nodes(depths, as_of=at.as_of)
     view = LineageView(focus.id)
     view.nodes = {i: _view_node(n, depths[i]) for i, n in nodes.items() if n.kinds}
-    view.relations = [
-        r
-        for r in store.relations_between(view.nodes, as_of=at.as_of)
-        if r.kind != "actedOnBehalfOf" or r.first(PROV + "activity") is None
-    ]
+    drawn = [k for k in RELATION_KINDS if k != "actedOnBehalfOf"]
+    view.relations = store.relations_between(view.nodes, kinds=drawn, as_of=at.as_of)
+    view.relations += [r for r in chains.relations if r.first(PROV + "activity") is None]
     return view

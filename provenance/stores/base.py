@@ -132,8 +132,14 @@ class Store(Protocol):
         """
         ...
 
-    def relations_between(self, ids: Iterable[str], *, as_of: int | None = None) -> list[Relation]:
-        """Every relation whose two ends are both among ``ids``."""
+    def relations_between(
+        self,
+        ids: Iterable[str],
+        *,
+        kinds: Iterable[str] | None = None,
+        as_of: int | None = None,
+    ) -> list[Relation]:
+        """Every relation (of ``kinds``, or of any kind) whose two ends are both among ``ids``."""
         ...
 
     def namespaces(self) -> dict[str, str]:

@@ -343,9 +343,15 @@ class Neo4jStore:
             found.setdefault(row["key"], _relation(row))
         return Traversal(depths, tuple(found.values()))
 
-    def relations_between(self, ids: Iterable[str], *, as_of: int | None = None) -> list[Relation]:
+    def relations_between(
+        self,
+        ids: Iterable[str],
+        *,
+        kinds: Iterable[str] | None = None,
+        as_of: int | None = None,
+    ) -> list[Relation]:
         rows = self._read(
-            cypher.relations_between(cypher.RELATION_TYPES),
+            cypher.relations_between(kinds if kinds is not None else cypher.RELATION_TYPES),
             ids=list(dict.fromkeys(ids)),
             as_of=_limit(as_of),
         )
