@@ -251,7 +251,7 @@ def test_json_twins_hold_what_the_pages_draw(client: TestClient, demo_db: Path) 
 def test_pages_load_scripts_only_from_the_service(client: TestClient) -> None:
     html = client.get(f"/ui/runs/{quote(RUN, safe='')}").text
     sources = re.findall(r'<script src="([^"]+)"', html) + re.findall(r'href="([^"]+\.css)"', html)
-    assert len(sources) == 5
+    assert len(sources) == 3
     assert all(source.startswith("/ui/static/") for source in sources)
     for source in sources:
         if "/lib/" in source and not (WEB / "node_modules").is_dir():

@@ -10,6 +10,7 @@ from provenance.vocabulary import Type
 from queries.authority import authority
 from queries.scores import score
 from visualisation.lineage import lineage_view
+from visualisation.static import positions
 
 __all__ = ["run_page_data"]
 
@@ -44,6 +45,7 @@ def run_page_data(store: Store, run: str, *, depth: int = 6) -> dict[str, Any]:
     actions = [n.id for n in view.nodes.values() if Type.ACTION in n.types]
     return {
         **view.as_dict(),
+        "positions": {node: [x, y] for node, (x, y) in positions(view).items()},
         "depth": depth,
         "authority": {action: _authority_of(store, action) for action in actions},
         "score": profile,

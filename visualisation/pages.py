@@ -19,8 +19,6 @@ __all__ = ["SCRIPTS", "run_page", "runs_page", "score_chart", "weak_points_page"
 
 SCRIPTS = (
     "lib/cytoscape/dist/cytoscape.min.js",
-    "lib/dagre/dist/dagre.min.js",
-    "lib/cytoscape-dagre/cytoscape-dagre.js",
     "lineage.js",
 )
 """What the run page loads, under ``/ui/static/``: the libraries from npm, then our script."""
@@ -89,7 +87,7 @@ def run_page(data: dict[str, Any]) -> str:
     )
     depths = "".join(
         f'<option value="{d}"{" selected" if d == data["depth"] else ""}>{d}</option>'
-        for d in (1, 2, 3, 4, 6, 8, 12, 20)
+        for d in sorted({1, 2, 3, 4, 6, 8, 12, 20, 50, data["depth"]})
     )
     legend = " ".join(
         f'<span style="background:{s["fill"]};border-color:{s["stroke"]}"></span> {k}'

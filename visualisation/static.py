@@ -14,9 +14,12 @@ import pygraphviz
 
 from visualisation.lineage import KIND_STYLE, LineageView, short_name
 
-__all__ = ["FORMATS", "render", "to_agraph"]
+__all__ = ["FORMATS", "positions", "render", "to_agraph"]
 
 FORMATS = ("svg", "png", "html")
+_QUICK = {"mclimit": "0.1", "nslimit": "2", "nslimit1": "2"}
+"""Fewer passes at crossing and rank optimisation: seconds instead of minutes on hundreds of
+nodes, for a picture that is barely less tidy."""
 _BESIDE = frozenset({"wasAssociatedWith", "wasAttributedTo", "actedOnBehalfOf"})
 """People and models stand beside the activities they took part in; their relations pull less."""
 
@@ -25,6 +28,8 @@ def to_agraph(view: LineageView) -> pygraphviz.AGraph:
     """The view as a Graphviz graph in PROV's conventions, ranked by time."""
     graph = pygraphviz.AGraph(directed=True, strict=False)
     graph.graph_attr.update(rankdir="LR", fontname="Helvetica", nodesep="0.3", ranksep="0.6")
+    if len(view.nodes) > 150:
+        graph.graph_attr.update(_QUICK)
     graph.node_attr.update(fontname="Helvetica", fontsize="10", style="filled")
     graph.edge_attr.update(fontname="Helvetica", fontsize="8", color="#555555")
     for node in view.nodes.values():
@@ -49,6 +54,27 @@ def to_agraph(view: LineageView) -> pygraphviz.AGraph:
                 weight="0" if relation.kind in _BESIDE else "1",
             )
     return graph
+
+
+def positions(view: LineageView) -> dict[str, tuple[float, float]]:
+    """Where Graphviz places each node (points, y downwards as browsers count): the page draws
+    the same layered layout as the static pictures, computed here in C rather than in the
+    browser, where a layered layout of a few hundred nodes takes seconds."""
+    graph = pygraphviz.AGraph(directed=True, strict=False)
+    graph.graph_attr.update(rankdir="LR", splines="false", nodesep="0.3", ranksep="0.9", **_QUICK)
+    for node in view.nodes.values():
+        graph.add_node(node.id, label="", shape="box", width="2.1", height="0.6", fixedsize="true")
+    for relation in view.relations:
+        if relation.src in view.nodes and relation.dst in view.nodes:
+            graph.add_edge(
+                relation.dst, relation.src, weight="0" if relation.kind in _BESIDE else "1"
+            )
+    graph.layout(prog="dot")
+    placed = {}
+    for node in graph.nodes():
+        x, y = (float(v) for v in node.attr["pos"].split(","))
+        placed[str(node)] = (x, -y)
+    return placed
 
 
 def render(view: LineageView, fmt: str) -> bytes:

@@ -1,5 +1,5 @@
-// The interactive lineage of a run: Cytoscape.js with a layered (dagre) layout, left to right in
-// time, in PROV's conventions. The page embeds everything it shows as JSON; nothing is fetched.
+// The interactive lineage of a run: Cytoscape.js, laid out in layers left to right in time (by
+// Graphviz, on the server), in PROV's conventions. The page embeds everything it shows as JSON.
 (function () {
   'use strict';
 
@@ -9,7 +9,6 @@
     activity: { shape: 'rectangle', fill: '#9FB1FC', stroke: '#0000FF' },
     agent: { shape: 'pentagon', fill: '#FED37F', stroke: '#000000' },
   };
-  const beside = new Set(['wasAssociatedWith', 'wasAttributedTo', 'actedOnBehalfOf']);
   const lineage = new Set(['wasGeneratedBy', 'used', 'wasDerivedFrom', 'wasRevisionOf', 'wasQuotedFrom', 'hadPrimarySource']);
   const deciding = new Set(['Review', 'Approval']);
   const typeOf = new Map(data.nodes.map((n) => [n.id, n.type]));
@@ -63,7 +62,6 @@
     });
   });
 
-  cytoscape.use(cytoscapeDagre);
   const cy = cytoscape({
     container: document.getElementById('lineage'),
     elements: elements,
@@ -97,9 +95,12 @@
       { selector: 'edge.invalid', style: { 'line-style': 'dashed', 'line-color': '#000', width: 3 } },
       { selector: ':selected', style: { 'overlay-opacity': 0.15, 'overlay-color': '#d62728' } },
     ],
+    // Graphviz's layered layout, computed by the server: time runs left to right.
     layout: {
-      name: 'dagre', rankDir: 'LR', nodeSep: 18, rankSep: 70, animate: false,
-      edgeWeight: (edge) => (beside.has(edge.data('kind')) ? 0 : 1),
+      name: 'preset',
+      positions: (node) => ({ x: data.positions[node.id()][0], y: data.positions[node.id()][1] }),
+      fit: true,
+      padding: 20,
     },
   });
 
