@@ -1,9 +1,8 @@
 """Time to first render of large lineages on the run page, in headless Chromium.
 
 Generates a synthetic organisation, serves it on loopback, picks the runs whose lineage views are
-largest (1,000 nodes and more at a deep enough depth) and measures, for each, the time from
-navigation to the graph being laid out and drawn (``window.raidtLineage.ready``), and how long the
-server took to build the page.
+largest and measures, for each, the time from navigation to the graph being drawn
+(``window.raidtLineage.ready``), and how long the server took to answer with the page.
 
     python benchmarks/ui.py --runs 3000 --depth 40
 """
