@@ -84,8 +84,18 @@ def _agent(agent: AgentRef) -> Element:
     return _element(agent.id, "agent", [_AGENT_TYPES[agent.kind]], [(Attr.LABEL, agent.name)])
 
 
-def _association(activity: str, agent: AgentRef, role: str, plan: str | None = None) -> Relation:
-    pairs: list[tuple[str, Json | None]] = [(Attr.ROLE, iri(role)), (Attr.POSITION, agent.position)]
+def _association(
+    activity: str,
+    agent: AgentRef,
+    role: str,
+    plan: str | None = None,
+    on_behalf_of: str | None = None,
+) -> Relation:
+    pairs: list[tuple[str, Json | None]] = [
+        (Attr.ROLE, iri(role)),
+        (Attr.POSITION, agent.position),
+        (Attr.ON_BEHALF_OF, iri(on_behalf_of) if on_behalf_of else None),
+    ]
     if plan:
         pairs.append((PROV + "plan", iri(plan)))
     return _relation("wasAssociatedWith", activity, agent.id, pairs)
@@ -256,7 +266,9 @@ def _approval(approval: Approval) -> tuple[list[Element], list[Relation]]:
     ]
     relations = [
         _used(approval.id, approval.target, at, Role.SUBJECT),
-        _association(approval.id, approval.approver, Role.APPROVER),
+        _association(
+            approval.id, approval.approver, Role.APPROVER, on_behalf_of=approval.on_behalf_of
+        ),
         _relation("wasGeneratedBy", decision, approval.id, [(PROV + "time", at)]),
         _relation("wasAttributedTo", decision, approval.approver.id),
     ]

@@ -111,6 +111,9 @@ class Attr:
     GROUNDS: Final = RAIDT + "grounds"
     OUTCOME: Final = RAIDT + "outcome"
     CREATED_AT: Final = RAIDT + "createdAt"
+    ON_BEHALF_OF: Final = RAIDT + "onBehalfOf"
+    """On an approver's association: whom they acted for, beside the ``actedOnBehalfOf`` claim,
+    so that a question about one approval need not read every claim its approver ever made."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,7 @@ class Association:
     role: str | None
     plan: str | None
     position: str | None
+    on_behalf_of: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +129,7 @@ def _association(relation: Relation) -> Association:
         as_iri(relation.first(Attr.ROLE)),
         as_iri(relation.first(PROV + "plan")),
         as_text(relation.first(Attr.POSITION)),
+        as_iri(relation.first(Attr.ON_BEHALF_OF)),
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from provenance.graph import Node, Relation, as_iri, as_text
 from provenance.stores.base import Direction, Store, Traversal
-from provenance.vocabulary import PROV, RAIDT, Attr, Role, Type
+from provenance.vocabulary import RAIDT, Attr, Role, Type
 from queries.context import (
     LINEAGE,
     AsOf,
@@ -329,8 +329,10 @@ def trace(
                 _review(node, subject[activity_id], people_of[activity_id], [])
             )
     answer["reviews"] = _unique(answer["reviews"])
-    for responsible in _on_behalf(store, [a["id"] for a in answer["approvals"]], at):
-        roles[responsible].add("responsible")
+    for approval in answer["approvals"]:
+        for association in people_of[approval["id"]]:
+            if association.on_behalf_of:
+                roles[association.on_behalf_of].add("responsible")
     answer["people"] = _people(store, roles, at)
     model_nodes = store.nodes(models, as_of=at.as_of)
     answer["models"] = [_model(model_nodes[m]) for m in sorted(model_nodes)]
@@ -342,16 +344,6 @@ def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for item in items:
         seen.setdefault(item["id"], item)
     return list(seen.values())
-
-
-def _on_behalf(store: Store, approvals: list[str], at: Moment) -> set[str]:
-    """Whom approvers said they acted for, on those approvals."""
-    if not approvals:
-        return set()
-    agents = {a.agent for people in associations(store, approvals, at).values() for a in people}
-    step = store.traverse(agents, ["actedOnBehalfOf"], Direction.UP, 1, as_of=at.as_of)
-    wanted = set(approvals)
-    return {r.dst for r in step.relations if r.dst and as_iri(r.first(PROV + "activity")) in wanted}
 
 
 def _config(node: Node, depth: int) -> dict[str, Any]:
