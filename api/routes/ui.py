@@ -51,7 +51,7 @@ def mount_static(app: FastAPI) -> None:
     app.mount("/ui/static", StaticFiles(directory=WEB), name="ui-static")
 
 
-@router.get("", include_in_schema=False)
+@router.get("")
 def home() -> RedirectResponse:
     return RedirectResponse("/ui/runs")
 
