@@ -13,7 +13,7 @@ into floats) · ``{"@value": text, "@type": iri}`` typed literal ·
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, TypeAlias
@@ -76,8 +76,11 @@ def _sort_key(name: str, value: Json) -> tuple[str, str, str]:
 
 def attributes(pairs: Iterable[tuple[str, Json | None]]) -> Attributes:
     """Sort attribute pairs into their canonical order, dropping absent values and repeats."""
-    unique = {_sort_key(name, value): (name, value) for name, value in pairs if value is not None}
-    return tuple(unique[key] for key in sorted(unique))
+    unique = {}
+    for name, value in pairs:
+        if value is not None:
+            unique[_sort_key(name, value)] = (name, value)
+    return tuple([unique[key] for key in sorted(unique)])
 
 
 def as_iri(value: Json | None) -> str | None:
@@ -105,14 +108,12 @@ def as_datetime(value: Json | None) -> datetime | None:
     return None
 
 
-def _remember(item: object, parts: Callable[[], list[Any]]) -> str:
-    """The canonical form of a frozen element or relation, computed once: writes hash, dedupe
-    and store each item, and ``functools.cached_property`` takes a lock per read."""
-    cached: str | None = item.__dict__.get("_canonical")
-    if cached is None:
-        cached = canonical_json(parts())
-        object.__setattr__(item, "_canonical", cached)
-    return cached
+def _cache(item: object, name: str, value: Any) -> str:
+    """Keep a canonical form on a frozen element or relation: a write serialises, hashes and
+    dedupes each item several times, and ``functools.cached_property`` takes a lock per read."""
+    text = canonical_json(value)
+    object.__setattr__(item, name, text)
+    return text
 
 
 @dataclass(frozen=True)
@@ -136,9 +137,16 @@ class Element:
     @property
     def canonical(self) -> str:
         """The description as canonical JSON: what is hashed, and what makes two equal."""
-        return _remember(
-            self, lambda: ["element", self.id, self.kind, self.bundle, self.attributes]
+        cached: str | None = self.__dict__.get("_canonical")
+        return cached or _cache(
+            self, "_canonical", ["element", self.id, self.kind, self.bundle, self.attributes]
         )
+
+    @property
+    def attributes_json(self) -> str:
+        """The attributes as canonical JSON, as the stores keep them."""
+        cached: str | None = self.__dict__.get("_attributes_json")
+        return cached or _cache(self, "_attributes_json", self.attributes)
 
 
 @dataclass(frozen=True)
@@ -161,18 +169,18 @@ class Relation:
     @property
     def canonical(self) -> str:
         """The relation as canonical JSON: what is hashed, and what makes two equal."""
-        return _remember(
+        cached: str | None = self.__dict__.get("_canonical")
+        return cached or _cache(
             self,
-            lambda: [
-                "relation",
-                self.kind,
-                self.src,
-                self.dst,
-                self.id,
-                self.bundle,
-                self.attributes,
-            ],
+            "_canonical",
+            ["relation", self.kind, self.src, self.dst, self.id, self.bundle, self.attributes],
         )
+
+    @property
+    def attributes_json(self) -> str:
+        """The attributes as canonical JSON, as the stores keep them."""
+        cached: str | None = self.__dict__.get("_attributes_json")
+        return cached or _cache(self, "_attributes_json", self.attributes)
 
     def first(self, name: str) -> Json | None:
         return next((value for key, value in self.attributes if key == name), None)

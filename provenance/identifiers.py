@@ -31,8 +31,7 @@ STANDARD_NAMESPACES: dict[str, str] = {
     "config": "urn:raidt:config:",
 }
 
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
-_FORBIDDEN = re.compile(r"[\s<>\"{}|\\^`]")
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+")
 _PREFIX_CHARS = re.compile(r"[^A-Za-z0-9]+")
 _GENERIC_HOST = {"", "www", "com", "org", "net", "gov", "edu", "io"}
 _SCHEMES = {"http", "https", "urn", "file", "ftp", "mailto", "tag", "data", "www"}
@@ -40,11 +39,7 @@ _SCHEMES = {"http", "https", "urn", "file", "ftp", "mailto", "tag", "data", "www
 
 def is_iri(value: str) -> bool:
     """An absolute IRI: a scheme, something after it, and no spaces or characters IRIs forbid."""
-    return (
-        bool(_SCHEME.match(value))
-        and not _FORBIDDEN.search(value)
-        and len(value) > value.index(":") + 1
-    )
+    return _IRI.fullmatch(value) is not None
 
 
 @lru_cache(maxsize=65536)

@@ -20,7 +20,6 @@ from provenance.errors import DanglingReference, InvalidRecord
 from provenance.formats import Format, parse_document
 from provenance.graph import Fragment
 from provenance.hashing import canonical_json, sha256_hex, sha256_tag
-from provenance.identifiers import STANDARD_NAMESPACES, namespace_of
 from provenance.mapping import references, to_fragment
 from provenance.provdoc import from_document
 from provenance.records import RECORD_ADAPTER, Record
@@ -132,14 +131,7 @@ def read_records(path: str | Path) -> list[Located]:
 def prepare(record: Record) -> PreparedRecord:
     """A record's canonical body, its hash and its PROV fragment, ready to write."""
     body = canonical_json(record.model_dump(mode="json"))
-    fragment = to_fragment(record)
-    standard = tuple(STANDARD_NAMESPACES.values())
-    namespaces = tuple(
-        ("", uri)
-        for uri in sorted({namespace_of(i) for i in fragment.ids() if not i.startswith(standard)})
-    )
-    fragment = Fragment(fragment.elements, fragment.relations, namespaces)
-    return PreparedRecord(record.id, record.type, body, sha256_tag(body), fragment)
+    return PreparedRecord(record.id, record.type, body, sha256_tag(body), to_fragment(record))
 
 
 def prepare_document(document: ProvDocument, record_id: str | None = None) -> PreparedRecord:

@@ -7,7 +7,7 @@ fragment — because the store hashes what it writes and ``raidt verify`` recomp
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import singledispatch
+from functools import lru_cache, singledispatch
 from urllib.parse import quote
 
 from provenance.graph import Element, Fragment, Json, NodeKind, Relation, attributes, dt, iri
@@ -81,7 +81,14 @@ def _relation(
 
 
 def _agent(agent: AgentRef) -> Element:
-    return _element(agent.id, "agent", [_AGENT_TYPES[agent.kind]], [(Attr.LABEL, agent.name)])
+    return _described_agent(agent.id, agent.kind, agent.name)
+
+
+@lru_cache(maxsize=65536)
+def _described_agent(agent_id: str, kind: str, name: str | None) -> Element:
+    """One element per distinct description: the same people appear in thousands of records,
+    and a shared element is sorted, serialised and hashed once, not once per record."""
+    return _element(agent_id, "agent", [_AGENT_TYPES[kind]], [(Attr.LABEL, name)])
 
 
 def _association(
@@ -128,6 +135,47 @@ def _used(activity: str, entity: str, at: Json, role: str | None = None) -> Rela
     )
 
 
+# The elements below describe what many runs share; each distinct description is built once.
+
+
+@lru_cache(maxsize=16384)
+def _template_element(
+    version_id: str, template: str | None, version: str | None, content_hash: str | None
+) -> Element:
+    return _element(
+        version_id,
+        "entity",
+        [Type.PLAN, Type.PROMPT_TEMPLATE],
+        [
+            (Attr.TEMPLATE, iri(template) if template else None),
+            (Attr.VERSION, version),
+            (Attr.CONTENT_HASH, content_hash),
+        ],
+    )
+
+
+def _model_pairs(model: tuple[str, str, str | None]) -> list[tuple[str, Json | None]]:
+    provider, name, version = model
+    return [(Attr.PROVIDER, provider), (Attr.MODEL, name), (Attr.MODEL_VERSION, version)]
+
+
+@lru_cache(maxsize=16384)
+def _config_element(
+    config_id: str, model: tuple[str, str, str | None], parameters: str, tools: tuple[str, ...]
+) -> Element:
+    return _element(
+        config_id,
+        "entity",
+        [Type.MODEL_CONFIG],
+        [*_model_pairs(model), (Attr.PARAMETERS, parameters), *((Attr.TOOL, t) for t in tools)],
+    )
+
+
+@lru_cache(maxsize=16384)
+def _model_element(model_id: str, model: tuple[str, str, str | None]) -> Element:
+    return _element(model_id, "agent", [Type.SOFTWARE_AGENT, Type.MODEL], _model_pairs(model))
+
+
 @singledispatch
 def _map(record: object) -> tuple[list[Element], list[Relation]]:
     raise TypeError(f"no PROV mapping for {type(record).__name__}")
@@ -139,11 +187,7 @@ def _run(run: Run) -> tuple[list[Element], list[Relation]]:
     policy = run.policy
     config, prompt = run.model, run.prompt
     config_id, model_id, rendered = model_config_id(config), model_agent_id(config), prompt_id(run)
-    model_pairs: list[tuple[str, Json | None]] = [
-        (Attr.PROVIDER, config.provider),
-        (Attr.MODEL, config.model),
-        (Attr.MODEL_VERSION, config.version),
-    ]
+    template = run.template
     elements = [
         _element(
             run.id,
@@ -165,33 +209,20 @@ def _run(run: Run) -> tuple[list[Element], list[Relation]]:
             ],
         ),
         _agent(run.initiator),
-        _element(
-            run.template.id,
-            "entity",
-            [Type.PLAN, Type.PROMPT_TEMPLATE],
-            [
-                (Attr.TEMPLATE, iri(run.template.template) if run.template.template else None),
-                (Attr.VERSION, run.template.version),
-                (Attr.CONTENT_HASH, run.template.content_hash),
-            ],
-        ),
+        _template_element(template.id, template.template, template.version, template.content_hash),
         _element(
             rendered,
             "entity",
             [Type.PROMPT],
             [(Attr.CONTENT_HASH, prompt.content_hash), (Attr.TEXT, prompt.text)],
         ),
-        _element(
+        _config_element(
             config_id,
-            "entity",
-            [Type.MODEL_CONFIG],
-            [
-                *model_pairs,
-                (Attr.PARAMETERS, canonical_json(config.parameters)),
-                *((Attr.TOOL, tool) for tool in config.tools),
-            ],
+            (config.provider, config.model, config.version),
+            canonical_json(config.parameters),
+            config.tools,
         ),
-        _element(model_id, "agent", [Type.SOFTWARE_AGENT, Type.MODEL], model_pairs),
+        _model_element(model_id, (config.provider, config.model, config.version)),
     ]
     relations = [
         _association(run.id, run.initiator, Role.INITIATOR, plan=run.template.id),

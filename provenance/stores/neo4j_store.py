@@ -22,11 +22,11 @@ from neo4j import exceptions as neo4j_errors
 
 from provenance.errors import StoreError, StoreUnavailable
 from provenance.graph import Element, Fragment, Node, NodeKind, Relation
-from provenance.hashing import GENESIS, canonical_json, sha256_hex
+from provenance.hashing import GENESIS, sha256_hex
 from provenance.identifiers import STANDARD_NAMESPACES
 from provenance.stores import cypher
 from provenance.stores.base import Direction, PreparedRecord, StoredRecord, Traversal, WriteResult
-from provenance.stores.plan import Head, Planned, new_prefixes, plan
+from provenance.stores.plan import Head, Planned, namespace_pairs, new_prefixes, plan
 from provenance.vocabulary import PROV, Attr
 
 __all__ = ["Neo4jStore", "neo4j_settings"]
@@ -81,7 +81,7 @@ def _properties(relation: Relation, seq: int) -> dict[str, Any]:
         "seq": seq,
         "rid": relation.id,
         "bundle": relation.bundle,
-        "attributes": canonical_json(relation.attributes),
+        "attributes": relation.attributes_json,
     }
     for name, key in (
         (Attr.ROLE, "role"),
@@ -204,7 +204,7 @@ class Neo4jStore:
                 "dst": r.dst,
                 "rid": r.id,
                 "bundle": r.bundle,
-                "attributes": canonical_json(r.attributes),
+                "attributes": r.attributes_json,
             }
             for p in planned
             for r in p.relations
@@ -213,8 +213,8 @@ class Neo4jStore:
         if loose:
             tx.run(cypher.CREATE_LOOSE, rows=loose)
         known = {row["prefix"]: row["uri"] for row in tx.run(cypher.NAMESPACES)}
-        pairs = (pair for p in planned for pair in p.record.fragment.namespaces)
-        added = new_prefixes({**STANDARD_NAMESPACES, **known}, pairs)
+        ids = {i for p in planned for i in p.record.fragment.ids()}
+        added = new_prefixes({**STANDARD_NAMESPACES, **known}, namespace_pairs(planned, ids))
         if added:
             tx.run(cypher.SAVE_NAMESPACES, rows=[{"prefix": p, "uri": u} for p, u in added])
         last = planned[-1]
@@ -236,7 +236,7 @@ class Neo4jStore:
                     "node": element.id,
                     "kind": element.kind,
                     "bundle": element.bundle,
-                    "attributes": canonical_json(element.attributes),
+                    "attributes": element.attributes_json,
                     "types": types,
                     "labels": labels,
                     "seq": p.seq,

@@ -7,17 +7,17 @@ records hold the same chain and answer ``verify`` alike.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from provenance.errors import RecordConflict
 from provenance.graph import Element, Relation
 from provenance.hashing import GENESIS, chain_hash
-from provenance.identifiers import suggest_prefix
+from provenance.identifiers import STANDARD_NAMESPACES, namespace_of, suggest_prefix
 from provenance.stores.base import PreparedRecord, WriteResult, graph_hash
 
-__all__ = ["GENESIS_HEAD", "Head", "Planned", "new_prefixes", "plan"]
+__all__ = ["GENESIS_HEAD", "Head", "Planned", "namespace_pairs", "new_prefixes", "plan"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,3 +113,15 @@ def new_prefixes(
         uris.add(uri)
         added.append((chosen, uri))
     return added
+
+
+def namespace_pairs(
+    planned: Iterable[Planned], new_ids: Iterable[str]
+) -> Iterator[tuple[str, str]]:
+    """The prefixes the records declare, then the namespace of every node they add: worked out
+    once per distinct node at write time, not once per mention when each record is prepared."""
+    for p in planned:
+        yield from p.record.fragment.namespaces
+    standard = tuple(STANDARD_NAMESPACES.values())
+    for uri in sorted({namespace_of(i) for i in new_ids if not i.startswith(standard)}):
+        yield "", uri

@@ -21,7 +21,7 @@ import orjson
 
 from provenance.errors import StoreError, StoreUnavailable
 from provenance.graph import Element, Fragment, Node, NodeKind, Relation
-from provenance.hashing import canonical_json, sha256_hex
+from provenance.hashing import sha256_hex
 from provenance.identifiers import STANDARD_NAMESPACES
 from provenance.stores.base import (
     Direction,
@@ -30,7 +30,14 @@ from provenance.stores.base import (
     Traversal,
     WriteResult,
 )
-from provenance.stores.plan import GENESIS_HEAD, Head, Planned, new_prefixes, plan
+from provenance.stores.plan import (
+    GENESIS_HEAD,
+    Head,
+    Planned,
+    namespace_pairs,
+    new_prefixes,
+    plan,
+)
 from provenance.vocabulary import RELATION_KINDS
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
@@ -202,7 +209,7 @@ class SQLiteStore:
     def _insert(self, planned: list[Planned]) -> None:
         if not planned:
             return
-        nids = self._node_ids(planned)
+        nids, new_ids = self._node_ids(planned)
         dids = self._description_ids(planned, nids)
         self._db.executemany(
             "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -235,15 +242,15 @@ class SQLiteStore:
                     nids[r.dst] if r.dst else None,
                     r.id,
                     r.bundle,
-                    canonical_json(r.attributes),
+                    r.attributes_json,
                 )
                 for p in planned
                 for r in p.relations
             ],
         )
-        pairs = (pair for p in planned for pair in p.record.fragment.namespaces)
         self._db.executemany(
-            "INSERT INTO namespaces VALUES (?, ?)", new_prefixes(self.namespaces(), pairs)
+            "INSERT INTO namespaces VALUES (?, ?)",
+            new_prefixes(self.namespaces(), namespace_pairs(planned, new_ids)),
         )
 
     def _description_ids(self, planned: list[Planned], nids: dict[str, int]) -> dict[str, int]:
@@ -278,7 +285,7 @@ class SQLiteStore:
                         nid,
                         element.kind,
                         element.bundle,
-                        canonical_json(element.attributes),
+                        element.attributes_json,
                         digest,
                         seq,
                     )
@@ -290,8 +297,9 @@ class SQLiteStore:
             self._db.executemany("INSERT OR IGNORE INTO node_types VALUES (?, ?, ?)", type_rows)
         return found
 
-    def _node_ids(self, planned: list[Planned]) -> dict[str, int]:
-        """Integer ids for every node the records mention, creating the missing ones."""
+    def _node_ids(self, planned: list[Planned]) -> tuple[dict[str, int], list[str]]:
+        """Integer ids for every node the records mention, creating the missing ones; and the
+        ids of those new nodes."""
         first_seen: dict[str, int] = {}
         for p in planned:
             for node_id in p.record.fragment.ids():
@@ -313,7 +321,7 @@ class SQLiteStore:
                 [(start + i, iri, seq) for i, (iri, seq) in enumerate(missing)],
             )
             nids.update((iri, start + i) for i, (iri, _) in enumerate(missing))
-        return nids
+        return nids, [iri for iri, _ in missing]
 
     # -- reading -----------------------------------------------------------------------------
 
