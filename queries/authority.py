@@ -16,7 +16,7 @@ from typing import Any
 from provenance.errors import InvalidRecord
 from provenance.graph import Relation, as_datetime, as_iri, as_text
 from provenance.stores.base import Direction, Store
-from provenance.vocabulary import PROV, Attr, Role, Type
+from provenance.vocabulary import Attr, Role, Type
 from queries.context import (
     NOW,
     AsOf,
@@ -26,7 +26,6 @@ from queries.context import (
     parse_time,
     require_node,
     started,
-    used_by,
 )
 from queries.lineage import MAX_DEPTH, time_text
 
@@ -37,6 +36,8 @@ MAX_CHAIN = 10
 """The longest delegation chain followed; real chains are short, cyclic input must end."""
 
 _APPROVING = {"approved", "approved-with-edits"}
+_READ = frozenset({Role.INPUT, Role.PROMPT, Role.CONFIGURATION})
+"""The roles in which a run uses what it reads; such a use decides nothing about it."""
 
 
 @dataclass(slots=True)
@@ -46,8 +47,8 @@ class _Holder:
     via: str | None
     path: list[dict[str, Any]]
     problems: list[str] = field(default_factory=list)
-    activity: str | None = None
-    """The activity through which a direct holder acts; claims made on it are theirs."""
+    claimed: str | None = None
+    """Whom a direct holder said they acted for, on the activity that makes them a holder."""
 
     def as_dict(self, names: dict[str, str | None]) -> dict[str, Any]:
         return {
@@ -110,6 +111,40 @@ def _delegation_problems(
     return problems
 
 
+def _delegations_above(store: Store, agents: set[str], at: Moment) -> dict[str, list[Relation]]:
+    """The recorded delegations above ``agents``, up to ``MAX_CHAIN`` links, by delegate.
+
+    A claim (an ``actedOnBehalfOf`` tied to one activity) holds for that activity alone and is
+    read from its association, so the walk follows standing delegations only.
+    """
+    graph = store.traverse(
+        agents, ["actedOnBehalfOf"], Direction.UP, MAX_CHAIN, as_of=at.as_of, without_activity=True
+    )
+    found: dict[str, list[Relation]] = defaultdict(list)
+    for relation in graph.relations:
+        if relation.src and relation.dst:
+            found[relation.src].append(relation)
+    return found
+
+
+def _unbacked_claim(origin: _Holder, delegations: list[Relation]) -> list[_Holder]:
+    """Whom a direct holder claimed to act for, when no recorded delegation stands behind it."""
+    claimed = origin.claimed
+    if claimed is None or claimed == origin.agent or any(r.dst == claimed for r in delegations):
+        return []
+    why = f"{origin.agent} claimed to act for {claimed}, but no delegation is recorded"
+    step = _step("actedOnBehalfOf", origin.agent, claimed, id=None, valid=False, problems=[why])
+    return [
+        _Holder(
+            claimed,
+            "claimed delegation",
+            origin.agent,
+            [*origin.path, step],
+            [*origin.problems, why],
+        )
+    ]
+
+
 def _chains(
     store: Store,
     origins: list[_Holder],
@@ -120,20 +155,10 @@ def _chains(
     """Everyone up the delegation chains of the direct holders, one entry per path.
 
     A claim to act for someone counts only for the activity it was made in: an approver's claim
-    on the approval that gives them authority, not on any other decision they took.
+    on the approval that gives them authority (read from their association with it, as
+    ``claimed``), not on any other decision they took.
     """
-    agents = {h.agent for h in origins}
-    graph = store.traverse(agents, ["actedOnBehalfOf"], Direction.UP, MAX_CHAIN, as_of=at.as_of)
-    general: dict[str, list[Relation]] = defaultdict(list)
-    claims: dict[tuple[str, str], list[Relation]] = defaultdict(list)
-    for relation in graph.relations:
-        if not (relation.src and relation.dst):
-            continue
-        activity = as_iri(relation.first(PROV + "activity"))
-        if activity is None:
-            general[relation.src].append(relation)
-        else:
-            claims[relation.src, activity].append(relation)
+    general = _delegations_above(store, {h.agent for h in origins}, at)
     found: list[_Holder] = []
     for origin in origins:
         stack: list[tuple[str, list[dict[str, Any]], list[str], set[str]]] = [
@@ -161,30 +186,8 @@ def _chains(
                 )
                 found.append(holder)
                 stack.append((relation.dst, holder.path, holder.problems, seen | {relation.dst}))
-            for claim in (
-                claims.get((agent, origin.activity or ""), []) if agent == origin.agent else []
-            ):
-                assert claim.dst is not None
-                backed = [r for r in general[agent] if r.dst == claim.dst]
-                if not backed and claim.dst not in seen:
-                    why = f"{agent} claimed to act for {claim.dst}, but no delegation is recorded"
-                    step = _step(
-                        "actedOnBehalfOf",
-                        agent,
-                        claim.dst,
-                        id=claim.id,
-                        valid=False,
-                        problems=[why],
-                    )
-                    found.append(
-                        _Holder(
-                            claim.dst,
-                            "claimed delegation",
-                            origin.agent,
-                            [*path, step],
-                            [*problems, why],
-                        )
-                    )
+            if agent == origin.agent:
+                found += _unbacked_claim(origin, general[agent])
     return found
 
 
@@ -194,15 +197,16 @@ def delegations(
     *,
     when: datetime,
     context: dict[str, list[str]],
-    activity: str | None = None,
+    on_behalf_of: str | None = None,
     at: Moment = NOW,
 ) -> list[dict[str, Any]]:
     """Every chain of delegations above ``agent``, each judged at ``when`` for ``context``.
 
-    A claim made on ``activity`` ("on behalf of") is included and must be backed by a recorded
-    delegation. Each item has ``agent`` (who stands behind), ``path``, ``valid`` and ``problems``.
+    ``on_behalf_of`` is whom ``agent`` said they acted for on the decision being judged (their
+    association's ``raidt:onBehalfOf``); that claim must be backed by a recorded delegation. Each
+    item has ``agent`` (who stands behind), ``path``, ``valid`` and ``problems``.
     """
-    origin = _Holder(agent, "self", None, [], activity=activity)
+    origin = _Holder(agent, "self", None, [], claimed=on_behalf_of)
     chains = _chains(store, [origin], when, context, at)
     return [chain.as_dict({}) for chain in chains]
 
@@ -274,7 +278,7 @@ def authority(
             "executor",
             None,
             [_step("wasAssociatedWith", node.id, a.agent, role="executor")],
-            activity=node.id,
+            claimed=a.on_behalf_of,
         )
         for a in people
         if a.role == Role.EXECUTOR
@@ -295,7 +299,9 @@ def authority(
                 _step("used", approval_id, target, decision=decision, time=time_text(decided_at)),
                 _step("wasAssociatedWith", approval_id, person.agent, role="approver"),
             ]
-            holders.append(_Holder(person.agent, "approver", target, path, activity=approval_id))
+            holders.append(
+                _Holder(person.agent, "approver", target, path, claimed=person.on_behalf_of)
+            )
     holders += _chains(store, holders, when, context, moment_)
     names = {
         i: n.text(Attr.LABEL)
@@ -338,8 +344,19 @@ def _routes(
 def _approvals(
     store: Store, outputs: list[str], informed: list[str], at: Moment
 ) -> tuple[dict[str, Any], dict[str, str]]:
+    """The approvals among the activities that used these outputs, and what each one decided on.
+
+    Runs that read an output (as input, prompt or configuration) are set aside by the role of
+    their use before any node is read: on a long lineage they are most of the users.
+    """
+    users: dict[str, list[str]] = {o: [] for o in outputs}
+    step = store.traverse(outputs, ["used"], Direction.DOWN, 1, as_of=at.as_of)
+    for relation in step.relations:
+        read = as_iri(relation.first(Attr.ROLE)) in _READ
+        if relation.dst in users and relation.src and not read:
+            users[relation.dst].append(relation.src)
     subject: dict[str, str] = {}
-    for output, activities in used_by(store, outputs, at).items():
+    for output, activities in users.items():
         for activity in activities:
             subject.setdefault(activity, output)
     nodes = store.nodes([*subject, *informed], as_of=at.as_of)

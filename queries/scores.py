@@ -140,7 +140,10 @@ class _Judge:
             agent,
             when=event.time,
             context=self._facts.context,
-            activity=event.id,
+            on_behalf_of=next(
+                (a.on_behalf_of for a in event.people if a.agent == agent and a.on_behalf_of),
+                None,
+            ),
             at=self._at,
         )
 

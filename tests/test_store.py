@@ -129,6 +129,40 @@ def test_traversal_terminates_on_cycles(store: Store) -> None:
     assert found.depths[iri("out/2-1")] == 1
 
 
+def test_traversal_can_follow_only_relations_not_bound_to_an_activity(store: Store) -> None:
+    # Standing delegations lead on; a claim made for one decision (prov:activity) does not, nor
+    # is a value that merely spells out the attribute's name taken for it.
+    activity = "http://www.w3.org/ns/prov#activity"
+    people = {name: iri(f"people/{name}") for name in ("ana", "ben", "cy", "dee", "eve")}
+    graph = Fragment(
+        relations=(
+            Relation("actedOnBehalfOf", people["ana"], people["ben"], ((Attr.SCOPE, "*"),)),
+            Relation("actedOnBehalfOf", people["ben"], people["cy"]),
+            Relation(
+                "actedOnBehalfOf",
+                people["ana"],
+                people["dee"],
+                (("http://www.w3.org/ns/prov#activity", {"@id": iri("approvals/a1")}),),
+            ),
+            Relation(
+                "actedOnBehalfOf", people["dee"], people["eve"], ((Attr.SCOPE, f'["{activity}",'),)
+            ),
+        )
+    )
+    store.write([PreparedRecord("urn:test:chain", "prov-document", "{}", "sha256:x", graph)])
+    kinds = ["actedOnBehalfOf"]
+    every = store.traverse([people["ana"]], kinds, Direction.UP, 10)
+    standing = store.traverse([people["ana"]], kinds, Direction.UP, 10, without_activity=True)
+    assert set(every.depths) == set(people.values())
+    assert standing.depths == {people["ana"]: 0, people["ben"]: 1, people["cy"]: 2}
+    assert {(r.src, r.dst) for r in standing.relations} == {
+        (people["ana"], people["ben"]),
+        (people["ben"], people["cy"]),
+    }
+    unclaimed = store.traverse([people["dee"]], kinds, Direction.UP, 10, without_activity=True)
+    assert set(unclaimed.depths) == {people["dee"], people["eve"]}
+
+
 def test_as_of_ignores_records_written_later(store: Store) -> None:
     put(store, run(1))
     seq = store.record(iri("runs/1")).seq

@@ -125,10 +125,14 @@ class Store(Protocol):
         max_depth: int,
         *,
         as_of: int | None = None,
+        without_activity: bool = False,
     ) -> Traversal:
         """Breadth-first from ``starts`` over relations of the given kinds, to ``max_depth`` hops.
 
         Each node is expanded once, however many paths reach it, so cycles terminate.
+        ``without_activity`` follows only relations not bound to one activity (no
+        ``prov:activity``): standing delegations, not the per-decision claims beside them, which
+        outnumber them a hundredfold in a busy store.
         """
         ...
 

@@ -169,7 +169,14 @@ def type_expression(kinds: Iterable[str]) -> str:
     return "|".join(RELATION_TYPES[k] for k in chosen)
 
 
-def reach(kinds: Iterable[str], direction: Direction, max_depth: int) -> str:
+def _followed(without_activity: bool) -> str:
+    """The condition on a relationship a traversal may follow."""
+    return "r.seq <= $as_of" + (" AND r.activity IS NULL" if without_activity else "")
+
+
+def reach(
+    kinds: Iterable[str], direction: Direction, max_depth: int, without_activity: bool = False
+) -> str:
     """Every node within ``max_depth`` hops of the start nodes, with its least depth.
 
     ``ANY SHORTEST`` makes Neo4j search breadth-first and keep one path per node reached, so a
@@ -180,19 +187,19 @@ def reach(kinds: Iterable[str], direction: Direction, max_depth: int) -> str:
     return (
         "UNWIND $ids AS id MATCH (s:Node {id: id}) WHERE s.first_seq <= $as_of "
         f"MATCH p = ANY SHORTEST (s)(()"
-        f"{left}[r:{type_expression(kinds)} WHERE r.seq <= $as_of]{right}"
+        f"{left}[r:{type_expression(kinds)} WHERE {_followed(without_activity)}]{right}"
         f"()){{1,{depth}}}(m:Node) "
         "RETURN m.id AS id, min(length(p)) AS depth"
     )
 
 
-def step(kinds: Iterable[str], direction: Direction) -> str:
+def step(kinds: Iterable[str], direction: Direction, without_activity: bool = False) -> str:
     """The relations of the given kinds at the given nodes, in the given direction."""
     left, right = _ARROWS[direction]
     return (
         "UNWIND $ids AS id MATCH (a:Node {id: id})"
         f"{left}[r:{type_expression(kinds)}]{right}(:Node) "
-        f"WHERE r.seq <= $as_of {_RETURN_RELATION}"
+        f"WHERE {_followed(without_activity)} {_RETURN_RELATION}"
     )
 
 
@@ -243,10 +250,11 @@ def all_statements() -> list[str]:
     kind_sets = [[k] for k in kinds] + [list(pair) for pair in combinations(kinds[:4], 2)]
     kind_sets.append(kinds)
     built = [
-        builder(kind_set, direction)
+        builder(kind_set, direction, without)
         for kind_set in kind_sets
         for direction in Direction
-        for builder in (lambda k, d: reach(k, d, 7), step)
+        for without in (False, True)
+        for builder in (lambda k, d, w: reach(k, d, 7, w), step)
     ]
     built += [relations_between(k) for k in kind_sets]
     built += [ids_of_type(t) for t in [*TYPE_LABELS, "https://example.org/Other"]]

@@ -325,6 +325,7 @@ class Neo4jStore:
         max_depth: int,
         *,
         as_of: int | None = None,
+        without_activity: bool = False,
     ) -> Traversal:
         limit = _limit(as_of)
         kind_list = sorted(set(kinds))
@@ -334,12 +335,15 @@ class Neo4jStore:
         if not present or not kind_list or max_depth < 1:
             return Traversal(depths, ())
         for row in self._read(
-            cypher.reach(kind_list, direction, max_depth), ids=present, as_of=limit
+            cypher.reach(kind_list, direction, max_depth, without_activity),
+            ids=present,
+            as_of=limit,
         ):
             depths.setdefault(row["id"], row["depth"])
         expanded = [node for node, depth in depths.items() if depth < max_depth]
         found: dict[str, Relation] = {}
-        for row in self._read(cypher.step(kind_list, direction), ids=expanded, as_of=limit):
+        followed = cypher.step(kind_list, direction, without_activity)
+        for row in self._read(followed, ids=expanded, as_of=limit):
             found.setdefault(row["key"], _relation(row))
         return Traversal(depths, tuple(found.values()))
 

@@ -38,7 +38,7 @@ from provenance.stores.plan import (
     new_prefixes,
     plan,
 )
-from provenance.vocabulary import RELATION_KINDS
+from provenance.vocabulary import PROV, RELATION_KINDS
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
@@ -99,6 +99,9 @@ CREATE INDEX IF NOT EXISTS edges_in ON edges (dst, kind, src);
 CREATE INDEX IF NOT EXISTS edges_by_record ON edges (record_seq);
 """
 
+_ACTIVITY_KEY = orjson.dumps([PROV + "activity"]).decode()[:-1] + ","
+"""How a ``prov:activity`` attribute starts in the canonical attributes JSON: ``["…#activity",``.
+A string value holding that text has its quotes escaped, so it cannot match."""
 _CHUNK = 500
 _PAGE = 1000
 _EDGE_COLUMNS = "e.eid, e.kind, s.iri, d.iri, e.attributes, e.rid, e.bundle"
@@ -402,8 +405,10 @@ class SQLiteStore:
         max_depth: int,
         *,
         as_of: int | None = None,
+        without_activity: bool = False,
     ) -> Traversal:
         kind_list = sorted(set(kinds))
+        bound = _ACTIVITY_KEY if without_activity else None
         limit = as_of if as_of is not None else 2**62
         with self._errors("read"):
             start_ids = list(dict.fromkeys(starts))
@@ -430,7 +435,7 @@ class SQLiteStore:
                 depth += 1
                 reached: dict[int, str] = {}
                 for side in sides[direction]:
-                    for row in self._step(side, list(frontier), kind_list, limit):
+                    for row in self._step(side, list(frontier), kind_list, limit, bound):
                         eid, far_nid, far_iri = row[0], row[-2], row[-1]
                         if eid not in seen_edges:
                             seen_edges.add(eid)
@@ -443,17 +448,19 @@ class SQLiteStore:
         return Traversal(depths, tuple(relations))
 
     def _step(
-        self, side: str, nids: list[int], kinds: list[str], limit: int
+        self, side: str, nids: list[int], kinds: list[str], limit: int, bound: str | None
     ) -> Iterator[tuple[Any, ...]]:
-        """One breadth-first level: the relations leaving ``nids`` from ``side``, by index seek."""
+        """One breadth-first level: the relations leaving ``nids`` from ``side``, by index seek;
+        without those whose attributes hold ``bound``, when it is given."""
         far = "dst" if side == "src" else "src"
+        unbound = "AND instr(e.attributes, ?) = 0" if bound else ""
         for chunk in _chunks(nids):
             yield from self._db.execute(
                 f"SELECT {_EDGE_COLUMNS}, e.{far}, {'d' if far == 'dst' else 's'}.iri "
                 f"FROM {_EDGE_JOIN} WHERE e.{side} IN ({_marks(len(chunk))}) "
                 f"AND e.{far} IS NOT NULL "
-                f"AND e.kind IN ({_marks(len(kinds))}) AND e.record_seq <= ?",
-                (*chunk, *kinds, limit),
+                f"AND e.kind IN ({_marks(len(kinds))}) AND e.record_seq <= ? {unbound}",
+                (*chunk, *kinds, limit, *([bound] if bound else [])),
             )
 
     def relations_between(
