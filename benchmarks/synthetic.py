@@ -264,6 +264,82 @@ def generate(runs: int, seed: int = 7) -> list[Record]:
     return records
 
 
+def _hub_run(
+    n: int, sources: list[str], initiator: int, org: _Organisation, versions: list[list[Record]]
+) -> Record:
+    """A run that reads ``sources`` (earlier outputs) and one or two documents of its own."""
+    rng, t = org.rng, n % TEMPLATES
+    task = org.tasks[t % len(org.tasks)]
+    sector, risk, workflow = TASKS[task]
+    start = n * RUN_GAP + rng.uniform(0, RUN_GAP / 2)
+    inputs = [{"id": s, "content_hash": content_hash(s), "kind": "output"} for s in sources]
+    for k in range(rng.randint(1, 2)):
+        doc = f"{ORG}documents/{n:06d}-{k}"
+        inputs.append({"id": doc, "content_hash": content_hash(doc), "kind": "document"})
+    version = rng.choice(versions[t])
+    output = f"{ORG}outputs/{n:06d}-1"
+    return {
+        "type": "run",
+        "id": f"{ORG}runs/{n:06d}",
+        "started_at": _at(start),
+        "ended_at": _at(start + rng.uniform(5, 90)),
+        "task": task,
+        "sector": sector,
+        "risk_level": risk,
+        "workflow": workflow,
+        "initiator": org.people[initiator],
+        "inputs": inputs,
+        "template": {k: version[k] for k in ("id", "template", "version", "content_hash")},
+        "prompt": {"content_hash": content_hash(f"prompt {n}")},
+        "model": rng.choice(MODELS),
+        "outputs": [{"id": output, "content_hash": content_hash(output)}],
+        "policy": POLICIES[sector],
+    }
+
+
+def hubs(widths: list[int], length: int = 20, seed: int = 7) -> tuple[list[Record], list[str]]:
+    """Records of runs built around one hub run per width, and the hub runs' ids.
+
+    :func:`generate` rarely gathers more than 500 nodes around a run; these hubs are for drawing
+    lineages of thousands on purpose. A hub reads the final outputs of ``width`` chains of
+    ``length`` runs, and ``width`` chains of ``length`` runs follow from its output; now and then a
+    chain also reads its neighbour's latest output. Each run is reviewed, approved and acted on as
+    in :func:`generate`. A hub's lineage view at depth ``3 * length`` holds every run around it:
+    about ``12 * width * length`` nodes (1,100 for width 4 and length 20).
+    """
+    rng = random.Random(seed)
+    org = _Organisation(2 * sum(widths) * length + len(widths), rng)
+    records: list[Record] = org.delegations()
+    template_records, versions = org.templates()
+    records += template_records
+    found: list[str] = []
+    n = 0
+
+    def run(sources: list[str]) -> str:
+        nonlocal n
+        initiator = rng.choice(org.by_task[org.tasks[n % TEMPLATES % len(org.tasks)]])
+        record = _hub_run(n, sources, initiator, org, versions)
+        end = datetime.fromisoformat(record["ended_at"]) - START
+        output = record["outputs"][0]["id"]
+        events, final = _events(n, record["id"], output, initiator, end.total_seconds(), org)
+        records.extend([record, *events])
+        n += 1
+        return final
+
+    for width in widths:
+        latest = [run([]) for _ in range(width)]
+        for _ in range(length - 1):
+            latest = [
+                run([latest[c], latest[c - 1]] if c and rng.random() < 0.2 else [latest[c]])
+                for c in range(width)
+            ]
+        found.append(f"{ORG}runs/{n:06d}")
+        latest = [run(latest)] * width
+        for _ in range(length):
+            latest = [run([final]) for final in latest]
+    return records, found
+
+
 def _events(
     n: int, run_id: str, output: str, initiator: int, end: float, org: _Organisation
 ) -> tuple[list[Record], str]:

@@ -28,6 +28,7 @@ from api.routes.ui import WEB
 from api.settings import Settings
 from provenance.demo_data import load_demo
 from provenance.stores import SQLiteStore
+from queries.authority import authority
 from queries.lineage import trace
 from visualisation.page_data import run_page_data
 
@@ -170,14 +171,20 @@ def test_clicking_an_output_highlights_its_way_back_to_the_approvers(
 
 
 def test_an_action_shows_who_held_authority_and_marks_invalid_delegations(
-    browser: Browser, server: str
+    browser: Browser, server: str, demo_db: Path
 ) -> None:
     page, problems = open_page(browser, run_url(server, H + "runs/discharge-0415"))
     page.wait_for_function("window.raidtLineage && window.raidtLineage.ready")
-    page.evaluate(f"window.raidtLineage.select({ACTION!r})")
+    page.evaluate(f"window.raidtLineage.select({ACTION!r})")  # asks the service, then lights
     shoot(page, "run-page-authority")
     lit = set(page.evaluate("window.raidtLineage.cy.nodes('.highlighted').map(n => n.id())"))
     invalid = set(page.evaluate("window.raidtLineage.cy.nodes('.invalid').map(n => n.id())"))
+    drawn = set(page.evaluate("window.raidtLineage.cy.nodes().map(n => n.id())"))
+    store = SQLiteStore(demo_db)
+    holders = authority(store, ACTION)["holders"]
+    store.close()
+    ends = {step[end] for h in holders for step in h["path"] for end in ("from", "to")}
+    assert lit == ({ACTION} | {h["agent"] for h in holders} | ends) & drawn
     assert H + "people/dr-samuel-achterberg" in lit  # the approver
     assert H + "people/dr-henrik-lund" in invalid  # behind an expired delegation
     assert "not valid" in page.inner_text("#highlight-status")

@@ -12,6 +12,7 @@ import html
 
 import pygraphviz
 
+from provenance.vocabulary import Type
 from visualisation.lineage import KIND_STYLE, LineageView, short_name
 
 __all__ = ["FORMATS", "positions", "render", "to_agraph"]
@@ -22,6 +23,8 @@ _QUICK = {"mclimit": "0.1", "nslimit": "2", "nslimit1": "2"}
 nodes, for a picture that is barely less tidy."""
 _BESIDE = frozenset({"wasAssociatedWith", "wasAttributedTo", "actedOnBehalfOf"})
 """People and models stand beside the activities they took part in; their relations pull less."""
+_REUSED = frozenset({Type.MODEL_CONFIG, Type.PROMPT_TEMPLATE})
+"""Model configurations and template versions: like people and models, used all over a lineage."""
 
 
 def to_agraph(view: LineageView) -> pygraphviz.AGraph:
@@ -56,19 +59,48 @@ def to_agraph(view: LineageView) -> pygraphviz.AGraph:
     return graph
 
 
+def _laid_out(view: LineageView) -> list[tuple[str, str, bool]]:
+    """The edges Graphviz places nodes by, older end first, each marked if it ties a node beside
+    another.
+
+    A person, model, configuration or template version can take part in runs from one end of a
+    large lineage to the other. Laid out by every such tie, each drags edges through all the ranks
+    in between: tens of thousands of virtual nodes, which take Graphviz minutes on 2,000 nodes. So
+    each is placed by its earliest tie only, beside the first thing it took part in; the browser
+    draws its other relations all the same.
+    """
+    edges = []
+    for relation in view.relations:
+        older, newer = relation.dst, relation.src
+        if older and newer and older in view.nodes and newer in view.nodes:
+            beside = relation.kind in _BESIDE or not _REUSED.isdisjoint(view.nodes[older].types)
+            edges.append((older, newer, beside))
+    first: dict[str, int] = {}
+    for index, (older, newer, beside) in enumerate(edges):
+        held = first.get(older)
+        if beside and (held is None or _when(view, newer) < _when(view, edges[held][1])):
+            first[older] = index
+    ties = set(first.values())
+    return [edge for index, edge in enumerate(edges) if index in ties or not edge[2]]
+
+
+def _when(view: LineageView, node: str) -> tuple[bool, str]:
+    """Earliest first, timeless last: ISO times in one zone sort as text."""
+    time = view.nodes[node].time
+    return time is None, time or ""
+
+
 def positions(view: LineageView) -> dict[str, tuple[float, float]]:
     """Where Graphviz places each node (points, y downwards as browsers count): the page draws
-    the same layered layout as the static pictures, computed here in C rather than in the
-    browser, where a layered layout of a few hundred nodes takes seconds."""
+    the layered layout of the static pictures, computed here in C rather than in the browser,
+    where a layered layout of a few hundred nodes takes seconds. People, models, configurations
+    and template versions stand beside the first thing they took part in (see ``_laid_out``)."""
     graph = pygraphviz.AGraph(directed=True, strict=False)
     graph.graph_attr.update(rankdir="LR", splines="false", nodesep="0.3", ranksep="0.9", **_QUICK)
     for node in view.nodes.values():
         graph.add_node(node.id, label="", shape="box", width="2.1", height="0.6", fixedsize="true")
-    for relation in view.relations:
-        if relation.src in view.nodes and relation.dst in view.nodes:
-            graph.add_edge(
-                relation.dst, relation.src, weight="0" if relation.kind in _BESIDE else "1"
-            )
+    for older, newer, beside in _laid_out(view):
+        graph.add_edge(older, newer, weight="0" if beside else "1")
     graph.layout(prog="dot")
     placed = {}
     for node in graph.nodes():

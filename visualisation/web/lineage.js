@@ -116,40 +116,79 @@
       (found.time ? '<p>' + escape(found.time) + '</p>' : '') + '<table>' + rows.join('') + '</table>';
   }
 
+  let asked = null;
+
   function clear() {
+    asked = null;
     cy.elements().removeClass('faded highlighted invalid');
     status.textContent = '';
   }
 
+  // One batch, so that Cytoscape restyles the thousands of elements of a large lineage once.
   function highlight(ids, invalidEdges, message) {
     clear();
     const keep = new Set(ids);
-    cy.elements().addClass('faded');
-    cy.nodes().filter((n) => keep.has(n.id())).removeClass('faded').addClass('highlighted');
-    cy.edges().filter((e) => keep.has(e.data('source')) && keep.has(e.data('target')))
-      .removeClass('faded').addClass('highlighted');
-    for (const [from, to] of invalidEdges) {
-      cy.edges().filter((e) => e.data('provSource') === from && e.data('source') === to).addClass('invalid');
-      cy.getElementById(to).addClass('invalid');
-    }
+    const invalid = new Set(invalidEdges.map(([from, to]) => from + ' ' + to));
+    cy.batch(() => {
+      for (const node of cy.nodes()) {
+        node.addClass(keep.has(node.id()) ? 'highlighted' : 'faded');
+      }
+      for (const edge of cy.edges()) {
+        const lit = keep.has(edge.data('source')) && keep.has(edge.data('target'));
+        edge.addClass(lit ? 'highlighted' : 'faded');
+        if (invalid.has(edge.data('provSource') + ' ' + edge.data('source'))) edge.addClass('invalid');
+      }
+      for (const [, to] of invalidEdges) cy.getElementById(to).addClass('invalid');
+    });
     status.textContent = message;
   }
 
-  function select(id) {
+  // Who held authority over an action, asked of the service on demand: the answer holds the
+  // approvals of everything upstream of the action, too much to embed for every action of a large
+  // lineage. Its nodes are the action and every holder with the relations that make them one.
+  async function authorityOf(id) {
+    const response = await fetch('/actions/' + encodeURIComponent(id) + '/authority');
+    if (!response.ok) throw new Error('the service answered ' + response.status);
+    const answer = await response.json();
+    const nodes = new Set([id]);
+    const invalid = [];
+    for (const holder of answer.holders) {
+      nodes.add(holder.agent);
+      for (const step of holder.path) {
+        nodes.add(step.from);
+        nodes.add(step.to);
+        if (step.valid === false) invalid.push([step.from, step.to]);
+      }
+    }
+    return { nodes: [...nodes], invalid: invalid };
+  }
+
+  async function showAuthority(id) {
+    asked = id;
+    status.textContent = 'asking who held authority over ' + short(id) + '…';
+    let answer;
+    try {
+      answer = await authorityOf(id);
+    } catch (error) {
+      if (asked === id) status.textContent = 'could not ask who held authority over ' + short(id) + ': ' + error.message;
+      return;
+    }
+    if (asked !== id) return;  // another node was clicked meanwhile
+    highlight(answer.nodes, answer.invalid, 'who held authority over ' + short(id) +
+      (answer.invalid.length ? ' (dashed: delegation not valid then)' : ''));
+  }
+
+  async function select(id) {
     const node = cy.getElementById(id);
     if (node.empty()) return false;
+    clear();
     cy.elements().unselect();
     node.select();
     show(node);
     if (typeOf.get(id) === 'Output') {
       highlight(wayBack(id), [], 'path from ' + short(id) + ' back to its inputs and approvers');
-    } else if (data.authority[id]) {
-      const answer = data.authority[id];
-      const invalid = answer.invalid.map((step) => [step.from, step.to]);
-      highlight(answer.nodes, invalid, 'who held authority over ' + short(id) +
-        (invalid.length ? ' (dashed: delegation not valid then)' : ''));
-    } else {
-      clear();
+    } else if (typeOf.get(id) === 'Action') {
+      await showAuthority(id);
     }
     return true;
   }
