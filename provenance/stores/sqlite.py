@@ -474,7 +474,9 @@ class SQLiteStore:
         limit = as_of if as_of is not None else 2**62
         with self._errors("read"):
             # Both ends are matched inside SQLite, so a hub (a model with an edge to every run's
-            # initiator) costs index steps there, not a row each in Python.
+            # initiator) costs index steps there, not a row each in Python. The far end is only
+            # checked (``+``): seeking on all three columns probes every (src, kind, dst)
+            # combination, which took seconds for a view of a few thousand nodes.
             self._db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (nid INTEGER PRIMARY KEY)")
             self._db.execute("DELETE FROM temp.wanted")
             for chunk in _chunks(wanted):
@@ -488,7 +490,7 @@ class SQLiteStore:
                 f"SELECT {_EDGE_COLUMNS} FROM {_EDGE_JOIN} "
                 "WHERE e.src IN (SELECT nid FROM temp.wanted) "
                 f"AND e.kind IN ({_marks(len(kind_list))}) "
-                "AND e.dst IN (SELECT nid FROM temp.wanted) AND e.record_seq <= ?",
+                "AND +e.dst IN (SELECT nid FROM temp.wanted) AND e.record_seq <= ?",
                 (*kind_list, limit),
             ).fetchall()
         return [_relation(row) for row in rows]
