@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 
@@ -18,9 +19,10 @@ from provenance.vocabulary import Type
 from tests.conftest import put
 from tests.factories import approval, earlier_output, iri, review, run
 from visualisation.lineage import LineageView, lineage_view
-from visualisation.static import _laid_out, positions
+from visualisation.static import _laid_out, positions, render
 
 RUNS = 6
+SVG = "{http://www.w3.org/2000/svg}"
 PEOPLE = ("ana", "bo", "cy")
 START = datetime(2026, 1, 1, 8, tzinfo=UTC)
 
@@ -89,4 +91,19 @@ def test_a_lineage_of_a_thousand_nodes_is_placed(tmp_path: Path) -> None:
     long = lineage_view(store, iri("runs/125"), depth=500)  # the whole chain
     store.close()
     assert len(long.nodes) > 1000
-    assert set(positions(long)) == set(long.nodes)
+    placed = positions(long)
+    assert set(placed) == set(long.nodes)
+    # the static picture draws every node where the page does, and in seconds, not minutes
+    svg = ElementTree.fromstring(render(long, "svg"))
+    centres = {
+        group.findtext(f"{SVG}title"): float(shape.get("cx", "nan"))
+        for group in svg.iter(f"{SVG}g")
+        if group.get("class") == "node" and (shape := group.find(f".//{SVG}ellipse")) is not None
+    }
+    assert {n.id for n in long.nodes.values() if n.kind == "entity"} == set(centres)
+    outputs = [iri(f"out/{n}-1") for n in (1, 2, 125, 250)]
+    shift = centres[outputs[0]] - placed[outputs[0]][0]
+    assert [centres[o] - shift for o in outputs] == pytest.approx(
+        [placed[o][0] for o in outputs], abs=5
+    )
+    assert [centres[o] for o in outputs] == sorted(centres[o] for o in outputs)
