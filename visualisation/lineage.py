@@ -147,7 +147,9 @@ def lineage_view(store: Store, node_id: str, *, depth: int = 6, as_of: AsOf = No
     people = store.traverse(activities, _AROUND[:2], Direction.UP, 1, as_of=at.as_of)
     found = store.nodes([a for a in people.depths if a not in depths], as_of=at.as_of)
     humans = [i for i, n in found.items() if n.types & _ANSWERABLE]
-    chains = store.traverse(humans, ["actedOnBehalfOf"], Direction.UP, _CHAIN, as_of=at.as_of)
+    chains = store.traverse(
+        humans, ["actedOnBehalfOf"], Direction.UP, _CHAIN, as_of=at.as_of, without_activity=True
+    )
     for agent in [*people.depths, *chains.depths]:
         depths.setdefault(agent, depth + 1)
     nodes = store.nodes(depths, as_of=at.as_of)
@@ -155,5 +157,5 @@ def lineage_view(store: Store, node_id: str, *, depth: int = 6, as_of: AsOf = No
     view.nodes = {i: _view_node(n, depths[i]) for i, n in nodes.items() if n.kinds}
     drawn = [k for k in RELATION_KINDS if k != "actedOnBehalfOf"]
     view.relations = store.relations_between(view.nodes, kinds=drawn, as_of=at.as_of)
-    view.relations += [r for r in chains.relations if r.first(PROV + "activity") is None]
+    view.relations += chains.relations
     return view
