@@ -12,9 +12,11 @@ from enum import StrEnum
 from typing import Protocol
 
 from provenance.graph import Fragment, Node, Relation
-from provenance.hashing import sha256_hex
+from provenance.hashing import canonical_json, sha256_hex
+from provenance.vocabulary import PROV
 
 __all__ = [
+    "ACTIVITY_BOUND",
     "Direction",
     "PreparedRecord",
     "Store",
@@ -33,6 +35,12 @@ class Direction(StrEnum):
     DOWN = "down"
     """Towards dependants: from an input to the runs, outputs and actions that depend on it."""
     BOTH = "both"
+
+
+ACTIVITY_BOUND = canonical_json([PROV + "activity"])[:-1] + ","
+"""How a ``prov:activity`` attribute starts in a relation's canonical attributes JSON
+(``["…#activity",``): both stores tell a relation bound to one activity by it, so they agree on
+any value. A string value that spells it out has its quotes escaped and cannot match."""
 
 
 def graph_hash(fragment: Fragment) -> str:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from itertools import combinations
 
+from provenance.stores.base import ACTIVITY_BOUND as _BOUND
 from provenance.stores.base import Direction
 from provenance.vocabulary import PROV, RAIDT, RELATION_KINDS, Type
 
@@ -171,7 +172,8 @@ def type_expression(kinds: Iterable[str]) -> str:
 
 def _followed(without_activity: bool) -> str:
     """The condition on a relationship a traversal may follow."""
-    return "r.seq <= $as_of" + (" AND r.activity IS NULL" if without_activity else "")
+    bound = f" AND NOT r.attributes CONTAINS '{_BOUND}'" if without_activity else ""
+    return "r.seq <= $as_of" + bound
 
 
 def reach(

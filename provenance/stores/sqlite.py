@@ -24,6 +24,7 @@ from provenance.graph import Element, Fragment, Node, NodeKind, Relation
 from provenance.hashing import sha256_hex
 from provenance.identifiers import STANDARD_NAMESPACES
 from provenance.stores.base import (
+    ACTIVITY_BOUND,
     Direction,
     PreparedRecord,
     StoredRecord,
@@ -38,7 +39,7 @@ from provenance.stores.plan import (
     new_prefixes,
     plan,
 )
-from provenance.vocabulary import PROV, RELATION_KINDS
+from provenance.vocabulary import RELATION_KINDS
 
 __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 
@@ -99,9 +100,6 @@ CREATE INDEX IF NOT EXISTS edges_in ON edges (dst, kind, src);
 CREATE INDEX IF NOT EXISTS edges_by_record ON edges (record_seq);
 """
 
-_ACTIVITY_KEY = orjson.dumps([PROV + "activity"]).decode()[:-1] + ","
-"""How a ``prov:activity`` attribute starts in the canonical attributes JSON: ``["…#activity",``.
-A string value holding that text has its quotes escaped, so it cannot match."""
 _CHUNK = 500
 _PAGE = 1000
 _EDGE_COLUMNS = "e.eid, e.kind, s.iri, d.iri, e.attributes, e.rid, e.bundle"
@@ -408,7 +406,7 @@ class SQLiteStore:
         without_activity: bool = False,
     ) -> Traversal:
         kind_list = sorted(set(kinds))
-        bound = _ACTIVITY_KEY if without_activity else None
+        bound = ACTIVITY_BOUND if without_activity else None
         limit = as_of if as_of is not None else 2**62
         with self._errors("read"):
             start_ids = list(dict.fromkeys(starts))
