@@ -171,6 +171,17 @@ def _approval(node: Node, subject: str, people: list[Association]) -> dict[str, 
     }
 
 
+def _revisions_by(store: Store, reviews: list[str], at: Moment) -> dict[str, list[str]]:
+    """The revisions reviews beside the path made: a reviewer may have revised an output into a
+    version that went nowhere, and the trace should still say so."""
+    made = store.traverse(reviews, ["wasGeneratedBy"], Direction.DOWN, 1, as_of=at.as_of)
+    found: dict[str, list[str]] = defaultdict(list)
+    for relation in sorted(made.relations, key=lambda r: r.src or ""):
+        if relation.src and relation.dst:
+            found[relation.dst].append(relation.src)
+    return found
+
+
 def _review(
     node: Node, subject: str, people: list[Association], revisions: list[str]
 ) -> dict[str, Any]:
@@ -318,6 +329,7 @@ def trace(
             )
         elif "entity" in node.kinds:
             answer["inputs"].append({**_entity(node, depth), "kind": node.text(Attr.INPUT_KIND)})
+    beside = _revisions_by(store, [a for a, n in attached.items() if Type.REVIEW in n.types], at)
     for activity_id in sorted(attached, key=lambda a: (time_text(started(attached[a])) or "", a)):
         node = attached[activity_id]
         if Type.APPROVAL in node.types:
@@ -326,7 +338,7 @@ def trace(
             )
         elif Type.REVIEW in node.types:
             answer["reviews"].append(
-                _review(node, subject[activity_id], people_of[activity_id], [])
+                _review(node, subject[activity_id], people_of[activity_id], beside[activity_id])
             )
     answer["reviews"] = _unique(answer["reviews"])
     for approval in answer["approvals"]:

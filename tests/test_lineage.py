@@ -269,6 +269,26 @@ def test_trace_through_three_runs_a_revision_and_rejected_draft(store: Store) ->
     }
 
 
+def test_trace_names_the_revision_of_a_review_beside_the_path(store: Store) -> None:
+    # cy revised out/1-1 into out/1-1r, which run 2 read; kim revised it into out/1-1k, which
+    # nothing read. Both reviews are on out/1-1; only cy's is on the path, but each made a revision.
+    put(
+        store,
+        run(1),
+        review("cy", iri("out/1-1"), by="cy", revision=iri("out/1-1r")),
+        review("kim", iri("out/1-1"), by="kim", revision=iri("out/1-1k")),
+        review("bo", iri("out/1-1"), by="bo"),
+        run(2, inputs=[earlier_output(iri("out/1-1r"))], minute=30),
+    )
+    answer = trace(store, iri("out/2-1"))
+    assert {r["id"]: r["revision"] for r in answer["reviews"]} == {
+        iri("reviews/cy"): iri("out/1-1r"),
+        iri("reviews/kim"): iri("out/1-1k"),
+        iri("reviews/bo"): None,
+    }
+    assert iri("out/1-1k") not in {o["id"] for o in answer["outputs"]}
+
+
 def test_trace_accepts_prefixed_names_and_refuses_unknown_ids(store: Store) -> None:
     clinic(store)
     assert trace(store, "test:out/2-1")["output"] == iri("out/2-1")
