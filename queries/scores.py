@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from collections import Counter, defaultdict
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
@@ -95,18 +96,29 @@ def load_rubric(name_or_path: str | Path | None = None) -> Rubric:
     chosen = str(name_or_path or "general")
     path = Path(chosen)
     if path.suffix == ".toml" or path.exists():
-        source, where = (path.read_text(encoding="utf-8") if path.exists() else None), str(path)
-    elif chosen in rubric_names():
-        source, where = (
-            (files("queries") / "rubrics" / f"{chosen}.toml").read_text(encoding="utf-8"),
-            chosen,
-        )
-    else:
-        source, where = None, chosen
-    if source is None:
-        raise InvalidRecord(
-            f"no rubric {chosen!r}: give a .toml file or one of: {', '.join(rubric_names())}"
-        )
+        if not path.exists():
+            raise _no_rubric(chosen)
+        return _parse_rubric(path.read_text(encoding="utf-8"), str(path))
+    if chosen in rubric_names():
+        return _shipped_rubric(chosen)
+    raise _no_rubric(chosen)
+
+
+def _no_rubric(chosen: str) -> InvalidRecord:
+    return InvalidRecord(
+        f"no rubric {chosen!r}: give a .toml file or one of: {', '.join(rubric_names())}"
+    )
+
+
+@cache
+def _shipped_rubric(name: str) -> Rubric:
+    """A rubric shipped with the package, parsed once: scoring a run takes about a millisecond,
+    and reading the TOML again would double it."""
+    source = (files("queries") / "rubrics" / f"{name}.toml").read_text(encoding="utf-8")
+    return _parse_rubric(source, name)
+
+
+def _parse_rubric(source: str, where: str) -> Rubric:
     try:
         return Rubric.model_validate(tomllib.loads(source))
     except tomllib.TOMLDecodeError as error:
