@@ -62,17 +62,22 @@
     });
   });
 
+  // Labels smaller than this on screen cannot be read, so they are not drawn; zoom in to read.
+  const READABLE = 5;
+  const LARGE = 4000;
   const cy = cytoscape({
     container: document.getElementById('lineage'),
     elements: elements,
     wheelSensitivity: 0.3,
+    // A lineage of thousands stays responsive while panning: its edges rest until the view does.
+    hideEdgesOnViewport: elements.length > LARGE,
     style: [
       {
         selector: 'node',
         style: {
           label: 'data(label)', 'text-wrap': 'wrap', 'text-max-width': 140, 'font-size': 9,
           'text-valign': 'center', 'text-halign': 'center', width: 150, height: 42,
-          'border-width': 1,
+          'border-width': 1, 'min-zoomed-font-size': READABLE,
         },
       },
       ...Object.entries(colours).map(([kind, c]) => ({
@@ -86,6 +91,7 @@
           label: 'data(kind)', 'font-size': 7, 'curve-style': 'bezier', width: 1,
           'line-color': '#888', 'source-arrow-color': '#888', 'source-arrow-shape': 'triangle',
           'target-arrow-shape': 'none', 'text-rotation': 'autorotate', color: '#444',
+          'min-zoomed-font-size': READABLE,
         },
       },
       { selector: '.faded', style: { opacity: 0.15 } },
