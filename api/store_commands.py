@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from api.console import (
@@ -46,8 +53,20 @@ def record(
     as_json: JsonOption = False,
 ) -> None:
     """Record runs and events from JSON or JSON Lines files, all in one transaction."""
-    with open_for_command(store) as opened:
-        result = record_files(paths, opened)
+    with (
+        open_for_command(store) as opened,
+        Progress(
+            TextColumn("recording"),
+            MofNCompleteColumn(),
+            TextColumn("records"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=as_json or not err.is_terminal,
+        ) as bar,
+    ):
+        task = bar.add_task("records", total=None)
+        result = record_files(paths, opened, progress=lambda n: bar.advance(task, n))
     report_write(result, as_json, "records")
 
 

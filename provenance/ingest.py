@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
+from typing import TextIO
 
 from prov.model import ProvDocument
 from pydantic import ValidationError
@@ -26,9 +28,11 @@ from provenance.records import RECORD_ADAPTER, Record
 from provenance.stores.base import PreparedRecord, Store, WriteResult
 
 __all__ = [
+    "BATCH",
     "DOCUMENT_KIND",
     "Located",
     "import_document",
+    "iter_records",
     "prepare",
     "prepare_document",
     "read_records",
@@ -37,6 +41,8 @@ __all__ = [
 ]
 
 DOCUMENT_KIND = "prov-document"
+BATCH = 5000
+"""Records checked and written at a time by :func:`record_files`, inside its one transaction."""
 _RECORD_TYPES = (
     "run",
     "review",
@@ -105,27 +111,46 @@ def read_records(path: str | Path) -> list[Located]:
     InvalidRecord
         At the first record that is not valid, naming the file, line and field.
     """
+    return list(iter_records(path))
+
+
+def iter_records(path: str | Path) -> Iterator[Located]:
+    """The records of a file one at a time, as :func:`read_records` reads them: a JSON Lines file
+    is read a line at a time, so its size is not bound by memory."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with Path(path).open(encoding="utf-8") as lines:
+            whole = Path(path).suffix.lower() == ".json" or _first_character(lines) == "["
+            lines.seek(0)
+            if whole:
+                yield from _json_records(lines.read(), name)
+                return
+            for number, line in enumerate(lines, start=1):
+                if line.strip():
+                    yield _parse_record(line, f"{name}:{number}")
     except (OSError, UnicodeDecodeError) as error:
         raise InvalidRecord(f"cannot read the file: {error}", location=name) from error
-    stripped = text.lstrip()
-    if Path(path).suffix.lower() == ".json" or stripped.startswith("["):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise InvalidRecord(
-                f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}",
-                location=name,
-            ) from error
-        items = data if isinstance(data, list) else [data]
-        return [_validate(item, f"{name}: record {i + 1}") for i, item in enumerate(items)]
-    return [
-        _parse_record(line, f"{name}:{number}")
-        for number, line in enumerate(text.splitlines(), start=1)
-        if line.strip()
-    ]
+
+
+def _first_character(lines: TextIO) -> str:
+    """The first character that is not white space, or ``""`` for an empty file."""
+    while chunk := lines.read(4096):
+        if stripped := chunk.lstrip():
+            return stripped[0]
+    return ""
+
+
+def _json_records(text: str, name: str) -> Iterator[Located]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidRecord(
+            f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}",
+            location=name,
+        ) from error
+    items = data if isinstance(data, list) else [data]
+    for i, item in enumerate(items):
+        yield _validate(item, f"{name}: record {i + 1}")
 
 
 def prepare(record: Record) -> PreparedRecord:
@@ -164,10 +189,20 @@ def _check_kinds(fragment: Fragment, known: dict[str, set[str]], location: str) 
             )
 
 
-def _check(located: Sequence[tuple[PreparedRecord, Record | None, str]], store: Store) -> None:
-    """Every reference resolves and no id changes kind, against the store and earlier records."""
-    wanted = {i for prepared, _, _ in located for i in prepared.fragment.ids()}
-    known: dict[str, set[str]] = {i: set(n.kinds) for i, n in store.nodes(wanted).items()}
+def _check(
+    located: Sequence[tuple[PreparedRecord, Record | None, str]],
+    store: Store,
+    known: dict[str, set[str]] | None = None,
+) -> None:
+    """Every reference resolves and no id changes kind, against the store and earlier records.
+
+    ``known`` (id → kinds) carries what earlier batches of the same transaction described, so a
+    later batch may refer to them whether or not the store shows writes not yet committed.
+    """
+    known = {} if known is None else known
+    wanted = {i for prepared, _, _ in located for i in prepared.fragment.ids()} - known.keys()
+    for node_id, node in store.nodes(wanted).items():
+        known.setdefault(node_id, set()).update(node.kinds)
     for prepared, record, location in located:
         if record is not None:
             for field, ref, kind in references(record):
@@ -196,8 +231,10 @@ def _bulk() -> Iterator[None]:
             gc.enable()
 
 
-def write_records(located: Iterable[Located], store: Store) -> WriteResult:
-    """Check and write records as one transaction.
+def write_records(
+    located: Iterable[Located], store: Store, known: dict[str, set[str]] | None = None
+) -> WriteResult:
+    """Check and write records as one transaction (or as one batch of the caller's).
 
     Raises
     ------
@@ -208,15 +245,28 @@ def write_records(located: Iterable[Located], store: Store) -> WriteResult:
     """
     with _bulk():
         batch = [(prepare(item.record), item.record, item.location) for item in located]
-        _check(batch, store)
+        _check(batch, store, known)
         return store.write([prepared for prepared, _, _ in batch])
 
 
-def record_files(paths: Iterable[str | Path], store: Store) -> WriteResult:
-    """Read every file, check every record, and write them all in one transaction."""
-    with _bulk():
-        located = [item for path in paths for item in read_records(path)]
-        return write_records(located, store)
+def record_files(
+    paths: Iterable[str | Path], store: Store, *, progress: Callable[[int], None] | None = None
+) -> WriteResult:
+    """Read, check and write every record of every file in one transaction: all or none.
+
+    Records go in batches of ``BATCH``, so memory holds one batch, not the files; ``progress`` is
+    told how many records each batch wrote or found already stored.
+    """
+    total = WriteResult()
+    known: dict[str, set[str]] = {}
+    records = (item for path in paths for item in iter_records(path))
+    with _bulk(), store.transaction():
+        while batch := list(islice(records, BATCH)):
+            written = write_records(batch, store, known)
+            total.add(written)
+            if progress:
+                progress(len(batch))
+    return total
 
 
 def import_document(

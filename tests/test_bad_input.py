@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from api.cli import run as raidt
+from provenance import ingest
 from tests.conftest import dump
 from tests.factories import approval, iri, run
 
@@ -73,10 +74,19 @@ CASES = {
 }
 
 
+@pytest.mark.parametrize("batch", [1, 5000])
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_record_is_refused_whole(
-    case: str, seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    case: str,
+    batch: int,
+    seeded: tuple[Path, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # With batches of one, the good record is written before the bad one is read: the one
+    # transaction around the file still takes it back.
+    monkeypatch.setattr(ingest, "BATCH", batch)
     db, url = seeded
     bad, where, message = CASES[case]
     before = dump(db)

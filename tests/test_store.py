@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from provenance import ingest
 from provenance.errors import RecordConflict
 from provenance.graph import Fragment, Relation
 from provenance.ingest import prepare
@@ -161,6 +163,54 @@ def test_traversal_can_follow_only_relations_not_bound_to_an_activity(store: Sto
     }
     unclaimed = store.traverse([people["dee"]], kinds, Direction.UP, 10, without_activity=True)
     assert set(unclaimed.depths) == {people["dee"], people["eve"]}
+
+
+def test_a_transaction_keeps_several_writes_or_none(store: Store) -> None:
+    put(store, run(1))
+    before = store.counts()
+
+    def doomed() -> None:
+        with store.transaction():
+            put(store, run(2))
+            put(store, review("r2", iri("out/2-1")))  # refers to the write before it
+            put(store, run(1, task="changed"))
+
+    with pytest.raises(RecordConflict):
+        doomed()
+    assert store.counts() == before
+    assert store.record(iri("runs/2")) is None
+    with store.transaction():
+        put(store, run(2))
+        put(store, review("r2", iri("out/2-1")))
+    assert store.record(iri("reviews/r2")) is not None
+    assert verify(store).ok
+
+
+def test_record_files_writes_batch_after_batch_in_one_chain(
+    store: Store, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A later batch refers to what an earlier one wrote, still uncommitted.
+    monkeypatch.setattr(ingest, "BATCH", 2)
+    records = [run(1), review("r1", iri("out/1-1")), approval("a1", iri("out/1-1")), run(2)]
+    records.append(run(3, inputs=[earlier_output(iri("out/1-1"))], minute=3))
+    path = tmp_path / "records.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    seen: list[int] = []
+    result = ingest.record_files([path], store, progress=seen.append)
+    assert seen == [2, 2, 1]
+    assert len(result.written) == 5
+    assert store.counts()["records"] == 5
+    assert verify(store).ok
+    again = ingest.record_files([path], store)
+    assert (again.written, len(again.unchanged)) == ([], 5)
+
+
+def test_a_json_lines_record_may_hold_a_unicode_line_separator(store: Store, tmp_path) -> None:
+    # JSON allows U+2028 unescaped in a string; it does not end a JSON Lines record.
+    path = tmp_path / "records.jsonl"
+    path.write_text(json.dumps(run(1, task="letter\u2028draft"), ensure_ascii=False) + "\n")
+    assert "\u2028" in path.read_text(encoding="utf-8")
+    assert ingest.record_files([path], store).written == [iri("runs/1")]
 
 
 def test_as_of_ignores_records_written_later(store: Store) -> None:

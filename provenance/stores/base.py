@@ -7,6 +7,7 @@ contract, so that every store gives the same answers.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -80,6 +81,11 @@ class WriteResult:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
 
+    def add(self, other: WriteResult) -> None:
+        """Count another batch of the same transaction in."""
+        self.written += other.written
+        self.unchanged += other.unchanged
+
 
 @dataclass(frozen=True, slots=True)
 class Traversal:
@@ -101,6 +107,13 @@ class Store(Protocol):
         A record whose id is stored with the same content hash is left as it is; one stored with a
         different hash raises ``RecordConflict`` and nothing is written.
         """
+        ...
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """One transaction around several writes in this thread: all of them, or none if the
+        block raises; reads in this thread see its writes. A file of a million records is written
+        in batches this way, each held in memory only while it is written, and still lands whole
+        or not at all."""
         ...
 
     def record(self, record_id: str) -> StoredRecord | None: ...

@@ -11,6 +11,7 @@ transaction, retried by the driver on transient errors, and appends to the chain
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -107,6 +108,7 @@ class Neo4jStore:
         settings = neo4j_settings(url)
         self.url = f"{settings['uri']}/{settings['database']}"
         self._database = settings["database"]
+        self._local = threading.local()
         with self._errors("connect to"):
             self._driver = neo4j.GraphDatabase.driver(
                 settings["uri"], auth=(settings["user"], settings["password"])
@@ -154,8 +156,14 @@ class Neo4jStore:
         return self._driver.session(database=self._database)
 
     def _read(self, query: str, **params: Any) -> list[neo4j.Record]:
-        with self._errors("read from"), self._session() as session:
-            return session.execute_read(lambda tx: list(tx.run(query, params)))
+        """Run a read, inside this thread's open transaction if it has one, so that it sees the
+        writes made there, as SQLite's reads do."""
+        open_transaction: neo4j.Transaction | None = getattr(self._local, "transaction", None)
+        with self._errors("read from"):
+            if open_transaction is not None:
+                return list(open_transaction.run(query, params))
+            with self._session() as session:
+                return session.execute_read(lambda tx: list(tx.run(query, params)))
 
     def close(self) -> None:
         self._driver.close()
@@ -163,11 +171,31 @@ class Neo4jStore:
     # -- writing -----------------------------------------------------------------------------
 
     def write(self, records: Sequence[PreparedRecord]) -> WriteResult:
-        with self._errors("write to"), self._session() as session:
-            return session.execute_write(self._write, records)
+        open_transaction: neo4j.Transaction | None = getattr(self._local, "transaction", None)
+        with self._errors("write to"):
+            if open_transaction is not None:
+                return self._write(open_transaction, records)
+            with self._session() as session:
+                return session.execute_write(self._write, records)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """An explicit transaction the writes of this thread join until the block ends; unlike a
+        single write, it is not retried on a transient error."""
+        with (
+            self._errors("write to"),
+            self._session() as session,
+            session.begin_transaction() as tx,
+        ):
+            self._local.transaction = tx
+            try:
+                yield
+                tx.commit()
+            finally:
+                self._local.transaction = None
 
     def _write(
-        self, tx: neo4j.ManagedTransaction, records: Sequence[PreparedRecord]
+        self, tx: neo4j.ManagedTransaction | neo4j.Transaction, records: Sequence[PreparedRecord]
     ) -> WriteResult:
         chain = tx.run(cypher.HEAD, genesis=GENESIS).single(strict=True)
         stored = {

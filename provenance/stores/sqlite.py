@@ -178,16 +178,31 @@ class SQLiteStore:
     # -- writing -----------------------------------------------------------------------------
 
     def write(self, records: Sequence[PreparedRecord]) -> WriteResult:
-        with self._errors("write to"):
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                planned, result = plan(records, self._stored(records), self._head())
-                self._insert(planned)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._errors("write to"), self._atomic():
+            planned, result = plan(records, self._stored(records), self._head())
+            self._insert(planned)
         return result
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._errors("write to"), self._atomic():
+            yield
+
+    @contextmanager
+    def _atomic(self) -> Iterator[None]:
+        """All or nothing: a transaction of its own, which takes the write lock at once, or a
+        savepoint inside the one this thread holds open (the connection's lock keeps other
+        threads out until it ends)."""
+        nested = self._db.in_transaction
+        self._db.execute("SAVEPOINT atomic" if nested else "BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK TO atomic" if nested else "ROLLBACK")
+            if nested:
+                self._db.execute("RELEASE atomic")
+            raise
+        self._db.execute("RELEASE atomic" if nested else "COMMIT")
 
     def _stored(self, records: Sequence[PreparedRecord]) -> dict[str, str]:
         stored: dict[str, str] = {}
