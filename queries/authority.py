@@ -8,13 +8,12 @@ approval that claims to act for someone ("on behalf of") needs a recorded delega
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from provenance.errors import InvalidRecord
-from provenance.graph import Relation, as_datetime, as_iri, as_text
+from provenance.graph import Relation, as_datetime, as_text
 from provenance.stores.base import Direction, Store
 from provenance.vocabulary import Attr, Role, Type
 from queries.context import (
@@ -22,10 +21,12 @@ from queries.context import (
     AsOf,
     Moment,
     associations,
+    by_src,
     moment,
     parse_time,
     require_node,
     started,
+    used_by,
 )
 from queries.lineage import MAX_DEPTH, time_text
 
@@ -36,8 +37,6 @@ MAX_CHAIN = 10
 """The longest delegation chain followed; real chains are short, cyclic input must end."""
 
 _APPROVING = {"approved", "approved-with-edits"}
-_READ = frozenset({Role.INPUT, Role.PROMPT, Role.CONFIGURATION})
-"""The roles in which a run uses what it reads; such a use decides nothing about it."""
 
 
 @dataclass(slots=True)
@@ -120,11 +119,7 @@ def _delegations_above(store: Store, agents: set[str], at: Moment) -> dict[str, 
     graph = store.traverse(
         agents, ["actedOnBehalfOf"], Direction.UP, MAX_CHAIN, as_of=at.as_of, without_activity=True
     )
-    found: dict[str, list[Relation]] = defaultdict(list)
-    for relation in graph.relations:
-        if relation.src and relation.dst:
-            found[relation.src].append(relation)
-    return found
+    return by_src(graph.relations, {"actedOnBehalfOf"})
 
 
 def _unbacked_claim(origin: _Holder, delegations: list[Relation]) -> list[_Holder]:
@@ -324,13 +319,10 @@ def _routes(
     """For each output the action rests on, the relations leading from the action to it."""
     routes: dict[str, list[dict[str, Any]]] = {o: [_step("used", action, o)] for o in used}
     frontier = list(used)
-    by_src: dict[str, list[Relation]] = defaultdict(list)
-    for relation in relations:
-        if relation.src and relation.dst:
-            by_src[relation.src].append(relation)
+    leaving = by_src(relations, DERIVATIONS)
     while frontier:
         current = frontier.pop(0)
-        for relation in by_src[current]:
+        for relation in leaving[current]:
             assert relation.dst is not None
             if relation.dst not in routes:
                 routes[relation.dst] = [
@@ -344,19 +336,9 @@ def _routes(
 def _approvals(
     store: Store, outputs: list[str], informed: list[str], at: Moment
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """The approvals among the activities that used these outputs, and what each one decided on.
-
-    Runs that read an output (as input, prompt or configuration) are set aside by the role of
-    their use before any node is read: on a long lineage they are most of the users.
-    """
-    users: dict[str, list[str]] = {o: [] for o in outputs}
-    step = store.traverse(outputs, ["used"], Direction.DOWN, 1, as_of=at.as_of)
-    for relation in step.relations:
-        read = as_iri(relation.first(Attr.ROLE)) in _READ
-        if relation.dst in users and relation.src and not read:
-            users[relation.dst].append(relation.src)
+    """The approvals among the activities that used these outputs, and what each one decided on."""
     subject: dict[str, str] = {}
-    for output, activities in users.items():
+    for output, activities in used_by(store, outputs, at, ignore_reads=True).items():
         for activity in activities:
             subject.setdefault(activity, output)
     nodes = store.nodes([*subject, *informed], as_of=at.as_of)

@@ -7,7 +7,8 @@ set of nodes, never one per node.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -15,7 +16,7 @@ from provenance.errors import InvalidRecord, NotFound
 from provenance.graph import Node, Relation, as_datetime, as_iri, as_text
 from provenance.identifiers import resolve_id
 from provenance.stores.base import Direction, Store
-from provenance.vocabulary import PROV, Attr
+from provenance.vocabulary import PROV, Attr, Role
 
 __all__ = [
     "LINEAGE",
@@ -24,6 +25,7 @@ __all__ = [
     "Association",
     "Moment",
     "associations",
+    "by_src",
     "ended",
     "moment",
     "parse_time",
@@ -146,12 +148,30 @@ def associations(
     return found
 
 
-def used_by(store: Store, entities: Iterable[str], at: Moment = NOW) -> dict[str, list[str]]:
-    """The activities that used each entity."""
+_READ = frozenset({Role.INPUT, Role.PROMPT, Role.CONFIGURATION})
+"""The roles in which a run uses what it reads; such a use decides nothing about it."""
+
+
+def used_by(
+    store: Store, entities: Iterable[str], at: Moment = NOW, *, ignore_reads: bool = False
+) -> dict[str, list[str]]:
+    """The activities that used each entity; with ``ignore_reads``, not the runs that read it as
+    input, prompt or configuration, which on a long lineage are most of its users, so that those
+    looking for reviews and approvals need not load them."""
     wanted = list(entities)
     found: dict[str, list[str]] = {e: [] for e in wanted}
     step = store.traverse(wanted, ["used"], Direction.DOWN, 1, as_of=at.as_of)
     for relation in step.relations:
-        if relation.dst in found and relation.src:
+        read = ignore_reads and as_iri(relation.first(Attr.ROLE)) in _READ
+        if relation.dst in found and relation.src and not read:
             found[relation.dst].append(relation.src)
+    return found
+
+
+def by_src(relations: Iterable[Relation], kinds: Collection[str]) -> dict[str, list[Relation]]:
+    """The relations of ``kinds`` grouped by the node they start from."""
+    found: dict[str, list[Relation]] = defaultdict(list)
+    for relation in relations:
+        if relation.kind in kinds and relation.src:
+            found[relation.src].append(relation)
     return found

@@ -6,7 +6,6 @@ function of data, and keeps the cost of scoring a run to a fixed number of store
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,7 +13,16 @@ from provenance.errors import InvalidRecord
 from provenance.graph import Node, Relation, as_iri
 from provenance.stores.base import Direction, Store
 from provenance.vocabulary import Attr, Role, Type
-from queries.context import NOW, Association, Moment, associations, ended, require_node, started
+from queries.context import (
+    NOW,
+    Association,
+    Moment,
+    associations,
+    by_src,
+    ended,
+    require_node,
+    started,
+)
 
 __all__ = ["Event", "RunFacts", "gather"]
 
@@ -99,14 +107,6 @@ _EVENT_KINDS = (
 )
 
 
-def _by_src(relations: tuple[Relation, ...], kinds: set[str]) -> dict[str, list[Relation]]:
-    found: dict[str, list[Relation]] = defaultdict(list)
-    for relation in relations:
-        if relation.kind in kinds and relation.src:
-            found[relation.src].append(relation)
-    return found
-
-
 def gather(store: Store, run_id: str, at: Moment = NOW) -> RunFacts:
     """The facts around a run.
 
@@ -157,7 +157,7 @@ def gather(store: Store, run_id: str, at: Moment = NOW) -> RunFacts:
     )
     event_ids = {*first_events, *follow_ups.depths}
     informing = store.traverse(event_ids, ["wasInformedBy"], Direction.UP, 1, as_of=at.as_of)
-    informed_by = _by_src(informing.relations, {"wasInformedBy"})
+    informed_by = by_src(informing.relations, {"wasInformedBy"})
     wanted = {
         *products,
         *inputs,
@@ -189,7 +189,7 @@ def gather(store: Store, run_id: str, at: Moment = NOW) -> RunFacts:
         inputs=[nodes[i] for i in inputs if i in nodes],
         outputs=[nodes[i] for i in outputs if i in nodes],
         revisions=[nodes[i] for i in products if i in nodes and i not in outputs],
-        custody=_by_src(custody.relations, set(_CUSTODY)),
+        custody=by_src(custody.relations, _CUSTODY),
         upstream_runs=upstream_runs,
         at=at,
     )

@@ -20,6 +20,7 @@ from queries.context import (
     Association,
     Moment,
     associations,
+    by_src,
     ended,
     moment,
     require_node,
@@ -107,12 +108,13 @@ def _entity(node: Node, depth: int) -> dict[str, Any]:
     }
 
 
-def _ends(relations: Iterable[Relation], kind: str) -> dict[str, list[Relation]]:
-    found: dict[str, list[Relation]] = defaultdict(list)
+def _made_by(relations: Iterable[Relation]) -> dict[str, list[str]]:
+    """What each activity generated, sorted."""
+    found: dict[str, list[str]] = defaultdict(list)
     for relation in relations:
-        if relation.kind == kind and relation.src:
-            found[relation.src].append(relation)
-    return found
+        if relation.kind == "wasGeneratedBy" and relation.src and relation.dst:
+            found[relation.dst].append(relation.src)
+    return {activity: sorted(made) for activity, made in found.items()}
 
 
 def _run(
@@ -175,11 +177,7 @@ def _revisions_by(store: Store, reviews: list[str], at: Moment) -> dict[str, lis
     """The revisions reviews beside the path made: a reviewer may have revised an output into a
     version that went nowhere, and the trace should still say so."""
     made = store.traverse(reviews, ["wasGeneratedBy"], Direction.DOWN, 1, as_of=at.as_of)
-    found: dict[str, list[str]] = defaultdict(list)
-    for relation in sorted(made.relations, key=lambda r: r.src or ""):
-        if relation.src and relation.dst:
-            found[relation.dst].append(relation.src)
-    return found
+    return _made_by(made.relations)
 
 
 def _review(
@@ -260,13 +258,9 @@ def trace(
     decided = [i for i, n in nodes.items() if n.types & _DECIDED]
     attached, subject = _attached(store, decided, set(activities), at)
     people_of = associations(store, [*activities, *attached], at)
-    generated = _ends(up.relations, "wasGeneratedBy")
-    made_by: dict[str, list[str]] = defaultdict(list)
-    for entity, relations in generated.items():
-        for relation in relations:
-            if relation.dst:
-                made_by[relation.dst].append(entity)
-    used = _ends(up.relations, "used")
+    generated = by_src(up.relations, {"wasGeneratedBy"})
+    made_by = _made_by(up.relations)
+    used = by_src(up.relations, {"used"})
     roles: dict[str, set[str]] = defaultdict(set)
     models: set[str] = set()
     for _activity, people in people_of.items():
@@ -295,12 +289,14 @@ def trace(
         node, depth = nodes[node_id], up.depths[node_id]
         if Type.RUN in node.types:
             answer["runs"].append(
-                _run(node, depth, people_of[node_id], used.get(node_id, []), made_by[node_id])
+                _run(
+                    node, depth, people_of[node_id], used.get(node_id, []), made_by.get(node_id, [])
+                )
             )
         elif Type.REVIEW in node.types:
             target = next((r.dst for r in used.get(node_id, []) if r.dst), None)
             answer["reviews"].append(
-                _review(node, target or "", people_of[node_id], made_by[node_id])
+                _review(node, target or "", people_of[node_id], made_by.get(node_id, []))
             )
         elif Type.PROMPT_TEMPLATE in node.types:
             answer["prompt_templates"].append(
@@ -338,7 +334,9 @@ def trace(
             )
         elif Type.REVIEW in node.types:
             answer["reviews"].append(
-                _review(node, subject[activity_id], people_of[activity_id], beside[activity_id])
+                _review(
+                    node, subject[activity_id], people_of[activity_id], beside.get(activity_id, [])
+                )
             )
     answer["reviews"] = _unique(answer["reviews"])
     for approval in answer["approvals"]:
