@@ -116,8 +116,29 @@ def _cache(item: object, name: str, value: Any) -> str:
     return text
 
 
+class _Canonical:
+    """The canonical JSON that elements and relations are hashed, compared and stored by."""
+
+    attributes: Attributes
+
+    def _parts(self) -> list[Any]:
+        raise NotImplementedError
+
+    @property
+    def canonical(self) -> str:
+        """The whole item as canonical JSON: what is hashed, and what makes two equal."""
+        cached: str | None = self.__dict__.get("_canonical")
+        return cached or _cache(self, "_canonical", self._parts())
+
+    @property
+    def attributes_json(self) -> str:
+        """The attributes as canonical JSON, as the stores keep them."""
+        cached: str | None = self.__dict__.get("_attributes_json")
+        return cached or _cache(self, "_attributes_json", self.attributes)
+
+
 @dataclass(frozen=True)
-class Element:
+class Element(_Canonical):
     """One description of an entity, activity or agent, as one record (or bundle) states it.
 
     Formal attributes (an activity's ``prov:startTime`` and ``prov:endTime``) sit among the
@@ -134,23 +155,12 @@ class Element:
         """The IRIs this description asserts as ``prov:type``."""
         return [t for name, value in self.attributes if name == Attr.TYPE and (t := as_iri(value))]
 
-    @property
-    def canonical(self) -> str:
-        """The description as canonical JSON: what is hashed, and what makes two equal."""
-        cached: str | None = self.__dict__.get("_canonical")
-        return cached or _cache(
-            self, "_canonical", ["element", self.id, self.kind, self.bundle, self.attributes]
-        )
-
-    @property
-    def attributes_json(self) -> str:
-        """The attributes as canonical JSON, as the stores keep them."""
-        cached: str | None = self.__dict__.get("_attributes_json")
-        return cached or _cache(self, "_attributes_json", self.attributes)
+    def _parts(self) -> list[Any]:
+        return ["element", self.id, self.kind, self.bundle, self.attributes]
 
 
 @dataclass(frozen=True)
-class Relation:
+class Relation(_Canonical):
     """One PROV relation: an edge from ``src`` to ``dst`` (the thing it depends on).
 
     ``kind`` is the PROV-N name (``used``, ``wasGeneratedBy`` …, plus ``wasRevisionOf``,
@@ -166,21 +176,8 @@ class Relation:
     id: str | None = None
     bundle: str | None = None
 
-    @property
-    def canonical(self) -> str:
-        """The relation as canonical JSON: what is hashed, and what makes two equal."""
-        cached: str | None = self.__dict__.get("_canonical")
-        return cached or _cache(
-            self,
-            "_canonical",
-            ["relation", self.kind, self.src, self.dst, self.id, self.bundle, self.attributes],
-        )
-
-    @property
-    def attributes_json(self) -> str:
-        """The attributes as canonical JSON, as the stores keep them."""
-        cached: str | None = self.__dict__.get("_attributes_json")
-        return cached or _cache(self, "_attributes_json", self.attributes)
+    def _parts(self) -> list[Any]:
+        return ["relation", self.kind, self.src, self.dst, self.id, self.bundle, self.attributes]
 
     def first(self, name: str) -> Json | None:
         return next((value for key, value in self.attributes if key == name), None)

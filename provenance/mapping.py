@@ -188,6 +188,7 @@ def _run(run: Run) -> tuple[list[Element], list[Relation]]:
     config, prompt = run.model, run.prompt
     config_id, model_id, rendered = model_config_id(config), model_agent_id(config), prompt_id(run)
     template = run.template
+    model = (config.provider, config.model, config.version)
     elements = [
         _element(
             run.id,
@@ -216,13 +217,8 @@ def _run(run: Run) -> tuple[list[Element], list[Relation]]:
             [Type.PROMPT],
             [(Attr.CONTENT_HASH, prompt.content_hash), (Attr.TEXT, prompt.text)],
         ),
-        _config_element(
-            config_id,
-            (config.provider, config.model, config.version),
-            canonical_json(config.parameters),
-            config.tools,
-        ),
-        _model_element(model_id, (config.provider, config.model, config.version)),
+        _config_element(config_id, model, canonical_json(config.parameters), config.tools),
+        _model_element(model_id, model),
     ]
     relations = [
         _association(run.id, run.initiator, Role.INITIATOR, plan=run.template.id),

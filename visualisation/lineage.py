@@ -26,8 +26,8 @@ KIND_STYLE: dict[str, dict[str, str]] = {
 
 _AROUND = ("wasAssociatedWith", "wasAttributedTo", "actedOnBehalfOf")
 _ANSWERABLE = frozenset({Type.PERSON, Type.ORGANIZATION})
-"""Whose delegation chains are drawn: people and organisations, not models, whose per-run
-``actedOnBehalfOf`` would tie every run's initiator to the picture."""
+"""Whose delegation chains are drawn: people and organisations. A model's ``actedOnBehalfOf``
+is a claim made for one run, never a standing delegation."""
 _CHAIN = 4
 """How far up delegation chains the people shown are followed: who stands behind them."""
 _FOLLOWED = (*LINEAGE, "wasInformedBy")

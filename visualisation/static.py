@@ -22,7 +22,7 @@ _QUICK = {"mclimit": "0.1", "nslimit": "2", "nslimit1": "2"}
 """Fewer passes at crossing and rank optimisation: seconds instead of minutes on hundreds of
 nodes, for a picture that is barely less tidy."""
 _LARGE = 150
-"""Views with more nodes than this are laid out the quick way."""
+"""Views with more nodes than this are drawn at the run page's positions, not laid out by dot."""
 _BESIDE = frozenset({"wasAssociatedWith", "wasAttributedTo", "actedOnBehalfOf"})
 """People and models stand beside the activities they took part in; their relations pull less."""
 _REUSED = frozenset({Type.MODEL_CONFIG, Type.PROMPT_TEMPLATE})
@@ -33,8 +33,6 @@ def to_agraph(view: LineageView) -> pygraphviz.AGraph:
     """The view as a Graphviz graph in PROV's conventions, ranked by time."""
     graph = pygraphviz.AGraph(directed=True, strict=False)
     graph.graph_attr.update(rankdir="LR", fontname="Helvetica", nodesep="0.3", ranksep="0.6")
-    if len(view.nodes) > _LARGE:
-        graph.graph_attr.update(_QUICK)
     graph.node_attr.update(fontname="Helvetica", fontsize="10", style="filled")
     graph.edge_attr.update(fontname="Helvetica", fontsize="8", color="#555555")
     for node in view.nodes.values():

@@ -158,7 +158,7 @@ class Neo4jStore:
     def _read(self, query: str, **params: Any) -> list[neo4j.Record]:
         """Run a read, inside this thread's open transaction if it has one, so that it sees the
         writes made there, as SQLite's reads do."""
-        open_transaction: neo4j.Transaction | None = getattr(self._local, "transaction", None)
+        open_transaction = self._open_transaction()
         with self._errors("read from"):
             if open_transaction is not None:
                 return list(open_transaction.run(query, params))
@@ -171,12 +171,17 @@ class Neo4jStore:
     # -- writing -----------------------------------------------------------------------------
 
     def write(self, records: Sequence[PreparedRecord]) -> WriteResult:
-        open_transaction: neo4j.Transaction | None = getattr(self._local, "transaction", None)
+        open_transaction = self._open_transaction()
         with self._errors("write to"):
             if open_transaction is not None:
                 return self._write(open_transaction, records)
             with self._session() as session:
                 return session.execute_write(self._write, records)
+
+    def _open_transaction(self) -> neo4j.Transaction | None:
+        """The transaction this thread holds open with :meth:`transaction`, if any."""
+        found: neo4j.Transaction | None = getattr(self._local, "transaction", None)
+        return found
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -241,8 +246,7 @@ class Neo4jStore:
         if loose:
             tx.run(cypher.CREATE_LOOSE, rows=loose)
         known = {row["prefix"]: row["uri"] for row in tx.run(cypher.NAMESPACES)}
-        ids = {i for p in planned for i in p.record.fragment.ids()}
-        added = new_prefixes({**STANDARD_NAMESPACES, **known}, namespace_pairs(planned, ids))
+        added = new_prefixes({**STANDARD_NAMESPACES, **known}, namespace_pairs(planned, first_seen))
         if added:
             tx.run(cypher.SAVE_NAMESPACES, rows=[{"prefix": p, "uri": u} for p, u in added])
         last = planned[-1]

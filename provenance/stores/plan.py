@@ -115,13 +115,12 @@ def new_prefixes(
     return added
 
 
-def namespace_pairs(
-    planned: Iterable[Planned], new_ids: Iterable[str]
-) -> Iterator[tuple[str, str]]:
-    """The prefixes the records declare, then the namespace of every node they add: worked out
-    once per distinct node at write time, not once per mention when each record is prepared."""
+def namespace_pairs(planned: Iterable[Planned], ids: Iterable[str]) -> Iterator[tuple[str, str]]:
+    """The prefixes the records declare, then the namespace of each node id given (those the
+    records add are enough): worked out once per distinct node at write time, not once per
+    mention when each record is prepared."""
     for p in planned:
         yield from p.record.fragment.namespaces
     standard = tuple(STANDARD_NAMESPACES.values())
-    for uri in sorted({namespace_of(i) for i in new_ids if not i.startswith(standard)}):
+    for uri in sorted({namespace_of(i) for i in ids if not i.startswith(standard)}):
         yield "", uri
