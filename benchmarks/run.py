@@ -3,7 +3,9 @@
 For each ``--runs N``: generate the organisation (benchmarks/synthetic.py), write it as JSON Lines,
 and time what a user would run — ``raidt record`` into a fresh SQLite file, then ``raidt verify`` —
 as subprocesses, so that start-up and the real command line are included. In-process ingest with
-``record_files`` is timed too, to show how much of that is the command line's start-up.
+``record_files`` is timed too, to show how much of that is the command line's start-up; and so is
+SQLite alone storing the same rows (copied into an empty store file in plain SQL), the most any
+ingest could reach on this machine.
 
 Then, on every available store (the SQLite file; Neo4j too when ``NEO4J_URI`` names a disposable
 database, which is emptied and filled with ``copy_store``):
@@ -166,6 +168,47 @@ def timed(action: Callable[[], Any]) -> tuple[Any, float]:
     return result, time.perf_counter() - started
 
 
+STORE_TABLES = (
+    "namespaces",
+    "records",
+    "nodes",
+    "descriptions",
+    "record_elements",
+    "node_types",
+    "edges",
+)
+"""The store's tables in an order that satisfies their foreign keys."""
+
+
+def sqlite_floor(db: Path, folder: Path) -> float:
+    """Seconds SQLite alone takes to store the rows ``raidt record`` wrote: every row copied into
+    an empty store file in one transaction, with the store's settings and no Python in the loop.
+
+    Ingest cannot beat this on this machine, whatever the Python around it does.
+    """
+    copy = fresh(folder / f"floor-{db.name}")
+    SQLiteStore(copy).close()
+    target = sqlite3.connect(copy, isolation_level=None)
+    try:
+        tables = {
+            row[0] for row in target.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        if tables - {"meta"} != set(STORE_TABLES):
+            sys.exit(f"the store's tables changed ({sorted(tables)}); update STORE_TABLES")
+        for pragma in ("synchronous=FULL", "foreign_keys=ON", "cache_size=-262144"):
+            target.execute(f"PRAGMA {pragma}")
+        target.execute("ATTACH DATABASE ? AS stored", (str(db),))
+        started = time.perf_counter()
+        target.execute("BEGIN IMMEDIATE")
+        for table in STORE_TABLES:
+            target.execute(f"INSERT INTO main.{table} SELECT * FROM stored.{table}")
+        target.execute("COMMIT")
+        return time.perf_counter() - started
+    finally:
+        target.close()
+        fresh(copy)
+
+
 def revision() -> str:
     """The code measured: the library changes under the benchmark, so figures name their commit."""
     done = subprocess.run(
@@ -189,6 +232,7 @@ def bench(runs: int, seed: int, folder: Path) -> dict[str, Any]:
     startup_s = raidt("--help")
     ingest_s = raidt("record", str(data), "--store", url)
     verify_s = raidt("verify", "--store", url)
+    floor_s = sqlite_floor(db, folder)
     size = sum(p.stat().st_size for p in folder.glob(f"{db.name}*"))
 
     in_process = SQLiteStore(fresh(folder / f"in-process-{runs}-{seed}.db"))
@@ -226,6 +270,8 @@ def bench(runs: int, seed: int, folder: Path) -> dict[str, Any]:
         "cli_ingest_s": ingest_s,
         "cli_records_per_s": len(records) / ingest_s,
         "cli_runs_per_s": runs / ingest_s,
+        "sqlite_floor_s": floor_s,
+        "sqlite_floor_runs_per_s": runs / floor_s,
         "in_process_ingest_s": in_process_s,
         "in_process_records_per_s": len(records) / in_process_s,
         "in_process_runs_per_s": runs / in_process_s,
@@ -314,6 +360,10 @@ def table(results: list[dict[str, Any]]) -> Table:
         (
             "  records/s · runs/s",
             lambda r: f"{r['cli_records_per_s']:,.0f} · {r['cli_runs_per_s']:,.0f}",
+        ),
+        (
+            "  SQLite alone: s · runs/s",
+            lambda r: f"{r['sqlite_floor_s']:.2f} s · {r['sqlite_floor_runs_per_s']:,.0f}",
         ),
         ("record_files (in process)", lambda r: f"{r['in_process_ingest_s']:.2f} s"),
         (
