@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from heapq import heappop, heappush
+from itertools import count
 from typing import Any
 
 from provenance.errors import InvalidRecord
 from provenance.graph import Relation, as_datetime, as_text
 from provenance.stores.base import Direction, Store
-from provenance.vocabulary import Attr, Role, Type
+from provenance.vocabulary import PROV, Attr, Role, Type
 from queries.context import (
     NOW,
     AsOf,
@@ -147,42 +149,54 @@ def _chains(
     context: dict[str, list[str]],
     at: Moment,
 ) -> list[_Holder]:
-    """Everyone up the delegation chains of the direct holders, one entry per path.
+    """Everyone up the delegation chains of the direct holders: each person once per direct
+    holder, by their best chain, a valid one before an invalid one, then the shortest.
 
-    A claim to act for someone counts only for the activity it was made in: an approver's claim
-    on the approval that gives them authority (read from their association with it, as
-    ``claimed``), not on any other decision they took.
+    Settling each person once keeps the answer linear in the delegations, where listing every
+    path would grow factorially in a web of people who delegate to one another. A claim to act
+    for someone counts only for the activity it was made in: an approver's claim on the approval
+    that gives them authority (read from their association with it, as ``claimed``), not on any
+    other decision they took.
     """
     general = _delegations_above(store, {h.agent for h in origins}, at)
     found: list[_Holder] = []
     for origin in origins:
-        stack: list[tuple[str, list[dict[str, Any]], list[str], set[str]]] = [
-            (origin.agent, origin.path, list(origin.problems), {origin.agent})
+        order = count()
+        queue: list[tuple[bool, int, int, _Holder]] = [
+            (bool(origin.problems), 0, next(order), origin)
         ]
-        while stack:
-            agent, path, problems, seen = stack.pop()
-            if len(path) - len(origin.path) >= MAX_CHAIN:
+        settled: set[str] = set()
+        while queue:
+            _, depth, _, holder = heappop(queue)
+            if holder.agent in settled:
                 continue
-            for relation in sorted(general[agent], key=lambda r: (r.dst or "", r.id or "")):
+            settled.add(holder.agent)
+            if holder is not origin:
+                found.append(holder)
+            if depth >= MAX_CHAIN:
+                continue
+            for relation in sorted(general[holder.agent], key=lambda r: (r.dst or "", r.id or "")):
                 assert relation.dst is not None
-                if relation.dst in seen:
+                if relation.dst in settled:
                     continue
                 own = _delegation_problems(relation, when, context)
                 step = _step(
                     "actedOnBehalfOf",
-                    agent,
+                    holder.agent,
                     relation.dst,
                     id=relation.id,
                     valid=not own,
                     problems=own,
                 )
-                holder = _Holder(
-                    relation.dst, "delegation", origin.agent, [*path, step], problems + own
+                above = _Holder(
+                    relation.dst,
+                    "delegation",
+                    origin.agent,
+                    [*holder.path, step],
+                    holder.problems + own,
                 )
-                found.append(holder)
-                stack.append((relation.dst, holder.path, holder.problems, seen | {relation.dst}))
-            if agent == origin.agent:
-                found += _unbacked_claim(origin, general[agent])
+                heappush(queue, (bool(above.problems), depth + 1, next(order), above))
+        found += _unbacked_claim(origin, general[origin.agent])
     return found
 
 
@@ -280,6 +294,7 @@ def authority(
     ]
     approvals, subject = _approvals(store, list(routes), informed, moment_)
     approval_people = associations(store, approvals, moment_)
+    withdrawn = _invalidations(store, list(routes), acted, moment_)
     for approval_id, approval in approvals.items():
         decision = approval.text(Attr.DECISION)
         decided_at = started(approval)
@@ -295,7 +310,14 @@ def authority(
                 _step("wasAssociatedWith", approval_id, person.agent, role="approver"),
             ]
             holders.append(
-                _Holder(person.agent, "approver", target, path, claimed=person.on_behalf_of)
+                _Holder(
+                    person.agent,
+                    "approver",
+                    target,
+                    path,
+                    list(withdrawn.get(target, [])),
+                    claimed=person.on_behalf_of,
+                )
             )
     holders += _chains(store, holders, when, context, moment_)
     names = {
@@ -331,6 +353,23 @@ def _routes(
                 ]
                 frontier.append(relation.dst)
     return routes
+
+
+def _invalidations(
+    store: Store, outputs: list[str], acted: datetime, at: Moment
+) -> dict[str, list[str]]:
+    """Why an approval of each output no longer stood when the action took place: the output
+    was invalidated (an approval withdrawn, a rejection after it) at or before that time."""
+    step = store.traverse(outputs, ["wasInvalidatedBy"], Direction.UP, 1, as_of=at.as_of)
+    found: dict[str, list[str]] = {}
+    for relation in step.relations:
+        when = as_datetime(relation.first(PROV + "time"))
+        if relation.src and (when is None or when <= acted):
+            found.setdefault(relation.src, []).append(
+                f"{relation.src} was invalidated by {relation.dst} at "
+                f"{when.isoformat() if when else 'an unrecorded time'}, before the action"
+            )
+    return found
 
 
 def _approvals(

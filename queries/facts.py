@@ -145,17 +145,19 @@ def gather(store: Store, run_id: str, at: Moment = NOW) -> RunFacts:
     template_users = store.traverse(
         [template_id] if template_id else [], ["used"], Direction.DOWN, 1, as_of=at.as_of
     )
-    for relation in template_users.relations:
-        if relation.src and relation.dst:
-            subjects.setdefault(relation.src, relation.dst)
+    on_template = {r.src for r in template_users.relations if r.src and r.src not in subjects}
 
-    users_of = store.nodes(subjects, as_of=at.as_of)
-    governance = {i for i, n in users_of.items() if Type.RUN not in n.types}
+    users_of = store.nodes([*subjects, *on_template], as_of=at.as_of)
+    governance = {i for i in subjects if i in users_of and Type.RUN not in users_of[i].types}
+    template_approvals = {
+        i for i in on_template if i in users_of and Type.APPROVAL in users_of[i].types
+    }
+    subjects.update((i, template_id) for i in template_approvals if template_id)
     first_events = {*governance, *informed}
     follow_ups = store.traverse(
         first_events, ["wasInformedBy"], Direction.DOWN, _DEPTH, as_of=at.as_of
     )
-    event_ids = {*first_events, *follow_ups.depths}
+    event_ids = {*first_events, *follow_ups.depths, *template_approvals}
     informing = store.traverse(event_ids, ["wasInformedBy"], Direction.UP, 1, as_of=at.as_of)
     informed_by = by_src(informing.relations, {"wasInformedBy"})
     wanted = {

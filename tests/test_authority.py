@@ -248,6 +248,28 @@ def test_rejected_and_late_approvals_confer_no_authority(store: Store) -> None:
     assert accountable(store, p("lat"))["actions"] == []
 
 
+def test_an_approval_withdrawn_before_the_action_confers_no_valid_authority(
+    store: Store,
+) -> None:
+    # bo approves out/1-1 (11:00), then rejects it (11:30), which invalidates it; di acts at 12:00.
+    put(
+        store,
+        ward_run(1, "10:00"),
+        delegation("bo", "org"),
+        signed("a1", iri("out/1-1"), "bo", "11:00"),
+        signed("no", iri("out/1-1"), "bo", "11:30", decision="rejected"),
+        action("act", iri("out/1-1"), approval_id=iri("approvals/a1")),
+    )
+    answer = authority(store, ACT)
+    bo = holder(answer, p("bo"), "approver")
+    assert bo["valid"] is False
+    assert bo["problems"] == [
+        f"{iri('out/1-1')} was invalidated by {iri('approvals/no')} at "
+        "2026-01-01T11:30:00+00:00, before the action"
+    ]
+    assert holder(answer, p("org"), "delegation")["valid"] is False
+
+
 def test_judging_later_does_not_let_a_later_approval_confer_authority(store: Store) -> None:
     governed(store)
     # --at moves the moment delegations are judged at; lat's approval (13:00) still came after
@@ -426,6 +448,32 @@ def test_delegation_cycles_terminate(store: Store) -> None:
         (p("chief"), "delegation", p("vic"), True),
     }
     assert [a["action"] for a in accountable(store, p("chief"))["actions"]] == [ACT]
+
+
+def test_a_web_of_peers_lists_each_person_once(store: Store) -> None:
+    # vic for boss, and eight peers who all delegate to one another: 40,320 paths from boss
+    # alone, but each person stands behind vic once, by the shortest chain.
+    peers = [f"peer{i}" for i in range(8)]
+    web = [delegation(a, b) for a in peers for b in peers if a != b]
+    answer = claimed(store, delegation("vic", "boss"), delegation("boss", "peer0"), *web)
+    behind = [h for h in answer["holders"] if h["basis"] == "delegation"]
+    assert sorted(h["agent"] for h in behind) == sorted([p("boss"), *map(p, peers)])
+    chain = [step["to"] for step in holder(answer, p("peer5"), "delegation")["path"]]
+    assert chain[-4:] == [p("vic"), p("boss"), p("peer0"), p("peer5")]
+
+
+def test_a_valid_chain_is_preferred_to_a_shorter_invalid_one(store: Store) -> None:
+    # boss for org expired; boss for chief and chief for org hold: org stands behind vic validly.
+    answer = claimed(
+        store,
+        delegation("vic", "boss"),
+        delegation("boss", "org", valid_to="2026-01-01T08:00:00+00:00"),
+        delegation("boss", "chief"),
+        delegation("chief", "org"),
+    )
+    org = holder(answer, p("org"), "delegation")
+    assert org["valid"] is True
+    assert [step["to"] for step in org["path"][-3:]] == [p("boss"), p("chief"), p("org")]
 
 
 def claimed_on(store: Store, decision: str, when: str) -> dict[str, Any]:

@@ -390,6 +390,20 @@ def test_reviewer_distinct_fails_without_a_review(store: Store) -> None:
     }
 
 
+def test_a_review_of_the_template_is_not_a_review_of_the_run(store: Store) -> None:
+    # Cy reviews template version tpl/v1 before the run; nobody reviews out/1-1. The run uses
+    # the template, but four eyes on the template are not four eyes on this run's output.
+    on_template = {**review_of(1, at=t("09:05:00")), "target": iri("tpl/v1")}
+    profile = scored(store, *governed(review=None), on_template)
+    assert verdicts(profile) == {
+        **GOOD,
+        "reviewer-distinct": False,
+        "review-timely": None,
+        "review-explained": None,
+    }
+    assert weak_points(store)["weak_points"]["runs-without-reviewer"]["runs"] == [RUN1]
+
+
 def test_reviewer_distinct_fails_when_initiator_reviews_own_output(store: Store) -> None:
     profile = scored(store, *governed(review=review_of(1, by="ana")))
     assert verdicts(profile) == {**GOOD, "reviewer-distinct": False}
