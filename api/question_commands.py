@@ -390,13 +390,34 @@ def evidence(
 def verify_pack_command(
     pack: Annotated[Path, typer.Argument(help="An evidence pack zip.")],
     as_json: JsonOption = False,
+    store: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="Also check every record against this store (the pack's source): "
+            "content hash, chain hash and time.",
+        ),
+    ] = None,
 ) -> None:
-    """Check an evidence pack offline: every file against its manifest, every record's hash."""
-    report = verify_pack(pack)
+    """Check an evidence pack offline: every file against its manifest, every record's hash;
+    with --store, every record against the store it came from."""
+    if store is None:
+        report = verify_pack(pack)
+    else:
+        with open_for_command(store) as opened:
+            report = verify_pack(pack, opened)
     if as_json:
         print_json(report.as_dict())
     elif report.ok:
-        out.print(f"ok: {report.files} files and {report.records} records match (run {report.run})")
+        against = (
+            f"the store {report.store} holds every record"
+            if report.store
+            else "offline: pass --store to prove the records are the store's"
+        )
+        out.print(
+            f"ok: {report.files} files and {report.records} records match "
+            f"(run {report.run}); {against}"
+        )
     else:
         err.print(
             f"FAILED: {report.problems[0]} ({len(report.problems)} problem(s) in all)", markup=False

@@ -34,6 +34,19 @@ __all__ = ["PACK_FORMAT", "PackReport", "build_pack", "verify_pack"]
 PACK_FORMAT = "raidt-evidence-pack/1"
 _MANIFEST = "manifest.json"
 _FIXED_TIME = (2000, 1, 1, 0, 0, 0)
+_REQUIRED = frozenset(
+    {
+        "README.txt",
+        "prov.json",
+        "prov.provn",
+        "trace.json",
+        "authority.json",
+        "score.json",
+        "timeline.json",
+        "records.jsonl",
+    }
+)
+"""The files every pack holds; pictures are optional."""
 _README = """RAIDT evidence pack for run {run}
 
 manifest.json    SHA-256 and size of every other file; check with `raidt verify-pack` or sha256sum
@@ -202,6 +215,8 @@ class PackReport:
     files: int = 0
     records: int = 0
     problems: list[str] = field(default_factory=list)
+    store: str | None = None
+    """The store the records were checked against, if any."""
 
     @property
     def ok(self) -> bool:
@@ -213,13 +228,19 @@ class PackReport:
             "run": self.run,
             "files": self.files,
             "records": self.records,
+            "store": self.store,
             "problems": self.problems,
         }
 
 
-def verify_pack(path: str | Path) -> PackReport:
-    """Check an evidence pack offline: every file against the manifest, every record against its
-    content hash.
+def verify_pack(path: str | Path, store: Store | None = None) -> PackReport:
+    """Check an evidence pack: its format, that every file a pack holds is there and matches the
+    manifest, and every record its content hash.
+
+    Offline, this proves the pack is whole and unchanged since its manifest was written; anyone
+    rewriting files and manifest together could pass it. Given the ``store`` the pack came from,
+    each record must also be the store's own, content hash, chain hash and time alike, which no
+    rewritten pack can fake.
 
     Raises
     ------
@@ -240,6 +261,14 @@ def verify_pack(path: str | Path) -> PackReport:
     except (KeyError, ValueError, TypeError) as error:
         raise InvalidRecord("the pack has no readable manifest.json", location=str(path)) from error
     report.run = manifest.get("run")
+    if manifest.get("format") != PACK_FORMAT:
+        report.problems.append(
+            f"manifest.json: format {manifest.get('format')!r}, expected {PACK_FORMAT!r}"
+        )
+    if not report.run:
+        report.problems.append("manifest.json: names no run")
+    for name in sorted(_REQUIRED - set(listed) - set(contents)):
+        report.problems.append(f"{name}: missing; every evidence pack holds it")
     for name in sorted(set(listed) | set(contents)):
         if name not in contents:
             report.problems.append(f"{name}: listed in the manifest but missing")
@@ -267,4 +296,27 @@ def verify_pack(path: str | Path) -> PackReport:
             report.problems.append(
                 f"records.jsonl:{number}: {record_id} does not match its content hash"
             )
+        if store is not None:
+            report.problems += _against_store(store, record, f"records.jsonl:{number}")
+    if store is not None:
+        report.store = store.url
     return report
+
+
+def _against_store(store: Store, record: dict[str, Any], where: str) -> list[str]:
+    """Why a record in a pack is not the store's own record of that id (empty: it is)."""
+    stored = store.record(str(record["id"]))
+    if stored is None:
+        return [f"{where}: {record['id']} is not in the store"]
+    differ = [
+        name
+        for name, held in (
+            ("content_hash", stored.content_hash),
+            ("chain_hash", stored.chain_hash),
+            ("recorded_at", stored.recorded_at),
+        )
+        if record.get(name) != held
+    ]
+    if differ:
+        return [f"{where}: {record['id']} differs from the store's record in {', '.join(differ)}"]
+    return []

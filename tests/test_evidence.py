@@ -226,7 +226,10 @@ def test_verify_pack_passes(built: tuple[Path, str], capsys: pytest.CaptureFixtu
     code, out, err = cli(capsys, "verify-pack", str(built[0]))
     assert (code, err) == (0, "")
     # 9 files besides the manifest; 7 records (see test_records_are_the_run_and_its_events)
-    assert out.strip() == f"ok: 9 files and 7 records match (run {RUN1})"
+    assert out.strip() == (
+        f"ok: 9 files and 7 records match (run {RUN1}); "
+        "offline: pass --store to prove the records are the store's"
+    )
     code, out, _ = cli(capsys, "verify-pack", str(built[0]), "--json")
     assert code == 0
     assert json.loads(out) == {
@@ -234,8 +237,20 @@ def test_verify_pack_passes(built: tuple[Path, str], capsys: pytest.CaptureFixtu
         "run": RUN1,
         "files": 9,
         "records": 7,
+        "store": None,
         "problems": [],
     }
+
+
+def test_verify_pack_against_its_store(
+    built: tuple[Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    pack, url = built
+    code, out, err = cli(capsys, "verify-pack", str(pack), "--store", url)
+    assert (code, err) == (0, "")
+    assert out.strip() == (
+        f"ok: 9 files and 7 records match (run {RUN1}); the store {url} holds every record"
+    )
 
 
 def _relations(document: ProvDocument) -> set[tuple[str, str, str]]:
@@ -601,3 +616,85 @@ def test_record_line_without_id_is_reported_not_crashed(
     code, _, err = cli(capsys, "verify-pack", str(path))
     assert code == 1
     assert "records.jsonl:5" in err
+
+
+def _forge_record(contents: dict[str, bytes], line: int, old: str, new: str) -> None:
+    """Rewrite one record's body and recompute its content hash and the manifest: a forgery
+    that every check inside the pack passes."""
+    rows = lines(contents["records.jsonl"])
+    assert old in rows[line]["body"]
+    rows[line]["body"] = rows[line]["body"].replace(old, new)
+    rows[line]["content_hash"] = "sha256:" + hashlib.sha256(rows[line]["body"].encode()).hexdigest()
+    contents["records.jsonl"] = "".join(json.dumps(row) + "\n" for row in rows).encode()
+    _fix_manifest(contents, "records.jsonl")
+
+
+def test_a_forged_record_passes_offline_but_not_against_the_store(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pack, url = built
+    path = tampered(
+        pack.read_bytes(),
+        tmp_path,
+        lambda contents: _forge_record(contents, 4, "discharge summary", "credit memo"),
+    )
+    code, _, _ = cli(capsys, "verify-pack", str(path))
+    assert code == 0  # offline, a consistent rewrite cannot be told apart
+    code, out, _ = cli(capsys, "verify-pack", str(path), "--store", url, "--json")
+    assert code == 1
+    assert json.loads(out)["problems"] == [
+        f"records.jsonl:5: {RUN1} differs from the store's record in content_hash"
+    ]
+
+
+def test_a_record_the_store_never_held_is_named(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pack, url = built
+
+    def change(contents: dict[str, bytes]) -> None:
+        rows = lines(contents["records.jsonl"])
+        rows[0]["id"] = iri("runs/invented")
+        contents["records.jsonl"] = "".join(json.dumps(row) + "\n" for row in rows).encode()
+        _fix_manifest(contents, "records.jsonl")
+
+    path = tampered(pack.read_bytes(), tmp_path, change)
+    code, out, _ = cli(capsys, "verify-pack", str(path), "--store", url, "--json")
+    assert code == 1
+    assert json.loads(out)["problems"] == [
+        f"records.jsonl:1: {iri('runs/invented')} is not in the store"
+    ]
+
+
+def test_a_gutted_pack_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A manifest that lists nothing, in a zip that holds nothing else: nothing mismatches, but
+    # nothing an evidence pack must hold is there.
+    path = rezip(tmp_path / "empty.zip", {"manifest.json": b'{"files": {}}'})
+    verify_fails(
+        capsys,
+        path,
+        [
+            "manifest.json: format None, expected 'raidt-evidence-pack/1'",
+            "manifest.json: names no run",
+            *(
+                f"{name}: missing; every evidence pack holds it"
+                for name in sorted(PACK_FILES - {"manifest.json", "lineage.svg"})
+            ),
+        ],
+    )
+
+
+def test_a_pack_without_its_score_fails(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def change(contents: dict[str, bytes]) -> None:
+        del contents["score.json"]
+        manifest = json.loads(contents["manifest.json"])
+        del manifest["files"]["score.json"]
+        contents["manifest.json"] = json.dumps(manifest).encode()
+
+    verify_fails(
+        capsys,
+        tampered(pack, tmp_path, change),
+        ["score.json: missing; every evidence pack holds it"],
+    )
