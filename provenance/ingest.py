@@ -10,7 +10,7 @@ import gc
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import TextIO
@@ -20,16 +20,18 @@ from pydantic import ValidationError
 
 from provenance.errors import DanglingReference, InvalidRecord
 from provenance.formats import Format, parse_document
-from provenance.graph import Fragment
+from provenance.graph import Attributes, Fragment, Json, as_text
 from provenance.hashing import canonical_json, sha256_hex, sha256_tag
 from provenance.mapping import references, to_fragment
 from provenance.provdoc import from_document
 from provenance.records import RECORD_ADAPTER, Record
 from provenance.stores.base import PreparedRecord, Store, WriteResult
+from provenance.vocabulary import Attr
 
 __all__ = [
     "BATCH",
     "DOCUMENT_KIND",
+    "Known",
     "Located",
     "import_document",
     "iter_records",
@@ -178,44 +180,71 @@ def prepare_document(document: ProvDocument, record_id: str | None = None) -> Pr
     )
 
 
-def _check_kinds(fragment: Fragment, known: dict[str, set[str]], location: str) -> None:
+@dataclass(slots=True)
+class Known:
+    """What is already known of each node, from the store and from records checked earlier in
+    the same transaction: its kinds, and the content hash that names its content."""
+
+    kinds: dict[str, set[str]] = field(default_factory=dict)
+    hashes: dict[str, Json] = field(default_factory=dict)
+
+    def learn(self, node_id: str, kinds: Iterable[str], attributes: Attributes) -> None:
+        self.kinds.setdefault(node_id, set()).update(kinds)
+        for name, value in attributes:
+            if name == Attr.CONTENT_HASH:
+                self.hashes.setdefault(node_id, value)
+
+
+def _check_elements(fragment: Fragment, known: Known, location: str) -> None:
+    """No id changes kind, and no entity gets a second content hash: one id names one content,
+    so a changed document is a new entity (or a revision), never the old one rewritten."""
     for element in fragment.elements:
-        kinds = known.get(element.id, set())
+        kinds = known.kinds.get(element.id, set())
         if kinds and element.kind not in kinds:
             raise InvalidRecord(
                 f"{element.id} is already an {'/'.join(sorted(kinds))}; it cannot also be an "
                 f"{element.kind}",
                 location=location,
             )
+        held = known.hashes.get(element.id)
+        for name, value in element.attributes:
+            if name == Attr.CONTENT_HASH and held is not None and value != held:
+                raise InvalidRecord(
+                    f"{element.id} is already recorded with content hash {as_text(held)}, not "
+                    f"{as_text(value)}; other content needs an id of its own (a new version or "
+                    "a revision)",
+                    location=location,
+                )
 
 
 def _check(
     located: Sequence[tuple[PreparedRecord, Record | None, str]],
     store: Store,
-    known: dict[str, set[str]] | None = None,
+    known: Known | None = None,
 ) -> None:
-    """Every reference resolves and no id changes kind, against the store and earlier records.
+    """Every reference resolves, no id changes kind and no entity changes content, against the
+    store and earlier records.
 
-    ``known`` (id → kinds) carries what earlier batches of the same transaction described, so a
-    later batch may refer to them whether or not the store shows writes not yet committed.
+    ``known`` carries what earlier batches of the same transaction described, so a later batch
+    may refer to them whether or not the store shows writes not yet committed.
     """
-    known = {} if known is None else known
-    wanted = {i for prepared, _, _ in located for i in prepared.fragment.ids()} - known.keys()
-    for node_id, node in store.nodes(wanted).items():
-        known.setdefault(node_id, set()).update(node.kinds)
+    known = Known() if known is None else known
+    wanted = {i for prepared, _, _ in located for i in prepared.fragment.ids()}
+    for node_id, node in store.nodes(wanted - known.kinds.keys()).items():
+        known.learn(node_id, node.kinds, node.attributes)
     for prepared, record, location in located:
         if record is not None:
-            for field, ref, kind in references(record):
-                if kind not in known.get(ref, set()):
-                    stored = known.get(ref)
+            for field_name, ref, kind in references(record):
+                if kind not in known.kinds.get(ref, set()):
+                    stored = known.kinds.get(ref)
                     why = f"is an {'/'.join(sorted(stored))}" if stored else "is not in the store"
                     raise DanglingReference(
-                        f"field {field}: {ref} {why}; expected an {kind} recorded earlier",
+                        f"field {field_name}: {ref} {why}; expected an {kind} recorded earlier",
                         location=location,
                     )
-            _check_kinds(prepared.fragment, known, location)
+            _check_elements(prepared.fragment, known, location)
         for element in prepared.fragment.elements:
-            known.setdefault(element.id, set()).add(element.kind)
+            known.learn(element.id, (element.kind,), element.attributes)
 
 
 @contextmanager
@@ -232,7 +261,7 @@ def _bulk() -> Iterator[None]:
 
 
 def write_records(
-    located: Iterable[Located], store: Store, known: dict[str, set[str]] | None = None
+    located: Iterable[Located], store: Store, known: Known | None = None
 ) -> WriteResult:
     """Check and write records as one transaction (or as one batch of the caller's).
 
@@ -258,7 +287,7 @@ def record_files(
     told how many records each batch wrote or found already stored.
     """
     total = WriteResult()
-    known: dict[str, set[str]] = {}
+    known = Known()
     records = (item for path in paths for item in iter_records(path))
     with _bulk(), store.transaction():
         while batch := list(islice(records, BATCH)):

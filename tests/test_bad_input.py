@@ -12,7 +12,7 @@ import pytest
 from api.cli import run as raidt
 from provenance import ingest
 from tests.conftest import dump
-from tests.factories import approval, iri, run
+from tests.factories import approval, h, iri, run
 
 
 def write_jsonl(path: Path, records: list[Any]) -> Path:
@@ -71,6 +71,18 @@ CASES = {
         "field target: https://test.example/runs/1 is an activity; expected an entity",
     ),
     "conflicting record": ({**run(1), "task": "changed"}, "", "already stored with other content"),
+    # docs/1 is stored with h("doc 1"); docs/3 comes with h("doc 3") in the line before.
+    "stored input with other content": (
+        run(2, inputs=[{"id": iri("docs/1"), "content_hash": h("doc 1, edited")}]),
+        "line 2",
+        f"{iri('docs/1')} is already recorded with content hash {h('doc 1')}, not "
+        f"{h('doc 1, edited')}; other content needs an id of its own",
+    ),
+    "input changed within the file": (
+        run(2, inputs=[{"id": iri("docs/3"), "content_hash": h("doc 3, edited")}]),
+        "line 2",
+        f"{iri('docs/3')} is already recorded with content hash {h('doc 3')}",
+    ),
 }
 
 
@@ -158,3 +170,13 @@ def test_missing_file_is_one_clear_line(
     _, url = seeded
     assert raidt(["record", str(tmp_path / "nope.jsonl"), "--store", url]) == 1
     assert "nope.jsonl: cannot read the file" in capsys.readouterr().err
+
+
+def test_an_input_used_again_with_its_own_hash_is_accepted(
+    seeded: tuple[Path, str], tmp_path: Path
+) -> None:
+    _, url = seeded
+    again = run(2, inputs=[{"id": iri("docs/1"), "content_hash": h("doc 1")}])
+    assert (
+        raidt(["record", str(write_jsonl(tmp_path / "again.jsonl", [again])), "--store", url]) == 0
+    )
