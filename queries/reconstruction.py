@@ -19,6 +19,7 @@ from queries.lineage import role_name, time_text, trace
 __all__ = ["reconstruct"]
 
 _EVENT_TYPES = (Type.ESCALATION, Type.OVERRIDE, Type.CHALLENGE)
+_END_OF_TIME = "9999-12-31T23:59:59+00:00"
 
 
 def _earlier(time: str | None, cut: datetime) -> bool:
@@ -27,6 +28,23 @@ def _earlier(time: str | None, cut: datetime) -> bool:
 
 def _before(items: list[dict[str, Any]], cut: datetime, exclude: str) -> list[dict[str, Any]]:
     return [i for i in items if i["id"] != exclude and _earlier(i.get("time"), cut)]
+
+
+def _introduced(store: Store, node_id: str) -> int:
+    """The sequence number of the record that first described a node.
+
+    A review imported inside a PROV document has no record of its own: the graph as that
+    document left it, what the review stood on included, is what its reviewer saw. Found by
+    bisection over ``as_of``, a few lookups on any store.
+    """
+    low, high = 1, store.seq_at(_END_OF_TIME)
+    while low < high:
+        middle = (low + high) // 2
+        if store.nodes([node_id], as_of=middle):
+            high = middle
+        else:
+            low = middle + 1
+    return high
 
 
 def reconstruct(store: Store, review: str) -> dict[str, Any]:
@@ -68,7 +86,7 @@ def reconstruct(store: Store, review: str) -> dict[str, Any]:
     if when is None:
         raise InvalidRecord(f"{node.id} has no time, so what was seen then cannot be told")
     record = store.record(node.id)
-    seq = record.seq - 1 if record else store.seq_at(when.isoformat())
+    seq = record.seq - 1 if record else _introduced(store, node.id)
     at = Moment(seq, when.isoformat())
     subject = next(iter(store.traverse([node.id], ["used"], Direction.UP, 1).relations), None)
     if subject is None or subject.dst is None:

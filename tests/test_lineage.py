@@ -675,6 +675,41 @@ def test_reconstruct_an_approval_sees_everything_recorded_and_dated_before_it(
     ]
 
 
+IMPORTED_REVIEW = """document
+  prefix t <https://test.example/>
+  prefix raidt <https://w3id.org/raidt#>
+  activity(t:runs/9, 2026-01-01T10:00:00+00:00, 2026-01-01T10:01:00+00:00, [prov:type='raidt:Run'])
+  entity(t:out/9, [prov:type='raidt:Output', raidt:contentHash="sha256:{first}"])
+  wasGeneratedBy(t:out/9, t:runs/9, -)
+  activity(t:reviews/9, 2026-01-01T11:00:00+00:00, 2026-01-01T11:05:00+00:00,
+           [prov:type='raidt:Review'])
+  used(t:reviews/9, t:out/9, -)
+endDocument
+"""
+
+
+def test_reconstruct_a_review_imported_in_a_document(store: Store) -> None:
+    # The review has no record of its own: it is seen as the document that brought it left the
+    # graph, and a later document's other hash for out/9 is not what the reviewer saw.
+    signed_off(store)
+    first = import_document(
+        IMPORTED_REVIEW.format(first="1" * 64), FORMATS["provn"], store, source="review.provn"
+    )[0]
+    import_document(
+        IMPORTED_REVIEW.format(first="2" * 64), FORMATS["provn"], store, source="again.provn"
+    )
+    seen = reconstruct(store, iri("reviews/9"))
+    stored = store.record(first.id)
+    assert stored is not None
+    assert seen["recorded_before"] == stored.seq
+    assert seen["output"] == {
+        **seen["output"],
+        "id": iri("out/9"),
+        "content_hash": "sha256:" + "1" * 64,
+    }
+    assert ids(seen["runs"]) == {iri("runs/9")}
+
+
 def test_reconstruct_refuses_what_is_not_a_review(store: Store) -> None:
     signed_off(store)
     for not_a_review in (iri("runs/1"), iri("out/1-1"), iri("escalations/e0")):
