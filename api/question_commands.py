@@ -346,9 +346,14 @@ def _show_weak_points(answer: dict[str, Any], s: Short) -> None:
     )
     rows = []
     for name, entry in answer["weak_points"].items():
-        behind = entry.get("runs") or [r["who"] for r in entry.get("repeated", [])]
-        rows.append([name, entry["count"], ", ".join(s(r) for r in behind)])
-    _table("weak points", ["weak point", "count", "runs (or who)"], rows)
+        behind = ", ".join(s(r) for r in entry["runs"])
+        if "repeated" in entry:
+            behind = "; ".join(
+                f"{s(r['who'])}: {', '.join(s(run) for run in r['runs'])}"
+                for r in entry["repeated"]
+            )
+        rows.append([name, entry["count"], behind])
+    _table("weak points", ["weak point", "count", "runs (by whom, for overrides)"], rows)
 
 
 @app.command("weak-points")

@@ -415,7 +415,7 @@ def accountable(store: Store, person: str, *, as_of: AsOf = None) -> dict[str, A
     ['credit-memo-2026-0317-committee-pack']
     """
     moment_ = moment(store, as_of)
-    agent = require_node(store, person, moment_).id
+    agent = require_node(store, person, moment_, referenced=True).id
     below = store.traverse(
         [agent], ["actedOnBehalfOf"], Direction.DOWN, MAX_CHAIN, as_of=moment_.as_of
     )

@@ -108,7 +108,7 @@ def _approver_distinct(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> 
     if not f.approvals:
         return Outcome(None, "no approval to judge")
     initiator = f.initiator.agent if f.initiator else None
-    own = [e for e in f.approvals if initiator in e.agents(Role.APPROVER)]
+    own = [e for e in _approving(f.approvals) if initiator in e.agents(Role.APPROVER)]
     if own:
         return Outcome(False, "the initiator approved their own output", _ids(own))
     return Outcome(True, "every approver is someone other than the initiator", _ids(f.approvals))

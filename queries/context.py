@@ -98,8 +98,11 @@ def moment(store: Store, as_of: AsOf) -> Moment:
     return Moment(store.seq_at(iso), iso)
 
 
-def require_node(store: Store, node_id: str, at: Moment = NOW) -> Node:
+def require_node(store: Store, node_id: str, at: Moment = NOW, *, referenced: bool = False) -> Node:
     """The node a user named, by IRI or prefixed name.
+
+    ``referenced`` accepts a node that relations name but no record describes, such as a person
+    an approver claimed to act for.
 
     Raises
     ------
@@ -108,7 +111,7 @@ def require_node(store: Store, node_id: str, at: Moment = NOW) -> Node:
     """
     full = resolve_id(node_id, store.namespaces())
     found = store.nodes([full], as_of=at.as_of).get(full)
-    if found is None or not found.kinds:
+    if found is None or not (found.kinds or referenced):
         when = f" as of {at.time}" if at.time else ""
         raise NotFound(f"no node {full} in {store.url}{when}")
     return found

@@ -207,6 +207,8 @@ def gather(store: Store, run_id: str, at: Moment = NOW) -> RunFacts:
             tuple(sorted(r.dst for r in informed_by.get(event_id, []) if r.dst)),
         )
         group = next((g for t, g in _EVENT_KINDS if t in node.types), None)
+        if group == "actions" and event.subject is None:
+            continue  # it cites a decision about this run but acted on another run's output
         if group == "approvals" and template_id and event.subject == template_id:
             facts.template_approvals.append(event)
         elif group:

@@ -9,7 +9,7 @@ apply to a run (no override to judge, say) are left out of the sum and reported 
 from __future__ import annotations
 
 import tomllib
-from collections import Counter, defaultdict
+from collections import defaultdict
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -309,7 +309,7 @@ def weak_points(
     dict
         ``runs`` (how many were judged) and ``weak_points``: for each kind, a ``description``,
         a ``count``, the ``runs`` and the ``evidence`` nodes; ``repeated-overrides`` lists each
-        person and workflow with repeated overrides.
+        person and workflow with repeated overrides, with their overrides and runs.
 
     Examples
     --------
@@ -331,7 +331,7 @@ def weak_points(
         name: {"description": text, "count": 0, "runs": [], "evidence": []}
         for name, (_, text) in _WEAK_POINTS.items()
     }
-    overrides: dict[str, tuple[list[str], str | None]] = {}
+    overrides: dict[str, tuple[list[str], str | None, str]] = {}
     runs = store.ids_of_type(Type.RUN, as_of=at.as_of)
     memo: dict[str, float] = {}
     for run_id in runs:
@@ -342,7 +342,9 @@ def weak_points(
                 found[name]["runs"].append(run_id)
                 found[name]["evidence"] += results[check_id].evidence
         for event in facts.overrides:
-            overrides[event.id] = (event.agents(Role.OVERRIDER), facts.run.text(Attr.WORKFLOW))
+            overrides.setdefault(
+                event.id, (event.agents(Role.OVERRIDER), facts.run.text(Attr.WORKFLOW), run_id)
+            )
     for entry in found.values():
         entry["evidence"] = sorted(set(entry["evidence"]))
         entry["count"] = len(entry["runs"])
@@ -352,26 +354,32 @@ def weak_points(
     return {"runs": len(runs), "as_of": at.time, "rubric": chosen.name, "weak_points": found}
 
 
-def _repeated(overrides: dict[str, tuple[list[str], str | None]], floor: int) -> dict[str, Any]:
-    people: Counter[str] = Counter()
-    workflows: Counter[str] = Counter()
-    evidence: dict[str, list[str]] = defaultdict(list)
-    for override_id, (agents, workflow) in overrides.items():
-        for agent in agents:
-            people[agent] += 1
-            evidence[agent].append(override_id)
-        if workflow:
-            workflows[workflow] += 1
-            evidence[workflow].append(override_id)
+def _repeated(
+    overrides: dict[str, tuple[list[str], str | None, str]], floor: int
+) -> dict[str, Any]:
+    """People and workflows with ``floor`` or more overrides, each with its overrides and runs."""
+    evidence: dict[tuple[str, str], list[str]] = defaultdict(list)
+    runs: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for override_id, (agents, workflow, run_id) in overrides.items():
+        keys = [("person", agent) for agent in agents]
+        keys += [("workflow", workflow)] if workflow else []
+        for key in keys:
+            evidence[key].append(override_id)
+            runs[key].add(run_id)
     repeated = [
-        {"by": kind, "who": who, "overrides": sorted(evidence[who])}
-        for kind, counter in (("person", people), ("workflow", workflows))
-        for who, count in sorted(counter.items())
-        if count >= floor
+        {
+            "by": kind,
+            "who": who,
+            "overrides": sorted(evidence[kind, who]),
+            "runs": sorted(runs[kind, who]),
+        }
+        for kind, who in sorted(evidence, key=lambda key: (key[0] != "person", key[1]))
+        if len(evidence[kind, who]) >= floor
     ]
     return {
         "description": f"people or workflows with {floor} or more overrides",
         "count": len(repeated),
         "repeated": repeated,
-        "evidence": sorted({o for r in repeated for o in r["overrides"]}),
+        "runs": sorted({r for entry in repeated for r in entry["runs"]}),
+        "evidence": sorted({o for entry in repeated for o in entry["overrides"]}),
     }

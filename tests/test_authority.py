@@ -537,6 +537,15 @@ def test_accountable_is_the_reverse_of_authority(store: Store) -> None:
     assert via["path"] == holder(authority(store, ACT), p("xan"), "delegation")["path"]
 
 
+def test_accountable_for_a_person_only_named_in_a_claim(store: Store) -> None:
+    # boss has no record of their own: vic only claimed to approve for them.
+    claimed(store)
+    found = accountable(store, p("boss"))["actions"]
+    assert [(a["action"], a["basis"], a["valid"]) for a in found] == [
+        (ACT, "claimed delegation", False)
+    ]
+
+
 def test_accountable_of_unknown_person(store: Store) -> None:
     governed(store)
     with pytest.raises(NotFound):

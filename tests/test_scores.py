@@ -404,6 +404,30 @@ def test_a_review_of_the_template_is_not_a_review_of_the_run(store: Store) -> No
     assert weak_points(store)["weak_points"]["runs-without-reviewer"]["runs"] == [RUN1]
 
 
+def test_an_initiator_rejecting_their_own_output_is_not_a_self_approval(store: Store) -> None:
+    profile = scored(store, *governed(approval=approval_of(1, by="ana", decision="rejected")))
+    assert check(profile, "approver-distinct")["passed"] is True
+    assert weak_points(store)["weak_points"]["self-approvals"]["runs"] == []
+
+
+def test_an_action_on_another_runs_output_is_not_charged_to_this_run(store: Store) -> None:
+    # Run 2 reads run 1's approved out/1-1; action 2 acts on run 2's unapproved out/2-1 but cites
+    # run 1's approval. It is run 2's action on an unapproved output, not run 1's.
+    profile = scored(
+        store,
+        *governed(),
+        run_record(2, upstream=(iri("out/1-1"),)),
+        action_on(2, approval=iri("approvals/1")),
+    )
+    assert check(profile, "action-on-approved") == {
+        **check(profile, "action-on-approved"),
+        "passed": True,
+        "evidence": [iri("actions/1")],
+    }
+    unapproved = weak_points(store)["weak_points"]["actions-on-unapproved-outputs"]
+    assert unapproved["runs"] == [iri("runs/2")]
+
+
 def test_reviewer_distinct_fails_when_initiator_reviews_own_output(store: Store) -> None:
     profile = scored(store, *governed(review=review_of(1, by="ana")))
     assert verdicts(profile) == {**GOOD, "reviewer-distinct": False}
@@ -1269,13 +1293,16 @@ SEVERAL_WEAK_POINTS = {
                 "by": "person",
                 "who": iri("people/ov"),
                 "overrides": [iri("overrides/2"), iri("overrides/3")],
+                "runs": [iri("runs/2"), iri("runs/3")],
             },
             {
                 "by": "workflow",
                 "who": "ward-a",
                 "overrides": [iri("overrides/2"), iri("overrides/5")],
+                "runs": [iri("runs/2"), iri("runs/5")],
             },
         ],
+        "runs": [iri("runs/2"), iri("runs/3"), iri("runs/5")],
         "evidence": [iri("overrides/2"), iri("overrides/3"), iri("overrides/5")],
     },
 }
@@ -1305,6 +1332,7 @@ def test_repeated_overrides_threshold_comes_from_the_rubric(store: Store, tmp_pa
         "description": "people or workflows with 3 or more overrides",
         "count": 0,
         "repeated": [],
+        "runs": [],
         "evidence": [],
     }
 

@@ -149,11 +149,11 @@ def weak_points_page(report: dict[str, Any]) -> str:
     """Each weakness with its count and the runs (or people and workflows) behind it."""
     rows = []
     for name, entry in report["weak_points"].items():
-        if "runs" in entry:
-            behind = ", ".join(_run_link(r) for r in entry["runs"])
-        else:
-            behind = ", ".join(
-                f"{escape(r['by'])} {escape(short_name(r['who']))} ({len(r['overrides'])})"
+        behind = ", ".join(_run_link(r) for r in entry["runs"])
+        if "repeated" in entry:
+            behind = "; ".join(
+                f"{escape(r['by'])} {escape(short_name(r['who']))} ({len(r['overrides'])}): "
+                + ", ".join(_run_link(run) for run in r["runs"])
                 for r in entry["repeated"]
             )
         rows.append(
