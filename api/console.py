@@ -10,17 +10,20 @@ import json
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from provenance.errors import ProvenanceError
 from provenance.formats import FORMATS
 from provenance.graph import Json, as_iri, as_text
 from provenance.identifiers import compact
 from provenance.stores import Store, WriteResult, open_store
 
 __all__ = [
+    "CannotWrite",
     "FormatOption",
     "JsonOption",
     "StoreOption",
@@ -32,6 +35,7 @@ __all__ = [
     "print_json",
     "report_write",
     "shortener",
+    "write_output",
 ]
 
 app = typer.Typer(
@@ -54,6 +58,18 @@ FormatOption = Annotated[
     str | None,
     typer.Option("--format", "-f", help=f"PROV format: {', '.join(FORMATS)}."),
 ]
+
+
+class CannotWrite(ProvenanceError):
+    """A file a command was asked to write cannot be written."""
+
+
+def write_output(path: Path, data: str | bytes) -> None:
+    """Write a command's output file, or fail in one line naming it (no directory, a folder …)."""
+    try:
+        path.write_bytes(data.encode() if isinstance(data, str) else data)
+    except OSError as error:
+        raise CannotWrite(f"cannot write {path}: {error.strerror or error}") from error
 
 
 @contextmanager

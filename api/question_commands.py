@@ -18,6 +18,7 @@ from api.console import (
     out,
     print_json,
     shortener,
+    write_output,
 )
 from provenance.errors import InvalidRecord
 from provenance.stores import DEFAULT_STORE_URL
@@ -387,7 +388,7 @@ def evidence(
     with open_for_command(store) as opened:
         picture = render(lineage_view(opened, run), "svg")
         data = build_pack(opened, run, rubric=chosen, pictures={"lineage.svg": picture})
-    output.write_bytes(data)
+    write_output(output, data)
     err.print(f"wrote evidence pack ({len(data)} bytes) to {output}")
 
 
@@ -447,5 +448,5 @@ def view(
         raise InvalidRecord(f"cannot draw {output.name}: the file must end in .svg, .png or .html")
     with open_for_command(store) as opened:
         picture = render(lineage_view(opened, node, depth=depth, as_of=as_of), fmt)
-    output.write_bytes(picture)
+    write_output(output, picture)
     err.print(f"wrote {fmt.upper()} lineage ({len(picture)} bytes) to {output}")

@@ -31,6 +31,7 @@ from api.console import (
     print_json,
     report_write,
     shortener,
+    write_output,
 )
 from provenance.demo_data import load_demo
 from provenance.errors import ProvenanceError
@@ -124,7 +125,7 @@ def export(
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text)
         err.print(f"wrote {chosen.title} to {output}")
 
 
@@ -192,7 +193,7 @@ def schema(
     if output is None:
         sys.stdout.write(text + "\n")
     else:
-        output.write_text(text + "\n", encoding="utf-8")
+        write_output(output, text + "\n")
 
 
 @app.command()

@@ -22,6 +22,7 @@ from provenance.errors import DanglingReference, InvalidRecord
 from provenance.formats import Format, parse_document
 from provenance.graph import Attributes, Fragment, Json, Relation, as_text
 from provenance.hashing import canonical_json, sha256_hex, sha256_tag
+from provenance.identifiers import is_iri
 from provenance.mapping import references, to_fragment
 from provenance.provdoc import from_document
 from provenance.records import RECORD_ADAPTER, Record
@@ -189,6 +190,8 @@ class Known:
     hashes: dict[str, Json] = field(default_factory=dict)
     generated: dict[str, str] = field(default_factory=dict)
     """Entity → the activity that generated it."""
+    records: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Record id → its content hash and where the input first gave it."""
 
     def learn_generations(self, relations: Iterable[Relation]) -> None:
         for relation in relations:
@@ -204,7 +207,8 @@ class Known:
 
 def _check_elements(fragment: Fragment, known: Known, location: str) -> None:
     """No id changes kind, and no entity gets a second content hash: one id names one content,
-    so a changed document is a new entity (or a revision), never the old one rewritten."""
+    so a changed document is a new entity (or a revision), never the old one rewritten. Each
+    element is learnt once checked, so two parts of one record cannot clash either."""
     for element in fragment.elements:
         kinds = known.kinds.get(element.id, set())
         if kinds and element.kind not in kinds:
@@ -222,6 +226,17 @@ def _check_elements(fragment: Fragment, known: Known, location: str) -> None:
                     "a revision)",
                     location=location,
                 )
+        known.learn(element.id, (element.kind,), element.attributes)
+
+
+def _check_repeat(prepared: PreparedRecord, known: Known, location: str) -> None:
+    """A record id given twice in one input must be the same record both times."""
+    held = known.records.setdefault(prepared.id, (prepared.content_hash, location))
+    if held[0] != prepared.content_hash:
+        raise InvalidRecord(
+            f"record {prepared.id} is given again with other content (first at {held[1]})",
+            location=location,
+        )
 
 
 def _check_generations(fragment: Fragment, known: Known, location: str) -> None:
@@ -237,6 +252,7 @@ def _check_generations(fragment: Fragment, known: Known, location: str) -> None:
                 "so a new result needs an id of its own",
                 location=location,
             )
+        known.generated.setdefault(relation.src, relation.dst or "")
 
 
 def _check(
@@ -265,20 +281,22 @@ def _check(
         earlier = store.traverse(generated, ["wasGeneratedBy"], Direction.UP, 1)
         known.learn_generations(earlier.relations)
     for prepared, record, location in located:
-        if record is not None:
-            for field_name, ref, kind in references(record):
-                if kind not in known.kinds.get(ref, set()):
-                    held = known.kinds.get(ref)
-                    why = f"is an {'/'.join(sorted(held))}" if held else "is not in the store"
-                    raise DanglingReference(
-                        f"field {field_name}: {ref} {why}; expected an {kind} recorded earlier",
-                        location=location,
-                    )
-            _check_elements(prepared.fragment, known, location)
-            _check_generations(prepared.fragment, known, location)
-        for element in prepared.fragment.elements:
-            known.learn(element.id, (element.kind,), element.attributes)
-        known.learn_generations(prepared.fragment.relations)
+        _check_repeat(prepared, known, location)
+        if record is None:
+            for element in prepared.fragment.elements:
+                known.learn(element.id, (element.kind,), element.attributes)
+            known.learn_generations(prepared.fragment.relations)
+            continue
+        for field_name, ref, kind in references(record):
+            if kind not in known.kinds.get(ref, set()):
+                held = known.kinds.get(ref)
+                why = f"is an {'/'.join(sorted(held))}" if held else "is not in the store"
+                raise DanglingReference(
+                    f"field {field_name}: {ref} {why}; expected an {kind} recorded earlier",
+                    location=location,
+                )
+        _check_elements(prepared.fragment, known, location)
+        _check_generations(prepared.fragment, known, location)
 
 
 @contextmanager
@@ -335,7 +353,15 @@ def record_files(
 def import_document(
     data: str | bytes, fmt: Format, store: Store, *, source: str, record_id: str | None = None
 ) -> tuple[PreparedRecord, WriteResult]:
-    """Import one PROV document, in one transaction."""
+    """Import one PROV document, in one transaction.
+
+    Raises
+    ------
+    InvalidRecord
+        When the document cannot be read, or ``record_id`` is not an absolute IRI.
+    """
+    if record_id is not None and not is_iri(record_id):
+        raise InvalidRecord(f"record id {record_id!r} is not an absolute IRI", location="id")
     prepared = prepare_document(parse_document(data, fmt, source=source), record_id)
     _check([(prepared, None, source)], store)
     return prepared, store.write([prepared])

@@ -15,7 +15,6 @@ from api.responses import WRITE, json_media_type
 from provenance.errors import InvalidRecord
 from provenance.export import export_document
 from provenance.formats import parse_document, write_document
-from provenance.identifiers import is_iri
 from provenance.ingest import import_document
 from provenance.stores import Store
 
@@ -71,8 +70,6 @@ def import_prov(
     """Import a PROV document, bundles included, as one record. Its format is the
     ``Content-Type``: PROV-JSON, PROV-N, PROV-XML, Turtle (PROV-O) or PROV-JSONLD."""
     chosen = format_for_content_type(content_type)
-    if record_id is not None and not is_iri(record_id):
-        raise InvalidRecord(f"query id: {record_id!r} is not an absolute IRI", location="id")
     if not body.strip():
         raise HTTPException(400, "the body is empty; send a PROV document")
     try:
