@@ -407,6 +407,8 @@ def accountable(store: Store, person: str, *, as_of: AsOf = None) -> dict[str, A
     ------
     NotFound
         When the store holds no such node.
+    InvalidRecord
+        When the node is described, but not as an agent.
 
     Examples
     --------
@@ -415,7 +417,10 @@ def accountable(store: Store, person: str, *, as_of: AsOf = None) -> dict[str, A
     ['credit-memo-2026-0317-committee-pack']
     """
     moment_ = moment(store, as_of)
-    agent = require_node(store, person, moment_, referenced=True).id
+    named = require_node(store, person, moment_, referenced=True)
+    if named.kinds and "agent" not in named.kinds:
+        raise InvalidRecord(f"{named.id} is not a person or organisation (an agent)")
+    agent = named.id
     below = store.traverse(
         [agent], ["actedOnBehalfOf"], Direction.DOWN, MAX_CHAIN, as_of=moment_.as_of
     )

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from provenance.errors import InvalidRecord
 from provenance.graph import Node, Relation, as_iri, as_text
 from provenance.stores.base import Direction, Store, Traversal
 from provenance.vocabulary import RAIDT, Attr, Role, Type
@@ -241,6 +242,8 @@ def trace(
     ------
     NotFound
         When the store holds no such node (as of that time).
+    InvalidRecord
+        When the node is not an entity (a run, a person).
 
     Examples
     --------
@@ -252,6 +255,8 @@ def trace(
     """
     at = moment(store, as_of)
     start = require_node(store, output, at)
+    if "entity" not in start.kinds:
+        raise InvalidRecord(f"{start.id} is not an output or other entity, so it has no lineage")
     up = _upstream(store, start.id, at, max_depth)
     nodes = store.nodes(up.depths, as_of=at.as_of)
     activities = [i for i, n in nodes.items() if "activity" in n.kinds]

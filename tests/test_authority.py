@@ -655,3 +655,9 @@ def test_demo_bank_chain_of_three_links_is_valid(demo: SQLiteStore) -> None:
     assert [a["action"] for a in accountable(demo, "bank:organisation")["actions"]] == [
         B + "actions/credit-memo-2026-0317-committee-pack"
     ]
+
+
+def test_accountable_refuses_what_is_not_an_agent(store: Store) -> None:
+    governed(store)
+    with pytest.raises(InvalidRecord, match="not a person or organisation"):
+        accountable(store, iri("runs/1"))

@@ -710,6 +710,13 @@ def test_reconstruct_a_review_imported_in_a_document(store: Store) -> None:
     assert ids(seen["runs"]) == {iri("runs/9")}
 
 
+def test_trace_refuses_what_is_not_an_entity(store: Store) -> None:
+    signed_off(store)
+    for not_an_entity in (iri("runs/1"), iri("people/cy")):
+        with pytest.raises(InvalidRecord, match="not an output or other entity"):
+            trace(store, not_an_entity)
+
+
 def test_reconstruct_refuses_what_is_not_a_review(store: Store) -> None:
     signed_off(store)
     for not_a_review in (iri("runs/1"), iri("out/1-1"), iri("escalations/e0")):

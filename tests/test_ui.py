@@ -266,6 +266,12 @@ def test_pages_load_scripts_only_from_the_service(client: TestClient) -> None:
         assert client.get(source).status_code == 200, source
 
 
+def test_a_run_page_by_prefixed_name_with_a_plain_slash(client: TestClient) -> None:
+    answer = client.get("/ui/runs/hospital:runs/discharge-0412?format=json")
+    assert answer.status_code == 200
+    assert answer.json()["focus"] == H + "runs/discharge-0412"
+
+
 def test_an_unknown_run_is_a_404_problem(client: TestClient) -> None:
     response = client.get("/ui/runs/https%3A%2F%2Fnowhere.example%2Fruns%2F1")
     assert response.status_code == 404

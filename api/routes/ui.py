@@ -97,7 +97,7 @@ def runs_page(
     return _answer(format, data, pages.runs_page(runs, scores, filters))
 
 
-@router.get("/runs/{id}", response_class=HTMLResponse, summary="A run's lineage and score")
+@router.get("/runs/{id:path}", response_class=HTMLResponse, summary="A run's lineage and score")
 def run_page(
     store: StoreDep,
     _: Reader,
