@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, TypeAlias
 
-from provenance.hashing import canonical_json
+from provenance.hashing import canonical_json, sha256_hex
 from provenance.vocabulary import Attr
 
 __all__ = [
@@ -74,12 +74,20 @@ def _sort_key(name: str, value: Json) -> tuple[str, str, str]:
     return name, "b" if isinstance(value, bool) else "i", str(value)
 
 
+def _name(pair: tuple[str, Json]) -> str:
+    return pair[0]
+
+
 def attributes(pairs: Iterable[tuple[str, Json | None]]) -> Attributes:
-    """Sort attribute pairs into their canonical order, dropping absent values and repeats."""
-    unique = {}
-    for name, value in pairs:
-        if value is not None:
-            unique[_sort_key(name, value)] = (name, value)
+    """Sort attribute pairs into their canonical order, dropping absent values and repeats.
+
+    Most descriptions name each attribute once; their order is then the order of the names, and
+    the costlier key that tells values apart is only needed when a name repeats."""
+    present = [(name, value) for name, value in pairs if value is not None]
+    if len({name for name, _ in present}) == len(present):
+        present.sort(key=_name)
+        return tuple(present)
+    unique = {_sort_key(name, value): (name, value) for name, value in present}
     return tuple([unique[key] for key in sorted(unique)])
 
 
@@ -108,33 +116,39 @@ def as_datetime(value: Json | None) -> datetime | None:
     return None
 
 
-def _cache(item: object, name: str, value: Any) -> str:
-    """Keep a canonical form on a frozen element or relation: a write serialises, hashes and
-    dedupes each item several times, and ``functools.cached_property`` takes a lock per read."""
-    text = canonical_json(value)
-    object.__setattr__(item, name, text)
-    return text
-
-
 class _Canonical:
-    """The canonical JSON that elements and relations are hashed, compared and stored by."""
+    """The canonical JSON that elements and relations are hashed, compared and stored by.
+
+    The forms are made together, once, and kept on the frozen item: a write serialises, hashes
+    and dedupes each item several times (``functools.cached_property`` would take a lock per
+    read). The attributes are serialised once and the whole item is built around them."""
 
     attributes: Attributes
 
-    def _parts(self) -> list[Any]:
+    def _head(self) -> list[Any]:
+        """The item's parts before its attributes, which always come last."""
         raise NotImplementedError
+
+    def _forms(self) -> dict[str, str]:
+        attributes_json = canonical_json(self.attributes)
+        forms = {
+            "_canonical": f"{canonical_json(self._head())[:-1]},{attributes_json}]",
+            "_attributes_json": attributes_json,
+        }
+        self.__dict__.update(forms)
+        return forms
 
     @property
     def canonical(self) -> str:
         """The whole item as canonical JSON: what is hashed, and what makes two equal."""
         cached: str | None = self.__dict__.get("_canonical")
-        return cached or _cache(self, "_canonical", self._parts())
+        return cached or self._forms()["_canonical"]
 
     @property
     def attributes_json(self) -> str:
         """The attributes as canonical JSON, as the stores keep them."""
         cached: str | None = self.__dict__.get("_attributes_json")
-        return cached or _cache(self, "_attributes_json", self.attributes)
+        return cached or self._forms()["_attributes_json"]
 
 
 @dataclass(frozen=True)
@@ -155,8 +169,19 @@ class Element(_Canonical):
         """The IRIs this description asserts as ``prov:type``."""
         return [t for name, value in self.attributes if name == Attr.TYPE and (t := as_iri(value))]
 
-    def _parts(self) -> list[Any]:
-        return ["element", self.id, self.kind, self.bundle, self.attributes]
+    @property
+    def digest(self) -> str:
+        """The SHA-256 of the canonical form: the key a store keeps one description under."""
+        cached: str | None = self.__dict__.get("_digest")
+        return cached or self._forms()["_digest"]
+
+    def _forms(self) -> dict[str, str]:
+        forms = super()._forms()
+        forms["_digest"] = self.__dict__["_digest"] = sha256_hex(forms["_canonical"])
+        return forms
+
+    def _head(self) -> list[Any]:
+        return ["element", self.id, self.kind, self.bundle]
 
 
 @dataclass(frozen=True)
@@ -176,8 +201,8 @@ class Relation(_Canonical):
     id: str | None = None
     bundle: str | None = None
 
-    def _parts(self) -> list[Any]:
-        return ["relation", self.kind, self.src, self.dst, self.id, self.bundle, self.attributes]
+    def _head(self) -> list[Any]:
+        return ["relation", self.kind, self.src, self.dst, self.id, self.bundle]
 
     def first(self, name: str) -> Json | None:
         return next((value for key, value in self.attributes if key == name), None)

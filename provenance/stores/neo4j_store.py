@@ -23,7 +23,7 @@ from neo4j import exceptions as neo4j_errors
 
 from provenance.errors import StoreError, StoreUnavailable
 from provenance.graph import Element, Fragment, Node, NodeKind, Relation
-from provenance.hashing import GENESIS, sha256_hex
+from provenance.hashing import GENESIS
 from provenance.identifiers import STANDARD_NAMESPACES
 from provenance.stores import cypher
 from provenance.stores.base import Direction, PreparedRecord, StoredRecord, Traversal, WriteResult
@@ -258,13 +258,13 @@ class Neo4jStore:
         rows: dict[str, dict[str, Any]] = {}
         for p in planned:
             for element in p.elements:
-                if element.canonical in rows:
+                if element.digest in rows:
                     continue
                 types = element.types
                 labels = [cypher.KIND_LABELS[element.kind]]
                 labels += [cypher.TYPE_LABELS[t] for t in types if t in cypher.TYPE_LABELS]
-                rows[element.canonical] = {
-                    "digest": sha256_hex(element.canonical),
+                rows[element.digest] = {
+                    "digest": element.digest,
                     "node": element.id,
                     "kind": element.kind,
                     "bundle": element.bundle,
@@ -286,7 +286,7 @@ class Neo4jStore:
             "graph_hash": p.graph_hash,
             "chain_hash": p.chain_hash,
             "recorded_at": p.recorded_at,
-            "elements": sorted({sha256_hex(e.canonical) for e in p.elements}),
+            "elements": sorted({e.digest for e in p.elements}),
         }
 
     # -- reading -----------------------------------------------------------------------------

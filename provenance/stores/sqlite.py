@@ -21,7 +21,6 @@ import orjson
 
 from provenance.errors import StoreError, StoreUnavailable
 from provenance.graph import Element, Fragment, Node, NodeKind, Relation
-from provenance.hashing import sha256_hex
 from provenance.identifiers import STANDARD_NAMESPACES
 from provenance.stores.base import (
     ACTIVITY_BOUND,
@@ -245,7 +244,7 @@ class SQLiteStore:
         )
         self._db.executemany(
             "INSERT INTO record_elements VALUES (?, ?)",
-            [(p.seq, dids[e.canonical]) for p in planned for e in p.elements],
+            [(p.seq, dids[e.digest]) for p in planned for e in p.elements],
         )
         self._db.executemany(
             "INSERT INTO edges (record_seq, kind, src, dst, rid, bundle, attributes) "
@@ -270,41 +269,32 @@ class SQLiteStore:
         )
 
     def _description_ids(self, planned: list[Planned], nids: dict[str, int]) -> dict[str, int]:
-        """Row ids for every distinct element description, keyed by canonical form; new ones are
-        stored once, with the types they assert."""
+        """Row ids for every distinct element description, keyed by digest; new ones are stored
+        once, with the types they assert."""
         first: dict[str, tuple[int, Element]] = {}
         for p in planned:
             for element in p.elements:
-                first.setdefault(element.canonical, (p.seq, element))
-        digests = {sha256_hex(canonical): canonical for canonical in first}
+                first.setdefault(element.digest, (p.seq, element))
         found: dict[str, int] = {}
-        keys = list(digests)
-        for chunk in _chunks(keys):
-            for did, digest in self._db.execute(
-                f"SELECT did, digest FROM descriptions WHERE digest IN ({_marks(len(chunk))})",
-                chunk,
-            ):
-                found[digests[digest]] = did
-        missing = [digest for digest in keys if digests[digest] not in found]
+        digests = list(first)
+        for chunk in _chunks(digests):
+            found.update(
+                self._db.execute(
+                    f"SELECT digest, did FROM descriptions WHERE digest IN ({_marks(len(chunk))})",
+                    chunk,
+                ).fetchall()
+            )
+        missing = [digest for digest in digests if digest not in found]
         if missing:
             start = self._db.execute("SELECT COALESCE(MAX(did), 0) FROM descriptions").fetchone()[0]
             description_rows: list[tuple[Any, ...]] = []
             type_rows: list[tuple[Any, ...]] = []
             for did, digest in enumerate(missing, start=start + 1):
-                canonical = digests[digest]
-                seq, element = first[canonical]
+                seq, element = first[digest]
                 nid = nids[element.id]
-                found[canonical] = did
+                found[digest] = did
                 description_rows.append(
-                    (
-                        did,
-                        nid,
-                        element.kind,
-                        element.bundle,
-                        element.attributes_json,
-                        digest,
-                        seq,
-                    )
+                    (did, nid, element.kind, element.bundle, element.attributes_json, digest, seq)
                 )
                 type_rows.extend((type_iri, nid, seq) for type_iri in element.types)
             self._db.executemany(
