@@ -14,7 +14,7 @@ from typing import Any
 from provenance.errors import InvalidRecord
 from provenance.graph import Node, Relation, as_iri, as_text
 from provenance.stores.base import Direction, Store, Traversal
-from provenance.vocabulary import RAIDT, Attr, Role, Type
+from provenance.vocabulary import PROV, RAIDT, Attr, Role, Type
 from queries.context import (
     LINEAGE,
     AsOf,
@@ -386,7 +386,8 @@ def impact(
     store: Store, node: str, *, as_of: AsOf = None, max_depth: int = MAX_DEPTH
 ) -> dict[str, Any]:
     """Everything downstream of a node: the runs, outputs, revisions, reviews, decisions and
-    actions that depend on an input, a template version, a model configuration or a person.
+    actions that depend on an input, a template version, a model configuration or a person —
+    a person's including what others did in their name (an approval given on their behalf).
 
     Parameters
     ----------
@@ -419,16 +420,37 @@ def impact(
     ['discharge-0412-ehr-entry', 'gp-referral-0412-sent']
     """
     at = moment(store, as_of)
-    start = require_node(store, node, at)
+    start = require_node(store, node, at, referenced=True)
     down = store.traverse([start.id], IMPACT, Direction.DOWN, max_depth, as_of=at.as_of)
-    reached = store.nodes([i for i in down.depths if i != start.id], as_of=at.as_of)
+    depths = dict(down.depths)
+    for node_id, depth in _done_in_the_name_of(store, start.id, max_depth, at).items():
+        depths[node_id] = min(depth, depths.get(node_id, depth))
+    reached = store.nodes([i for i in depths if i != start.id], as_of=at.as_of)
     answer: dict[str, Any] = {"node": start.id, "as_of": at.time, "count": len(reached)}
     answer.update({group: [] for _, group in _IMPACT_GROUPS})
     answer["other"] = []
-    for node_id in sorted(reached, key=lambda i: (down.depths[i], i)):
+    for node_id in sorted(reached, key=lambda i: (depths[i], i)):
         found = reached[node_id]
         group = next((g for t, g in _IMPACT_GROUPS if t in found.types), "other")
         answer[group].append(
-            {"id": node_id, "depth": down.depths[node_id], "types": sorted(found.types)}
+            {"id": node_id, "depth": depths[node_id], "types": sorted(found.types)}
         )
     return answer
+
+
+def _done_in_the_name_of(store: Store, agent: str, max_depth: int, at: Moment) -> dict[str, int]:
+    """What depends on an agent because someone acted on their behalf for one activity (an
+    approval given in their name), with its depth: the activity is two relations away, through
+    the agent who acted. Only that activity counts, not everything else the one who acted did."""
+    if max_depth < 2:
+        return {}
+    claims = store.traverse([agent], ["actedOnBehalfOf"], Direction.DOWN, 1, as_of=at.as_of)
+    activities = {
+        activity
+        for relation in claims.relations
+        if relation.dst == agent and (activity := as_iri(relation.first(PROV + "activity")))
+    }
+    if not activities:
+        return {}
+    further = store.traverse(activities, IMPACT, Direction.DOWN, max_depth - 2, as_of=at.as_of)
+    return {node_id: depth + 2 for node_id, depth in further.depths.items()}

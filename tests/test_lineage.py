@@ -469,6 +469,24 @@ def test_impact_of_a_person(store: Store) -> None:
     assert answer["count"] == 13
 
 
+def test_impact_of_a_person_takes_in_what_others_did_in_their_name(store: Store) -> None:
+    clinic(store)
+    # cy approved out/2-1 for gus: cy acted on gus's behalf for a2 (2 relations from gus), and
+    # a2's decision depends on that approval (3). Nothing else cy did was done for gus.
+    assert grouped(impact(store, iri("people/gus"))) == {
+        "approvals": {iri("approvals/a2"): 2},
+        "decisions": {iri("approvals/a2/decision"): 3},
+    }
+    # One relation fewer to go and the approval is still in reach, its decision not.
+    shallow = impact(store, iri("people/gus"), max_depth=2)
+    assert grouped(shallow) == {"approvals": {iri("approvals/a2"): 2}}
+    # Before a2 was written, gus was not in the store at all.
+    cut = store.record(iri("actions/act1"))
+    assert cut is not None
+    with pytest.raises(NotFound):
+        impact(store, iri("people/gus"), as_of=cut.recorded_at)
+
+
 def test_impact_as_of_and_unknown_nodes(store: Store) -> None:
     cut = clinic(store)
     answer = impact(store, iri("docs/1"), as_of=cut)

@@ -42,5 +42,6 @@ def trace_output(output: OutputId, store: StoreDep, as_of: AsOfQuery = None) -> 
 )
 def node_impact(node: NodeId, store: StoreDep, as_of: AsOfQuery = None) -> JsonAnswer:
     """Runs, outputs, decisions and actions downstream of an input, template version, model
-    configuration or person (``raidt impact --json``)."""
+    configuration or person, a person's including approvals given in their name
+    (``raidt impact --json``)."""
     return answer(impact(store, node, as_of=as_of))
