@@ -2,8 +2,10 @@
 
 Authority comes from three places: executing the action, approving an output it used (or an output
 that one derives from), and standing behind such a person in a chain of ``actedOnBehalfOf``
-delegations. A delegation confers authority only inside its validity window and its scope; an
-approval that claims to act for someone ("on behalf of") needs a recorded delegation behind it.
+delegations. A delegation confers authority only inside its validity window and its scope, and
+the scope must cover the work of the person it stands behind: the output they approved, or the
+action they executed. An approval that claims to act for someone ("on behalf of") needs a chain
+of recorded delegations from the approver to that person behind it.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ class _Holder:
     problems: list[str] = field(default_factory=list)
     claimed: str | None = None
     """Whom a direct holder said they acted for, on the activity that makes them a holder."""
+    context: dict[str, list[str]] = field(default_factory=dict)
+    """The work the delegations above a direct holder must cover: the task, workflow and sector
+    of the output they approved, or of the action's outputs for the one who executed it."""
 
     def as_dict(self, names: dict[str, str | None]) -> dict[str, Any]:
         return {
@@ -67,23 +72,35 @@ def _step(relation: str, src: str, dst: str, **extra: Any) -> dict[str, Any]:
     return {"from": src, "relation": relation, "to": dst, **extra}
 
 
-def _context(store: Store, outputs: list[str], at: Moment) -> dict[str, list[str]]:
-    """The task, workflow and sector of the runs that made these outputs (through revisions)."""
+_CONTEXT_KEYS = (("task", Attr.TASK), ("workflow", Attr.WORKFLOW), ("sector", Attr.SECTOR))
+
+
+def _contexts(store: Store, outputs: list[str], at: Moment) -> dict[str, dict[str, list[str]]]:
+    """For each output, the task, workflow and sector of the run that made it (through the
+    revisions it was made by)."""
     up = store.traverse(
         outputs, ["wasGeneratedBy", "wasRevisionOf"], Direction.UP, MAX_DEPTH, as_of=at.as_of
     )
-    runs = [n for n in store.nodes(up.depths, as_of=at.as_of).values() if Type.RUN in n.types]
-    found: dict[str, set[str]] = {"task": set(), "workflow": set(), "sector": set()}
-    for run in runs:
-        for key, attr in (
-            ("task", Attr.TASK),
-            ("workflow", Attr.WORKFLOW),
-            ("sector", Attr.SECTOR),
-        ):
-            value = run.text(attr)
-            if value:
-                found[key].add(value)
-    return {key: sorted(values) for key, values in found.items()}
+    runs = {i: n for i, n in store.nodes(up.depths, as_of=at.as_of).items() if Type.RUN in n.types}
+    leaving = by_src(up.relations, {"wasGeneratedBy", "wasRevisionOf"})
+    found = {}
+    for output in outputs:
+        reached, frontier = {output}, [output]
+        while frontier:
+            for relation in leaving[frontier.pop()]:
+                if relation.dst and relation.dst not in reached:
+                    reached.add(relation.dst)
+                    frontier.append(relation.dst)
+        makers = [runs[i] for i in reached if i in runs]
+        found[output] = {
+            key: sorted({value for run in makers if (value := run.text(attr))})
+            for key, attr in _CONTEXT_KEYS
+        }
+    return found
+
+
+def _merged(contexts: list[dict[str, list[str]]]) -> dict[str, list[str]]:
+    return {key: sorted({v for c in contexts for v in c.get(key, [])}) for key, _ in _CONTEXT_KEYS}
 
 
 def _delegation_problems(
@@ -124,10 +141,11 @@ def _delegations_above(store: Store, agents: set[str], at: Moment) -> dict[str, 
     return by_src(graph.relations, {"actedOnBehalfOf"})
 
 
-def _unbacked_claim(origin: _Holder, delegations: list[Relation]) -> list[_Holder]:
-    """Whom a direct holder claimed to act for, when no recorded delegation stands behind it."""
+def _unbacked_claim(origin: _Holder, reached: set[str]) -> list[_Holder]:
+    """Whom a direct holder claimed to act for, when no chain of recorded delegations from
+    them reaches that person."""
     claimed = origin.claimed
-    if claimed is None or claimed == origin.agent or any(r.dst == claimed for r in delegations):
+    if claimed is None or claimed in reached:
         return []
     why = f"{origin.agent} claimed to act for {claimed}, but no delegation is recorded"
     step = _step("actedOnBehalfOf", origin.agent, claimed, id=None, valid=False, problems=[why])
@@ -142,15 +160,10 @@ def _unbacked_claim(origin: _Holder, delegations: list[Relation]) -> list[_Holde
     ]
 
 
-def _chains(
-    store: Store,
-    origins: list[_Holder],
-    when: datetime,
-    context: dict[str, list[str]],
-    at: Moment,
-) -> list[_Holder]:
+def _chains(store: Store, origins: list[_Holder], when: datetime, at: Moment) -> list[_Holder]:
     """Everyone up the delegation chains of the direct holders: each person once per direct
-    holder, by their best chain, a valid one before an invalid one, then the shortest.
+    holder, by their best chain, a valid one before an invalid one, then the shortest. Each
+    delegation is judged at ``when``, for the work of the direct holder it stands behind.
 
     Settling each person once keeps the answer linear in the delegations, where listing every
     path would grow factorially in a web of people who delegate to one another. A claim to act
@@ -179,7 +192,7 @@ def _chains(
                 assert relation.dst is not None
                 if relation.dst in settled:
                     continue
-                own = _delegation_problems(relation, when, context)
+                own = _delegation_problems(relation, when, origin.context)
                 step = _step(
                     "actedOnBehalfOf",
                     holder.agent,
@@ -196,7 +209,7 @@ def _chains(
                     holder.problems + own,
                 )
                 heappush(queue, (bool(above.problems), depth + 1, next(order), above))
-        found += _unbacked_claim(origin, general[origin.agent])
+        found += _unbacked_claim(origin, settled)
     return found
 
 
@@ -209,15 +222,20 @@ def delegations(
     on_behalf_of: str | None = None,
     at: Moment = NOW,
 ) -> list[dict[str, Any]]:
-    """Every chain of delegations above ``agent``, each judged at ``when`` for ``context``.
+    """The chains of delegations above ``agent`` that authorise a decision, each judged at
+    ``when`` for ``context``.
 
     ``on_behalf_of`` is whom ``agent`` said they acted for on the decision being judged (their
-    association's ``raidt:onBehalfOf``); that claim must be backed by a recorded delegation. Each
-    item has ``agent`` (who stands behind), ``path``, ``valid`` and ``problems``.
+    association's ``raidt:onBehalfOf``): then only the chain that reaches that person counts,
+    however valid the others, and with none there is one invalid item saying so. Otherwise every
+    chain is given. Each item has ``agent`` (who stands behind), ``path``, ``valid`` and
+    ``problems``.
     """
-    origin = _Holder(agent, "self", None, [], claimed=on_behalf_of)
-    chains = _chains(store, [origin], when, context, at)
-    return [chain.as_dict({}) for chain in chains]
+    origin = _Holder(agent, "self", None, [], claimed=on_behalf_of, context=context)
+    chains = [chain.as_dict({}) for chain in _chains(store, [origin], when, at)]
+    if on_behalf_of is None or on_behalf_of == agent:
+        return chains
+    return [chain for chain in chains if chain["agent"] == on_behalf_of]
 
 
 def authority(
@@ -244,8 +262,10 @@ def authority(
     Returns
     -------
     dict
-        ``action``, ``time``, ``context`` (task, workflow and sector the delegations must cover),
-        ``outputs`` (what the action rests on) and ``holders``: each with ``agent``, ``basis``
+        ``action``, ``time``, ``context`` (the task, workflow and sector of the outputs the
+        action used, which the executor's delegations must cover; an approver's must cover the
+        output they approved), ``outputs`` (what the action rests on) and ``holders``: each with
+        ``agent``, ``basis``
         (``executor``, ``approver``, ``delegation`` or ``claimed delegation``), ``via`` (the
         output approved, or the holder a delegation stands behind), ``path`` (the relations that
         give the authority, delegations marked valid or not) and ``valid``.
@@ -279,7 +299,8 @@ def authority(
     informed = sorted({r.dst for r in step.relations if r.kind == "wasInformedBy" and r.dst})
     lineage = store.traverse(used, DERIVATIONS, Direction.UP, MAX_DEPTH, as_of=moment_.as_of)
     routes = _routes(node.id, used, lineage.relations)
-    context = _context(store, used, moment_)
+    contexts = _contexts(store, list(routes), moment_)
+    context = _merged([contexts[o] for o in used])
 
     holders = [
         _Holder(
@@ -288,6 +309,7 @@ def authority(
             None,
             [_step("wasAssociatedWith", node.id, a.agent, role="executor")],
             claimed=a.on_behalf_of,
+            context=context,
         )
         for a in people
         if a.role == Role.EXECUTOR
@@ -317,9 +339,10 @@ def authority(
                     path,
                     list(withdrawn.get(target, [])),
                     claimed=person.on_behalf_of,
+                    context=contexts[target],
                 )
             )
-    holders += _chains(store, holders, when, context, moment_)
+    holders += _chains(store, holders, when, moment_)
     names = {
         i: n.text(Attr.LABEL)
         for i, n in store.nodes({h.agent for h in holders}, as_of=moment_.as_of).items()

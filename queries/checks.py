@@ -135,10 +135,7 @@ def _approver_authority(f: RunFacts, params: Mapping[str, Any], judge: Judge) ->
     for event in approvals:
         for approver in event.agents(Role.APPROVER):
             found = judge.delegations(approver, event)
-            invalid_claims = [
-                c for c in found if c["basis"].startswith("claimed") and not c["valid"]
-            ]
-            if invalid_claims or not any(c["valid"] for c in found):
+            if not any(c["valid"] for c in found):
                 lacking.append(event.id)
                 problems += [p for c in found for p in c["problems"]] or [
                     f"{approver} holds no delegation"
@@ -202,9 +199,21 @@ def _prompt_recorded(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Ou
     )
 
 
+def _made_at(f: RunFacts) -> dict[str, datetime]:
+    """When each output and revision was made, as its generation records it."""
+    found: dict[str, datetime] = {}
+    for product, relations in f.custody.items():
+        for relation in relations:
+            made = as_datetime(relation.first(PROV + "time"))
+            if relation.kind == "wasGeneratedBy" and made is not None:
+                found[product] = made
+    return found
+
+
 @_check("timestamps-consistent")
 def _timestamps_consistent(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
-    """Review after generation, approval after generation, action after its approval."""
+    """Review and approval after what they judge was made (the output, or its revision), action
+    after its approval."""
     generated = ended(f.run)
     wrong: list[str] = []
     if generated is None:
@@ -212,8 +221,10 @@ def _timestamps_consistent(f: RunFacts, params: Mapping[str, Any], judge: Judge)
     start = started(f.run)
     if start and start > generated:
         wrong.append(f.run.id)
+    made = _made_at(f)
     for event in [*f.reviews, *f.approvals, *f.actions]:
-        if event.time is None or event.time < generated:
+        subject_made = made.get(event.subject or "", generated)
+        if event.time is None or event.time < max(generated, subject_made):
             wrong.append(event.id)
     approvals = {e.id: e for e in f.approvals}
     for action in f.actions:

@@ -378,6 +378,53 @@ def test_claimed_delegation_without_a_record_is_invalid(store: Store) -> None:
     assert held["path"][-1]["valid"] is False
 
 
+def test_a_claim_is_backed_by_a_chain_of_delegations(store: Store) -> None:
+    # vic acts for boss through mid: vic -> mid -> boss. The chain backs the claim, so boss holds
+    # once, by delegation, valid; there is no 'claimed delegation' saying nothing is recorded.
+    answer = claimed(store, delegation("vic", "mid"), delegation("mid", "boss"))
+    assert holders(answer) == {
+        (p("di"), "executor", None, True),
+        (p("vic"), "approver", iri("out/1-1"), True),
+        (p("mid"), "delegation", p("vic"), True),
+        (p("boss"), "delegation", p("vic"), True),
+    }
+    assert boss(answer)["path"][-2:] == [link("vic", "mid"), link("mid", "boss")]
+    assert [a["basis"] for a in accountable(store, p("boss"))["actions"]] == ["delegation"]
+
+
+def test_each_approver_is_judged_for_the_work_they_approved(store: Store) -> None:
+    # pam may approve lab summaries only. She approved run 1's lab summary; run 2 used it to write
+    # a discharge summary, which bo approved (bo -> org, any scope) and di acted on. pam's
+    # delegation covers what she approved, so it is valid here although the action's work is a
+    # discharge summary; the action's own context is still run 2's.
+    lab = ward_run(1, "10:00")
+    lab["task"] = "lab summary"
+    put(
+        store,
+        delegation("pam", "quinn", ["lab summary"]),
+        delegation("bo", "org"),
+        lab,
+        signed("a1", iri("out/1-1"), "pam", "10:10"),
+        ward_run(2, "10:20", inputs=[earlier_output(iri("out/1-1"))]),
+        signed("a2", iri("out/2-1"), "bo", "11:00"),
+        action("act", iri("out/2-1"), approval_id=iri("approvals/a2")),
+    )
+    answer = authority(store, ACT)
+    assert answer["context"]["task"] == ["discharge summary"]
+    assert holders(answer) == {
+        (p("di"), "executor", None, True),
+        (p("bo"), "approver", iri("out/2-1"), True),
+        (p("org"), "delegation", p("bo"), True),
+        (p("pam"), "approver", iri("out/1-1"), True),
+        (p("quinn"), "delegation", p("pam"), True),
+    }
+    # The same delegation behind an approval of the discharge summary itself is out of scope.
+    put(store, signed("a2b", iri("out/2-1"), "pam", "11:05"))
+    again = authority(store, ACT)
+    quinn = [h for h in again["holders"] if h["agent"] == p("quinn")]
+    assert sorted((h["via"], h["valid"]) for h in quinn) == [(p("pam"), False), (p("pam"), True)]
+
+
 def test_at_override_changes_validity(store: Store) -> None:
     claimed(store, delegation("vic", "boss", valid_to="2026-01-01T18:00:00+00:00"))
     assert boss(authority(store, ACT))["valid"] is True  # 12:00, inside the window

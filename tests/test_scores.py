@@ -515,6 +515,32 @@ def test_approver_authority_fails_on_claim_for_someone_not_delegated(store: Stor
     assert "claimed to act for " + max_ in failed["explanation"]
 
 
+def test_approver_authority_judges_the_delegation_claimed_not_any_other(store: Store) -> None:
+    # Bo claims to approve for Max, whose delegation to Bo expired in 2025; Bo's delegation for Lu
+    # is valid, but Bo did not act for Lu. The approval is outside delegation.
+    expired = delegation("bo", "max", valid_to="2025-06-01T00:00:00+00:00")
+    max_ = iri("people/max")
+    profile = scored(store, expired, *governed(approval=approval_of(1, on_behalf_of=max_)))
+    assert verdicts(profile) == {**GOOD, "approver-authority": False}
+    failed = check(profile, "approver-authority")
+    assert failed["evidence"] == [iri("approvals/1")]
+    assert failed["explanation"] == (
+        f"delegation {iri('delegations/bo-for-max')} expired 2025-06-01T00:00:00+00:00, "
+        "before 2026-01-01T11:00:00+00:00"
+    )
+    weak = weak_points(store)["weak_points"]["approvals-outside-delegation"]
+    assert weak["runs"] == [RUN1]
+
+
+def test_approver_authority_follows_a_chain_to_whom_they_act_for(store: Store) -> None:
+    # Bo acts for Max through Lu (bo -> lu -> max, both in scope and open-ended): the claim holds.
+    above = delegation("lu", "max")
+    max_ = iri("people/max")
+    profile = scored(store, above, *governed(approval=approval_of(1, on_behalf_of=max_)))
+    assert verdicts(profile) == GOOD
+    assert weak_points(store)["weak_points"]["approvals-outside-delegation"]["runs"] == []
+
+
 def test_template_never_approved(store: Store) -> None:
     profile = scored(store, delegation(), template_version(), *governed(), shared=False)
     assert verdicts(profile) == {**GOOD, "template-approved": False}
@@ -690,6 +716,25 @@ def test_approval_dated_before_the_run_ended(store: Store) -> None:
     assert failed["explanation"] == "event(s) dated before what they depend on"
     # auditability: 2 + 2 + 2 + 2 of 9 -> 88.9
     assert profile["pillars"]["auditability"]["score"] == 88.9
+
+
+def test_events_on_a_revision_dated_before_it_was_made(store: Store) -> None:
+    # The review at 10:50 revises out/1-1 into out/1-1r; an approval of out/1-1r claims 10:40 and
+    # a second review of it 10:45, both after the run but before the revision existed.
+    rev = iri("out/1-1r")
+    early_review = {**review_of(1, at=t("10:45:00")), "id": iri("reviews/1b"), "target": rev}
+    profile = scored(
+        store,
+        *governed(
+            review=review_of(1, revision=rev),
+            approval=approval_of(1, target=rev, at=t("10:40:00")),
+            action=action_on(1, target=rev),
+        ),
+        early_review,
+    )
+    failed = check(profile, "timestamps-consistent")
+    assert failed["passed"] is False
+    assert failed["evidence"] == [iri("approvals/1"), iri("reviews/1b")]
 
 
 def test_action_dated_before_its_approval(store: Store) -> None:
