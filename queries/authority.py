@@ -81,7 +81,8 @@ def _contexts(store: Store, outputs: list[str], at: Moment) -> dict[str, dict[st
     up = store.traverse(
         outputs, ["wasGeneratedBy", "wasRevisionOf"], Direction.UP, MAX_DEPTH, as_of=at.as_of
     )
-    runs = {i: n for i, n in store.nodes(up.depths, as_of=at.as_of).items() if Type.RUN in n.types}
+    makers = {r.dst for r in up.relations if r.kind == "wasGeneratedBy" and r.dst}
+    runs = {i: n for i, n in store.nodes(makers, as_of=at.as_of).items() if Type.RUN in n.types}
     leaving = by_src(up.relations, {"wasGeneratedBy", "wasRevisionOf"})
     found = {}
     for output in outputs:
@@ -91,9 +92,9 @@ def _contexts(store: Store, outputs: list[str], at: Moment) -> dict[str, dict[st
                 if relation.dst and relation.dst not in reached:
                     reached.add(relation.dst)
                     frontier.append(relation.dst)
-        makers = [runs[i] for i in reached if i in runs]
+        made_by = [runs[i] for i in reached if i in runs]
         found[output] = {
-            key: sorted({value for run in makers if (value := run.text(attr))})
+            key: sorted({value for run in made_by if (value := run.text(attr))})
             for key, attr in _CONTEXT_KEYS
         }
     return found
@@ -119,7 +120,7 @@ def _delegation_problems(
         problems.append(
             f"delegation {name} expired {valid_to.isoformat()}, before {when.isoformat()}"
         )
-    scopes = {(as_text(v) or "").lower() for k, v in relation.attributes if k == Attr.SCOPE}
+    scopes = _scopes(relation)
     covered = {v.lower() for values in context.values() for v in values}
     if scopes and "*" not in scopes and not scopes & covered:
         problems.append(
@@ -127,6 +128,25 @@ def _delegation_problems(
             f"{', '.join(sorted(covered)) or 'this work'}"
         )
     return problems
+
+
+def _scopes(relation: Relation) -> set[str]:
+    return {(as_text(v) or "").lower() for k, v in relation.attributes if k == Attr.SCOPE}
+
+
+def _scoped_above(agent: str, general: dict[str, list[Relation]]) -> bool:
+    """Whether a delegation above ``agent`` limits its scope: only then does the work they did
+    need to be known."""
+    seen, frontier = {agent}, [agent]
+    while frontier:
+        for relation in general[frontier.pop()]:
+            scopes = _scopes(relation)
+            if scopes and "*" not in scopes:
+                return True
+            if relation.dst and relation.dst not in seen:
+                seen.add(relation.dst)
+                frontier.append(relation.dst)
+    return False
 
 
 def _delegations_above(store: Store, agents: set[str], at: Moment) -> dict[str, list[Relation]]:
@@ -160,7 +180,9 @@ def _unbacked_claim(origin: _Holder, reached: set[str]) -> list[_Holder]:
     ]
 
 
-def _chains(store: Store, origins: list[_Holder], when: datetime, at: Moment) -> list[_Holder]:
+def _chains(
+    origins: list[_Holder], general: dict[str, list[Relation]], when: datetime
+) -> list[_Holder]:
     """Everyone up the delegation chains of the direct holders: each person once per direct
     holder, by their best chain, a valid one before an invalid one, then the shortest. Each
     delegation is judged at ``when``, for the work of the direct holder it stands behind.
@@ -171,7 +193,6 @@ def _chains(store: Store, origins: list[_Holder], when: datetime, at: Moment) ->
     that gives them authority (read from their association with it, as ``claimed``), not on any
     other decision they took.
     """
-    general = _delegations_above(store, {h.agent for h in origins}, at)
     found: list[_Holder] = []
     for origin in origins:
         order = count()
@@ -232,7 +253,8 @@ def delegations(
     ``problems``.
     """
     origin = _Holder(agent, "self", None, [], claimed=on_behalf_of, context=context)
-    chains = [chain.as_dict({}) for chain in _chains(store, [origin], when, at)]
+    general = _delegations_above(store, {agent}, at)
+    chains = [chain.as_dict({}) for chain in _chains([origin], general, when)]
     if on_behalf_of is None or on_behalf_of == agent:
         return chains
     return [chain for chain in chains if chain["agent"] == on_behalf_of]
@@ -299,8 +321,8 @@ def authority(
     informed = sorted({r.dst for r in step.relations if r.kind == "wasInformedBy" and r.dst})
     lineage = store.traverse(used, DERIVATIONS, Direction.UP, MAX_DEPTH, as_of=moment_.as_of)
     routes = _routes(node.id, used, lineage.relations)
-    contexts = _contexts(store, list(routes), moment_)
-    context = _merged([contexts[o] for o in used])
+    contexts = _contexts(store, used, moment_)
+    context = _merged(list(contexts.values()))
 
     holders = [
         _Holder(
@@ -339,10 +361,11 @@ def authority(
                     path,
                     list(withdrawn.get(target, [])),
                     claimed=person.on_behalf_of,
-                    context=contexts[target],
                 )
             )
-    holders += _chains(store, holders, when, moment_)
+    general = _delegations_above(store, {h.agent for h in holders}, moment_)
+    _judge_work(store, holders, general, contexts, moment_)
+    holders += _chains(holders, general, when)
     names = {
         i: n.text(Attr.LABEL)
         for i, n in store.nodes({h.agent for h in holders}, as_of=moment_.as_of).items()
@@ -356,6 +379,24 @@ def authority(
         "approvals": sorted(approvals),
         "holders": [h.as_dict(names) for h in holders],
     }
+
+
+def _judge_work(
+    store: Store,
+    holders: list[_Holder],
+    general: dict[str, list[Relation]],
+    known: dict[str, dict[str, list[str]]],
+    at: Moment,
+) -> None:
+    """Give each approver the context of the output they approved, which the delegations above
+    them must cover; looked up only for approvers with a scoped delegation above them."""
+    approvers = [(h.via, h) for h in holders if h.basis == "approver" and h.via]
+    wanted = sorted(
+        {via for via, h in approvers if via not in known and _scoped_above(h.agent, general)}
+    )
+    contexts = {**known, **_contexts(store, wanted, at)} if wanted else known
+    for via, holder in approvers:
+        holder.context = contexts.get(via, {})
 
 
 def _routes(
