@@ -53,7 +53,14 @@ class DanglingReference(InvalidRecord):
 
 
 class RecordConflict(ProvenanceError):
-    """A record id already holds different content; records are append-only."""
+    """A record id already holds different content; records are append-only. ``location`` says
+    where the input gave it, when known."""
+
+    def __init__(self, message: str, *, record_id: str, location: str | None = None) -> None:
+        self.message = message
+        self.record_id = record_id
+        self.location = location
+        super().__init__(f"{location}: {message}" if location else message)
 
 
 class NotFound(ProvenanceError):

@@ -31,7 +31,7 @@ STANDARD_NAMESPACES: dict[str, str] = {
     "config": "urn:raidt:config:",
 }
 
-_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]+")
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`\x00-\x1f\x7f]+")
 _PREFIX_CHARS = re.compile(r"[^A-Za-z0-9]+")
 _GENERIC_HOST = {"", "www", "com", "org", "net", "gov", "edu", "io"}
 _SCHEMES = {"http", "https", "urn", "file", "ftp", "mailto", "tag", "data", "www"}

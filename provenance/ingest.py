@@ -17,17 +17,18 @@ from typing import TextIO
 
 from prov.model import ProvDocument
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
-from provenance.errors import DanglingReference, InvalidRecord
+from provenance.errors import DanglingReference, InvalidRecord, RecordConflict
 from provenance.formats import Format, parse_document
-from provenance.graph import Attributes, Fragment, Json, Relation, as_text
+from provenance.graph import Attributes, Fragment, Json, Relation, as_iri, as_text
 from provenance.hashing import canonical_json, sha256_hex, sha256_tag
 from provenance.identifiers import is_iri
-from provenance.mapping import references, to_fragment
+from provenance.mapping import Reference, references, to_fragment
 from provenance.provdoc import from_document
 from provenance.records import RECORD_ADAPTER, Record
 from provenance.stores.base import Direction, PreparedRecord, Store, WriteResult
-from provenance.vocabulary import Attr
+from provenance.vocabulary import RAIDT, Attr
 
 __all__ = [
     "BATCH",
@@ -67,33 +68,56 @@ class Located:
     location: str
 
 
+_BRANCHES = {"str", "int", "float", "bool"}
+"""How pydantic names the members of a union of plain types, at the end of an error's location."""
+
+
 def _explain(error: ValidationError) -> str:
-    """Pydantic's errors as ``field a.b.0: what is wrong (got …)``, one per problem."""
-    parts = []
+    """Pydantic's errors as ``field a.b.0: what is wrong (got …)``, one per field: a value that
+    fits none of a union's types is one problem, said once."""
+    fields: dict[str, list[ErrorDetails]] = {}
     for item in error.errors():
         loc = list(item["loc"])
         if loc and loc[0] in _RECORD_TYPES:
             loc = loc[1:]
+        if len(loc) > 1 and loc[-1] in _BRANCHES:
+            loc = loc[:-1]
         field = ".".join(str(p) for p in loc) or "record"
-        if item["type"] == "union_tag_invalid" or item["type"] == "union_tag_not_found":
+        if item["type"] in ("union_tag_invalid", "union_tag_not_found"):
             field = "type"
-            message = f"missing or unknown; expected one of: {', '.join(_RECORD_TYPES)}"
-        else:
-            message = item["msg"]
-        if item["type"] not in ("missing", "union_tag_not_found") and "input" in item:
-            shown = json.dumps(item["input"], default=str)
-            message += f" (got {shown if len(shown) < 80 else shown[:77] + '...'})"
-        parts.append(f"field {field}: {message}")
-    return "; ".join(parts)
+        fields.setdefault(field, []).append(item)
+    return "; ".join(_explain_field(field, items) for field, items in fields.items())
+
+
+def _explain_field(field: str, items: list[ErrorDetails]) -> str:
+    first = items[0]
+    if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        return f"field type: missing or unknown; expected one of: {', '.join(_RECORD_TYPES)}"
+    specific = [i for i in items if not i["type"].endswith("_type")] or items
+    wanted = list(dict.fromkeys(i["msg"].removeprefix("Input should be ") for i in specific))
+    message = (
+        specific[0]["msg"]
+        if len(wanted) == 1
+        else f"Input should be {', '.join(wanted[:-1])} or {wanted[-1]}"
+    )
+    if first["type"] != "missing" and "input" in first:
+        shown = json.dumps(first["input"], default=str)
+        message += f" (got {shown if len(shown) < 80 else shown[:77] + '...'})"
+    return f"field {field}: {message}"
+
+
+_TOO_DEEP = "malformed JSON: arrays or objects nested too deeply to read"
 
 
 def _parse_record(text: str, location: str) -> Located:
     try:
-        data = json.loads(text)
+        data = json.loads(text.rstrip())
     except json.JSONDecodeError as error:
         raise InvalidRecord(
             f"malformed JSON at column {error.colno}: {error.msg}", location=location
         ) from error
+    except RecursionError as error:
+        raise InvalidRecord(_TOO_DEEP, location=location) from error
     return _validate(data, location)
 
 
@@ -151,6 +175,8 @@ def _json_records(text: str, name: str) -> Iterator[Located]:
             f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}",
             location=name,
         ) from error
+    except RecursionError as error:
+        raise InvalidRecord(_TOO_DEEP, location=name) from error
     items = data if isinstance(data, list) else [data]
     for i, item in enumerate(items):
         yield _validate(item, f"{name}: record {i + 1}")
@@ -187,6 +213,7 @@ class Known:
     the same transaction: its kinds, and the content hash that names its content."""
 
     kinds: dict[str, set[str]] = field(default_factory=dict)
+    types: dict[str, set[str]] = field(default_factory=dict)
     hashes: dict[str, Json] = field(default_factory=dict)
     generated: dict[str, str] = field(default_factory=dict)
     """Entity → the activity that generated it."""
@@ -203,6 +230,8 @@ class Known:
         for name, value in attributes:
             if name == Attr.CONTENT_HASH:
                 self.hashes.setdefault(node_id, value)
+            elif name == Attr.TYPE and (type_iri := as_iri(value)):
+                self.types.setdefault(node_id, set()).add(type_iri)
 
 
 def _check_elements(fragment: Fragment, known: Known, location: str) -> None:
@@ -229,6 +258,40 @@ def _check_elements(fragment: Fragment, known: Known, location: str) -> None:
         known.learn(element.id, (element.kind,), element.attributes)
 
 
+def _type_name(type_iri: str) -> str:
+    """``…#PromptTemplate`` as ``prompt template``."""
+    local = type_iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    return "".join(f" {c.lower()}" if c.isupper() else c for c in local).strip()
+
+
+def _check_reference(reference: Reference, known: Known, location: str) -> None:
+    """What a record points to was recorded earlier, as the kind and type of thing it needs,
+    and with the content the record says it has."""
+    field_name, ref, kind, type_iri, content_hash = reference
+    kinds = known.kinds.get(ref, set())
+    if kind not in kinds:
+        why = f"is an {'/'.join(sorted(kinds))}" if kinds else "is not in the store"
+        raise DanglingReference(
+            f"field {field_name}: {ref} {why}; expected an {kind} recorded earlier",
+            location=location,
+        )
+    types = known.types.get(ref, set())
+    if type_iri and type_iri not in types:
+        named = "/".join(sorted(_type_name(t) for t in types if t.startswith(RAIDT)))
+        why = f"is a {named}" if named else f"is not an {_type_name(type_iri)}"
+        raise DanglingReference(
+            f"field {field_name}: {ref} {why}; expected an {_type_name(type_iri)} recorded earlier",
+            location=location,
+        )
+    held = known.hashes.get(ref)
+    if content_hash and held is not None and held != content_hash:
+        raise InvalidRecord(
+            f"field {field_name}: {ref} is already recorded with content hash {as_text(held)}, "
+            f"not {content_hash}",
+            location=location,
+        )
+
+
 def _check_repeat(prepared: PreparedRecord, known: Known, location: str) -> None:
     """A record id given twice in one input must be the same record both times."""
     held = known.records.setdefault(prepared.id, (prepared.content_hash, location))
@@ -250,6 +313,12 @@ def _check_generations(fragment: Fragment, known: Known, location: str) -> None:
             raise InvalidRecord(
                 f"{relation.src} was already generated by {held}; an entity is generated once, "
                 "so a new result needs an id of its own",
+                location=location,
+            )
+        if held is None and relation.src in known.kinds:
+            raise InvalidRecord(
+                f"{relation.src} is already recorded and was not made by {relation.dst}; a new "
+                "result needs an id of its own",
                 location=location,
             )
         known.generated.setdefault(relation.src, relation.dst or "")
@@ -287,16 +356,10 @@ def _check(
                 known.learn(element.id, (element.kind,), element.attributes)
             known.learn_generations(prepared.fragment.relations)
             continue
-        for field_name, ref, kind in references(record):
-            if kind not in known.kinds.get(ref, set()):
-                held = known.kinds.get(ref)
-                why = f"is an {'/'.join(sorted(held))}" if held else "is not in the store"
-                raise DanglingReference(
-                    f"field {field_name}: {ref} {why}; expected an {kind} recorded earlier",
-                    location=location,
-                )
-        _check_elements(prepared.fragment, known, location)
+        for reference in references(record):
+            _check_reference(reference, known, location)
         _check_generations(prepared.fragment, known, location)
+        _check_elements(prepared.fragment, known, location)
 
 
 @contextmanager
@@ -327,7 +390,15 @@ def write_records(
     with _bulk():
         batch = [(prepare(item.record), item.record, item.location) for item in located]
         _check(batch, store, known)
-        return store.write([prepared for prepared, _, _ in batch])
+        try:
+            return store.write([prepared for prepared, _, _ in batch])
+        except RecordConflict as error:
+            where = next((w for p, _, w in batch if p.id == error.record_id), None)
+            if where is None:
+                raise
+            raise RecordConflict(
+                error.message, record_id=error.record_id, location=where
+            ) from error
 
 
 def record_files(

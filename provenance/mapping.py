@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache, singledispatch
+from typing import NamedTuple
 from urllib.parse import quote
 
 from provenance.graph import Element, Fragment, Json, NodeKind, Relation, attributes, dt, iri
@@ -30,6 +31,7 @@ from provenance.records import (
 from provenance.vocabulary import PROV, Attr, Role, Type
 
 __all__ = [
+    "Reference",
     "decision_id",
     "model_agent_id",
     "model_config_id",
@@ -440,25 +442,37 @@ def to_fragment(record: Record) -> Fragment:
     return Fragment(tuple(elements), tuple(relations))
 
 
-def references(record: Record) -> list[tuple[str, str, NodeKind]]:
-    """The nodes a record points to that must already be recorded: (field, id, kind).
+class Reference(NamedTuple):
+    """A node a record points to, which must already be recorded: as ``kind``, of ``type`` when
+    one is named, and with ``content_hash`` when the record states it."""
+
+    field: str
+    id: str
+    kind: NodeKind
+    type: str | None = None
+    content_hash: str | None = None
+
+
+def references(record: Record) -> list[Reference]:
+    """The nodes a record points to that must already be recorded.
 
     Only references to things another record creates are listed; people and models may first
     appear in any record.
     """
-    found: list[tuple[str, str | None, NodeKind]] = []
+    found: list[Reference] = []
     if isinstance(record, Run):
         found += [
-            (f"inputs.{i}.id", source.id, "entity")
+            Reference(f"inputs.{i}.id", source.id, "entity", Type.OUTPUT, source.content_hash)
             for i, source in enumerate(record.inputs)
             if source.kind == "output"
         ]
-    if isinstance(record, Review | Approval | Action | Challenge | Escalation | Override):
-        found.append(("target", record.target, "entity"))
+    targeted = Review | Approval | Action | Challenge | Escalation | Override
+    if isinstance(record, targeted) and record.target:
+        found.append(Reference("target", record.target, "entity"))
     if isinstance(record, Escalation | Override):
-        found.append(("trigger", record.trigger, "activity"))
-    if isinstance(record, Action):
-        found.append(("approval", record.approval, "activity"))
-    if isinstance(record, TemplateVersion):
-        found.append(("previous", record.previous, "entity"))
-    return [(field, ref, kind) for field, ref, kind in found if ref]
+        found.append(Reference("trigger", record.trigger, "activity"))
+    if isinstance(record, Action) and record.approval:
+        found.append(Reference("approval", record.approval, "activity", Type.APPROVAL))
+    if isinstance(record, TemplateVersion) and record.previous:
+        found.append(Reference("previous", record.previous, "entity", Type.PROMPT_TEMPLATE))
+    return found

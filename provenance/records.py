@@ -7,6 +7,7 @@ zone, and every identifier is an absolute IRI.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import (
@@ -15,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    FiniteFloat,
     StringConstraints,
     TypeAdapter,
     model_validator,
@@ -61,8 +63,24 @@ ContentHash = Annotated[
     StringConstraints(pattern=r"^sha256:[0-9a-f]{64}$"),
     Field(description="SHA-256 of the content, as sha256:<64 lowercase hex digits>"),
 ]
-Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
-ParameterValue: TypeAlias = str | int | float | bool | None
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _check_printable(value: str) -> str:
+    """Control characters (other than tab and line breaks) are refused: they are invisible in
+    every view, and PROV-XML cannot carry them at all."""
+    if found := _CONTROL.search(value):
+        raise ValueError(
+            f"contains the control character U+{ord(found.group()):04X} at position {found.start()}"
+        )
+    return value
+
+
+FreeText = Annotated[str, AfterValidator(_check_printable)]
+Text = Annotated[
+    str, StringConstraints(min_length=1, strip_whitespace=True), AfterValidator(_check_printable)
+]
+ParameterValue: TypeAlias = str | int | FiniteFloat | bool | None
 Sector = Literal["healthcare", "finance", "education", "public-services", "enterprise", "other"]
 
 
@@ -87,7 +105,7 @@ class Artifact(_Model):
     id: Iri
     content_hash: ContentHash
     label: Text | None = None
-    uri: str | None = Field(default=None, description="Where the content can be fetched")
+    uri: FreeText | None = Field(default=None, description="Where the content can be fetched")
     media_type: Text | None = None
 
 
@@ -111,7 +129,7 @@ class RenderedPrompt(_Model):
 
     id: Iri | None = Field(default=None, description="Defaults to the run id followed by /prompt")
     content_hash: ContentHash
-    text: str | None = None
+    text: FreeText | None = None
 
 
 class ModelConfig(_Model):
@@ -186,7 +204,7 @@ class Review(_Event):
     target: Iri = Field(description="The output reviewed")
     reviewer: AgentRef
     started_at: AwareDatetime | None = Field(default=None, description="Defaults to 'at'")
-    comment: str | None = None
+    comment: FreeText | None = None
     revision: Artifact | None = Field(default=None, description="The edited output, if edited")
 
     @model_validator(mode="after")
@@ -205,7 +223,7 @@ class Approval(_Event):
     target: Iri = Field(description="The output or template version decided on")
     approver: AgentRef
     decision: Literal["approved", "rejected", "approved-with-edits"]
-    rationale: str | None = None
+    rationale: FreeText | None = None
     on_behalf_of: Iri | None = Field(default=None, description="Whom the approver acted for")
 
 
@@ -217,7 +235,7 @@ class Escalation(_Event):
     target: Iri | None = Field(default=None, description="The output in question")
     raised_by: AgentRef
     escalated_to: AgentRef | None = None
-    rationale: str | None = None
+    rationale: FreeText | None = None
 
 
 class Override(_Event):
@@ -227,7 +245,7 @@ class Override(_Event):
     trigger: Iri = Field(description="The activity whose outcome was overridden")
     target: Iri | None = Field(default=None, description="The output in question")
     overridden_by: AgentRef
-    rationale: str | None = None
+    rationale: FreeText | None = None
 
 
 class Action(_Event):
@@ -238,7 +256,7 @@ class Action(_Event):
     approval: Iri | None = Field(default=None, description="The approval that allowed it")
     actor: AgentRef
     description: Text
-    system: str | None = None
+    system: FreeText | None = None
 
 
 class Challenge(_Event):
@@ -249,7 +267,7 @@ class Challenge(_Event):
     challenger: AgentRef
     grounds: Text
     outcome: Literal["pending", "upheld", "dismissed"] = "pending"
-    rationale: str | None = None
+    rationale: FreeText | None = None
 
 
 class Delegation(_Model):
@@ -285,7 +303,7 @@ class TemplateVersion(_Model):
     author: AgentRef
     created_at: AwareDatetime
     previous: Iri | None = None
-    text: str | None = None
+    text: FreeText | None = None
     label: Text | None = None
 
 

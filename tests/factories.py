@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 BASE = "https://test.example/"
@@ -69,7 +70,11 @@ def run(
 
 
 def earlier_output(output_id: str) -> dict[str, Any]:
-    return {"id": output_id, "content_hash": h(output_id), "kind": "output"}
+    """An earlier output as an input, with the hash it was recorded with: ``out/n-i`` as
+    :func:`run` makes it, anything else (a revision) hashed by its id as :func:`review` does."""
+    made = re.fullmatch(r".*/out/(\d+)-(\d+)", output_id)
+    content = f"out {made[1]} {made[2]}" if made else output_id
+    return {"id": output_id, "content_hash": h(content), "kind": "output"}
 
 
 def approval(

@@ -12,7 +12,7 @@ import pytest
 from api.cli import run as raidt
 from provenance import ingest
 from tests.conftest import dump
-from tests.factories import approval, h, iri, run
+from tests.factories import action, approval, h, iri, review, run
 
 
 def write_jsonl(path: Path, records: list[Any]) -> Path:
@@ -70,7 +70,46 @@ CASES = {
         "line 2",
         "field target: https://test.example/runs/1 is an activity; expected an entity",
     ),
-    "conflicting record": ({**run(1), "task": "changed"}, "", "already stored with other content"),
+    "conflicting record": (
+        {**run(1), "task": "changed"},
+        "line 2",
+        f"record {iri('runs/1')} is already stored with other content",
+    ),
+    "control character": (
+        {**run(2), "task": "discharge \u001b[31msummary"},
+        "line 2",
+        "field task: Value error, contains the control character U+001B at position 10",
+    ),
+    "number that is not finite": (
+        {**run(2), "model": {**run(2)["model"], "parameters": {"temperature": float("nan")}}},
+        "line 2",
+        "field model.parameters.temperature: Input should be a finite number",
+    ),
+    "nested beyond reason": ("[" * 100_000 + "]" * 100_000, "line 2", "nested too deeply"),
+    "earlier output with another hash": (
+        run(2, inputs=[{"id": iri("out/1-1"), "content_hash": h("other"), "kind": "output"}]),
+        "line 2",
+        f"{iri('out/1-1')} is already recorded with content hash {h('out 1 1')}, not {h('other')}",
+    ),
+    "earlier output that is not an output": (
+        run(
+            2,
+            inputs=[{"id": iri("runs/1/prompt"), "content_hash": h("prompt 1"), "kind": "output"}],
+        ),
+        "line 2",
+        f"field inputs.0.id: {iri('runs/1/prompt')} is a prompt; expected an output recorded "
+        "earlier",
+    ),
+    "revision with an input's id": (
+        review("r9", iri("out/1-1"), revision=iri("docs/1")),
+        "line 2",
+        f"{iri('docs/1')} is already recorded and was not made by {iri('reviews/r9')}",
+    ),
+    "action citing what is not an approval": (
+        action("x9", iri("out/1-1"), approval_id=iri("runs/1")),
+        "line 2",
+        f"field approval: {iri('runs/1')} is a run; expected an approval recorded earlier",
+    ),
     # docs/1 is stored with h("doc 1"); docs/3 comes with h("doc 3") in the line before.
     "stored input with other content": (
         run(2, inputs=[{"id": iri("docs/1"), "content_hash": h("doc 1, edited")}]),

@@ -73,7 +73,8 @@ def plan(
             raise RecordConflict(
                 f"record {record.id} is already stored with other content "
                 f"({held}, not {record.content_hash}); records are append-only, so record "
-                "a correction as a new record (a revision or an invalidation)"
+                "a correction as a new record (a revision or an invalidation)",
+                record_id=record.id,
             )
         known[record.id] = record.content_hash
         result.written.append(record.id)
