@@ -47,7 +47,8 @@ CASES = {
     "bad hash": (
         {**run(2), "outputs": [{"id": iri("out/2-1"), "content_hash": "md5:abc"}]},
         "line 2",
-        "field outputs.0.content_hash: String should match pattern",
+        "field outputs.0.content_hash: String should match pattern '^sha256:[0-9a-f]{64}$' "
+        '(got "md5:abc")\n',
     ),
     "naive time": ({**run(2), "started_at": "2026-01-01T10:00:00"}, "line 2", "field started_at"),
     "not an IRI": (
@@ -168,7 +169,7 @@ def test_bad_record_is_refused_whole(
     error = capsys.readouterr().err.strip()
     assert error.count("\n") == 0, error  # one line, no traceback
     assert error.startswith("error: ")
-    assert message in error
+    assert message in error + "\n"  # a message ending in a line break ends the error
     if where:
         assert f"{path}:2" in error
     assert dump(db) == before
@@ -200,6 +201,23 @@ def test_json_array_errors_name_the_record(
         ("doc.xml", "<prov:document", None, "not a valid PROV-XML document"),
         ("doc.txt", "anything", None, "cannot tell the PROV format from the suffix '.txt'"),
         ("doc.json", "{}", "yaml", "unknown PROV format 'yaml'"),
+        ("doc.xml", "<notprov/>", None, "the document holds no PROV statements"),
+        (
+            "rehash.provn",
+            f"""document
+  prefix t <{iri("")}>
+  prefix raidt <https://w3id.org/raidt#>
+  entity(t:out/1-1, [raidt:contentHash="sha256:{"0" * 64}"])
+endDocument""",
+            None,
+            f"{iri('out/1-1')} is already recorded with content hash {h('out 1 1')}",
+        ),
+        (
+            "activity.provn",
+            f"document\n  prefix t <{iri('')}>\n  activity(t:out/1-1)\nendDocument",
+            None,
+            f"{iri('out/1-1')} is already an entity; it cannot also be an activity",
+        ),
     ],
 )
 def test_bad_documents_are_refused(

@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 
 from provenance.errors import InvalidRecord, NotFound
-from provenance.formats import FORMATS
+from provenance.export import export_document
+from provenance.formats import FORMATS, write_document
 from provenance.graph import Element, Fragment, Relation
 from provenance.ingest import import_document, read_records, write_records
 from provenance.stores import SQLiteStore, Store
-from provenance.stores.base import PreparedRecord
+from provenance.stores.base import Direction, PreparedRecord
 from provenance.vocabulary import Type
 from queries.lineage import impact, trace
 from queries.reconstruction import reconstruct
@@ -624,7 +625,7 @@ def test_three_cycle_written_directly_terminates(store: Store) -> None:
 def signed_off(store: Store) -> None:
     """run 1 -> out/1-1; kim reviews (10:20); ana escalates (10:30); cy reviews (10:50). Recorded
     afterwards: an escalation dated 10:35, another at 11:10, bo's approval at 11:20, and a PROV
-    document re-describing out/1-1 with another content hash."""
+    document re-describing out/1-1 with a label."""
     put(
         store,
         timed_run(1, "10:00"),
@@ -639,10 +640,10 @@ def signed_off(store: Store) -> None:
         escalation("e2", "11:10", iri("reviews/r1"), iri("out/1-1")),
         approval("a2", iri("out/1-1"), by="bo", at="11:20"),
     )
-    redescribed = f"""document
+    redescribed = """document
   prefix t <https://test.example/>
   prefix raidt <https://w3id.org/raidt#>
-  entity(t:out/1-1, [raidt:contentHash="sha256:{"0" * 64}"])
+  entity(t:out/1-1, [prov:label="discharge letter, as filed later"])
 endDocument
 """
     import_document(redescribed, FORMATS["provn"], store, source="later.provn")
@@ -662,6 +663,9 @@ def test_reconstruct_shows_only_what_was_before_the_reviewer(store: Store) -> No
     # The output as it was recorded when cy looked at it, not the later re-description.
     assert seen["output"]["id"] == iri("out/1-1")
     assert seen["output"]["content_hash"] == h("out 1 1")
+    assert seen["output"]["label"] is None
+    now = next(o for o in trace(store, iri("out/1-1"))["outputs"] if o["id"] == iri("out/1-1"))
+    assert now["label"] == "discharge letter, as filed later"
     assert ids(seen["runs"]) == {iri("runs/1")}
     assert {(i["id"], i["content_hash"]) for i in seen["inputs"]} == {(iri("docs/1"), h("doc 1"))}
     assert ids(seen["prompts"]) == {iri("runs/1/prompt")}
@@ -697,7 +701,7 @@ IMPORTED_REVIEW = """document
   prefix t <https://test.example/>
   prefix raidt <https://w3id.org/raidt#>
   activity(t:runs/9, 2026-01-01T10:00:00+00:00, 2026-01-01T10:01:00+00:00, [prov:type='raidt:Run'])
-  entity(t:out/9, [prov:type='raidt:Output', raidt:contentHash="sha256:{first}"])
+  entity(t:out/9, [prov:type='raidt:Output', raidt:contentHash="sha256:{hash}", {label}])
   wasGeneratedBy(t:out/9, t:runs/9, -)
   activity(t:reviews/9, 2026-01-01T11:00:00+00:00, 2026-01-01T11:05:00+00:00,
            [prov:type='raidt:Review'])
@@ -708,14 +712,12 @@ endDocument
 
 def test_reconstruct_a_review_imported_in_a_document(store: Store) -> None:
     # The review has no record of its own: it is seen as the document that brought it left the
-    # graph, and a later document's other hash for out/9 is not what the reviewer saw.
+    # graph, and a later document's label for out/9 is not what the reviewer saw.
     signed_off(store)
-    first = import_document(
-        IMPORTED_REVIEW.format(first="1" * 64), FORMATS["provn"], store, source="review.provn"
-    )[0]
-    import_document(
-        IMPORTED_REVIEW.format(first="2" * 64), FORMATS["provn"], store, source="again.provn"
-    )
+    review = IMPORTED_REVIEW.format(hash="1" * 64, label='prov:label="draft"')
+    first = import_document(review, FORMATS["provn"], store, source="review.provn")[0]
+    again = IMPORTED_REVIEW.format(hash="1" * 64, label='prov:label="as filed"')
+    import_document(again, FORMATS["provn"], store, source="again.provn")
     seen = reconstruct(store, iri("reviews/9"))
     stored = store.record(first.id)
     assert stored is not None
@@ -724,6 +726,7 @@ def test_reconstruct_a_review_imported_in_a_document(store: Store) -> None:
         **seen["output"],
         "id": iri("out/9"),
         "content_hash": "sha256:" + "1" * 64,
+        "label": "draft",
     }
     assert ids(seen["runs"]) == {iri("runs/9")}
 
@@ -820,3 +823,15 @@ def test_demo_impact_of_a_lab_report(demo: SQLiteStore) -> None:
         H + "actions/gp-referral-0412-sent",
     }
     assert H + "runs/discharge-0415" not in {i["id"] for g in IMPACT_GROUPS for i in answer[g]}
+
+
+def test_a_statement_imported_again_is_one_relation(store: Store) -> None:
+    # Exporting run 1 and importing it back states every relation of it a second time, in
+    # another record: the questions see each statement once.
+    clinic(store)
+    before = (trace(store, iri("out/1-1r")), impact(store, iri("docs/1")))
+    exported = write_document(export_document(store, iri("runs/1")), FORMATS["json"])
+    import_document(exported, FORMATS["json"], store, source="again.json")
+    assert (trace(store, iri("out/1-1r")), impact(store, iri("docs/1"))) == before
+    generated = store.traverse([iri("out/1-1")], ["wasGeneratedBy"], Direction.UP, 1)
+    assert len(generated.relations) == 1

@@ -140,7 +140,7 @@ LOOSE_OF_RECORD = (
 )
 
 _RETURN_RELATION = (
-    "RETURN elementId(r) AS key, type(r) AS type, startNode(r).id AS src, endNode(r).id AS dst, "
+    "RETURN type(r) AS type, startNode(r).id AS src, endNode(r).id AS dst, "
     "r.attributes AS attributes, r.rid AS rid, r.bundle AS bundle"
 )
 _ARROWS = {
@@ -221,7 +221,7 @@ def relations_of_record() -> str:
     return (
         "CALL () { "
         + " UNION ALL ".join(parts)
-        + " } RETURN key, type, src, dst, attributes, rid, bundle"
+        + " } RETURN type, src, dst, attributes, rid, bundle"
     )
 
 

@@ -75,6 +75,12 @@ def _relation(row: neo4j.Record, kind: str | None = None) -> Relation:
     )
 
 
+def _statement(row: neo4j.Record) -> tuple[Any, ...]:
+    """What makes two relationships one PROV statement, whichever records stated it: the same
+    relation between the same nodes, with the same attributes."""
+    return (row["type"], row["src"], row["dst"], row["attributes"], row["rid"], row["bundle"])
+
+
 def _properties(relation: Relation, seq: int) -> dict[str, Any]:
     """What a relationship keeps: its record, its PROV attributes, and the attributes queries
     filter on as plain properties (role, time, plan, scope, validity)."""
@@ -373,10 +379,10 @@ class Neo4jStore:
         ):
             depths.setdefault(row["id"], row["depth"])
         expanded = [node for node, depth in depths.items() if depth < max_depth]
-        found: dict[str, Relation] = {}
+        found: dict[tuple[Any, ...], Relation] = {}
         followed = cypher.step(kind_list, direction, without_activity)
         for row in self._read(followed, ids=expanded, as_of=limit):
-            found.setdefault(row["key"], _relation(row))
+            found.setdefault(_statement(row), _relation(row))
         return Traversal(depths, tuple(found.values()))
 
     def relations_between(
@@ -391,7 +397,7 @@ class Neo4jStore:
             ids=list(dict.fromkeys(ids)),
             as_of=_limit(as_of),
         )
-        return list({row["key"]: _relation(row) for row in rows}.values())
+        return list({_statement(row): _relation(row) for row in rows}.values())
 
     def namespaces(self) -> dict[str, str]:
         stored = {row["prefix"]: row["uri"] for row in self._read(cypher.NAMESPACES)}

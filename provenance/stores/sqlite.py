@@ -426,7 +426,7 @@ class SQLiteStore:
                 )
             depths = dict.fromkeys(frontier.values(), 0)
             visited = set(frontier)
-            seen_edges: set[int] = set()
+            seen_edges: set[tuple[Any, ...]] = set()
             relations: list[Relation] = []
             sides = {
                 Direction.UP: ("src",),
@@ -439,9 +439,9 @@ class SQLiteStore:
                 reached: dict[int, str] = {}
                 for side in sides[direction]:
                     for row in self._step(side, list(frontier), kind_list, limit, bound):
-                        eid, far_nid, far_iri = row[0], row[-2], row[-1]
-                        if eid not in seen_edges:
-                            seen_edges.add(eid)
+                        statement, far_nid, far_iri = row[1:7], row[-2], row[-1]
+                        if statement not in seen_edges:
+                            seen_edges.add(statement)
                             relations.append(_relation(row[:7]))
                         if far_nid is not None and far_nid not in visited:
                             visited.add(far_nid)
@@ -496,7 +496,7 @@ class SQLiteStore:
                 "AND +e.dst IN (SELECT nid FROM temp.wanted) AND e.record_seq <= ?",
                 (*kind_list, limit),
             ).fetchall()
-        return [_relation(row) for row in rows]
+        return list({row[1:]: _relation(row) for row in rows}.values())
 
     def namespaces(self) -> dict[str, str]:
         with self._errors("read"):
