@@ -91,7 +91,19 @@ def parse_document(text: str | bytes, fmt: Format, *, source: str = "document") 
 
 
 def write_document(document: ProvDocument, fmt: Format) -> str:
-    """Serialise a PROV document as text."""
-    output = document.serialize(format=fmt.prov_name, **fmt.options)
+    """Serialise a PROV document as text.
+
+    Raises
+    ------
+    UnsupportedFormat
+        When the format cannot carry what the document holds (PROV-XML and control characters
+        an imported document brought in).
+    """
+    try:
+        output = document.serialize(format=fmt.prov_name, **fmt.options)
+    except ValueError as error:
+        raise UnsupportedFormat(
+            f"cannot write it as {fmt.title}: {error}; choose another format"
+        ) from error
     assert isinstance(output, str)
     return output

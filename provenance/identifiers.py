@@ -19,6 +19,7 @@ __all__ = [
     "compact",
     "is_iri",
     "namespace_of",
+    "reads_as_scheme",
     "resolve_id",
     "suggest_prefix",
 ]
@@ -59,6 +60,12 @@ def namespace_of(value: str) -> str:
     return scheme + ":"
 
 
+def reads_as_scheme(prefix: str) -> bool:
+    """Whether a prefix would read as a common URI scheme: ``urn:x`` under a prefix ``urn``
+    would hide every ``urn:`` IRI behind it."""
+    return prefix.lower() in _SCHEMES
+
+
 def suggest_prefix(namespace: str, taken: Mapping[str, str]) -> str:
     """A short readable prefix for a namespace, unused in ``taken`` (prefix → namespace).
 
@@ -74,7 +81,7 @@ def suggest_prefix(namespace: str, taken: Mapping[str, str]) -> str:
         if host and host[0] != words[-1]:
             candidates.append(f"{host[0]}_{words[-1]}")
     for candidate in [*candidates, "ns"]:
-        readable = candidate[0].isalpha() and candidate not in _SCHEMES
+        readable = candidate[0].isalpha() and not reads_as_scheme(candidate)
         stem = candidate if readable else "ns_" + candidate
         if taken.get(stem, namespace) == namespace:
             return stem

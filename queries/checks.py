@@ -7,17 +7,34 @@ choose checks by name and give them a pillar and a weight; the judgement itself 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from provenance.graph import as_datetime, as_iri
 from provenance.vocabulary import PROV, Attr, Role, Type
 from queries.context import ended, started
 from queries.facts import Event, RunFacts
 
-__all__ = ["CHECKS", "Judge", "Outcome"]
+__all__ = ["CHECKS", "Judge", "Outcome", "RubricParams"]
+
+
+class RubricParams(BaseModel):
+    """The settings a rubric gives the checks that take one."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    review_within_hours: float = Field(default=72, gt=0)
+    """A review later than this after generation fails ``review-timely``."""
+    upstream_traceability: float = Field(default=60, ge=0, le=100)
+    """Earlier runs must score at least this on traceability (``upstream-traceable``)."""
+    repeated_overrides: int = Field(default=2, ge=2)
+    """This many overrides by one person or in one workflow is a pattern (``weak-points``)."""
+    rationale_for_every_decision: bool = False
+    """Every approval says why, not only rejections and approvals with edits."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +56,7 @@ class Judge(Protocol):
         ...
 
 
-Check = Callable[[RunFacts, Mapping[str, Any], Judge], Outcome]
+Check = Callable[[RunFacts, RubricParams, Judge], Outcome]
 CHECKS: dict[str, Check] = {}
 
 
@@ -60,7 +77,7 @@ def _ids(events: list[Event]) -> list[str]:
 
 
 @_check("initiator-named")
-def _initiator_named(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _initiator_named(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """A named person, in a stated position, started the run."""
     if f.initiator is None:
         return Outcome(False, "no initiator is associated with the run", [f.run.id])
@@ -74,7 +91,7 @@ def _initiator_named(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Ou
 
 
 @_check("reviewer-distinct")
-def _reviewer_distinct(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _reviewer_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """Four eyes: someone other than the initiator reviewed the output."""
     initiator = f.initiator.agent if f.initiator else None
     others = [e for e in f.reviews if any(a != initiator for a in e.agents(Role.REVIEWER))]
@@ -90,9 +107,9 @@ def _reviewer_distinct(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> 
 
 
 @_check("review-timely")
-def _review_timely(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _review_timely(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """The review followed generation within the rubric's window."""
-    hours = float(params.get("review_within_hours", 72))
+    hours = params.review_within_hours
     done = ended(f.run)
     if not f.reviews or done is None:
         return Outcome(None, "no review to time")
@@ -103,7 +120,7 @@ def _review_timely(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outc
 
 
 @_check("approver-distinct")
-def _approver_distinct(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _approver_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """No self-approval: the approver is not the initiator."""
     if not f.approvals:
         return Outcome(None, "no approval to judge")
@@ -115,7 +132,7 @@ def _approver_distinct(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> 
 
 
 @_check("decision-recorded")
-def _decision_recorded(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _decision_recorded(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """Someone accountable decided on the output: approved, approved with edits or rejected."""
     if f.approvals:
         return Outcome(True, f"{len(f.approvals)} decision(s) recorded", _ids(f.approvals))
@@ -125,7 +142,7 @@ def _decision_recorded(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> 
 
 
 @_check("approver-authority")
-def _approver_authority(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _approver_authority(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """Each approver held valid delegated authority, in scope, at the time they approved."""
     approvals = _approving(f.approvals)
     if not approvals:
@@ -146,7 +163,7 @@ def _approver_authority(f: RunFacts, params: Mapping[str, Any], judge: Judge) ->
 
 
 @_check("inputs-hashed")
-def _inputs_hashed(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _inputs_hashed(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """Every input is pinned by a content hash."""
     missing = [i.id for i in f.inputs if not i.text(Attr.CONTENT_HASH)]
     if not f.inputs:
@@ -157,7 +174,7 @@ def _inputs_hashed(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outc
 
 
 @_check("outputs-hashed")
-def _outputs_hashed(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _outputs_hashed(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """Every output and revision is pinned by a content hash."""
     missing = [o.id for o in f.products if not o.text(Attr.CONTENT_HASH)]
     if missing or not f.products:
@@ -166,7 +183,7 @@ def _outputs_hashed(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Out
 
 
 @_check("model-config-complete")
-def _model_config_complete(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _model_config_complete(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """The model configuration names provider, model, version and parameters."""
     if f.config is None:
         return Outcome(False, "no model configuration is recorded", [f.run.id])
@@ -183,7 +200,7 @@ def _model_config_complete(f: RunFacts, params: Mapping[str, Any], judge: Judge)
 
 
 @_check("prompt-recorded")
-def _prompt_recorded(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _prompt_recorded(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """The rendered prompt and the template version it came from are hashed."""
     missing = [
         name
@@ -211,7 +228,7 @@ def _made_at(f: RunFacts) -> dict[str, datetime]:
 
 
 @_check("timestamps-consistent")
-def _timestamps_consistent(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _timestamps_consistent(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """Review and approval after what they judge was made (the output, or its revision), action
     after its approval."""
     generated = ended(f.run)
@@ -238,7 +255,7 @@ def _timestamps_consistent(f: RunFacts, params: Mapping[str, Any], judge: Judge)
 
 
 @_check("purpose-stated")
-def _purpose_stated(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _purpose_stated(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """The run states its task and purpose."""
     if f.run.text(Attr.TASK) and f.run.text(Attr.PURPOSE):
         return Outcome(True, "task and purpose recorded", [f.run.id])
@@ -246,12 +263,12 @@ def _purpose_stated(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Out
 
 
 @_check("decision-rationale")
-def _decision_rationale(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _decision_rationale(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """Rejections and approvals with edits say why."""
     needing = [
         e for e in f.approvals if e.node.text(Attr.DECISION) in {"rejected", "approved-with-edits"}
     ]
-    if params.get("rationale_for_every_decision"):
+    if params.rationale_for_every_decision:
         needing = list(f.approvals)
     if not needing:
         return Outcome(None, "no decision that needs a rationale")
@@ -262,7 +279,7 @@ def _decision_rationale(f: RunFacts, params: Mapping[str, Any], judge: Judge) ->
 
 
 @_check("override-rationale")
-def _override_rationale(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _override_rationale(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """Every override carries a rationale."""
     if not f.overrides:
         return Outcome(None, "no override")
@@ -273,7 +290,7 @@ def _override_rationale(f: RunFacts, params: Mapping[str, Any], judge: Judge) ->
 
 
 @_check("review-explained")
-def _review_explained(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _review_explained(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """Reviews say what they found: a comment or a revision."""
     if not f.reviews:
         return Outcome(None, "no review")
@@ -291,7 +308,7 @@ def _review_explained(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> O
 
 
 @_check("template-approved")
-def _template_approved(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _template_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """The template version stood approved when the run used it: its last decision before the run
     approved it (a later rejection withdraws an earlier approval)."""
     if f.template is None:
@@ -315,7 +332,7 @@ def _template_approved(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> 
 
 
 @_check("workflow-approved")
-def _workflow_approved(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _workflow_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """The workflow the run belongs to is approved for GenAI use."""
     value = f.run.first(Attr.WORKFLOW_APPROVED)
     if value is True:
@@ -325,7 +342,7 @@ def _workflow_approved(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> 
 
 
 @_check("action-on-approved")
-def _action_on_approved(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _action_on_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """No action used an output that was unapproved or invalidated when it acted."""
     if not f.actions:
         return Outcome(None, "no action used the output")
@@ -356,7 +373,7 @@ def _action_on_approved(f: RunFacts, params: Mapping[str, Any], judge: Judge) ->
 
 
 @_check("escalations-resolved")
-def _escalations_resolved(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _escalations_resolved(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """Every escalation was followed by a decision or an override."""
     if not f.escalations:
         return Outcome(None, "no escalation")
@@ -372,7 +389,7 @@ def _escalations_resolved(f: RunFacts, params: Mapping[str, Any], judge: Judge) 
 
 
 @_check("chain-of-custody")
-def _chain_of_custody(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _chain_of_custody(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """Each output is generated and attributed; each revision links to what it revises."""
     broken = []
     for output in f.outputs:
@@ -399,7 +416,7 @@ def _chain_of_custody(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> O
 
 
 @_check("inputs-located")
-def _inputs_located(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _inputs_located(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """Every input can be found again: a location, or an earlier run's output."""
     if not f.inputs:
         return Outcome(None, "the run used no inputs")
@@ -414,11 +431,11 @@ def _inputs_located(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Out
 
 
 @_check("upstream-traceable")
-def _upstream_traceable(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _upstream_traceable(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """Earlier runs whose outputs this run used are themselves traceable (scores propagate)."""
     if not f.upstream_runs:
         return Outcome(None, "no earlier run's output was used")
-    floor = float(params.get("upstream_traceability", 60))
+    floor = params.upstream_traceability
     weak = [run for run in f.upstream_runs if judge.traceability(run) < floor]
     if weak:
         return Outcome(False, f"earlier run(s) score below {floor:g} on traceability", weak)
@@ -428,7 +445,7 @@ def _upstream_traceable(f: RunFacts, params: Mapping[str, Any], judge: Judge) ->
 
 
 @_check("actions-linked")
-def _actions_linked(f: RunFacts, params: Mapping[str, Any], judge: Judge) -> Outcome:
+def _actions_linked(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """Every action names the approval that allowed it."""
     if not f.actions:
         return Outcome(None, "no action used the output")

@@ -233,6 +233,10 @@ class PackReport:
         }
 
 
+def _listed_hash(entry: object) -> object:
+    return entry.get("sha256") if isinstance(entry, dict) else None
+
+
 def verify_pack(path: str | Path, store: Store | None = None) -> PackReport:
     """Check an evidence pack: its format, that every file a pack holds is there and matches the
     manifest, and every record its content hash.
@@ -257,7 +261,9 @@ def verify_pack(path: str | Path, store: Store | None = None) -> PackReport:
         raise InvalidRecord(f"not a readable evidence pack: {error}", location=str(path)) from error
     try:
         manifest = json.loads(contents.pop(_MANIFEST))
-        listed: dict[str, dict[str, Any]] = manifest["files"]
+        listed: dict[str, Any] = manifest["files"]
+        if not isinstance(listed, dict):
+            raise TypeError("files is not a table of file names")
     except (KeyError, ValueError, TypeError) as error:
         raise InvalidRecord("the pack has no readable manifest.json", location=str(path)) from error
     report.run = manifest.get("run")
@@ -274,7 +280,7 @@ def verify_pack(path: str | Path, store: Store | None = None) -> PackReport:
             report.problems.append(f"{name}: listed in the manifest but missing")
         elif name not in listed:
             report.problems.append(f"{name}: not listed in the manifest")
-        elif sha256_hex(contents[name]) != listed[name].get("sha256"):
+        elif sha256_hex(contents[name]) != _listed_hash(listed[name]):
             report.problems.append(f"{name}: SHA-256 does not match the manifest")
         else:
             report.files += 1

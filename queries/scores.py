@@ -21,7 +21,7 @@ from provenance.errors import InvalidRecord
 from provenance.stores.base import Store
 from provenance.vocabulary import Attr, Role, Type
 from queries.authority import delegations
-from queries.checks import CHECKS, Outcome
+from queries.checks import CHECKS, Outcome, RubricParams
 from queries.context import AsOf, Moment, moment
 from queries.facts import Event, RunFacts, gather
 
@@ -65,7 +65,7 @@ class Rubric(BaseModel):
     title: str
     description: str = ""
     ratings: dict[str, float] = Field(default_factory=lambda: {"strong": 80.0, "adequate": 60.0})
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: RubricParams = Field(default_factory=RubricParams)
     checks: tuple[RubricCheck, ...] = Field(min_length=1)
 
     def rating(self, value: float | None) -> str:
@@ -348,9 +348,7 @@ def weak_points(
     for entry in found.values():
         entry["evidence"] = sorted(set(entry["evidence"]))
         entry["count"] = len(entry["runs"])
-    found["repeated-overrides"] = _repeated(
-        overrides, int(chosen.params.get("repeated_overrides", 2))
-    )
+    found["repeated-overrides"] = _repeated(overrides, chosen.params.repeated_overrides)
     return {"runs": len(runs), "as_of": at.time, "rubric": chosen.name, "weak_points": found}
 
 

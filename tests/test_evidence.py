@@ -698,3 +698,32 @@ def test_a_pack_without_its_score_fails(
         tampered(pack, tmp_path, change),
         ["score.json: missing; every evidence pack holds it"],
     )
+
+
+@pytest.mark.parametrize("files", [5, ["trace.json"], "trace.json"])
+def test_a_manifest_whose_files_are_not_a_table_fails_in_one_line(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str], files: object
+) -> None:
+    def change(contents: dict[str, bytes]) -> None:
+        manifest = json.loads(contents["manifest.json"])
+        contents["manifest.json"] = json.dumps({**manifest, "files": files}).encode()
+
+    path = tampered(pack, tmp_path, change)
+    code, out, err = cli(capsys, "verify-pack", str(path))
+    assert (code, out) == (1, "")
+    assert err.strip() == f"error: {path}: the pack has no readable manifest.json"
+
+
+def test_a_manifest_entry_that_is_not_a_table_is_a_mismatch(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def change(contents: dict[str, bytes]) -> None:
+        manifest = json.loads(contents["manifest.json"])
+        manifest["files"]["trace.json"] = 5
+        contents["manifest.json"] = json.dumps(manifest).encode()
+
+    verify_fails(
+        capsys,
+        tampered(pack, tmp_path, change),
+        ["trace.json: SHA-256 does not match the manifest"],
+    )

@@ -1185,6 +1185,21 @@ def _rubric_file(tmp_path: Path, check: str) -> str:
             ["not a valid rubric", "checks.0.colour"],
         ),
         ('id = "initiator-named"\npillar = = "responsibility"', ["not valid TOML"]),
+        (
+            'id = "review-timely"\npillar = "dependability"\nweight = 1\n'
+            '[params]\nreview_within_hours = "x"',
+            ["not a valid rubric", "params.review_within_hours"],
+        ),
+        (
+            'id = "upstream-traceable"\npillar = "traceability"\nweight = 1\n'
+            "[params]\nupstream_traceability = [1]",
+            ["not a valid rubric", "params.upstream_traceability"],
+        ),
+        (
+            'id = "initiator-named"\npillar = "responsibility"\nweight = 1\n'
+            "[params]\nreview_within_hour = 24",
+            ["not a valid rubric", "params.review_within_hour"],
+        ),
     ],
 )
 def test_invalid_rubric_is_refused(tmp_path: Path, check_toml: str, fragments: list[str]) -> None:

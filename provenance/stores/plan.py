@@ -14,7 +14,12 @@ from datetime import UTC, datetime
 from provenance.errors import RecordConflict
 from provenance.graph import Element, Relation
 from provenance.hashing import GENESIS, chain_hash
-from provenance.identifiers import STANDARD_NAMESPACES, namespace_of, suggest_prefix
+from provenance.identifiers import (
+    STANDARD_NAMESPACES,
+    namespace_of,
+    reads_as_scheme,
+    suggest_prefix,
+)
 from provenance.stores.base import PreparedRecord, WriteResult, graph_hash
 
 __all__ = ["GENESIS_HEAD", "Head", "Planned", "namespace_pairs", "new_prefixes", "plan"]
@@ -109,7 +114,8 @@ def new_prefixes(
     for prefix, uri in pairs:
         if uri in uris:
             continue
-        chosen = prefix if prefix and prefix not in taken else suggest_prefix(uri, taken)
+        usable = prefix and prefix not in taken and not reads_as_scheme(prefix)
+        chosen = prefix if usable else suggest_prefix(uri, taken)
         taken[chosen] = uri
         uris.add(uri)
         added.append((chosen, uri))
