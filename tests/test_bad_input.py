@@ -296,16 +296,18 @@ def test_an_output_file_that_cannot_be_written_is_one_clear_line(
     assert error.startswith(f"error: cannot write {argv[-1]}: ")
 
 
+def imported(url: str, path: Path, text: str) -> None:
+    path.write_text(text)
+    assert raidt(["import", str(path), "--store", url]) == 0
+
+
 def test_what_a_format_cannot_carry_is_one_clear_line(
     seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # A PROV-JSON document may carry a control character, which PROV-XML cannot.
     _, url = seeded
-    path = tmp_path / "label.json"
-    path.write_text(
-        json.dumps({"prefix": {"t": iri("")}, "entity": {"t:e1": {"prov:label": "a\u0001b"}}})
-    )
-    assert raidt(["import", str(path), "--store", url]) == 0
+    label = {"prefix": {"t": iri("")}, "entity": {"t:e1": {"prov:label": "a\u0001b"}}}
+    imported(url, tmp_path / "label.json", json.dumps(label))
     capsys.readouterr()
     assert raidt(["export", "--format", "xml", "--store", url]) == 1
     error = capsys.readouterr().err.strip()
@@ -320,11 +322,8 @@ def test_a_prefix_that_reads_as_a_scheme_is_not_learnt(
     # A document declares the prefix 'urn': learnt as it is, it would turn every urn: IRI typed
     # afterwards, its own record id included, into a name under http://other.example/.
     _, url = seeded
-    path = tmp_path / "urn.provn"
-    path.write_text(
-        "document\n  prefix urn <http://other.example/>\n  entity(urn:e1)\nendDocument\n"
-    )
-    assert raidt(["import", str(path), "--store", url]) == 0
+    text = "document\n  prefix urn <http://other.example/>\n  entity(urn:e1)\nendDocument\n"
+    imported(url, tmp_path / "urn.provn", text)
     document = capsys.readouterr().out.split(": imported")[0]
     assert document.startswith("urn:raidt:document:")
     assert raidt(["export", document, "--store", url]) == 0
