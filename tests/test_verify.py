@@ -124,3 +124,22 @@ def test_expected_head_catches_a_rewritten_chain(
     head = check(url, capsys)["head"]
     assert raidt(["verify", "--expect-head", str(head), "--store", url]) == 0
     assert raidt(["verify", "--expect-head", "0" * 64, "--store", url]) == 1
+
+
+def test_the_type_index_is_checked_against_the_descriptions(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The index of nodes by type sits beside the hashed rows: retyping run 1 as an action there
+    # would drop it from `raidt runs`, and verify names both sides of the change.
+    edit(
+        url,
+        "UPDATE node_types SET type = replace(type, '#Run', '#Action') "
+        "WHERE nid = (SELECT nid FROM nodes WHERE iri = ?) AND type LIKE '%#Run'",
+        iri("runs/1"),
+    )
+    report = check(url, capsys)
+    assert report["ok"] is False
+    assert [p["problem"] for p in report["problems"]] == [
+        f"the index of https://w3id.org/raidt#Action lists {iri('runs/1')}",
+        f"the index of https://w3id.org/raidt#Run leaves out {iri('runs/1')}",
+    ]
