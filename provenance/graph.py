@@ -244,8 +244,13 @@ class Node:
 
     @classmethod
     def merge(cls, node_id: str, descriptions: Iterable[Element]) -> Node:
+        """One node from its stored descriptions, whose attributes are each in canonical order
+        already: one description is taken as it is, several are merged."""
         descriptions = list(descriptions)
-        pairs = attributes(pair for element in descriptions for pair in element.attributes)
+        if len(descriptions) == 1:
+            pairs = descriptions[0].attributes
+        else:
+            pairs = attributes(pair for element in descriptions for pair in element.attributes)
         return cls(
             id=node_id,
             kinds=frozenset(element.kind for element in descriptions),

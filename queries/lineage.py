@@ -98,6 +98,19 @@ def time_text(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _output(
+    node: Node,
+    depth: int,
+    generated: dict[str, list[Relation]],
+    revised: dict[str, list[Relation]],
+) -> dict[str, Any]:
+    return {
+        **_entity(node, depth),
+        "generated_by": sorted(r.dst for r in generated.get(node.id, []) if r.dst),
+        "revision_of": sorted(r.dst for r in revised.get(node.id, []) if r.dst),
+    }
+
+
 def _entity(node: Node, depth: int) -> dict[str, Any]:
     return {
         "id": node.id,
@@ -263,7 +276,7 @@ def trace(
     decided = [i for i, n in nodes.items() if n.types & _DECIDED]
     attached, subject = _attached(store, decided, set(activities), at)
     people_of = associations(store, [*activities, *attached], at)
-    generated = by_src(up.relations, {"wasGeneratedBy"})
+    generated, revised = (by_src(up.relations, {k}) for k in ("wasGeneratedBy", "wasRevisionOf"))
     made_by = _made_by(up.relations)
     used = by_src(up.relations, {"used"})
     roles: dict[str, set[str]] = defaultdict(set)
@@ -317,17 +330,7 @@ def trace(
         elif Type.MODEL_CONFIG in node.types:
             answer["model_configs"].append(_config(node, depth))
         elif "entity" in node.kinds and (Type.OUTPUT in node.types or node_id in generated):
-            answer["outputs"].append(
-                {
-                    **_entity(node, depth),
-                    "generated_by": sorted(r.dst for r in generated.get(node_id, []) if r.dst),
-                    "revision_of": sorted(
-                        r.dst
-                        for r in up.relations
-                        if r.kind == "wasRevisionOf" and r.src == node_id and r.dst
-                    ),
-                }
-            )
+            answer["outputs"].append(_output(node, depth, generated, revised))
         elif "entity" in node.kinds:
             answer["inputs"].append({**_entity(node, depth), "kind": node.text(Attr.INPUT_KIND)})
     beside = _revisions_by(store, [a for a, n in attached.items() if Type.REVIEW in n.types], at)
