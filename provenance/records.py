@@ -8,12 +8,14 @@ zone, and every identifier is an absolute IRI.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, TypeAlias
 
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     FiniteFloat,
@@ -35,6 +37,7 @@ __all__ = [
     "Delegation",
     "Escalation",
     "Input",
+    "Instant",
     "Iri",
     "ModelConfig",
     "Override",
@@ -63,6 +66,32 @@ ContentHash = Annotated[
     StringConstraints(pattern=r"^sha256:[0-9a-f]{64}$"),
     Field(description="SHA-256 of the content, as sha256:<64 lowercase hex digits>"),
 ]
+
+
+_NUMBER = re.compile(r"\s*[+-]?\d+(\.\d*)?\s*")
+
+
+def _iso_text(value: object) -> object:
+    """Times are ISO 8601 text: a bare number, even as text, would be read as seconds since
+    1970."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("expected an ISO 8601 time with a time zone, not a number")
+    return value
+
+
+def _in_range(value: datetime) -> datetime:
+    """Every time is compared and stored in UTC, so it must still be a time there."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError as error:
+        raise ValueError("is out of range once expressed in UTC") from error
+    return value
+
+
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_in_range)]
+"""An ISO 8601 time with a time zone, within the range of times in UTC."""
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -166,8 +195,8 @@ class Run(_Model):
 
     type: Literal["run"] = "run"
     id: Iri
-    started_at: AwareDatetime
-    ended_at: AwareDatetime
+    started_at: Instant
+    ended_at: Instant
     task: Text
     purpose: Text | None = None
     sector: Sector
@@ -194,7 +223,7 @@ class Run(_Model):
 
 class _Event(_Model):
     id: Iri
-    at: AwareDatetime
+    at: Instant
 
 
 class Review(_Event):
@@ -203,7 +232,7 @@ class Review(_Event):
     type: Literal["review"] = "review"
     target: Iri = Field(description="The output reviewed")
     reviewer: AgentRef
-    started_at: AwareDatetime | None = Field(default=None, description="Defaults to 'at'")
+    started_at: Instant | None = Field(default=None, description="Defaults to 'at'")
     comment: FreeText | None = None
     revision: Artifact | None = Field(default=None, description="The edited output, if edited")
 
@@ -280,8 +309,8 @@ class Delegation(_Model):
     scope: tuple[Text, ...] = Field(
         min_length=1, description="What the delegation covers: tasks, workflows or sectors, or '*'"
     )
-    valid_from: AwareDatetime
-    valid_to: AwareDatetime | None = None
+    valid_from: Instant
+    valid_to: Instant | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Delegation:
@@ -301,7 +330,7 @@ class TemplateVersion(_Model):
     version: Text
     content_hash: ContentHash
     author: AgentRef
-    created_at: AwareDatetime
+    created_at: Instant
     previous: Iri | None = None
     text: FreeText | None = None
     label: Text | None = None

@@ -79,7 +79,16 @@ def parse_time(value: str) -> datetime:
         raise InvalidRecord(f"{value!r} is not an ISO 8601 time") from error
     if parsed.tzinfo is None:
         raise InvalidRecord(f"{value!r} has no time zone; add one, e.g. {value}+00:00")
-    return parsed
+    return _in_utc(parsed)
+
+
+def _in_utc(when: datetime) -> datetime:
+    """The time as given, once it is known to be a time in UTC too (year 1 at +05:00 is not)."""
+    try:
+        when.astimezone(UTC)
+    except OverflowError as error:
+        raise InvalidRecord(f"{when.isoformat()} is out of range once expressed in UTC") from error
+    return when
 
 
 NOW = Moment()
@@ -93,7 +102,7 @@ def moment(store: Store, as_of: AsOf) -> Moment:
     """The store as it stood at ``as_of`` (records written later are ignored), or as it is."""
     if as_of is None or isinstance(as_of, Moment):
         return as_of or NOW
-    when = parse_time(as_of) if isinstance(as_of, str) else as_of
+    when = parse_time(as_of) if isinstance(as_of, str) else _in_utc(as_of)
     iso = when.astimezone(UTC).isoformat(timespec="microseconds")
     return Moment(store.seq_at(iso), iso)
 

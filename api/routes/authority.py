@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime
 
 from api.deps import ActionId, PersonId, StoreDep, reader
 from api.models import QueryAnswer
 from api.responses import READ_ID, JsonAnswer, answer
 from api.routes.lineage import AsOfQuery
+from provenance.records import Instant
 from queries.authority import accountable, authority
 
 __all__ = ["action_authority", "person_accountable", "router"]
@@ -28,7 +28,7 @@ def action_authority(
     action: ActionId,
     store: StoreDep,
     at: Annotated[
-        AwareDatetime | None,
+        Instant | None,
         Query(description="Judge delegations at this time (default: when the action happened)"),
     ] = None,
     as_of: AsOfQuery = None,

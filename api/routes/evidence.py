@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Depends, Response
 
 from api.deps import RunId, StoreDep, reader
@@ -34,9 +36,12 @@ def evidence_pack(
     manifest, as ``raidt evidence`` writes it."""
     data = build_pack(store, run, rubric=rubric.value)
     name = run.rstrip("/").rsplit("/", 1)[-1] or "run"
-    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in name)
+    ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "-" for c in name)
+    # HTTP headers are Latin-1: an ASCII name for every client, the real one (RFC 6266) for most
+    disposition = (
+        f'attachment; filename="evidence-{ascii_name}.zip"; '
+        f"filename*=UTF-8''{quote(f'evidence-{name}.zip', safe='')}"
+    )
     return Response(
-        data,
-        media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="evidence-{safe}.zip"'},
+        data, media_type="application/zip", headers={"Content-Disposition": disposition}
     )

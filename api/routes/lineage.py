@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime
 
 from api.deps import NodeId, OutputId, StoreDep, reader
 from api.models import QueryAnswer
 from api.responses import READ_ID, JsonAnswer, answer
+from provenance.records import Instant
 from queries.lineage import impact, trace
 
 __all__ = ["AsOfQuery", "node_impact", "router", "trace_output"]
@@ -17,7 +17,7 @@ __all__ = ["AsOfQuery", "node_impact", "router", "trace_output"]
 router = APIRouter(tags=["lineage"], dependencies=[Depends(reader)])
 
 AsOfQuery = Annotated[
-    AwareDatetime | None,
+    Instant | None,
     Query(description="Answer from the records written up to this time only"),
 ]
 

@@ -7,7 +7,6 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Query, Response
-from pydantic import AwareDatetime
 
 from api.deps import RunId, StoreDep, WriteLock, reader, recorder
 from api.models import (
@@ -20,7 +19,7 @@ from api.models import (
 )
 from api.recording import record
 from api.responses import READ, READ_ID, WRITE, require_json, written
-from provenance.records import Run
+from provenance.records import Instant, Run
 from queries.runs import list_runs
 
 __all__ = ["item_router", "record_run", "router", "run_detail", "runs"]
@@ -62,10 +61,10 @@ def record_run(
 def runs(
     store: StoreDep,
     since: Annotated[
-        AwareDatetime | None, Query(description="Only runs started at or after this time")
+        Instant | None, Query(description="Only runs started at or after this time")
     ] = None,
     until: Annotated[
-        AwareDatetime | None, Query(description="Only runs started at or before this time")
+        Instant | None, Query(description="Only runs started at or before this time")
     ] = None,
     sector: Annotated[str | None, Query(description="Only runs in this sector")] = None,
     person: Annotated[

@@ -25,7 +25,8 @@ def test_an_evidence_pack_checks_out_offline(
     assert answer.status_code == 200
     assert answer.headers["content-type"] == "application/zip"
     assert answer.headers["content-disposition"] == (
-        'attachment; filename="evidence-discharge-0412.zip"'
+        'attachment; filename="evidence-discharge-0412.zip"; '
+        "filename*=UTF-8''evidence-discharge-0412.zip"
     )
     pack = tmp_path / "pack.zip"
     pack.write_bytes(answer.content)

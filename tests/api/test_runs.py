@@ -210,3 +210,50 @@ def test_what_is_not_a_run_is_not_found(
     assert answer.status_code == 404
     assert answer.headers["content-type"] == PROBLEM
     assert answer.json()["instance"] == path
+
+
+@pytest.mark.parametrize(
+    ("started_at", "message"),
+    [
+        ("0001-01-01T00:00:00+05:00", "out of range once expressed in UTC"),
+        (1767261600, "expected an ISO 8601 time with a time zone, not a number"),
+    ],
+)
+def test_a_time_that_is_no_time_in_utc_is_refused(
+    client: TestClient, headers: Headers, started_at: object, message: str
+) -> None:
+    answer = client.post(
+        "/runs", json={**run(7), "started_at": started_at}, headers=headers[Role.RECORDER]
+    )
+    assert answer.status_code == 422
+    assert message in json.dumps(answer.json())
+    assert client.get("/runs", headers=headers[Role.AUDITOR]).status_code == 200
+
+
+@pytest.mark.parametrize("as_of", ["2026", "0001-01-01T00:00:00+05:00"])
+def test_a_time_parameter_must_be_an_iso_time_in_range(
+    client: TestClient, headers: Headers, as_of: str
+) -> None:
+    for path in ("/weak-points", f"/runs/{enc(RUN)}/scores", "/runs"):
+        answer = client.get(
+            path, params={"as_of": as_of, "since": as_of}, headers=headers[Role.AUDITOR]
+        )
+        assert answer.status_code == 422, (path, answer.text)
+
+
+def test_an_evidence_pack_of_a_run_named_in_any_script_downloads(
+    client: TestClient, headers: Headers
+) -> None:
+    named = iri("runs/报告-é")
+    assert (
+        client.post(
+            "/runs", json={**run(8), "id": named}, headers=headers[Role.RECORDER]
+        ).status_code
+        == 201
+    )
+    answer = client.get(f"/runs/{enc(named)}/evidence-pack", headers=headers[Role.AUDITOR])
+    assert answer.status_code == 200
+    assert answer.headers["content-disposition"] == (
+        'attachment; filename="evidence-----.zip"; '
+        "filename*=UTF-8''evidence-%E6%8A%A5%E5%91%8A-%C3%A9.zip"
+    )
