@@ -13,6 +13,8 @@ __all__ = ["BY_MEDIA_TYPE", "DEFAULT", "format_for_accept", "format_for_content_
 
 BY_MEDIA_TYPE: dict[str, Format] = {f.media_type: f for f in FORMATS.values()}
 DEFAULT = FORMATS["json"]
+_PREFERENCE = {DEFAULT.media_type: DEFAULT, **BY_MEDIA_TYPE}
+"""Which format a wildcard gets: PROV-JSON first, unless refused."""
 _LIST = ", ".join(BY_MEDIA_TYPE)
 
 
@@ -38,8 +40,10 @@ def format_for_content_type(value: str | None) -> Format:
     return found
 
 
-def _weighted(accept: str) -> list[tuple[float, int, str]]:
+def _weighted(accept: str) -> tuple[list[tuple[float, int, str]], set[str]]:
+    """The media ranges a client accepts, most preferred first, and those it refuses (``q=0``)."""
     ranges = []
+    refused = set()
     for index, part in enumerate(accept.split(",")):
         media, *params = (p.strip() for p in part.split(";"))
         weight = 1.0
@@ -52,7 +56,9 @@ def _weighted(accept: str) -> list[tuple[float, int, str]]:
                     weight = 0.0
         if media and weight > 0:
             ranges.append((-weight, index, media.lower()))
-    return sorted(ranges)
+        elif media:
+            refused.add(media.lower())
+    return sorted(ranges), refused
 
 
 def format_for_accept(accept: str | None) -> Format:
@@ -71,14 +77,14 @@ def format_for_accept(accept: str | None) -> Format:
     """
     if not accept or not accept.strip():
         return DEFAULT
-    for _, _, media in _weighted(accept):
-        if media == "*/*":
-            return DEFAULT
+    ranges, refused = _weighted(accept)
+    allowed = {m: f for m, f in _PREFERENCE.items() if m not in refused}
+    for _, _, media in ranges:
         if media.endswith("/*"):
-            major = media.removesuffix("*")
-            found = next((f for m, f in BY_MEDIA_TYPE.items() if m.startswith(major)), None)
+            major = media.removesuffix("*").replace("*/", "")
+            found = next((f for m, f in allowed.items() if m.startswith(major)), None)
         else:
-            found = BY_MEDIA_TYPE.get(media)
+            found = allowed.get(media)
         if found is not None:
             return found
     raise HTTPException(406, f"no acceptable PROV format in {accept!r}; accept one of: {_LIST}")

@@ -438,6 +438,20 @@ def record_files(
     return total
 
 
+def _check_names(fragment: Fragment, source: str) -> None:
+    """Every namespace and every id in a document is an absolute IRI, as a record's are: a
+    prefix bound to something else, or a name with a space in it, could be stored but not
+    written back in every format."""
+    for prefix, uri in fragment.namespaces:
+        if not is_iri(uri):
+            raise InvalidRecord(f"prefix {prefix} stands for {uri!r}, not an IRI", location=source)
+    named = [e.id for e in fragment.elements]
+    named += [i for r in fragment.relations for i in (r.src, r.dst, r.id) if i]
+    for node_id in named:
+        if not is_iri(node_id):
+            raise InvalidRecord(f"{node_id!r} is not an absolute IRI", location=source)
+
+
 def import_document(
     data: str | bytes, fmt: Format, store: Store, *, source: str, record_id: str | None = None
 ) -> tuple[PreparedRecord, WriteResult]:
@@ -453,5 +467,6 @@ def import_document(
     prepared = prepare_document(parse_document(data, fmt, source=source), record_id)
     if not (prepared.fragment.elements or prepared.fragment.relations):
         raise InvalidRecord("the document holds no PROV statements", location=source)
+    _check_names(prepared.fragment, source)
     _check([(prepared, None, source)], store)
     return prepared, store.write([prepared])

@@ -203,6 +203,12 @@ def test_json_array_errors_name_the_record(
         ("doc.json", "{}", "yaml", "unknown PROV format 'yaml'"),
         ("doc.xml", "<notprov/>", None, "the document holds no PROV statements"),
         (
+            "prefix.json",
+            '{"prefix": {"ex": "not an iri"}, "entity": {"ex:e1": {}}}',
+            None,
+            "prefix ex stands for 'not an iri', not an IRI",
+        ),
+        (
             "rehash.provn",
             f"""document
   prefix t <{iri("")}>

@@ -12,7 +12,7 @@ from api.media import BY_MEDIA_TYPE, format_for_accept, format_for_content_type
 from api.models import ImportResult
 from api.problems import problem_responses
 from api.responses import WRITE, json_media_type
-from provenance.errors import InvalidRecord
+from provenance.errors import InvalidRecord, UnsupportedFormat
 from provenance.export import export_document
 from provenance.formats import parse_document, write_document
 from provenance.ingest import import_document
@@ -42,7 +42,10 @@ async def _body(request: Request) -> bytes:
 
 def _export(store: Store, target: str | None, accept: str | None) -> Response:
     chosen = format_for_accept(accept)
-    text = write_document(export_document(store, target), chosen)
+    try:
+        text = write_document(export_document(store, target), chosen)
+    except UnsupportedFormat as error:
+        raise HTTPException(406, error.message) from error
     media = chosen.media_type + ("; charset=utf-8" if chosen.media_type.startswith("text/") else "")
     return Response(text, media_type=media, headers={"Vary": "Accept"})
 

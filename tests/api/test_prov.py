@@ -3,6 +3,7 @@ in every format by Accept."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -138,6 +139,8 @@ def test_exports_come_in_the_format_accepted(
         ("text/turtle;q=0.4, application/xml;q=0.9", "xml"),
         ("text/*", "provn"),
         ("text/html, text/turtle", "ttl"),
+        ("application/json;q=0, */*", "provn"),
+        ("text/provenance-notation;q=0, text/*", "ttl"),
     ],
 )
 def test_the_most_preferred_supported_format_wins(
@@ -155,3 +158,16 @@ def test_an_unsupported_accept_is_not_acceptable(
     assert answer.status_code == 406
     assert answer.headers["content-type"] == PROBLEM
     assert "text/turtle" in answer.json()["detail"]
+
+
+def test_a_format_that_cannot_carry_the_graph_is_not_acceptable(
+    client: TestClient, auditor: dict[str, str], headers: dict[Role, dict[str, str]]
+) -> None:
+    # A PROV-JSON document may carry a control character; PROV-XML cannot.
+    label = {"prefix": {"t": "https://t.example/"}, "entity": {"t:e1": {"prov:label": "a\u0001b"}}}
+    sent = {**headers[Role.RECORDER], "Content-Type": "application/json"}
+    assert client.post("/prov", content=json.dumps(label), headers=sent).status_code == 201
+    answer = client.get("/prov", headers={**auditor, "Accept": "application/xml"})
+    assert answer.status_code == 406
+    assert answer.json()["detail"].startswith("cannot write it as PROV-XML")
+    assert client.get("/prov", headers=auditor).status_code == 200
