@@ -193,7 +193,8 @@ def _model_config_complete(f: RunFacts, params: RubricParams, judge: Judge) -> O
         "version": Attr.MODEL_VERSION,
         "parameters": Attr.PARAMETERS,
     }
-    missing = [name for name, attr in fields.items() if not f.config.text(attr)]
+    # parameters are kept as canonical JSON: "{}" says none were recorded
+    missing = [name for name, attr in fields.items() if f.config.text(attr) in (None, "", "{}")]
     if missing:
         return Outcome(False, f"model configuration lacks {', '.join(missing)}", [f.config.id])
     return Outcome(True, "provider, model, version and parameters recorded", [f.config.id])
@@ -241,7 +242,8 @@ def _timestamps_consistent(f: RunFacts, params: RubricParams, judge: Judge) -> O
     made = _made_at(f)
     for event in [*f.reviews, *f.approvals, *f.actions]:
         subject_made = made.get(event.subject or "", generated)
-        if event.time is None or event.time < max(generated, subject_made):
+        began = started(event.node) or event.time  # a review looks from when it starts
+        if began is None or began < max(generated, subject_made):
             wrong.append(event.id)
     approvals = {e.id: e for e in f.approvals}
     for action in f.actions:
@@ -446,10 +448,16 @@ def _upstream_traceable(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
 
 @_check("actions-linked")
 def _actions_linked(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
-    """Every action names the approval that allowed it."""
+    """Every action names the approval that allowed it: one of what it acted on."""
     if not f.actions:
         return Outcome(None, "no action used the output")
     loose = [a.id for a in f.actions if not a.informed_by]
     if loose:
         return Outcome(False, "action(s) that name no approval", loose)
+    decided = {e.id: e.subject for e in f.approvals}
+    astray = [
+        a.id for a in f.actions if not any(decided.get(i) == a.subject for i in a.informed_by)
+    ]
+    if astray:
+        return Outcome(False, "action(s) naming an approval of something else", astray)
     return Outcome(True, "every action names its approval", _ids(f.actions))

@@ -13,7 +13,7 @@ from typing import Any
 from provenance.errors import InvalidRecord
 from provenance.stores.base import Direction, Store
 from provenance.vocabulary import Attr, Type
-from queries.context import Moment, associations, require_node, started, used_by
+from queries.context import Moment, associations, ended, require_node, started, used_by
 from queries.lineage import role_name, time_text, trace
 
 __all__ = ["reconstruct"]
@@ -82,7 +82,7 @@ def reconstruct(store: Store, review: str) -> dict[str, Any]:
     node = require_node(store, review)
     if not node.types & {Type.REVIEW, Type.APPROVAL}:
         raise InvalidRecord(f"{node.id} is neither a review nor an approval")
-    when = started(node)
+    when = ended(node)  # what they saw when they signed off, after any time spent reviewing
     if when is None:
         raise InvalidRecord(f"{node.id} has no time, so what was seen then cannot be told")
     record = store.record(node.id)
@@ -102,7 +102,12 @@ def reconstruct(store: Store, review: str) -> dict[str, Any]:
         "time": when.isoformat(),
         "recorded_before": seq,
         "output": next(
-            (o for o in seen["outputs"] if o["id"] == subject.dst),
+            (
+                entity
+                for kind in ("outputs", "prompt_templates", "inputs", "prompts")
+                for entity in seen[kind]
+                if entity["id"] == subject.dst
+            ),
             {"id": subject.dst, "content_hash": None},
         ),
         "runs": seen["runs"],

@@ -835,3 +835,28 @@ def test_a_statement_imported_again_is_one_relation(store: Store) -> None:
     assert (trace(store, iri("out/1-1r")), impact(store, iri("docs/1"))) == before
     generated = store.traverse([iri("out/1-1")], ["wasGeneratedBy"], Direction.UP, 1)
     assert len(generated.relations) == 1
+
+
+def test_reconstruct_reads_the_store_at_sign_off(store: Store) -> None:
+    # cy opened out/1-1 at 10:35 and signed off at 10:50; kim's review, dated 10:40, was recorded
+    # before cy's: cy could see it before signing off.
+    put(
+        store,
+        timed_run(1, "10:00"),
+        reviewed("r0", iri("out/1-1"), "10:40", by="kim"),
+        {**reviewed("r1", iri("out/1-1"), "10:50", by="cy"), "started_at": at("10:35")},
+    )
+    seen = reconstruct(store, iri("reviews/r1"))
+    assert seen["time"] == at("10:50")
+    assert ids(seen["earlier_reviews"]) == {iri("reviews/r0")}
+
+
+def test_reconstruct_an_approval_of_a_template_version_shows_its_hash(store: Store) -> None:
+    put(
+        store,
+        template_version("v1", "08:00"),
+        approval("tpl-v1", iri("tpl/v1"), by="pat", at="08:30"),
+    )
+    seen = reconstruct(store, iri("approvals/tpl-v1"))
+    assert seen["output"]["id"] == iri("tpl/v1")
+    assert seen["output"]["content_hash"] == h("tpl/v1")

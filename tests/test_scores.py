@@ -599,12 +599,17 @@ def test_action_on_an_output_nobody_approved(store: Store) -> None:
         store,
         *governed(run=run_record(1, outputs=2), action=action_on(1, target=iri("out/1-2"))),
     )
-    assert verdicts(profile) == {**GOOD, "action-on-approved": False}
+    # ... which is not what the action used: it names an approval of something else too
+    assert verdicts(profile) == {**GOOD, "action-on-approved": False, "actions-linked": False}
     failed = check(profile, "action-on-approved")
     assert failed["evidence"] == [iri("actions/1")]
     assert failed["explanation"] == "action(s) on an unapproved or invalidated output"
-    # dependability: 3 + 2 + 1 of 9 -> 66.7
+    astray = check(profile, "actions-linked")
+    assert astray["evidence"] == [iri("actions/1")]
+    assert astray["explanation"] == "action(s) naming an approval of something else"
+    # dependability: 3 + 2 + 1 of 9 -> 66.7; traceability: 3 + 1 of 6 -> 66.7
     assert profile["pillars"]["dependability"]["score"] == 66.7
+    assert profile["pillars"]["traceability"]["score"] == 66.7
 
 
 def test_action_with_no_approval_at_all(store: Store) -> None:
@@ -1590,3 +1595,21 @@ def test_cli_score_of_a_non_run_fails_cleanly(
     code, _, err = _cli(capsys, "score", iri("out/1-1"), "--store", _url(tmp_path))
     assert code == 1
     assert err.strip() == f"error: {iri('out/1-1')} is not a run (a raidt:Run activity)"
+
+
+def test_a_model_configuration_without_parameters_is_not_recorded_in_full(store: Store) -> None:
+    bare = run_record(1)
+    bare["model"] = {k: v for k, v in bare["model"].items() if k != "parameters"}
+    profile = scored(store, *governed(run=bare))
+    assert verdicts(profile) == {**GOOD, "model-config-complete": False}
+    assert check(profile, "model-config-complete")["explanation"] == (
+        "model configuration lacks parameters"
+    )
+
+
+def test_a_review_that_began_before_the_output_existed(store: Store) -> None:
+    # The run ended at 10:00:30; the review began at 10:00:10 and signed off at 10:50.
+    early = {**review_of(1), "started_at": t("10:00:10")}
+    profile = scored(store, *governed(review=early))
+    assert verdicts(profile) == {**GOOD, "timestamps-consistent": False}
+    assert check(profile, "timestamps-consistent")["evidence"] == [iri("reviews/1")]
