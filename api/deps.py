@@ -32,12 +32,14 @@ __all__ = [
     "Reader",
     "Recorder",
     "ReviewId",
+    "RoleCheck",
     "RunId",
     "StoreDep",
     "StoreHolder",
     "TemplateId",
     "WriteLock",
     "admin",
+    "admit_before_body",
     "event_writer",
     "get_keys",
     "get_settings",
@@ -114,27 +116,34 @@ _bearer = HTTPBearer(
 _NO_AUTH = ApiKey(ANONYMOUS, "--no-auth", Role.ADMIN, "")
 
 
-def require_role(*roles: Role) -> Callable[..., ApiKey]:
+class RoleCheck:
     """A dependency admitting callers whose key has one of ``roles`` (admins always).
 
     A missing or unknown key gets 401, a key without the role 403. With authentication off
     (``--no-auth``) every caller is an anonymous admin.
     """
-    allowed = frozenset({*roles, Role.ADMIN})
 
-    def caller(
+    def __init__(self, *roles: Role) -> None:
+        self.allowed = frozenset({*roles, Role.ADMIN})
+
+    def __call__(
+        self,
         request: Request,
         keys: KeysDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> ApiKey:
+        return self.admit(request, keys, credentials.credentials if credentials else None)
+
+    def admit(self, request: Request, keys: KeyStore, token: str | None) -> ApiKey:
         if not get_settings(request).auth:
             return _NO_AUTH
-        challenge = {"WWW-Authenticate": "Bearer"}
-        if credentials is None:
+        if token is None:
             raise HTTPException(
-                401, "an API key is required: send Authorization: Bearer <key>", challenge
+                401,
+                "an API key is required: send Authorization: Bearer <key>",
+                {"WWW-Authenticate": "Bearer"},
             )
-        key = keys.authenticate(credentials.credentials)
+        key = keys.authenticate(token)
         if key is None:
             raise HTTPException(
                 401,
@@ -142,14 +151,34 @@ def require_role(*roles: Role) -> Callable[..., ApiKey]:
                 {"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
         setattr(request.state, CALLER_KEY, key.id)
-        if key.role not in allowed:
-            wanted = ", ".join(sorted(r.value for r in allowed))
+        if key.role not in self.allowed:
+            wanted = ", ".join(sorted(r.value for r in self.allowed))
             raise HTTPException(
                 403, f"API key {key.id} has the role {key.role.value}; this needs one of: {wanted}"
             )
         return key
 
-    return caller
+
+def require_role(*roles: Role) -> RoleCheck:
+    return RoleCheck(*roles)
+
+
+def admit_before_body(request: Request) -> None:
+    """Check the key a route needs for a request whose body could not even be read: FastAPI
+    reads the body before it runs any dependency, and a caller without the right key should
+    learn nothing, not even that their body was malformed.
+
+    Raises
+    ------
+    HTTPException
+        401 or 403, as the route's own check would.
+    """
+    route = request.scope.get("route")
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    bearer = token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    for dependency in getattr(route, "dependencies", ()):
+        if isinstance(dependency.dependency, RoleCheck):
+            dependency.dependency.admit(request, get_keys(request), bearer)
 
 
 reader = require_role(*READ_ROLES)

@@ -15,7 +15,7 @@ from importlib.metadata import version
 
 from fastapi import FastAPI
 
-from api.deps import StoreHolder
+from api.deps import StoreHolder, admit_before_body
 from api.keys import KeyStore
 from api.middleware import AccessLog, BodyLimit, RawPathRouting
 from api.problems import install_handlers
@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.keys = keys
     app.state.stores = stores
     app.state.write_lock = threading.Lock()
-    install_handlers(app)
+    install_handlers(app, admit=admit_before_body)
     for router in ROUTERS:
         app.include_router(router)
     mount_static(app)

@@ -8,7 +8,7 @@ that no route decides a status for itself and every error reads the same way.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -180,11 +180,17 @@ def _field_problems(errors: Sequence[Any]) -> list[FieldProblem]:
     return found
 
 
-async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+async def _validation_error(
+    request: Request, error: Exception, admit: Callable[[Request], None]
+) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     errors = error.errors()
     unreadable = next((e for e in errors if e.get("type") == "json_invalid"), None)
     if unreadable is not None:
+        try:
+            admit(request)
+        except StarletteHTTPException as denied:
+            return await _http_error(request, denied)
         reason = (unreadable.get("ctx") or {}).get("error", "malformed JSON")
         return problem_response(
             400,
@@ -221,9 +227,14 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     )
 
 
-def install_handlers(app: FastAPI) -> None:
-    """Register the one set of exception handlers every route relies on."""
+def install_handlers(app: FastAPI, *, admit: Callable[[Request], None]) -> None:
+    """Register the one set of exception handlers every route relies on. ``admit`` checks the
+    caller's key for a body that could not be read, before saying so."""
+
+    async def validation_error(request: Request, error: Exception) -> JSONResponse:
+        return await _validation_error(request, error, admit)
+
     app.add_exception_handler(ProvenanceError, _provenance_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

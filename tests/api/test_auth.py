@@ -223,11 +223,23 @@ def test_the_key_is_checked_before_anything_is_looked_up(
     assert client.get(unknown, headers=headers[Role.AUDITOR]).status_code == 404
 
 
-def test_the_key_is_checked_before_the_body(client: TestClient, headers: Headers) -> None:
-    sent = {"Content-Type": "text/plain"}
+@pytest.mark.parametrize(
+    ("body", "content_type"), [(b"{}", "text/plain"), (b"{bad", "application/json")]
+)
+def test_the_key_is_checked_before_the_body(
+    client: TestClient, headers: Headers, body: bytes, content_type: str
+) -> None:
+    # Even a body that is not JSON at all tells a caller without the right key nothing.
+    sent = {"Content-Type": content_type}
     for path in [*(w[1] for w in WRITES), "/prov"]:
-        assert client.post(path, content=b"{}", headers=sent).status_code == 401
+        assert client.post(path, content=body, headers=sent).status_code == 401
         assert (
-            client.post(path, content=b"{}", headers={**headers[Role.AUDITOR], **sent}).status_code
+            client.post(path, content=body, headers={**headers[Role.AUDITOR], **sent}).status_code
             == 403
         )
+    unreadable = client.post(
+        "/runs",
+        content=b"{bad",
+        headers={**headers[Role.RECORDER], "Content-Type": "application/json"},
+    )
+    assert unreadable.status_code == 400
