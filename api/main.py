@@ -17,7 +17,7 @@ from fastapi import FastAPI
 
 from api.deps import StoreHolder, admit_before_body
 from api.keys import KeyStore
-from api.middleware import AccessLog, BodyLimit, RawPathRouting
+from api.middleware import AccessLog, BodyLimit, HeadAsGet, RawPathRouting
 from api.problems import install_handlers
 from api.routes import ROUTERS
 from api.routes.ui import mount_static
@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     mount_static(app)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(RawPathRouting)
     app.add_middleware(BodyLimit, limit=chosen.max_body)
     app.add_middleware(AccessLog, keys=keys)

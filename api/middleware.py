@@ -9,6 +9,8 @@ fail before reaching a route included.
   the raw path keeps an encoded id one segment, and the id dependency decodes it once.
 - **Body limit.** A body over the limit gets 413 before any route reads it, whether it announced
   its length or not.
+- **HEAD.** Answered as the GET it stands for, headers and all, without the body: routes are
+  declared for GET only, and monitors and caches ask with HEAD.
 - **Access log.** Who (the key id, or ``anonymous``), what (method and raw path), when, the status
   and the duration of every request, appended to the keys file.
 """
@@ -27,7 +29,7 @@ from api.keys import ANONYMOUS, AccessEntry, KeyStore
 from api.problems import problem_response
 from provenance.errors import StoreError
 
-__all__ = ["CALLER_KEY", "AccessLog", "BodyLimit", "RawPathRouting"]
+__all__ = ["CALLER_KEY", "AccessLog", "BodyLimit", "HeadAsGet", "RawPathRouting"]
 
 CALLER_KEY = "raidt_caller"
 """Where the auth dependency leaves the caller's key id, in the request's state."""
@@ -45,6 +47,25 @@ class RawPathRouting:
         if scope["type"] == "http" and isinstance(raw, bytes):
             scope["path"] = raw.decode("latin-1")
         await self.app(scope, receive, send)
+
+
+class HeadAsGet:
+    """Answer ``HEAD`` as ``GET`` with the body left out (its length still announced)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 class _TooLarge(Exception):

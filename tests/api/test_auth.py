@@ -155,6 +155,19 @@ def test_health_and_docs_need_no_key(client: TestClient) -> None:
         assert client.get(path).status_code == 200, path
 
 
+@pytest.mark.parametrize("path", ["/healthz", *READS])
+def test_head_answers_as_get_without_the_body(
+    client: TestClient, headers: Headers, path: str
+) -> None:
+    got = client.get(path, headers=headers[Role.AUDITOR])
+    head = client.head(path, headers=headers[Role.AUDITOR])
+    assert (head.status_code, head.content) == (got.status_code, b"")
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["content-length"] == str(len(got.content))
+    if path != "/healthz":
+        assert client.head(path).status_code == 401
+
+
 def test_without_auth_anyone_does_anything(
     tmp_path: Path, demo_store: SQLiteStore, caplog: pytest.LogCaptureFixture
 ) -> None:
