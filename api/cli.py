@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 from collections.abc import Sequence
 
 from api import question_commands, server_commands, store_commands
@@ -21,16 +22,27 @@ COMMAND_MODULES = (store_commands, question_commands, server_commands)
 
 
 def run(argv: Sequence[str] | None = None) -> int:
-    """Run the command line and return its exit code; errors become one line on stderr."""
+    """Run the command line and return its exit code; errors become one line on stderr.
+
+    Warnings from the libraries underneath (the PROV parser's about input it will refuse in a
+    later version) are held back: printed a line each after a command that succeeds, dropped
+    when the command fails and its error says what is wrong.
+    """
     logging.getLogger("neo4j").addHandler(logging.NullHandler())
-    try:
-        app(args=list(argv) if argv is not None else None, prog_name="raidt")
-    except SystemExit as done:
-        return done.code if isinstance(done.code, int) else int(done.code is not None)
-    except ProvenanceError as error:
-        err.print(f"error: {error}", markup=False)
-        return 1
-    return 0
+    with warnings.catch_warnings(record=True) as caught:
+        try:
+            app(args=list(argv) if argv is not None else None, prog_name="raidt")
+        except SystemExit as done:
+            code = done.code if isinstance(done.code, int) else int(done.code is not None)
+        except ProvenanceError as error:
+            err.print(f"error: {error}", markup=False)
+            return 1
+        else:
+            code = 0
+    if code == 0:
+        for warning in caught:
+            err.print(f"warning: {warning.message}", markup=False)
+    return code
 
 
 def main() -> None:

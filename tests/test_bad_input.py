@@ -4,6 +4,8 @@ stays row for row as it was."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -335,3 +337,18 @@ def test_a_prefix_that_reads_as_a_scheme_is_not_learnt(
     assert raidt(["export", document, "--store", url]) == 0
     exported = json.loads(capsys.readouterr().out)
     assert exported == {"prefix": {"other": "http://other.example/"}, "entity": {"other:e1": {}}}
+
+
+def test_a_library_warning_does_not_add_a_line_to_an_error(
+    seeded: tuple[Path, str], tmp_path: Path
+) -> None:
+    # The PROV parser warns about the space in the name (a later version refuses it); the
+    # import is refused for it anyway, in one line. A process of its own: the warning goes to
+    # the real standard error, as a user sees it.
+    _, url = seeded
+    path = tmp_path / "space.json"
+    path.write_text(json.dumps({"prefix": {"t": iri("")}, "entity": {"t:e 1": {}}}))
+    command = [sys.executable, "-c", "import api.cli; api.cli.main()", "import", str(path)]
+    done = subprocess.run([*command, "--store", url], capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert done.stderr.strip() == f"error: {path}: '{iri('e 1')}' is not an absolute IRI"
