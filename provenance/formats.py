@@ -10,6 +10,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from prov.model import ProvDocument
 
@@ -87,7 +88,33 @@ def parse_document(text: str | bytes, fmt: Format, *, source: str = "document") 
         ) from error
     if not isinstance(document, ProvDocument):
         raise InvalidRecord(f"not a valid {fmt.title} document", location=source)
+    if fmt.name == "xml" and (root := _xml_root(data)) != _PROV_XML_ROOT:
+        raise InvalidRecord(
+            f"not a PROV-XML document: its root element is {root}, not prov:document",
+            location=source,
+        )
     return document
+
+
+_PROV_XML_ROOT = "{http://www.w3.org/ns/prov#}document"
+
+
+def _xml_root(data: bytes) -> str | None:
+    """The root element's name, read no further than its start tag: the PROV-XML reader
+    takes any XML, ``<notprov/>`` included, as an empty document."""
+    parser: ElementTree.XMLPullParser[ElementTree.Element] = ElementTree.XMLPullParser(
+        events=("start",)
+    )
+    try:
+        for offset in range(0, len(data), 1 << 16):
+            parser.feed(data[offset : offset + (1 << 16)])
+            for event in parser.read_events():
+                element = event[-1]
+                if isinstance(element, ElementTree.Element):
+                    return element.tag
+    except ElementTree.ParseError:
+        return None
+    return None
 
 
 def write_document(document: ProvDocument, fmt: Format) -> str:

@@ -465,8 +465,6 @@ def import_document(
     if record_id is not None and not is_iri(record_id):
         raise InvalidRecord(f"record id {record_id!r} is not an absolute IRI", location="id")
     prepared = prepare_document(parse_document(data, fmt, source=source), record_id)
-    if not (prepared.fragment.elements or prepared.fragment.relations):
-        raise InvalidRecord("the document holds no PROV statements", location=source)
     _check_names(prepared.fragment, source)
     _check([(prepared, None, source)], store)
     return prepared, store.write([prepared])

@@ -287,10 +287,10 @@ def authority(
         ``action``, ``time``, ``context`` (the task, workflow and sector of the outputs the
         action used, which the executor's delegations must cover; an approver's must cover the
         output they approved), ``outputs`` (what the action rests on) and ``holders``: each with
-        ``agent``, ``basis``
-        (``executor``, ``approver``, ``delegation`` or ``claimed delegation``), ``via`` (the
-        output approved, or the holder a delegation stands behind), ``path`` (the relations that
-        give the authority, delegations marked valid or not) and ``valid``.
+        ``agent``, ``basis`` (``executor``, ``approver``, ``delegation`` or ``claimed
+        delegation``), ``via`` (the output approved, or the holder a delegation stands behind),
+        ``path`` (the relations that give the authority, delegations marked valid or not) and
+        ``valid``.
 
     Raises
     ------

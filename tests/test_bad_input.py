@@ -203,7 +203,12 @@ def test_json_array_errors_name_the_record(
         ("doc.xml", "<prov:document", None, "not a valid PROV-XML document"),
         ("doc.txt", "anything", None, "cannot tell the PROV format from the suffix '.txt'"),
         ("doc.json", "{}", "yaml", "unknown PROV format 'yaml'"),
-        ("doc.xml", "<notprov/>", None, "the document holds no PROV statements"),
+        (
+            "doc.xml",
+            "<notprov/>",
+            None,
+            "not a PROV-XML document: its root element is notprov, not prov:document",
+        ),
         (
             "prefix.json",
             '{"prefix": {"ex": "not an iri"}, "entity": {"ex:e1": {}}}',
