@@ -47,7 +47,6 @@ __all__ = [
     "get_write_lock",
     "reader",
     "recorder",
-    "require_role",
 ]
 
 READ_ROLES = (Role.REVIEWER, Role.AUDITOR, Role.ADMIN)
@@ -159,11 +158,7 @@ class RoleCheck:
         return key
 
 
-def require_role(*roles: Role) -> RoleCheck:
-    return RoleCheck(*roles)
-
-
-def admit_before_body(request: Request) -> None:
+async def admit_before_body(request: Request) -> None:
     """Check the key a route needs for a request whose body could not even be read: FastAPI
     reads the body before it runs any dependency, and a caller without the right key should
     learn nothing, not even that their body was malformed.
@@ -173,18 +168,17 @@ def admit_before_body(request: Request) -> None:
     HTTPException
         401 or 403, as the route's own check would.
     """
-    route = request.scope.get("route")
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    bearer = token.strip() if scheme.lower() == "bearer" and token.strip() else None
-    for dependency in getattr(route, "dependencies", ()):
+    credentials = await _bearer(request)
+    token = credentials.credentials if credentials else None
+    for dependency in getattr(request.scope.get("route"), "dependencies", ()):
         if isinstance(dependency.dependency, RoleCheck):
-            dependency.dependency.admit(request, get_keys(request), bearer)
+            dependency.dependency.admit(request, get_keys(request), token)
 
 
-reader = require_role(*READ_ROLES)
-recorder = require_role(Role.RECORDER)
-event_writer = require_role(Role.RECORDER, Role.REVIEWER)
-admin = require_role(Role.ADMIN)
+reader = RoleCheck(*READ_ROLES)
+recorder = RoleCheck(Role.RECORDER)
+event_writer = RoleCheck(Role.RECORDER, Role.REVIEWER)
+admin = RoleCheck(Role.ADMIN)
 """The role checks. Routes list them first in ``dependencies=[…]`` so that a caller without the
 right key learns nothing (not even whether an id exists) before the key is checked."""
 

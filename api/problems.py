@@ -8,7 +8,7 @@ that no route decides a status for itself and every error reads the same way.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -181,14 +181,14 @@ def _field_problems(errors: Sequence[Any]) -> list[FieldProblem]:
 
 
 async def _validation_error(
-    request: Request, error: Exception, admit: Callable[[Request], None]
+    request: Request, error: Exception, admit: Callable[[Request], Awaitable[None]]
 ) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     errors = error.errors()
     unreadable = next((e for e in errors if e.get("type") == "json_invalid"), None)
     if unreadable is not None:
         try:
-            admit(request)
+            await admit(request)
         except StarletteHTTPException as denied:
             return await _http_error(request, denied)
         reason = (unreadable.get("ctx") or {}).get("error", "malformed JSON")
@@ -227,7 +227,7 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     )
 
 
-def install_handlers(app: FastAPI, *, admit: Callable[[Request], None]) -> None:
+def install_handlers(app: FastAPI, *, admit: Callable[[Request], Awaitable[None]]) -> None:
     """Register the one set of exception handlers every route relies on. ``admit`` checks the
     caller's key for a body that could not be read, before saying so."""
 

@@ -48,6 +48,7 @@ __all__ = [
     "Run",
     "TemplateRef",
     "TemplateVersion",
+    "in_utc_range",
     "record_json_schema",
 ]
 
@@ -80,8 +81,15 @@ def _iso_text(value: object) -> object:
     return value
 
 
-def _in_range(value: datetime) -> datetime:
-    """Every time is compared and stored in UTC, so it must still be a time there."""
+def in_utc_range(value: datetime) -> datetime:
+    """The time as given, once known to be a time in UTC too (year 1 at +05:00 is not): every
+    time is compared and stored in UTC.
+
+    Raises
+    ------
+    ValueError
+        When it is not.
+    """
     try:
         value.astimezone(UTC)
     except OverflowError as error:
@@ -89,7 +97,7 @@ def _in_range(value: datetime) -> datetime:
     return value
 
 
-Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_in_range)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(in_utc_range)]
 """An ISO 8601 time with a time zone, within the range of times in UTC."""
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from provenance.errors import InvalidRecord, NotFound
 from provenance.graph import Node, Relation, as_datetime, as_iri, as_text
 from provenance.identifiers import resolve_id
+from provenance.records import in_utc_range
 from provenance.stores.base import Direction, Store
 from provenance.vocabulary import PROV, Attr, Role
 
@@ -83,12 +84,10 @@ def parse_time(value: str) -> datetime:
 
 
 def _in_utc(when: datetime) -> datetime:
-    """The time as given, once it is known to be a time in UTC too (year 1 at +05:00 is not)."""
     try:
-        when.astimezone(UTC)
-    except OverflowError as error:
-        raise InvalidRecord(f"{when.isoformat()} is out of range once expressed in UTC") from error
-    return when
+        return in_utc_range(when)
+    except ValueError as error:
+        raise InvalidRecord(f"{when.isoformat()} {error}") from error
 
 
 NOW = Moment()
