@@ -233,6 +233,12 @@ class Fragment:
                 yield relation.dst
 
 
+_ONE_KIND: dict[NodeKind, frozenset[NodeKind]] = {
+    kind: frozenset({kind}) for kind in ("entity", "activity", "agent")
+}
+"""The kinds of a node with one description, made once: most nodes have one."""
+
+
 @dataclass(frozen=True, slots=True)
 class Node:
     """A node as the store knows it: every description of one id, merged."""
@@ -243,22 +249,18 @@ class Node:
     types: frozenset[str] = field(default=frozenset())
 
     @classmethod
-    def merge(cls, node_id: str, descriptions: Iterable[Element]) -> Node:
-        """One node from its stored descriptions, whose attributes are each in canonical order
-        already: one description is taken as it is, several are merged."""
-        descriptions = list(descriptions)
-        if len(descriptions) == 1:
-            pairs = descriptions[0].attributes
+    def merge(cls, node_id: str, descriptions: Iterable[tuple[NodeKind, Attributes]]) -> Node:
+        """One node from its stored descriptions (each a kind and attributes already in canonical
+        order): one description is taken as it is, several are merged."""
+        described = list(descriptions)
+        if len(described) == 1:
+            kind, pairs = described[0]
+            kinds = _ONE_KIND[kind]
         else:
-            pairs = attributes(pair for element in descriptions for pair in element.attributes)
-        return cls(
-            id=node_id,
-            kinds=frozenset(element.kind for element in descriptions),
-            attributes=pairs,
-            types=frozenset(
-                t for name, value in pairs if name == Attr.TYPE and (t := as_iri(value))
-            ),
-        )
+            pairs = attributes(pair for _, each in described for pair in each)
+            kinds = frozenset(kind for kind, _ in described)
+        types = frozenset(t for name, value in pairs if name == Attr.TYPE and (t := as_iri(value)))
+        return cls(node_id, kinds, pairs, types)
 
     def values(self, name: str) -> list[Json]:
         return [value for key, value in self.attributes if key == name]

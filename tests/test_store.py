@@ -233,10 +233,49 @@ def test_nodes_merge_every_description(store: Store) -> None:
 
 def test_traversal_steps_are_index_seeks(tmp_path) -> None:
     store = SQLiteStore(tmp_path / "plan.db")
+    kinds = ["used", "wasGeneratedBy"]
     for direction, index in ((Direction.UP, "edges_out"), (Direction.DOWN, "edges_in")):
-        plan = store.explain_step(direction)
+        plan = store.explain_step(direction, kinds)
         assert any(f"USING INDEX {index}" in step for step in plan), plan
         assert not any(step.startswith("SCAN e") for step in plan), plan
+
+
+def test_a_walk_up_standing_delegations_reads_no_claims(tmp_path) -> None:
+    # A person's claims, one per decision made in another's name, are not read on the way up:
+    # the work of the walk is the same with ten claims or a thousand.
+    def steps_up_with(claims: int) -> int:
+        store = SQLiteStore(tmp_path / f"claims-{claims}.db")
+        made = tuple(
+            Relation(
+                "actedOnBehalfOf",
+                iri("people/ana"),
+                iri("people/ben"),
+                (("http://www.w3.org/ns/prov#activity", {"@id": iri(f"approvals/{n}")}),),
+            )
+            for n in range(claims)
+        )
+        standing = Relation("actedOnBehalfOf", iri("people/ana"), iri("people/cy"))
+        graph = Fragment(relations=(*made, standing))
+        store.write([PreparedRecord("urn:test:c", "prov-document", "{}", "sha256:x", graph)])
+        counted = [0]
+
+        def count() -> int:
+            counted[0] += 1
+            return 0
+
+        store._db.set_progress_handler(count, 1)
+        found = store.traverse(
+            [iri("people/ana")], ["actedOnBehalfOf"], Direction.UP, 5, without_activity=True
+        )
+        store._db.set_progress_handler(None, 1)
+        assert set(found.depths) == {iri("people/ana"), iri("people/cy")}
+        return counted[0]
+
+    assert steps_up_with(1000) == steps_up_with(10)
+    plan = SQLiteStore(tmp_path / "plan.db").explain_step(
+        Direction.UP, ["actedOnBehalfOf"], without_activity=True
+    )
+    assert any("USING INDEX edges_standing" in step for step in plan), plan
 
 
 def test_prefixes_are_learnt_from_records(store: Store) -> None:

@@ -343,8 +343,8 @@ class Neo4jStore:
             row["id"]: Node.merge(
                 row["id"],
                 (
-                    Element(row["id"], _kind(kind), _pairs(attributes), bundle)
-                    for kind, bundle, attributes in row["descriptions"]
+                    (_kind(kind), _pairs(attributes))
+                    for kind, _, attributes in row["descriptions"]
                     if kind is not None
                 ),
             )

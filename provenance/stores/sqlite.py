@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from provenance.errors import StoreError, StoreUnavailable
-from provenance.graph import Element, Fragment, Node, NodeKind, Relation
+from provenance.graph import Attributes, Element, Fragment, Node, NodeKind, Relation
 from provenance.identifiers import STANDARD_NAMESPACES
 from provenance.stores.base import (
     ACTIVITY_BOUND,
@@ -99,6 +99,19 @@ CREATE INDEX IF NOT EXISTS edges_in ON edges (dst, kind, src);
 CREATE INDEX IF NOT EXISTS edges_by_record ON edges (record_seq);
 """
 
+
+def _standing(prefix: str = "") -> str:
+    """Standing delegations: ``actedOnBehalfOf`` not bound to one activity. They have an index of
+    their own, since a person's claims (one for each decision made in another's name) can number
+    thousands, and a walk up the chains would read and drop every one at each step."""
+    bound = f"instr({prefix}attributes, '{ACTIVITY_BOUND}') = 0"
+    return f"{prefix}kind = 'actedOnBehalfOf' AND {bound}"
+
+
+_STANDING_INDEX = (
+    f"CREATE INDEX IF NOT EXISTS edges_standing ON edges (src, dst) WHERE {_standing()}"
+)
+
 _CHUNK = 500
 _PAGE = 1000
 _EDGE_COLUMNS = "e.eid, e.kind, s.iri, d.iri, e.attributes, e.rid, e.bundle"
@@ -142,6 +155,7 @@ class SQLiteStore:
             self._db.execute("PRAGMA busy_timeout=10000")
             self._db.execute("PRAGMA cache_size=-262144")
             self._db.executescript(_SCHEMA)
+            self._db.execute(_STANDING_INDEX)
             self._check_version()
 
     @contextmanager
@@ -376,19 +390,19 @@ class SQLiteStore:
     def nodes(self, ids: Iterable[str], *, as_of: int | None = None) -> dict[str, Node]:
         wanted = list(dict.fromkeys(ids))
         limit = as_of if as_of is not None else 2**62
-        descriptions: dict[str, list[Element]] = {}
+        descriptions: dict[str, list[tuple[NodeKind, Attributes]]] = {}
         with self._errors("read"):
             for chunk in _chunks(wanted):
                 cursor = self._db.execute(
-                    "SELECT n.iri, d.kind, d.bundle, d.attributes FROM nodes n "
+                    "SELECT n.iri, d.kind, d.attributes FROM nodes n "
                     "LEFT JOIN descriptions d ON d.nid = n.nid AND d.first_seq <= ? "
                     f"WHERE n.iri IN ({_marks(len(chunk))}) AND n.first_seq <= ?",
                     (limit, *chunk, limit),
                 )
-                for iri, kind, bundle, attributes in cursor:
+                for iri, kind, attributes in cursor:
                     found = descriptions.setdefault(iri, [])
                     if kind is not None:
-                        found.append(Element(iri, _kind(kind), _pairs(attributes), bundle))
+                        found.append((_kind(kind), _pairs(attributes)))
         return {iri: Node.merge(iri, elements) for iri, elements in descriptions.items()}
 
     def ids_of_type(self, type_iri: str, *, as_of: int | None = None) -> list[str]:
@@ -455,16 +469,9 @@ class SQLiteStore:
     ) -> Iterator[tuple[Any, ...]]:
         """One breadth-first level: the relations leaving ``nids`` from ``side``, by index seek;
         without those whose attributes hold ``bound``, when it is given."""
-        far = "dst" if side == "src" else "src"
-        unbound = "AND instr(e.attributes, ?) = 0" if bound else ""
         for chunk in _chunks(nids):
-            yield from self._db.execute(
-                f"SELECT {_EDGE_COLUMNS}, e.{far}, {'d' if far == 'dst' else 's'}.iri "
-                f"FROM {_EDGE_JOIN} WHERE e.{side} IN ({_marks(len(chunk))}) "
-                f"AND e.{far} IS NOT NULL "
-                f"AND e.kind IN ({_marks(len(kinds))}) AND e.record_seq <= ? {unbound}",
-                (*chunk, *kinds, limit, *([bound] if bound else [])),
-            )
+            sql, parameters = _step_query(side, len(chunk), kinds, bound)
+            yield from self._db.execute(sql, (*chunk, *parameters, limit))
 
     def relations_between(
         self,
@@ -514,16 +521,39 @@ class SQLiteStore:
                 )
             }
 
-    def explain_step(self, direction: Direction) -> list[str]:
+    def explain_step(
+        self, direction: Direction, kinds: Sequence[str], *, without_activity: bool = False
+    ) -> list[str]:
         """SQLite's plan for one traversal level: tests check it seeks an index."""
         side = "src" if direction is Direction.UP else "dst"
-        far = "dst" if side == "src" else "src"
-        rows = self._db.execute(
-            f"EXPLAIN QUERY PLAN SELECT {_EDGE_COLUMNS}, e.{far} FROM {_EDGE_JOIN} "
-            f"WHERE e.{side} IN (?, ?) AND e.kind IN (?, ?) AND e.record_seq <= ?",
-            (1, 2, "used", "wasGeneratedBy", 10),
-        )
+        bound = ACTIVITY_BOUND if without_activity else None
+        sql, parameters = _step_query(side, 2, list(kinds), bound)
+        rows = self._db.execute(f"EXPLAIN QUERY PLAN {sql}", (1, 2, *parameters, 10))
         return [row[-1] for row in rows]
+
+
+def _step_query(
+    side: str, count: int, kinds: list[str], bound: str | None
+) -> tuple[str, list[str]]:
+    """The query for one traversal level from ``count`` nodes, and its parameters after the
+    nodes' ids and before the record bound. A walk up standing delegations seeks their own
+    index."""
+    far = "dst" if side == "src" else "src"
+    source = _EDGE_JOIN
+    if bound == ACTIVITY_BOUND and side == "src" and kinds == ["actedOnBehalfOf"]:
+        source = _EDGE_JOIN.replace("edges e", "edges e INDEXED BY edges_standing", 1)
+        chosen, parameters = _standing("e."), []
+    else:
+        chosen = f"e.kind IN ({_marks(len(kinds))})"
+        if bound:
+            chosen += " AND instr(e.attributes, ?) = 0"
+        parameters = [*kinds, *([bound] if bound else [])]
+    sql = (
+        f"SELECT {_EDGE_COLUMNS}, e.{far}, {'d' if far == 'dst' else 's'}.iri FROM {source} "
+        f"WHERE e.{side} IN ({_marks(count)}) AND e.{far} IS NOT NULL AND {chosen} "
+        "AND e.record_seq <= ?"
+    )
+    return sql, parameters
 
 
 def _kind(value: str) -> NodeKind:
