@@ -171,10 +171,12 @@ def used_by(
     looking for reviews and approvals need not load them."""
     wanted = list(entities)
     found: dict[str, list[str]] = {e: [] for e in wanted}
-    step = store.traverse(wanted, ["used"], Direction.DOWN, 1, as_of=at.as_of)
+    skipped = _READ if ignore_reads else ()
+    step = store.traverse(
+        wanted, ["used"], Direction.DOWN, 1, as_of=at.as_of, without_roles=skipped
+    )
     for relation in step.relations:
-        read = ignore_reads and as_iri(relation.first(Attr.ROLE)) in _READ
-        if relation.dst in found and relation.src and not read:
+        if relation.dst in found and relation.src:
             found[relation.dst].append(relation.src)
     return found
 

@@ -10,11 +10,12 @@ import pytest
 from provenance import ingest
 from provenance.errors import RecordConflict
 from provenance.graph import Fragment, Relation
+from provenance.graph import attributes as canonical
 from provenance.ingest import prepare
 from provenance.integrity import verify
 from provenance.records import RECORD_ADAPTER
 from provenance.stores import Direction, PreparedRecord, SQLiteStore, Store
-from provenance.vocabulary import Attr, Type
+from provenance.vocabulary import Attr, Role, Type
 from tests.conftest import put
 from tests.factories import approval, earlier_output, iri, review, run
 
@@ -163,6 +164,35 @@ def test_traversal_can_follow_only_relations_not_bound_to_an_activity(store: Sto
     }
     unclaimed = store.traverse([people["dee"]], kinds, Direction.UP, 10, without_activity=True)
     assert set(unclaimed.depths) == {people["dee"], people["eve"]}
+
+
+def test_traversal_can_skip_relations_in_given_roles(store: Store) -> None:
+    # A use in a skipped role is not followed, whether the role is a qualified name or a URI, and
+    # whichever of its roles it is; a value that merely spells the role out is not a role.
+    role = "http://www.w3.org/ns/prov#role"
+    doc = iri("docs/d")
+
+    def used(by: str, *attributes: tuple[str, dict[str, str] | str]) -> Relation:
+        return Relation("used", iri(f"acts/{by}"), doc, canonical(attributes))
+
+    graph = Fragment(
+        relations=(
+            used("read", (role, {"@id": Role.INPUT})),
+            used("read-uri", (role, {"@uri": Role.PROMPT})),
+            used("both", (role, {"@id": Role.INPUT}), (role, {"@id": Role.SUBJECT})),
+            used("review", (role, {"@id": Role.SUBJECT})),
+            used("plain"),
+            used("spelt", (Attr.COMMENT, json.dumps([role, {"@id": Role.INPUT}]))),
+        )
+    )
+    store.write([PreparedRecord("urn:test:uses", "prov-document", "{}", "sha256:x", graph)])
+    every = store.traverse([doc], ["used"], Direction.DOWN, 1)
+    kept = store.traverse(
+        [doc], ["used"], Direction.DOWN, 1, without_roles={Role.INPUT, Role.PROMPT}
+    )
+    assert len(every.depths) == 7
+    assert set(kept.depths) == {doc, iri("acts/review"), iri("acts/plain"), iri("acts/spelt")}
+    assert {r.src for r in kept.relations} == set(kept.depths) - {doc}
 
 
 def test_a_transaction_keeps_several_writes_or_none(store: Store) -> None:

@@ -6,7 +6,7 @@ contract, so that every store gives the same answers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -24,6 +24,7 @@ __all__ = [
     "StoredRecord",
     "Traversal",
     "WriteResult",
+    "exclusions",
     "graph_hash",
 ]
 
@@ -42,6 +43,19 @@ ACTIVITY_BOUND = canonical_json([PROV + "activity"])[:-1] + ","
 """How a ``prov:activity`` attribute starts in a relation's canonical attributes JSON
 (``["…#activity",``): both stores tell a relation bound to one activity by it, so they agree on
 any value. A string value that spells it out has its quotes escaped and cannot match."""
+
+
+def exclusions(without_activity: bool, without_roles: Collection[str]) -> tuple[str, ...]:
+    """What a relation's canonical attributes JSON holds when a traversal must not follow it: the
+    start of a ``prov:activity`` attribute, or a whole ``prov:role`` pair with one of the roles
+    (as a qualified name or a URI). Both stores test these as substrings, so they agree on any
+    value; a string value that spells one out has its quotes escaped and cannot match."""
+    roles = sorted(set(without_roles))
+    pairs = [canonical_json([PROV + "role", {tag: role}]) for role in roles for tag in _IRI_TAGS]
+    return (*((ACTIVITY_BOUND,) if without_activity else ()), *pairs)
+
+
+_IRI_TAGS = ("@id", "@uri")
 
 
 def graph_hash(fragment: Fragment) -> str:
@@ -147,13 +161,16 @@ class Store(Protocol):
         *,
         as_of: int | None = None,
         without_activity: bool = False,
+        without_roles: Collection[str] = (),
     ) -> Traversal:
         """Breadth-first from ``starts`` over relations of the given kinds, to ``max_depth`` hops.
 
         Each node is expanded once, however many paths reach it, so cycles terminate.
         ``without_activity`` follows only relations not bound to one activity (no
         ``prov:activity``): standing delegations, not the per-decision claims beside them, which
-        outnumber them a hundredfold in a busy store.
+        outnumber them a hundredfold in a busy store. ``without_roles`` follows no relation with
+        one of these ``prov:role`` values: the decisions on an output are found without reading
+        every run that took it as input.
         """
         ...
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -26,7 +26,14 @@ from provenance.graph import Element, Fragment, Node, NodeKind, Relation
 from provenance.hashing import GENESIS
 from provenance.identifiers import STANDARD_NAMESPACES
 from provenance.stores import cypher
-from provenance.stores.base import Direction, PreparedRecord, StoredRecord, Traversal, WriteResult
+from provenance.stores.base import (
+    Direction,
+    PreparedRecord,
+    StoredRecord,
+    Traversal,
+    WriteResult,
+    exclusions,
+)
 from provenance.stores.plan import Head, Planned, namespace_pairs, new_prefixes, plan
 from provenance.vocabulary import PROV, Attr
 
@@ -364,8 +371,10 @@ class Neo4jStore:
         *,
         as_of: int | None = None,
         without_activity: bool = False,
+        without_roles: Collection[str] = (),
     ) -> Traversal:
         limit = _limit(as_of)
+        excluded = list(exclusions(without_activity, without_roles))
         kind_list = sorted(set(kinds))
         wanted = list(dict.fromkeys(starts))
         present = [row[0] for row in self._read(cypher.START_NODES, ids=wanted, as_of=limit)]
@@ -373,15 +382,16 @@ class Neo4jStore:
         if not present or not kind_list or max_depth < 1:
             return Traversal(depths, ())
         for row in self._read(
-            cypher.reach(kind_list, direction, max_depth, without_activity),
+            cypher.reach(kind_list, direction, max_depth, bool(excluded)),
             ids=present,
             as_of=limit,
+            excluded=excluded,
         ):
             depths.setdefault(row["id"], row["depth"])
         expanded = [node for node, depth in depths.items() if depth < max_depth]
         found: dict[tuple[Any, ...], Relation] = {}
-        followed = cypher.step(kind_list, direction, without_activity)
-        for row in self._read(followed, ids=expanded, as_of=limit):
+        followed = cypher.step(kind_list, direction, bool(excluded))
+        for row in self._read(followed, ids=expanded, as_of=limit, excluded=excluded):
             found.setdefault(_statement(row), _relation(row))
         return Traversal(depths, tuple(found.values()))
 

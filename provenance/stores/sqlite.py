@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from provenance.stores.base import (
     StoredRecord,
     Traversal,
     WriteResult,
+    exclusions,
 )
 from provenance.stores.plan import (
     GENESIS_HEAD,
@@ -423,9 +424,10 @@ class SQLiteStore:
         *,
         as_of: int | None = None,
         without_activity: bool = False,
+        without_roles: Collection[str] = (),
     ) -> Traversal:
         kind_list = sorted(set(kinds))
-        bound = ACTIVITY_BOUND if without_activity else None
+        excluded = exclusions(without_activity, without_roles)
         limit = as_of if as_of is not None else 2**62
         with self._errors("read"):
             start_ids = list(dict.fromkeys(starts))
@@ -452,7 +454,7 @@ class SQLiteStore:
                 depth += 1
                 reached: dict[int, str] = {}
                 for side in sides[direction]:
-                    for row in self._step(side, list(frontier), kind_list, limit, bound):
+                    for row in self._step(side, list(frontier), kind_list, limit, excluded):
                         statement, far_nid, far_iri = row[1:7], row[-2], row[-1]
                         if statement not in seen_edges:
                             seen_edges.add(statement)
@@ -465,12 +467,12 @@ class SQLiteStore:
         return Traversal(depths, tuple(relations))
 
     def _step(
-        self, side: str, nids: list[int], kinds: list[str], limit: int, bound: str | None
+        self, side: str, nids: list[int], kinds: list[str], limit: int, excluded: tuple[str, ...]
     ) -> Iterator[tuple[Any, ...]]:
         """One breadth-first level: the relations leaving ``nids`` from ``side``, by index seek;
-        without those whose attributes hold ``bound``, when it is given."""
+        without those whose attributes hold one of ``excluded``."""
         for chunk in _chunks(nids):
-            sql, parameters = _step_query(side, len(chunk), kinds, bound)
+            sql, parameters = _step_query(side, len(chunk), kinds, excluded)
             yield from self._db.execute(sql, (*chunk, *parameters, limit))
 
     def relations_between(
@@ -526,28 +528,27 @@ class SQLiteStore:
     ) -> list[str]:
         """SQLite's plan for one traversal level: tests check it seeks an index."""
         side = "src" if direction is Direction.UP else "dst"
-        bound = ACTIVITY_BOUND if without_activity else None
-        sql, parameters = _step_query(side, 2, list(kinds), bound)
+        excluded = exclusions(without_activity, ())
+        sql, parameters = _step_query(side, 2, list(kinds), excluded)
         rows = self._db.execute(f"EXPLAIN QUERY PLAN {sql}", (1, 2, *parameters, 10))
         return [row[-1] for row in rows]
 
 
 def _step_query(
-    side: str, count: int, kinds: list[str], bound: str | None
+    side: str, count: int, kinds: list[str], excluded: tuple[str, ...]
 ) -> tuple[str, list[str]]:
     """The query for one traversal level from ``count`` nodes, and its parameters after the
     nodes' ids and before the record bound. A walk up standing delegations seeks their own
     index."""
     far = "dst" if side == "src" else "src"
     source = _EDGE_JOIN
-    if bound == ACTIVITY_BOUND and side == "src" and kinds == ["actedOnBehalfOf"]:
+    if excluded == (ACTIVITY_BOUND,) and side == "src" and kinds == ["actedOnBehalfOf"]:
         source = _EDGE_JOIN.replace("edges e", "edges e INDEXED BY edges_standing", 1)
         chosen, parameters = _standing("e."), []
     else:
-        chosen = f"e.kind IN ({_marks(len(kinds))})"
-        if bound:
-            chosen += " AND instr(e.attributes, ?) = 0"
-        parameters = [*kinds, *([bound] if bound else [])]
+        unless = "".join(" AND instr(e.attributes, ?) = 0" for _ in excluded)
+        chosen = f"e.kind IN ({_marks(len(kinds))}){unless}"
+        parameters = [*kinds, *excluded]
     sql = (
         f"SELECT {_EDGE_COLUMNS}, e.{far}, {'d' if far == 'dst' else 's'}.iri FROM {source} "
         f"WHERE e.{side} IN ({_marks(count)}) AND e.{far} IS NOT NULL AND {chosen} "
