@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
-from provenance.graph import Fragment, Node, Relation
+import orjson
+
+from provenance.errors import StoreError
+from provenance.graph import Attributes, Fragment, Node, NodeKind, Relation
 from provenance.hashing import canonical_json, sha256_hex
 from provenance.vocabulary import PROV
 
@@ -26,6 +29,8 @@ __all__ = [
     "WriteResult",
     "exclusions",
     "graph_hash",
+    "read_attributes",
+    "read_kind",
 ]
 
 
@@ -56,6 +61,19 @@ def exclusions(without_activity: bool, without_roles: Collection[str]) -> tuple[
 
 
 _IRI_TAGS = ("@id", "@uri")
+
+
+def read_attributes(text: str) -> Attributes:
+    """Attributes back from the canonical JSON both stores keep them in."""
+    return tuple(map(tuple, orjson.loads(text))) if text != "[]" else ()
+
+
+def read_kind(value: str) -> NodeKind:
+    """An element kind as stored, checked: anything else means the store was written by other
+    hands."""
+    if value in ("entity", "activity", "agent"):
+        return value  # type: ignore[return-value]
+    raise StoreError(f"corrupt element kind {value!r}")
 
 
 def graph_hash(fragment: Fragment) -> str:

@@ -18,11 +18,10 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import neo4j
-import orjson
 from neo4j import exceptions as neo4j_errors
 
 from provenance.errors import StoreError, StoreUnavailable
-from provenance.graph import Element, Fragment, Node, NodeKind, Relation
+from provenance.graph import Element, Fragment, Node, Relation
 from provenance.hashing import GENESIS
 from provenance.identifiers import STANDARD_NAMESPACES
 from provenance.stores import cypher
@@ -33,6 +32,8 @@ from provenance.stores.base import (
     Traversal,
     WriteResult,
     exclusions,
+    read_attributes,
+    read_kind,
 )
 from provenance.stores.plan import Head, Planned, namespace_pairs, new_prefixes, plan
 from provenance.vocabulary import PROV, Attr
@@ -60,23 +61,13 @@ def neo4j_settings(url: str) -> dict[str, Any]:
     }
 
 
-def _kind(value: str) -> NodeKind:
-    if value in ("entity", "activity", "agent"):
-        return value  # type: ignore[return-value]
-    raise StoreError(f"corrupt element kind {value!r}")
-
-
-def _pairs(text: str) -> tuple[tuple[str, Any], ...]:
-    return tuple((name, value) for name, value in orjson.loads(text))
-
-
 def _relation(row: neo4j.Record, kind: str | None = None) -> Relation:
     """A relation from a relationship row (its type names the kind) or a loose one (``kind``)."""
     return Relation(
         kind or cypher.kinds_of(row["type"])[0],
         row["src"],
         row["dst"],
-        _pairs(row["attributes"]),
+        read_attributes(row["attributes"]),
         row["rid"],
         row["bundle"],
     )
@@ -332,7 +323,9 @@ class Neo4jStore:
 
     def fragment(self, seq: int) -> Fragment:
         elements = tuple(
-            Element(row["id"], _kind(row["kind"]), _pairs(row["attributes"]), row["bundle"])
+            Element(
+                row["id"], read_kind(row["kind"]), read_attributes(row["attributes"]), row["bundle"]
+            )
             for row in self._read(cypher.descriptions_of_record(), seq=seq)
         )
         relations = [_relation(row) for row in self._read(cypher.relations_of_record(), seq=seq)]
@@ -350,7 +343,7 @@ class Neo4jStore:
             row["id"]: Node.merge(
                 row["id"],
                 (
-                    (_kind(kind), _pairs(attributes))
+                    (read_kind(kind), read_attributes(attributes))
                     for kind, _, attributes in row["descriptions"]
                     if kind is not None
                 ),

@@ -17,8 +17,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from provenance.errors import StoreError, StoreUnavailable
 from provenance.graph import Attributes, Element, Fragment, Node, NodeKind, Relation
 from provenance.identifiers import STANDARD_NAMESPACES
@@ -30,6 +28,8 @@ from provenance.stores.base import (
     Traversal,
     WriteResult,
     exclusions,
+    read_attributes,
+    read_kind,
 )
 from provenance.stores.plan import (
     GENESIS_HEAD,
@@ -128,13 +128,9 @@ def _marks(count: int) -> str:
     return ",".join("?" * count)
 
 
-def _pairs(text: str) -> tuple[tuple[str, Any], ...]:
-    return tuple((name, value) for name, value in orjson.loads(text))
-
-
 def _relation(row: sqlite3.Row | tuple[Any, ...]) -> Relation:
     _, kind, src, dst, attributes, rid, bundle = row
-    return Relation(kind, src, dst, _pairs(attributes), rid, bundle)
+    return Relation(kind, src, dst, read_attributes(attributes), rid, bundle)
 
 
 class SQLiteStore:
@@ -365,7 +361,7 @@ class SQLiteStore:
     def fragment(self, seq: int) -> Fragment:
         with self._errors("read"):
             elements = tuple(
-                Element(iri, kind, _pairs(attributes), bundle)
+                Element(iri, kind, read_attributes(attributes), bundle)
                 for iri, kind, bundle, attributes in self._db.execute(
                     "SELECT n.iri, d.kind, d.bundle, d.attributes FROM record_elements r "
                     "JOIN descriptions d ON d.did = r.did JOIN nodes n ON n.nid = d.nid "
@@ -403,7 +399,7 @@ class SQLiteStore:
                 for iri, kind, attributes in cursor:
                     found = descriptions.setdefault(iri, [])
                     if kind is not None:
-                        found.append((_kind(kind), _pairs(attributes)))
+                        found.append((read_kind(kind), read_attributes(attributes)))
         return {iri: Node.merge(iri, elements) for iri, elements in descriptions.items()}
 
     def ids_of_type(self, type_iri: str, *, as_of: int | None = None) -> list[str]:
@@ -555,9 +551,3 @@ def _step_query(
         "AND e.record_seq <= ?"
     )
     return sql, parameters
-
-
-def _kind(value: str) -> NodeKind:
-    if value in ("entity", "activity", "agent"):
-        return value  # type: ignore[return-value]
-    raise StoreError(f"corrupt element kind {value!r}")
