@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from provenance.errors import (
     DanglingReference,
@@ -212,12 +213,31 @@ async def _validation_error(
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     detail = error.detail if isinstance(error.detail, str) else None
+    headers = dict(error.headers) if error.headers else {}
+    if error.status_code == 405 and (allowed := _allowed(request)):
+        headers["Allow"] = ", ".join(allowed)
     return problem_response(
-        error.status_code,
-        detail,
-        instance=_instance(request),
-        headers=dict(error.headers) if error.headers else None,
+        error.status_code, detail, instance=_instance(request), headers=headers or None
     )
+
+
+def _allowed(request: Request) -> list[str]:
+    """Every method the service answers at this path: Starlette names only those of the first
+    route there, where one path may have a route for reading and another for writing. HEAD is
+    answered wherever GET is."""
+    methods = [
+        method
+        for method in _METHODS
+        if any(
+            not isinstance(route, Mount)
+            and route.matches({**request.scope, "method": method})[0] is Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    return [*methods, "HEAD"] if "GET" in methods else methods
+
+
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -337,7 +337,7 @@ def _check_generations(fragment: Fragment, known: Known, location: str) -> None:
                 "result needs an id of its own",
                 location=location,
             )
-        known.generated.setdefault(relation.src, relation.dst)
+        known.learn_generations((relation,))
 
 
 def _check(

@@ -35,6 +35,27 @@ def assert_problem(answer: object, status: int) -> dict[str, object]:
     return body
 
 
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/runs", "GET, POST, HEAD"),
+        ("/prov", "GET, POST, HEAD"),
+        ("/healthz", "GET, HEAD"),
+        ("/runs/" + enc(RUN), "GET, HEAD"),
+    ],
+)
+def test_a_method_not_allowed_names_every_method_the_path_answers(
+    client: TestClient, headers: Headers, path: str, allowed: str
+) -> None:
+    # A path may have one route for reading and another for writing; Allow names both.
+    answer = client.delete(path, headers=headers[Role.ADMIN])
+    assert_problem(answer, 405)
+    assert answer.headers["allow"] == allowed
+    for method in allowed.split(", "):
+        if method != "POST":
+            assert client.request(method, path, headers=headers[Role.ADMIN]).status_code == 200
+
+
 def test_every_error_status_is_a_problem(
     client: TestClient, headers: Headers, demo_store: SQLiteStore
 ) -> None:
