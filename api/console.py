@@ -15,6 +15,15 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from provenance.errors import ProvenanceError
 from provenance.formats import FORMATS
@@ -33,6 +42,7 @@ __all__ = [
     "open_for_command",
     "out",
     "print_json",
+    "progress_bar",
     "report_write",
     "shortener",
     "write_output",
@@ -79,6 +89,17 @@ def open_for_command(url: str) -> Iterator[Store]:
         yield store
     finally:
         store.close()
+
+
+def progress_bar(doing: str, unit: str, *, counted: bool, quiet: bool) -> Progress:
+    """A progress line on stderr for a long command: a bar with the time left when the total is
+    ``counted`` in advance, else a count and the time taken. None when the answer is JSON for
+    another program, or stderr is not a terminal."""
+    columns: list[ProgressColumn] = [TextColumn(doing)]
+    columns += [BarColumn()] if counted else []
+    columns += [MofNCompleteColumn(), TextColumn(unit)]
+    columns += [TimeRemainingColumn() if counted else TimeElapsedColumn()]
+    return Progress(*columns, console=err, transient=True, disable=quiet or not err.is_terminal)
 
 
 def shortener(store: Store) -> Callable[[str], str]:

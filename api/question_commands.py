@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.progress import Progress
 from rich.table import Table
 
 from api.console import (
@@ -17,6 +19,7 @@ from api.console import (
     open_for_command,
     out,
     print_json,
+    progress_bar,
     shortener,
     write_output,
 )
@@ -63,9 +66,13 @@ def _answer(
     ask: Callable[[Any], dict[str, Any]],
     as_json: bool,
     show: Callable[[dict[str, Any], Short], None],
+    *,
+    bar: Progress | None = None,
 ) -> dict[str, Any]:
+    """Ask one question of the store and print the answer; ``bar`` shows while it is asked."""
     with open_for_command(store) as opened:
-        answer = ask(opened)
+        with bar or nullcontext():
+            answer = ask(opened)
         short = shortener(opened)
     if as_json:
         print_json(answer)
@@ -366,11 +373,19 @@ def weak_points(
 ) -> None:
     """Across all runs: missing reviewers, self-approvals, approvals outside delegation and more."""
     chosen = load_rubric(rubric)
+    bar = progress_bar("judging", "runs", counted=True, quiet=as_json)
+    task = bar.add_task("runs", total=None)
     _answer(
         store,
-        lambda opened: weak_points_query(opened, rubric=chosen, as_of=as_of),
+        lambda opened: weak_points_query(
+            opened,
+            rubric=chosen,
+            as_of=as_of,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        ),
         as_json,
         _show_weak_points,
+        bar=bar,
     )
 
 

@@ -9,14 +9,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from api.console import (
@@ -29,6 +21,7 @@ from api.console import (
     open_for_command,
     out,
     print_json,
+    progress_bar,
     report_write,
     shortener,
     write_output,
@@ -56,15 +49,7 @@ def record(
     """Record runs and events from JSON or JSON Lines files, all in one transaction."""
     with (
         open_for_command(store) as opened,
-        Progress(
-            TextColumn("recording"),
-            MofNCompleteColumn(),
-            TextColumn("records"),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=as_json or not err.is_terminal,
-        ) as bar,
+        progress_bar("recording", "records", counted=False, quiet=as_json) as bar,
     ):
         task = bar.add_task("records", total=None)
         result = record_files(paths, opened, progress=lambda n: bar.advance(task, n))
@@ -281,14 +266,7 @@ def copy(
     """Copy a whole store to another, then check counts, every hash and the chain head."""
     with open_for_command(source) as origin, open_for_command(target) as destination:
         total = origin.counts()["records"]
-        with Progress(
-            TextColumn("copying"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=err,
-            disable=as_json,
-        ) as bar:
+        with progress_bar("copying", "records", counted=True, quiet=as_json) as bar:
             task = bar.add_task("records", total=total)
             report = copy_store(origin, destination, progress=lambda n: bar.advance(task, n))
     if as_json:

@@ -441,7 +441,7 @@ def _approvals(
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The approvals among the activities that used these outputs, and what each one decided on."""
     subject: dict[str, str] = {}
-    for output, activities in used_by(store, outputs, at, ignore_reads=True).items():
+    for output, activities in used_by(store, outputs, at, ignore_runs=True).items():
         for activity in activities:
             subject.setdefault(activity, output)
     nodes = store.nodes([*subject, *informed], as_of=at.as_of)

@@ -17,7 +17,7 @@ from provenance.graph import Node, Relation, as_datetime, as_iri, as_text
 from provenance.identifiers import resolve_id
 from provenance.records import in_utc_range
 from provenance.stores.base import Direction, Store
-from provenance.vocabulary import PROV, Attr, Role
+from provenance.vocabulary import PROV, Attr, Type
 
 __all__ = [
     "LINEAGE",
@@ -159,21 +159,17 @@ def associations(
     return found
 
 
-_READ = frozenset({Role.INPUT, Role.PROMPT, Role.CONFIGURATION})
-"""The roles in which a run uses what it reads; such a use decides nothing about it."""
-
-
 def used_by(
-    store: Store, entities: Iterable[str], at: Moment = NOW, *, ignore_reads: bool = False
+    store: Store, entities: Iterable[str], at: Moment = NOW, *, ignore_runs: bool = False
 ) -> dict[str, list[str]]:
-    """The activities that used each entity; with ``ignore_reads``, not the runs that read it as
-    input, prompt or configuration, which on a long lineage are most of its users, so that those
-    looking for reviews and approvals need not load them."""
+    """The activities that used each entity; with ``ignore_runs``, not the runs, which on a long
+    lineage are most of an output's users (each run that took it as input), so that those
+    looking for its reviews and approvals need not load them."""
     wanted = list(entities)
     found: dict[str, list[str]] = {e: [] for e in wanted}
-    skipped = _READ if ignore_reads else ()
+    skipped = [Type.RUN] if ignore_runs else []
     step = store.traverse(
-        wanted, ["used"], Direction.DOWN, 1, as_of=at.as_of, without_roles=skipped
+        wanted, ["used"], Direction.DOWN, 1, as_of=at.as_of, without_types=skipped
     )
     for relation in step.relations:
         if relation.dst in found and relation.src:

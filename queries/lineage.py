@@ -166,7 +166,7 @@ def _attached(
 ) -> tuple[dict[str, Node], dict[str, str]]:
     """The reviews and approvals of entities on the path, each with the entity it decided on."""
     subject: dict[str, str] = {}
-    for entity, activities in used_by(store, entities, at, ignore_reads=True).items():
+    for entity, activities in used_by(store, entities, at, ignore_runs=True).items():
         for activity in activities:
             if activity not in exclude:
                 subject.setdefault(activity, entity)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from collections import defaultdict
+from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -290,7 +291,11 @@ _WEAK_POINTS = {
 
 
 def weak_points(
-    store: Store, *, rubric: Rubric | str | None = None, as_of: AsOf = None
+    store: Store,
+    *,
+    rubric: Rubric | str | None = None,
+    as_of: AsOf = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Where governance is weak across all runs: each weakness, its count and the runs behind it.
 
@@ -303,6 +308,9 @@ def weak_points(
         workflow count as repeated, 2 by default).
     as_of : str or datetime, optional
         Judge the records written up to this time only.
+    progress : callable, optional
+        Told how many runs have been judged, and of how many, as the work goes on: a large store
+        takes minutes.
 
     Returns
     -------
@@ -334,7 +342,9 @@ def weak_points(
     overrides: dict[str, tuple[list[str], str | None, str]] = {}
     runs = store.ids_of_type(Type.RUN, as_of=at.as_of)
     memo: dict[str, float] = {}
-    for run_id in runs:
+    for done, run_id in enumerate(runs):
+        if progress and done % _EVERY == 0:
+            progress(done, len(runs))
         facts = gather(store, run_id, at)
         results = {check.id: outcome for check, outcome in _judge(store, probe, facts, memo)}
         for name, (check_id, _) in _WEAK_POINTS.items():
@@ -345,11 +355,17 @@ def weak_points(
             overrides.setdefault(
                 event.id, (event.agents(Role.OVERRIDER), facts.run.text(Attr.WORKFLOW), run_id)
             )
+    if progress:
+        progress(len(runs), len(runs))
     for entry in found.values():
         entry["evidence"] = sorted(set(entry["evidence"]))
         entry["count"] = len(entry["runs"])
     found["repeated-overrides"] = _repeated(overrides, chosen.params.repeated_overrides)
     return {"runs": len(runs), "as_of": at.time, "rubric": chosen.name, "weak_points": found}
+
+
+_EVERY = 100
+"""Runs judged between two reports of progress."""
 
 
 def _repeated(

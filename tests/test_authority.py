@@ -13,8 +13,11 @@ import pytest
 
 from provenance.demo_data import load_demo
 from provenance.errors import InvalidRecord, NotFound
-from provenance.stores import SQLiteStore, Store
+from provenance.graph import Element, Fragment, Relation, attributes
+from provenance.stores import PreparedRecord, SQLiteStore, Store
+from provenance.vocabulary import PROV, Attr, Role, Type
 from queries.authority import accountable, authority, delegations
+from queries.lineage import trace
 from tests.conftest import put
 from tests.factories import action, approval, earlier_output, iri, person, review, run
 
@@ -708,3 +711,49 @@ def test_accountable_refuses_what_is_not_an_agent(store: Store) -> None:
     governed(store)
     with pytest.raises(InvalidRecord, match="not a person or organisation"):
         accountable(store, iri("runs/1"))
+
+
+def test_decisions_count_whatever_roles_they_used_the_output_in(store: Store) -> None:
+    # An imported document may give a review or approval any role on what it decided, even a
+    # reading one: it is still a decision, in the trace and in who held authority.
+    put(store, run(1))
+    out, approved, reviewed = iri("out/1-1"), iri("approvals/a"), iri("reviews/r")
+    role, when = PROV + "role", {"@dt": "2026-01-01T11:00:00+00:00"}
+    approval_attributes = (
+        (Attr.DECISION, "approved"),
+        (PROV + "startTime", when),
+        (Attr.TYPE, {"@id": Type.APPROVAL}),
+    )
+    document = Fragment(
+        (
+            Element(approved, "activity", attributes(approval_attributes)),
+            Element(
+                reviewed, "activity", ((PROV + "endTime", when), (Attr.TYPE, {"@id": Type.REVIEW}))
+            ),
+        ),
+        (
+            Relation(
+                "used",
+                approved,
+                out,
+                attributes([(role, {"@id": Role.SUBJECT}), (role, {"@uri": Role.INPUT})]),
+            ),
+            Relation(
+                "wasAssociatedWith", approved, iri("people/nan"), ((role, {"@id": Role.APPROVER}),)
+            ),
+            Relation("used", reviewed, out, ((role, {"@id": Role.PROMPT}),)),
+            Relation(
+                "wasAssociatedWith", reviewed, iri("people/mo"), ((role, {"@id": Role.REVIEWER}),)
+            ),
+        ),
+    )
+    store.write([PreparedRecord("urn:test:roles", "prov-document", "{}", "sha256:x", document)])
+    put(store, action("x", out))
+    traced = trace(store, out)
+    assert [a["id"] for a in traced["approvals"]] == [approved]
+    assert [r["id"] for r in traced["reviews"]] == [reviewed]
+    holders = authority(store, iri("actions/x"))["holders"]
+    assert sorted((h["agent"], h["basis"]) for h in holders) == [
+        (iri("people/di"), "executor"),
+        (iri("people/nan"), "approver"),
+    ]

@@ -1410,6 +1410,17 @@ H, B, C, E = (
 )
 
 
+def test_weak_points_reports_progress_to_the_last_run(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("queries.scores._EVERY", 2)
+    put(store, *(factory_run(n, minute=n) for n in range(1, 6)))
+    told: list[tuple[int, int]] = []
+    found = weak_points(store, progress=lambda done, total: told.append((done, total)))
+    assert found["runs"] == 5
+    assert told == [(0, 5), (2, 5), (4, 5), (5, 5)]
+
+
 def test_weak_points_on_the_demo_data(demo_store_session: SQLiteStore) -> None:
     found = weak_points(demo_store_session)
     assert found["runs"] == 8

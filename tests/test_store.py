@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from provenance import ingest
 from provenance.errors import RecordConflict
-from provenance.graph import Fragment, Relation
+from provenance.graph import Element, Fragment, Relation
 from provenance.graph import attributes as canonical
 from provenance.ingest import prepare
 from provenance.integrity import verify
@@ -166,33 +167,45 @@ def test_traversal_can_follow_only_relations_not_bound_to_an_activity(store: Sto
     assert set(unclaimed.depths) == {people["dee"], people["eve"]}
 
 
-def test_traversal_can_skip_relations_in_given_roles(store: Store) -> None:
-    # A use in a skipped role is not followed, whether the role is a qualified name or a URI, and
-    # whichever of its roles it is; a value that merely spells the role out is not a role.
-    role = "http://www.w3.org/ns/prov#role"
+def test_traversal_can_skip_nodes_of_given_types(store: Store) -> None:
+    # Uses by runs are left out, whatever their roles; a review, an approval and an untyped
+    # activity are kept, and a node is skipped for a type any record gives it.
     doc = iri("docs/d")
 
-    def used(by: str, *attributes: tuple[str, dict[str, str] | str]) -> Relation:
-        return Relation("used", iri(f"acts/{by}"), doc, canonical(attributes))
+    def activity(name: str, *types: str) -> Element:
+        return Element(
+            iri(f"acts/{name}"), "activity", canonical((Attr.TYPE, {"@id": t}) for t in types)
+        )
 
     graph = Fragment(
-        relations=(
-            used("read", (role, {"@id": Role.INPUT})),
-            used("read-uri", (role, {"@uri": Role.PROMPT})),
-            used("both", (role, {"@id": Role.INPUT}), (role, {"@id": Role.SUBJECT})),
-            used("review", (role, {"@id": Role.SUBJECT})),
-            used("plain"),
-            used("spelt", (Attr.COMMENT, json.dumps([role, {"@id": Role.INPUT}]))),
-        )
+        elements=(
+            activity("run", Type.RUN),
+            activity("review", Type.REVIEW),
+            activity("approval", Type.APPROVAL, Type.DECISION),
+            activity("plain"),
+            activity("later"),
+        ),
+        relations=tuple(
+            Relation("used", iri(f"acts/{name}"), doc, ((Attr.ROLE, {"@id": role}),))
+            for name, role in (
+                ("run", Role.SUBJECT),
+                ("review", Role.INPUT),
+                ("approval", Role.SUBJECT),
+                ("plain", Role.PROMPT),
+                ("later", Role.INPUT),
+            )
+        ),
     )
     store.write([PreparedRecord("urn:test:uses", "prov-document", "{}", "sha256:x", graph)])
+    retyped = Fragment(elements=(activity("later", Type.RUN),))
+    store.write([PreparedRecord("urn:test:later", "prov-document", "{}", "sha256:y", retyped)])
     every = store.traverse([doc], ["used"], Direction.DOWN, 1)
-    kept = store.traverse(
-        [doc], ["used"], Direction.DOWN, 1, without_roles={Role.INPUT, Role.PROMPT}
-    )
-    assert len(every.depths) == 7
-    assert set(kept.depths) == {doc, iri("acts/review"), iri("acts/plain"), iri("acts/spelt")}
+    kept = store.traverse([doc], ["used"], Direction.DOWN, 1, without_types=[Type.RUN])
+    assert len(every.depths) == 6
+    assert set(kept.depths) == {doc, *(iri(f"acts/{n}") for n in ("review", "approval", "plain"))}
     assert {r.src for r in kept.relations} == set(kept.depths) - {doc}
+    deeper = store.traverse([doc], ["used"], Direction.DOWN, 3, without_types=[Type.REVIEW])
+    assert iri("acts/review") not in deeper.depths
 
 
 def test_a_transaction_keeps_several_writes_or_none(store: Store) -> None:
@@ -305,6 +318,43 @@ def test_a_walk_up_standing_delegations_reads_no_claims(tmp_path) -> None:
     plan = SQLiteStore(tmp_path / "plan.db").explain_step(
         Direction.UP, ["actedOnBehalfOf"], without_activity=True
     )
+    assert any("USING INDEX edges_standing" in step for step in plan), plan
+
+
+def test_a_store_made_before_the_standing_index_opens_read_only(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An older store file gets the index when opened for writing; opened read-only, it answers
+    # the same, reading the claims along the way.
+    path = tmp_path / "older.db"
+    store = SQLiteStore(path)
+    graph = Fragment(
+        relations=(
+            Relation("actedOnBehalfOf", iri("people/ana"), iri("people/ben")),
+            Relation(
+                "actedOnBehalfOf",
+                iri("people/ana"),
+                iri("people/cy"),
+                (("http://www.w3.org/ns/prov#activity", {"@id": iri("approvals/1")}),),
+            ),
+        )
+    )
+    store.write([PreparedRecord("urn:test:d", "prov-document", "{}", "sha256:x", graph)])
+    store._db.execute("DROP INDEX edges_standing")
+    store.close()
+    connect = sqlite3.connect
+    monkeypatch.setattr(
+        sqlite3, "connect", lambda p, **kw: connect(f"file:{p}?mode=ro", uri=True, **kw)
+    )
+    reader = SQLiteStore(path)
+    up = reader.traverse(
+        [iri("people/ana")], ["actedOnBehalfOf"], Direction.UP, 3, without_activity=True
+    )
+    assert set(up.depths) == {iri("people/ana"), iri("people/ben")}
+    reader.close()
+    monkeypatch.undo()
+    writer = SQLiteStore(path)
+    plan = writer.explain_step(Direction.UP, ["actedOnBehalfOf"], without_activity=True)
     assert any("USING INDEX edges_standing" in step for step in plan), plan
 
 

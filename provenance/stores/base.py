@@ -27,7 +27,6 @@ __all__ = [
     "StoredRecord",
     "Traversal",
     "WriteResult",
-    "exclusions",
     "graph_hash",
     "read_attributes",
     "read_kind",
@@ -48,19 +47,6 @@ ACTIVITY_BOUND = canonical_json([PROV + "activity"])[:-1] + ","
 """How a ``prov:activity`` attribute starts in a relation's canonical attributes JSON
 (``["…#activity",``): both stores tell a relation bound to one activity by it, so they agree on
 any value. A string value that spells it out has its quotes escaped and cannot match."""
-
-
-def exclusions(without_activity: bool, without_roles: Collection[str]) -> tuple[str, ...]:
-    """What a relation's canonical attributes JSON holds when a traversal must not follow it: the
-    start of a ``prov:activity`` attribute, or a whole ``prov:role`` pair with one of the roles
-    (as a qualified name or a URI). Both stores test these as substrings, so they agree on any
-    value; a string value that spells one out has its quotes escaped and cannot match."""
-    roles = sorted(set(without_roles))
-    pairs = [canonical_json([PROV + "role", {tag: role}]) for role in roles for tag in _IRI_TAGS]
-    return (*((ACTIVITY_BOUND,) if without_activity else ()), *pairs)
-
-
-_IRI_TAGS = ("@id", "@uri")
 
 
 def read_attributes(text: str) -> Attributes:
@@ -179,16 +165,16 @@ class Store(Protocol):
         *,
         as_of: int | None = None,
         without_activity: bool = False,
-        without_roles: Collection[str] = (),
+        without_types: Collection[str] = (),
     ) -> Traversal:
         """Breadth-first from ``starts`` over relations of the given kinds, to ``max_depth`` hops.
 
         Each node is expanded once, however many paths reach it, so cycles terminate.
         ``without_activity`` follows only relations not bound to one activity (no
         ``prov:activity``): standing delegations, not the per-decision claims beside them, which
-        outnumber them a hundredfold in a busy store. ``without_roles`` follows no relation with
-        one of these ``prov:role`` values: the decisions on an output are found without reading
-        every run that took it as input.
+        outnumber them a hundredfold in a busy store. ``without_types`` reaches no node with one
+        of these ``prov:type`` values (given in any record): the decisions on an output are
+        found without reading every run that took it as input.
         """
         ...
 

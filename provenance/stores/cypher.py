@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from itertools import combinations
 
+from provenance.stores.base import ACTIVITY_BOUND as _BOUND
 from provenance.stores.base import Direction
 from provenance.vocabulary import PROV, RAIDT, RELATION_KINDS, Type
 
@@ -169,15 +170,22 @@ def type_expression(kinds: Iterable[str]) -> str:
     return "|".join(RELATION_TYPES[k] for k in chosen)
 
 
-def _followed(excluding: bool) -> str:
-    """The condition on a relationship a traversal may follow; ``excluding``: none whose
-    attributes hold one of the texts in ``$excluded``."""
-    unless = " AND NONE(x IN $excluded WHERE r.attributes CONTAINS x)" if excluding else ""
-    return "r.seq <= $as_of" + unless
+def _followed(without_activity: bool) -> str:
+    """The condition on a relationship a traversal may follow."""
+    bound = f" AND NOT r.attributes CONTAINS '{_BOUND}'" if without_activity else ""
+    return "r.seq <= $as_of" + bound
+
+
+_SKIPPED = "NONE(t IN b.types WHERE t IN $skipped)"
+"""The node ``b`` a step reaches has none of the types in ``$skipped``."""
 
 
 def reach(
-    kinds: Iterable[str], direction: Direction, max_depth: int, excluding: bool = False
+    kinds: Iterable[str],
+    direction: Direction,
+    max_depth: int,
+    without_activity: bool = False,
+    skipping: bool = False,
 ) -> str:
     """Every node within ``max_depth`` hops of the start nodes, with its least depth.
 
@@ -189,19 +197,25 @@ def reach(
     return (
         "UNWIND $ids AS id MATCH (s:Node {id: id}) WHERE s.first_seq <= $as_of "
         f"MATCH p = ANY SHORTEST (s)(()"
-        f"{left}[r:{type_expression(kinds)} WHERE {_followed(excluding)}]{right}"
-        f"()){{1,{depth}}}(m:Node) "
+        f"{left}[r:{type_expression(kinds)} WHERE {_followed(without_activity)}]{right}"
+        f"({f'b WHERE {_SKIPPED}' if skipping else ''})){{1,{depth}}}(m:Node) "
         "RETURN m.id AS id, min(length(p)) AS depth"
     )
 
 
-def step(kinds: Iterable[str], direction: Direction, excluding: bool = False) -> str:
+def step(
+    kinds: Iterable[str],
+    direction: Direction,
+    without_activity: bool = False,
+    skipping: bool = False,
+) -> str:
     """The relations of the given kinds at the given nodes, in the given direction."""
     left, right = _ARROWS[direction]
     return (
         "UNWIND $ids AS id MATCH (a:Node {id: id})"
-        f"{left}[r:{type_expression(kinds)}]{right}(:Node) "
-        f"WHERE {_followed(excluding)} {_RETURN_RELATION}"
+        f"{left}[r:{type_expression(kinds)}]{right}(b:Node) "
+        f"WHERE {_followed(without_activity)}{f' AND {_SKIPPED}' if skipping else ''} "
+        f"{_RETURN_RELATION}"
     )
 
 
@@ -252,11 +266,12 @@ def all_statements() -> list[str]:
     kind_sets = [[k] for k in kinds] + [list(pair) for pair in combinations(kinds[:4], 2)]
     kind_sets.append(kinds)
     built = [
-        builder(kind_set, direction, without)
+        builder(kind_set, direction, without, skipping)
         for kind_set in kind_sets
         for direction in Direction
         for without in (False, True)
-        for builder in (lambda k, d, w: reach(k, d, 7, w), step)
+        for skipping in (False, True)
+        for builder in (lambda k, d, w, s: reach(k, d, 7, w, s), step)
     ]
     built += [relations_between(k) for k in kind_sets]
     built += [ids_of_type(t) for t in [*TYPE_LABELS, "https://example.org/Other"]]

@@ -31,7 +31,6 @@ from provenance.stores.base import (
     StoredRecord,
     Traversal,
     WriteResult,
-    exclusions,
     read_attributes,
     read_kind,
 )
@@ -364,10 +363,10 @@ class Neo4jStore:
         *,
         as_of: int | None = None,
         without_activity: bool = False,
-        without_roles: Collection[str] = (),
+        without_types: Collection[str] = (),
     ) -> Traversal:
         limit = _limit(as_of)
-        excluded = list(exclusions(without_activity, without_roles))
+        skipped = sorted(set(without_types))
         kind_list = sorted(set(kinds))
         wanted = list(dict.fromkeys(starts))
         present = [row[0] for row in self._read(cypher.START_NODES, ids=wanted, as_of=limit)]
@@ -375,16 +374,16 @@ class Neo4jStore:
         if not present or not kind_list or max_depth < 1:
             return Traversal(depths, ())
         for row in self._read(
-            cypher.reach(kind_list, direction, max_depth, bool(excluded)),
+            cypher.reach(kind_list, direction, max_depth, without_activity, bool(skipped)),
             ids=present,
             as_of=limit,
-            excluded=excluded,
+            skipped=skipped,
         ):
             depths.setdefault(row["id"], row["depth"])
         expanded = [node for node, depth in depths.items() if depth < max_depth]
         found: dict[tuple[Any, ...], Relation] = {}
-        followed = cypher.step(kind_list, direction, bool(excluded))
-        for row in self._read(followed, ids=expanded, as_of=limit, excluded=excluded):
+        followed = cypher.step(kind_list, direction, without_activity, bool(skipped))
+        for row in self._read(followed, ids=expanded, as_of=limit, skipped=skipped):
             found.setdefault(_statement(row), _relation(row))
         return Traversal(depths, tuple(found.values()))
 

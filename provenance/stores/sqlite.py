@@ -27,7 +27,6 @@ from provenance.stores.base import (
     StoredRecord,
     Traversal,
     WriteResult,
-    exclusions,
     read_attributes,
     read_kind,
 )
@@ -152,7 +151,7 @@ class SQLiteStore:
             self._db.execute("PRAGMA busy_timeout=10000")
             self._db.execute("PRAGMA cache_size=-262144")
             self._db.executescript(_SCHEMA)
-            self._db.execute(_STANDING_INDEX)
+            self._standing = self._index_standing()
             self._check_version()
 
     @contextmanager
@@ -180,6 +179,22 @@ class SQLiteStore:
             raise StoreUnavailable(
                 f"{self.path} has store schema {row[0]}; this version reads schema {SCHEMA_VERSION}"
             )
+
+    def _index_standing(self) -> bool:
+        """Whether standing delegations have their index: a store made before it existed gets it
+        now, unless the file is read-only, when a walk up the chains reads the claims too."""
+        found = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'edges_standing'"
+        ).fetchone()
+        if found:
+            return True
+        try:
+            self._db.execute(_STANDING_INDEX)
+        except sqlite3.OperationalError as error:
+            if "readonly" not in str(error):
+                raise
+            return False
+        return True
 
     def close(self) -> None:
         with self._lock:
@@ -420,10 +435,10 @@ class SQLiteStore:
         *,
         as_of: int | None = None,
         without_activity: bool = False,
-        without_roles: Collection[str] = (),
+        without_types: Collection[str] = (),
     ) -> Traversal:
         kind_list = sorted(set(kinds))
-        excluded = exclusions(without_activity, without_roles)
+        skipped = sorted(set(without_types))
         limit = as_of if as_of is not None else 2**62
         with self._errors("read"):
             start_ids = list(dict.fromkeys(starts))
@@ -450,7 +465,9 @@ class SQLiteStore:
                 depth += 1
                 reached: dict[int, str] = {}
                 for side in sides[direction]:
-                    for row in self._step(side, list(frontier), kind_list, limit, excluded):
+                    for row in self._step(
+                        side, list(frontier), kind_list, limit, without_activity, skipped
+                    ):
                         statement, far_nid, far_iri = row[1:7], row[-2], row[-1]
                         if statement not in seen_edges:
                             seen_edges.add(statement)
@@ -463,12 +480,19 @@ class SQLiteStore:
         return Traversal(depths, tuple(relations))
 
     def _step(
-        self, side: str, nids: list[int], kinds: list[str], limit: int, excluded: tuple[str, ...]
+        self,
+        side: str,
+        nids: list[int],
+        kinds: list[str],
+        limit: int,
+        bound: bool,
+        skipped: list[str],
     ) -> Iterator[tuple[Any, ...]]:
         """One breadth-first level: the relations leaving ``nids`` from ``side``, by index seek;
-        without those whose attributes hold one of ``excluded``."""
+        without those bound to an activity, or leading to a node of a ``skipped`` type."""
+        standing = bound and self._standing
         for chunk in _chunks(nids):
-            sql, parameters = _step_query(side, len(chunk), kinds, excluded)
+            sql, parameters = _step_query(side, len(chunk), kinds, bound, skipped, standing)
             yield from self._db.execute(sql, (*chunk, *parameters, limit))
 
     def relations_between(
@@ -524,27 +548,33 @@ class SQLiteStore:
     ) -> list[str]:
         """SQLite's plan for one traversal level: tests check it seeks an index."""
         side = "src" if direction is Direction.UP else "dst"
-        excluded = exclusions(without_activity, ())
-        sql, parameters = _step_query(side, 2, list(kinds), excluded)
+        standing = without_activity and self._standing
+        sql, parameters = _step_query(side, 2, list(kinds), without_activity, [], standing)
         rows = self._db.execute(f"EXPLAIN QUERY PLAN {sql}", (1, 2, *parameters, 10))
         return [row[-1] for row in rows]
 
 
 def _step_query(
-    side: str, count: int, kinds: list[str], excluded: tuple[str, ...]
+    side: str, count: int, kinds: list[str], bound: bool, skipped: list[str], standing: bool
 ) -> tuple[str, list[str]]:
     """The query for one traversal level from ``count`` nodes, and its parameters after the
     nodes' ids and before the record bound. A walk up standing delegations seeks their own
-    index."""
+    index, when the store has it; a node's types are looked up by their key."""
     far = "dst" if side == "src" else "src"
     source = _EDGE_JOIN
-    if excluded == (ACTIVITY_BOUND,) and side == "src" and kinds == ["actedOnBehalfOf"]:
+    if standing and side == "src" and kinds == ["actedOnBehalfOf"]:
         source = _EDGE_JOIN.replace("edges e", "edges e INDEXED BY edges_standing", 1)
         chosen, parameters = _standing("e."), []
     else:
-        unless = "".join(" AND instr(e.attributes, ?) = 0" for _ in excluded)
-        chosen = f"e.kind IN ({_marks(len(kinds))}){unless}"
-        parameters = [*kinds, *excluded]
+        chosen = f"e.kind IN ({_marks(len(kinds))})"
+        chosen += " AND instr(e.attributes, ?) = 0" if bound else ""
+        parameters = [*kinds, *([ACTIVITY_BOUND] if bound else [])]
+    if skipped:
+        chosen += (
+            f" AND NOT EXISTS (SELECT 1 FROM node_types t WHERE t.type IN ({_marks(len(skipped))})"
+            f" AND t.nid = e.{far})"
+        )
+        parameters += skipped
     sql = (
         f"SELECT {_EDGE_COLUMNS}, e.{far}, {'d' if far == 'dst' else 's'}.iri FROM {source} "
         f"WHERE e.{side} IN ({_marks(count)}) AND e.{far} IS NOT NULL AND {chosen} "
