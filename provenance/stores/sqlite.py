@@ -465,14 +465,22 @@ class SQLiteStore:
                 depth += 1
                 reached: dict[int, str] = {}
                 for side in sides[direction]:
-                    for row in self._step(
+                    rows = self._step(
                         side, list(frontier), kind_list, limit, without_activity, skipped
-                    ):
-                        statement, far_nid, far_iri = row[1:7], row[-2], row[-1]
+                    )
+                    for kind, near, far_nid, far_iri, attributes, rid, bundle in rows:
+                        src, dst = (
+                            (frontier[near], far_iri)
+                            if side == "src"
+                            else (far_iri, frontier[near])
+                        )
+                        statement = (kind, src, dst, attributes, rid, bundle)
                         if statement not in seen_edges:
                             seen_edges.add(statement)
-                            relations.append(_relation(row[:7]))
-                        if far_nid is not None and far_nid not in visited:
+                            relations.append(
+                                Relation(kind, src, dst, read_attributes(attributes), rid, bundle)
+                            )
+                        if far_nid not in visited:
                             visited.add(far_nid)
                             reached[far_nid] = far_iri
                             depths[far_iri] = depth
@@ -489,7 +497,9 @@ class SQLiteStore:
         skipped: list[str],
     ) -> Iterator[tuple[Any, ...]]:
         """One breadth-first level: the relations leaving ``nids`` from ``side``, by index seek;
-        without those bound to an activity, or leading to a node of a ``skipped`` type."""
+        without those bound to an activity, or leading to a node of a ``skipped`` type. Each row
+        is the relation's kind, near and far node, the far node's IRI, attributes, id and bundle:
+        the near node's IRI is known already."""
         standing = bound and self._standing
         for chunk in _chunks(nids):
             sql, parameters = _step_query(side, len(chunk), kinds, bound, skipped, standing)
@@ -561,9 +571,9 @@ def _step_query(
     nodes' ids and before the record bound. A walk up standing delegations seeks their own
     index, when the store has it; a node's types are looked up by their key."""
     far = "dst" if side == "src" else "src"
-    source = _EDGE_JOIN
+    edges = "edges e"
     if standing and side == "src" and kinds == ["actedOnBehalfOf"]:
-        source = _EDGE_JOIN.replace("edges e", "edges e INDEXED BY edges_standing", 1)
+        edges = "edges e INDEXED BY edges_standing"
         chosen, parameters = _standing("e."), []
     else:
         chosen = f"e.kind IN ({_marks(len(kinds))})"
@@ -576,8 +586,8 @@ def _step_query(
         )
         parameters += skipped
     sql = (
-        f"SELECT {_EDGE_COLUMNS}, e.{far}, {'d' if far == 'dst' else 's'}.iri FROM {source} "
-        f"WHERE e.{side} IN ({_marks(count)}) AND e.{far} IS NOT NULL AND {chosen} "
-        "AND e.record_seq <= ?"
+        f"SELECT e.kind, e.{side}, e.{far}, f.iri, e.attributes, e.rid, e.bundle "
+        f"FROM {edges} JOIN nodes f ON f.nid = e.{far} "
+        f"WHERE e.{side} IN ({_marks(count)}) AND {chosen} AND e.record_seq <= ?"
     )
     return sql, parameters
