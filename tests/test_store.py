@@ -358,6 +358,28 @@ def test_a_store_made_before_the_standing_index_opens_read_only(
     assert any("USING INDEX edges_standing" in step for step in plan), plan
 
 
+def test_nodes_read_after_a_rolled_back_write_are_the_ones_asked_for(store: Store) -> None:
+    # Row ids a rolled-back write took are free again; nothing read during it may stand for the
+    # nodes that take them next.
+    put(store, run(1))
+
+    def abandoned() -> None:
+        with store.transaction():
+            put(store, run(2))
+            store.traverse([iri("out/2-1")], UP_KINDS, Direction.UP, 5)
+            raise RuntimeError("abandoned")
+
+    with pytest.raises(RuntimeError):
+        abandoned()
+    put(store, run(3, task="third"))
+    assert store.nodes([iri("out/2-1"), iri("runs/2")]) == {}
+    found = store.nodes([iri("runs/3")])
+    assert found[iri("runs/3")].text(Attr.TASK) == "third"
+    up = store.traverse([iri("out/3-1")], UP_KINDS, Direction.UP, 5)
+    assert iri("runs/3") in up.depths
+    assert iri("runs/2") not in store.nodes(up.depths)
+
+
 def test_prefixes_are_learnt_from_records(store: Store) -> None:
     put(store, run(1))
     namespaces = store.namespaces()

@@ -113,6 +113,8 @@ _STANDING_INDEX = (
 )
 
 _CHUNK = 500
+_REMEMBERED = 200_000
+"""How many nodes' row ids a store keeps from its traversals (some 30 MB)."""
 _PAGE = 1000
 _EDGE_COLUMNS = "e.eid, e.kind, s.iri, d.iri, e.attributes, e.rid, e.bundle"
 _EDGE_JOIN = "edges e LEFT JOIN nodes s ON s.nid = e.src LEFT JOIN nodes d ON d.nid = e.dst"
@@ -139,6 +141,10 @@ class SQLiteStore:
         self.path = str(path)
         self.url = f"sqlite:///{self.path}"
         self._lock = threading.RLock()
+        self._nids: dict[str, int] = {}
+        """The row ids of nodes traversals reached lately, so that reading those nodes next seeks
+        them by row id, not by IRI; forgotten when a transaction rolls back, which may free
+        row ids that new nodes would take."""
         with self._errors("open"):
             if self.path != ":memory:":
                 parent = Path(self.path).parent
@@ -223,11 +229,16 @@ class SQLiteStore:
         try:
             yield
         except BaseException:
+            self._nids.clear()
             self._db.execute("ROLLBACK TO atomic" if nested else "ROLLBACK")
             if nested:
                 self._db.execute("RELEASE atomic")
             raise
-        self._db.execute("RELEASE atomic" if nested else "COMMIT")
+        try:
+            self._db.execute("RELEASE atomic" if nested else "COMMIT")
+        except BaseException:
+            self._nids.clear()
+            raise
 
     def _stored(self, records: Sequence[PreparedRecord]) -> dict[str, str]:
         stored: dict[str, str] = {}
@@ -404,17 +415,20 @@ class SQLiteStore:
         limit = as_of if as_of is not None else 2**62
         descriptions: dict[str, list[tuple[NodeKind, Attributes]]] = {}
         with self._errors("read"):
-            for chunk in _chunks(wanted):
-                cursor = self._db.execute(
-                    "SELECT n.iri, d.kind, d.attributes FROM nodes n "
-                    "LEFT JOIN descriptions d ON d.nid = n.nid AND d.first_seq <= ? "
-                    f"WHERE n.iri IN ({_marks(len(chunk))}) AND n.first_seq <= ?",
-                    (limit, *chunk, limit),
-                )
-                for iri, kind, attributes in cursor:
-                    found = descriptions.setdefault(iri, [])
-                    if kind is not None:
-                        found.append((read_kind(kind), read_attributes(attributes)))
+            by_nid = [nid for iri in wanted if (nid := self._nids.get(iri)) is not None]
+            by_iri = [iri for iri in wanted if iri not in self._nids]
+            for column, keys in (("nid", by_nid), ("iri", by_iri)):
+                for chunk in _chunks(keys):
+                    cursor = self._db.execute(
+                        "SELECT n.iri, d.kind, d.attributes FROM nodes n "
+                        "LEFT JOIN descriptions d ON d.nid = n.nid AND d.first_seq <= ? "
+                        f"WHERE n.{column} IN ({_marks(len(chunk))}) AND n.first_seq <= ?",
+                        (limit, *chunk, limit),
+                    )
+                    for iri, kind, attributes in cursor:
+                        found = descriptions.setdefault(iri, [])
+                        if kind is not None:
+                            found.append((read_kind(kind), read_attributes(attributes)))
         return {iri: Node.merge(iri, elements) for iri, elements in descriptions.items()}
 
     def ids_of_type(self, type_iri: str, *, as_of: int | None = None) -> list[str]:
@@ -452,7 +466,7 @@ class SQLiteStore:
                     ).fetchall()
                 )
             depths = dict.fromkeys(frontier.values(), 0)
-            visited = set(frontier)
+            visited = dict(frontier)
             seen_edges: set[tuple[Any, ...]] = set()
             relations: list[Relation] = []
             sides = {
@@ -481,11 +495,18 @@ class SQLiteStore:
                                 Relation(kind, src, dst, read_attributes(attributes), rid, bundle)
                             )
                         if far_nid not in visited:
-                            visited.add(far_nid)
+                            visited[far_nid] = far_iri
                             reached[far_nid] = far_iri
                             depths[far_iri] = depth
                 frontier = reached
+            self._remember(visited)
         return Traversal(depths, tuple(relations))
+
+    def _remember(self, nodes: dict[int, str]) -> None:
+        """Keep the row ids of nodes a traversal reached, up to a bound on memory."""
+        if len(self._nids) + len(nodes) > _REMEMBERED:
+            self._nids.clear()
+        self._nids.update((iri, nid) for nid, iri in nodes.items())
 
     def _step(
         self,
