@@ -116,6 +116,15 @@ def as_datetime(value: Json | None) -> datetime | None:
     return None
 
 
+def _first(pairs: Attributes, name: str) -> Json | None:
+    """The first value of an attribute, or ``None``: a plain loop, since answers ask it of every
+    node and relation they read."""
+    for key, value in pairs:
+        if key == name:
+            return value
+    return None
+
+
 class _Canonical:
     """The canonical JSON that elements and relations are hashed, compared and stored by.
 
@@ -205,7 +214,7 @@ class Relation(_Canonical):
         return ["relation", self.kind, self.src, self.dst, self.id, self.bundle]
 
     def first(self, name: str) -> Json | None:
-        return next((value for key, value in self.attributes if key == name), None)
+        return _first(self.attributes, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,7 +275,7 @@ class Node:
         return [value for key, value in self.attributes if key == name]
 
     def first(self, name: str) -> Json | None:
-        return next((value for key, value in self.attributes if key == name), None)
+        return _first(self.attributes, name)
 
     def text(self, name: str) -> str | None:
         return as_text(self.first(name))

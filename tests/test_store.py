@@ -380,6 +380,38 @@ def test_nodes_read_after_a_rolled_back_write_are_the_ones_asked_for(store: Stor
     assert iri("runs/2") not in store.nodes(up.depths)
 
 
+class _Recording:
+    """A connection that notes the text of every statement it is given."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+        self.texts: set[str] = set()
+
+    def execute(self, sql: str, *parameters: object) -> sqlite3.Cursor:
+        self.texts.add(sql)
+        return self.connection.execute(sql, *parameters)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.connection, name)
+
+
+def test_queries_come_in_few_lengths_whatever_the_number_of_nodes(tmp_path) -> None:
+    # SQLite compiles each distinct statement anew, at more than a small query's whole cost:
+    # lists of 1 to 40 nodes come in 7 lengths, and the padding changes no answer.
+    store = SQLiteStore(tmp_path / "lengths.db")
+    chain(store, 40)
+    outputs = [iri(f"out/{n}-1") for n in range(1, 41)]
+    recording = _Recording(store._db)
+    store._db = recording
+    for count in range(1, 41):
+        found = store.traverse(outputs[:count], ["wasGeneratedBy"], Direction.UP, 1)
+        assert {r.src for r in found.relations} == set(outputs[:count])
+        assert set(store.nodes(outputs[:count])) == set(outputs[:count])
+    store._db = recording.connection
+    lengths = 7  # 1, 2, 4 … 64
+    assert len(recording.texts) <= 3 * lengths  # starts, steps and nodes
+
+
 def test_prefixes_are_learnt_from_records(store: Store) -> None:
     put(store, run(1))
     namespaces = store.namespaces()

@@ -113,6 +113,8 @@ _STANDING_INDEX = (
 )
 
 _CHUNK = 500
+_STATEMENTS = 512
+"""Compiled statements the connection keeps: every shape of query, in every padded length."""
 _REMEMBERED = 200_000
 """How many nodes' row ids a store keeps from its traversals (some 30 MB)."""
 _PAGE = 1000
@@ -120,9 +122,13 @@ _EDGE_COLUMNS = "e.eid, e.kind, s.iri, d.iri, e.attributes, e.rid, e.bundle"
 _EDGE_JOIN = "edges e LEFT JOIN nodes s ON s.nid = e.src LEFT JOIN nodes d ON d.nid = e.dst"
 
 
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
+    """The items for SQL ``IN`` lists, at most ``size`` at a time, each list padded with NULLs
+    (which match nothing) to a power of two: then each query comes in a few lengths that SQLite
+    has compiled before, where a new length costs it more than a small query's whole run."""
     for start in range(0, len(items), size):
-        yield items[start : start + size]
+        chunk = list(items[start : start + size])
+        yield chunk + [None] * ((1 << (len(chunk) - 1).bit_length()) - len(chunk))
 
 
 def _marks(count: int) -> str:
@@ -150,7 +156,12 @@ class SQLiteStore:
                 parent = Path(self.path).parent
                 if not parent.is_dir():
                     raise StoreUnavailable(f"cannot open {self.path}: no directory {parent}")
-            self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self._db = sqlite3.connect(
+                self.path,
+                isolation_level=None,
+                check_same_thread=False,
+                cached_statements=_STATEMENTS,
+            )
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
