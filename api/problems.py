@@ -225,12 +225,17 @@ def _allowed(request: Request) -> list[str]:
     """Every method the service answers at this path: Starlette names only those of the first
     route there, where one path may have a route for reading and another for writing. HEAD is
     answered wherever GET is."""
+    # a mount (the static files) moved its prefix into root_path; match from the app's own
+    scope = {
+        **request.scope,
+        "root_path": request.scope.get("app_root_path", request.scope.get("root_path", "")),
+    }
     methods = [
         method
         for method in _METHODS
         if any(
             not isinstance(route, Mount)
-            and route.matches({**request.scope, "method": method})[0] is Match.FULL
+            and route.matches({**scope, "method": method})[0] is Match.FULL
             for route in request.app.router.routes
         )
     ]
