@@ -16,8 +16,8 @@ from api.keys import ANONYMOUS, ApiKey, KeyStore, Role
 from api.middleware import CALLER_KEY
 from api.settings import Settings
 from provenance.errors import InvalidRecord, NotFound
-from provenance.identifiers import resolve_id
 from provenance.stores import Store, open_store
+from provenance.stores.base import resolve_stored
 from provenance.vocabulary import Type
 
 __all__ = [
@@ -197,7 +197,7 @@ _ID_HELP = (
 def _resolve(store: Store, raw: str) -> str:
     value = unquote(raw)
     try:
-        return resolve_id(value, store.namespaces())
+        return resolve_stored(store, value)
     except InvalidRecord as error:
         raise NotFound(f"no node {value!r}: {error.message}") from error
 

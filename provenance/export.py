@@ -8,9 +8,8 @@ from prov.model import ProvDocument
 
 from provenance.errors import NotFound
 from provenance.graph import Element, Relation
-from provenance.identifiers import resolve_id
 from provenance.provdoc import to_document
-from provenance.stores.base import Direction, Store
+from provenance.stores.base import Direction, Store, resolve_stored
 from provenance.vocabulary import RELATION_KINDS
 
 __all__ = ["export_document", "export_nodes"]
@@ -53,7 +52,7 @@ def export_document(store: Store, target: str | None = None) -> ProvDocument:
     if target is None:
         elements, relations = _everything(store)
     else:
-        full = resolve_id(target, namespaces)
+        full = resolve_stored(store, target)
         record = store.record(full)
         if record is not None:
             fragment = store.fragment(record.seq)

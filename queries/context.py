@@ -14,9 +14,8 @@ from datetime import UTC, datetime
 
 from provenance.errors import InvalidRecord, NotFound
 from provenance.graph import Node, Relation, as_datetime, as_iri, as_text
-from provenance.identifiers import resolve_id
 from provenance.records import in_utc_range
-from provenance.stores.base import Direction, Store
+from provenance.stores.base import Direction, Store, resolve_stored
 from provenance.vocabulary import PROV, Attr, Type
 
 __all__ = [
@@ -117,7 +116,7 @@ def require_node(store: Store, node_id: str, at: Moment = NOW, *, referenced: bo
     NotFound
         When the store (as of ``at``) holds no such node.
     """
-    full = resolve_id(node_id, store.namespaces())
+    full = resolve_stored(store, node_id)
     found = store.nodes([full], as_of=at.as_of).get(full)
     if found is None or not (found.kinds or referenced):
         when = f" as of {at.time}" if at.time else ""

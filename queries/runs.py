@@ -8,8 +8,7 @@ from typing import Any
 
 from provenance.errors import NotFound
 from provenance.graph import Attributes, Json, Node, as_datetime, as_iri, as_text
-from provenance.identifiers import resolve_id
-from provenance.stores.base import Direction, Store
+from provenance.stores.base import Direction, Store, resolve_stored
 from provenance.vocabulary import PROV, RELATION_KINDS, Attr, Role, Type
 from queries.context import parse_time
 
@@ -94,10 +93,9 @@ def list_runs(
     >>> len(list_runs(demo_store, since="2026-04-01T00:00:00+00:00"))
     2
     """
-    namespaces = store.namespaces()
     after, before = _when(since), _when(until)
-    initiator = resolve_id(person, namespaces) if person else None
-    wanted_template = resolve_id(template, namespaces) if template else None
+    initiator = resolve_stored(store, person) if person else None
+    wanted_template = resolve_stored(store, template) if template else None
     if ids is None:
         run_ids = store.ids_of_type(Type.RUN)
         runs = store.nodes(run_ids)
@@ -162,7 +160,7 @@ def describe_node(store: Store, node_id: str) -> dict[str, Any]:
     NotFound
         When the store holds no node with that id.
     """
-    full = resolve_id(node_id, store.namespaces())
+    full = resolve_stored(store, node_id)
     nodes = store.nodes([full])
     if full not in nodes:
         raise NotFound(f"no node {full} in {store.url}")

@@ -20,6 +20,7 @@ from provenance.stores.base import Direction, PreparedRecord
 from provenance.vocabulary import Type
 from queries.lineage import impact, trace
 from queries.reconstruction import reconstruct
+from queries.runs import describe_node
 from tests.conftest import put
 from tests.factories import action, approval, earlier_output, h, iri, person, review, run
 
@@ -303,6 +304,20 @@ def test_trace_accepts_prefixed_names_and_refuses_unknown_ids(store: Store) -> N
         trace(store, "nowhere:out/1")
     with pytest.raises(InvalidRecord, match="not an absolute IRI"):
         trace(store, "out 3-1")
+
+
+def test_an_id_that_reads_as_a_prefixed_name_is_found_as_given(store: Store) -> None:
+    # ``test:out/9-1`` is an IRI of scheme ``test`` as well as a prefixed name for iri("out/9-1"):
+    # the store holds only the first, so that is the one meant; a stored expansion comes first.
+    put(store, run(1))
+    record = run(9, outputs=0)
+    record["outputs"] = [{"id": "test:out/9-1", "content_hash": h("output 9")}]
+    put(store, record)
+    assert trace(store, "test:out/9-1")["output"] == "test:out/9-1"
+    assert describe_node(store, "test:out/9-1")["id"] == "test:out/9-1"
+    exported = export_document(store, "test:out/9-1").get_records()
+    assert "test:out/9-1" in {r.identifier.uri for r in exported if r.identifier}
+    assert trace(store, "test:out/1-1")["output"] == iri("out/1-1")
 
 
 def test_trace_as_of_hides_records_written_later(store: Store) -> None:

@@ -17,6 +17,7 @@ import orjson
 from provenance.errors import StoreError
 from provenance.graph import Attributes, Fragment, Node, NodeKind, Relation
 from provenance.hashing import canonical_json, sha256_hex
+from provenance.identifiers import is_iri, resolve_id
 from provenance.vocabulary import PROV
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "graph_hash",
     "read_attributes",
     "read_kind",
+    "resolve_stored",
 ]
 
 
@@ -60,6 +62,25 @@ def read_kind(value: str) -> NodeKind:
     if value in ("entity", "activity", "agent"):
         return value  # type: ignore[return-value]
     raise StoreError(f"corrupt element kind {value!r}")
+
+
+def resolve_stored(store: Store, value: str) -> str:
+    """The full IRI a user means by ``value`` in this store: a prefixed name with a known prefix
+    is expanded, unless nothing is stored under the expansion and something is under ``value``
+    itself, which is also an IRI (``test:runs/57``, of scheme ``test``).
+
+    Raises
+    ------
+    InvalidRecord
+        When the value is neither a known prefixed name nor an absolute IRI.
+    """
+    full = resolve_id(value, store.namespaces())
+    if full == value or not is_iri(value):
+        return full
+    found = store.nodes([full, value])
+    if full in found or store.record(full) is not None:
+        return full
+    return value if value in found or store.record(value) is not None else full
 
 
 def graph_hash(fragment: Fragment) -> str:
