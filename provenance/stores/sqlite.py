@@ -532,9 +532,8 @@ class SQLiteStore:
         without those bound to an activity, or leading to a node of a ``skipped`` type. Each row
         is the relation's kind, near and far node, the far node's IRI, attributes, id and bundle:
         the near node's IRI is known already."""
-        standing = bound and self._standing
         for chunk in _chunks(nids):
-            sql, parameters = _step_query(side, len(chunk), kinds, bound, skipped, standing)
+            sql, parameters = _step_query(side, len(chunk), kinds, bound, skipped, self._standing)
             yield from self._db.execute(sql, (*chunk, *parameters, limit))
 
     def relations_between(
@@ -590,21 +589,20 @@ class SQLiteStore:
     ) -> list[str]:
         """SQLite's plan for one traversal level: tests check it seeks an index."""
         side = "src" if direction is Direction.UP else "dst"
-        standing = without_activity and self._standing
-        sql, parameters = _step_query(side, 2, list(kinds), without_activity, [], standing)
+        sql, parameters = _step_query(side, 2, list(kinds), without_activity, [], self._standing)
         rows = self._db.execute(f"EXPLAIN QUERY PLAN {sql}", (1, 2, *parameters, 10))
         return [row[-1] for row in rows]
 
 
 def _step_query(
-    side: str, count: int, kinds: list[str], bound: bool, skipped: list[str], standing: bool
+    side: str, count: int, kinds: list[str], bound: bool, skipped: list[str], indexed: bool
 ) -> tuple[str, list[str]]:
     """The query for one traversal level from ``count`` nodes, and its parameters after the
     nodes' ids and before the record bound. A walk up standing delegations seeks their own
-    index, when the store has it; a node's types are looked up by their key."""
+    index, when the store has it (``indexed``); a node's types are looked up by their key."""
     far = "dst" if side == "src" else "src"
     edges = "edges e"
-    if standing and side == "src" and kinds == ["actedOnBehalfOf"]:
+    if bound and indexed and side == "src" and kinds == ["actedOnBehalfOf"]:
         edges = "edges e INDEXED BY edges_standing"
         chosen, parameters = _standing("e."), []
     else:
