@@ -6,12 +6,14 @@ function of data, and keeps the cost of scoring a run to a fixed number of store
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from provenance.errors import InvalidRecord
 from provenance.graph import Node, Relation, as_iri
-from provenance.stores.base import Direction, Store
+from provenance.stores.base import Direction, Store, Traversal
 from provenance.vocabulary import Attr, Role, Type
 from queries.context import (
     NOW,
@@ -24,7 +26,7 @@ from queries.context import (
     started,
 )
 
-__all__ = ["Event", "RunFacts", "gather"]
+__all__ = ["Event", "RunFacts", "gather", "gather_many"]
 
 _DEPTH = 50
 _CUSTODY = (
@@ -118,64 +120,190 @@ def gather(store: Store, run_id: str, at: Moment = NOW) -> RunFacts:
         When the node is not a run.
     """
     run = require_node(store, run_id, at)
-    if Type.RUN not in run.types:
-        raise InvalidRecord(f"{run.id} is not a run (a raidt:Run activity)")
-    near = store.traverse([run.id], ["used", "wasAssociatedWith"], Direction.UP, 1, as_of=at.as_of)
-    made = store.traverse(
-        [run.id], ["wasGeneratedBy", "wasInformedBy"], Direction.DOWN, 1, as_of=at.as_of
-    )
-    outputs = sorted({r.src for r in made.relations if r.kind == "wasGeneratedBy" and r.src})
-    informed = {r.src for r in made.relations if r.kind == "wasInformedBy" and r.src}
-    revised = store.traverse(outputs, ["wasRevisionOf"], Direction.DOWN, _DEPTH, as_of=at.as_of)
-    products = sorted(revised.depths)
-    custody = store.traverse(products, _CUSTODY, Direction.UP, 1, as_of=at.as_of)
-    users = store.traverse(products, ["used"], Direction.DOWN, 1, as_of=at.as_of)
-    subjects = {r.src: r.dst for r in users.relations if r.src and r.dst}
+    return gather_many(store, [run], at)[run.id]
 
-    people = [a for assoc in associations(store, [run.id], at).values() for a in assoc]
+
+def gather_many(store: Store, runs: Iterable[Node], at: Moment = NOW) -> dict[str, RunFacts]:
+    """The facts around each of many runs, from the same dozen store calls that one run takes:
+    judging every run in a store one at a time spent most of its time on the calls themselves.
+
+    Raises
+    ------
+    InvalidRecord
+        When a node is not a run.
+    """
+    chosen = {run.id: run for run in runs}
+    for run in chosen.values():
+        if Type.RUN not in run.types:
+            raise InvalidRecord(f"{run.id} is not a run (a raidt:Run activity)")
+    ids = list(chosen)
+    near = _grouped(
+        store.traverse(ids, ["used", "wasAssociatedWith"], Direction.UP, 1, as_of=at.as_of), "src"
+    )
+    made = _grouped(
+        store.traverse(ids, ["wasGeneratedBy", "wasInformedBy"], Direction.DOWN, 1, as_of=at.as_of),
+        "dst",
+    )
+    people = associations(store, ids, at)
+    outputs = {
+        i: sorted({r.src for r in made[i] if r.kind == "wasGeneratedBy" and r.src}) for i in ids
+    }
+    products = _products(store, outputs, at)
+    custody = _grouped(
+        store.traverse(_union(products), _CUSTODY, Direction.UP, 1, as_of=at.as_of), "src"
+    )
+    initiators = {i: next((a for a in people[i] if a.role == Role.INITIATOR), None) for i in ids}
+    templates = {i: a.plan for i, a in initiators.items() if a and a.plan}
+    informed = {i: {r.src for r in made[i] if r.kind == "wasInformedBy" and r.src} for i in ids}
+    events = _events(store, products, informed, templates, at)
+    informing = _grouped(
+        store.traverse(_union(events), ["wasInformedBy"], Direction.UP, 1, as_of=at.as_of), "src"
+    )
+    used = {i: [r for r in near[i] if r.kind == "used" and r.dst] for i in ids}
+    inputs = {
+        i: sorted(r.dst for r in used[i] if r.dst and as_iri(r.first(Attr.ROLE)) == Role.INPUT)
+        for i in ids
+    }
+    nodes = store.nodes(
+        {
+            *_union(products),
+            *_union(inputs),
+            *_union(events),
+            *templates.values(),
+            *(r.dst for i in ids for r in used[i] if r.dst),
+            *(a.agent for a in initiators.values() if a),
+        },
+        as_of=at.as_of,
+    )
+    people_of = associations(store, [e for e in _union(events) if e in nodes], at)
+    upstream = _upstream_runs(
+        store,
+        {i: [u for u in inputs[i] if u in nodes and Type.OUTPUT in nodes[u].types] for i in ids},
+        at,
+    )
+    return {
+        i: _facts(
+            chosen[i],
+            people[i],
+            nodes,
+            outputs=outputs[i],
+            products=products[i],
+            inputs=inputs[i],
+            used={as_iri(r.first(Attr.ROLE)): r.dst for r in used[i]},
+            custody=[r for p in products[i] for r in custody[p]],
+            events={e: (subject, informing[e]) for e, subject in events[i].items()},
+            template_id=templates.get(i),
+            people_of=people_of,
+            upstream_runs=upstream[i],
+            at=at,
+        )
+        for i in ids
+    }
+
+
+def _products(store: Store, outputs: dict[str, list[str]], at: Moment) -> dict[str, list[str]]:
+    """Each run's outputs and every revision of them, sorted."""
+    revised = _steps(
+        store.traverse(_union(outputs), ["wasRevisionOf"], Direction.DOWN, _DEPTH, as_of=at.as_of),
+        Direction.DOWN,
+    )
+    return {i: sorted(_reach(revised, made)) for i, made in outputs.items()}
+
+
+def _events(
+    store: Store,
+    products: dict[str, list[str]],
+    informed: dict[str, set[str]],
+    templates: dict[str, str],
+    at: Moment,
+) -> dict[str, dict[str, str | None]]:
+    """For each run, the activities around it, each with what it decided on: the decisions on
+    its products (not the runs that took them as input), what the run informed, whatever those
+    led to, and the approvals of its template version."""
+    users = _grouped(
+        store.traverse(_union(products), ["used"], Direction.DOWN, 1, as_of=at.as_of), "dst"
+    )
+    subjects = {
+        i: {r.src: r.dst for p in made for r in users[p] if r.src and r.dst}
+        for i, made in products.items()
+    }
+    template_users = _grouped(
+        store.traverse(
+            set(templates.values()),
+            ["used"],
+            Direction.DOWN,
+            1,
+            as_of=at.as_of,
+            without_types=[Type.RUN],
+        ),
+        "dst",
+    )
+    on_template = {
+        i: {r.src for r in template_users[t] if r.src and r.src not in subjects[i]}
+        for i, t in templates.items()
+    }
+    users_of = store.nodes({*_union(subjects), *_union(on_template)}, as_of=at.as_of)
+    first = {
+        i: {
+            *(a for a in subjects[i] if a in users_of and Type.RUN not in users_of[a].types),
+            *informed[i],
+        }
+        for i in products
+    }
+    follow_ups = _steps(
+        store.traverse(_union(first), ["wasInformedBy"], Direction.DOWN, _DEPTH, as_of=at.as_of),
+        Direction.DOWN,
+    )
+    found: dict[str, dict[str, str | None]] = {}
+    for i, around in subjects.items():
+        found[i] = {e: around.get(e) for e in _reach(follow_ups, first[i])}
+        for approval in on_template.get(i, ()):
+            if approval in users_of and Type.APPROVAL in users_of[approval].types:
+                found[i][approval] = templates[i]
+    return found
+
+
+def _upstream_runs(
+    store: Store, upstream: dict[str, list[str]], at: Moment
+) -> dict[str, list[str]]:
+    """For each run, the runs that made the earlier outputs it took as input (or the outputs
+    they revise), sorted."""
+    makers = _steps(
+        store.traverse(
+            _union(upstream),
+            ["wasGeneratedBy", "wasRevisionOf"],
+            Direction.UP,
+            _DEPTH,
+            as_of=at.as_of,
+        ),
+        Direction.UP,
+    )
+    reached = {i: _reach(makers, outputs) for i, outputs in upstream.items()}
+    found = store.nodes(_union(reached), as_of=at.as_of)
+    return {
+        i: sorted(r for r in nodes if r in found and Type.RUN in found[r].types)
+        for i, nodes in reached.items()
+    }
+
+
+def _facts(
+    run: Node,
+    people: list[Association],
+    nodes: dict[str, Node],
+    *,
+    outputs: list[str],
+    products: list[str],
+    inputs: list[str],
+    used: dict[str | None, str | None],
+    custody: list[Relation],
+    events: dict[str, tuple[str | None, list[Relation]]],
+    template_id: str | None,
+    people_of: dict[str, list[Association]],
+    upstream_runs: list[str],
+    at: Moment,
+) -> RunFacts:
+    """One run's facts from what was read for all: each event sorted into its kind."""
     initiator = next((a for a in people if a.role == Role.INITIATOR), None)
-    model = next((a.agent for a in people if a.role == Role.GENERATOR), None)
-    used = {as_iri(r.first(Attr.ROLE)): r.dst for r in near.relations if r.kind == "used"}
-    inputs = sorted(
-        r.dst
-        for r in near.relations
-        if r.kind == "used" and r.dst and as_iri(r.first(Attr.ROLE)) == Role.INPUT
-    )
-    template_id = initiator.plan if initiator else None
-    template_users = store.traverse(
-        [template_id] if template_id else [], ["used"], Direction.DOWN, 1, as_of=at.as_of
-    )
-    on_template = {r.src for r in template_users.relations if r.src and r.src not in subjects}
-
-    users_of = store.nodes([*subjects, *on_template], as_of=at.as_of)
-    governance = {i for i in subjects if i in users_of and Type.RUN not in users_of[i].types}
-    template_approvals = {
-        i for i in on_template if i in users_of and Type.APPROVAL in users_of[i].types
-    }
-    subjects.update((i, template_id) for i in template_approvals if template_id)
-    first_events = {*governance, *informed}
-    follow_ups = store.traverse(
-        first_events, ["wasInformedBy"], Direction.DOWN, _DEPTH, as_of=at.as_of
-    )
-    event_ids = {*first_events, *follow_ups.depths, *template_approvals}
-    informing = store.traverse(event_ids, ["wasInformedBy"], Direction.UP, 1, as_of=at.as_of)
-    informed_by = by_src(informing.relations, {"wasInformedBy"})
-    wanted = {
-        *products,
-        *inputs,
-        *event_ids,
-        *(i for i in (template_id, used.get(Role.PROMPT), used.get(Role.CONFIGURATION)) if i),
-        *((initiator.agent,) if initiator else ()),
-    }
-    nodes = store.nodes(wanted, as_of=at.as_of)
-    people_of = associations(store, [i for i in event_ids if i in nodes], at)
-    upstream = [i for i in inputs if i in nodes and Type.OUTPUT in nodes[i].types]
-    makers = store.traverse(
-        upstream, ["wasGeneratedBy", "wasRevisionOf"], Direction.UP, _DEPTH, as_of=at.as_of
-    )
-    upstream_runs = sorted(
-        i for i, n in store.nodes(makers.depths, as_of=at.as_of).items() if Type.RUN in n.types
-    )
 
     def pick(node_id: str | None) -> Node | None:
         return nodes.get(node_id) if node_id else None
@@ -184,27 +312,28 @@ def gather(store: Store, run_id: str, at: Moment = NOW) -> RunFacts:
         run=run,
         initiator=initiator,
         initiator_node=pick(initiator.agent if initiator else None),
-        model=model,
+        model=next((a.agent for a in people if a.role == Role.GENERATOR), None),
         template=pick(template_id),
         prompt=pick(used.get(Role.PROMPT)),
         config=pick(used.get(Role.CONFIGURATION)),
         inputs=[nodes[i] for i in inputs if i in nodes],
         outputs=[nodes[i] for i in outputs if i in nodes],
         revisions=[nodes[i] for i in products if i in nodes and i not in outputs],
-        custody=by_src(custody.relations, _CUSTODY),
+        custody=by_src(custody, _CUSTODY),
         upstream_runs=upstream_runs,
         at=at,
     )
-    for event_id in sorted(event_ids):
+    for event_id in sorted(events):
         node = nodes.get(event_id)
         if node is None:
             continue
+        subject, informed_by = events[event_id]
         event = Event(
             node,
             started(node) if Type.REVIEW not in node.types else ended(node),
             tuple(people_of.get(event_id, ())),
-            subjects.get(event_id),
-            tuple(sorted(r.dst for r in informed_by.get(event_id, []) if r.dst)),
+            subject,
+            tuple(sorted(r.dst for r in informed_by if r.dst)),
         )
         group = next((g for t, g in _EVENT_KINDS if t in node.types), None)
         if group == "actions" and event.subject is None:
@@ -214,3 +343,45 @@ def gather(store: Store, run_id: str, at: Moment = NOW) -> RunFacts:
         elif group:
             getattr(facts, group).append(event)
     return facts
+
+
+def _union(groups: Mapping[str, Iterable[str]]) -> list[str]:
+    """Every id in any group, each once, in a fixed order."""
+    return sorted({member for group in groups.values() for member in group})
+
+
+def _grouped(traversal: Traversal, end: str) -> defaultdict[str, list[Relation]]:
+    """A one-step traversal's relations by the node they were reached from (``end``)."""
+    found: defaultdict[str, list[Relation]] = defaultdict(list)
+    for relation in traversal.relations:
+        key = relation.src if end == "src" else relation.dst
+        if key:
+            found[key].append(relation)
+    return found
+
+
+def _steps(traversal: Traversal, direction: Direction) -> dict[str, list[str]]:
+    """Where each node leads in one step, for walking from each run's own nodes in memory."""
+    found: defaultdict[str, list[str]] = defaultdict(list)
+    for relation in traversal.relations:
+        if relation.src and relation.dst:
+            near, far = (
+                (relation.src, relation.dst)
+                if direction is Direction.UP
+                else (relation.dst, relation.src)
+            )
+            found[near].append(far)
+    return found
+
+
+def _reach(steps: dict[str, list[str]], starts: Iterable[str], max_depth: int = _DEPTH) -> set[str]:
+    """The nodes within ``max_depth`` steps of ``starts``, the starts among them: what the
+    store's traversal from these starts alone would have reached."""
+    reached = set(starts)
+    frontier = list(reached)
+    for _ in range(max_depth):
+        frontier = [f for n in frontier for f in steps.get(n, ()) if f not in reached]
+        if not frontier:
+            break
+        reached.update(frontier)
+    return reached

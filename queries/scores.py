@@ -24,7 +24,7 @@ from provenance.vocabulary import Attr, Role, Type
 from queries.authority import delegations
 from queries.checks import CHECKS, Outcome, RubricParams
 from queries.context import AsOf, Moment, moment
-from queries.facts import Event, RunFacts, gather
+from queries.facts import Event, RunFacts, gather, gather_many
 
 __all__ = [
     "PILLARS",
@@ -342,19 +342,23 @@ def weak_points(
     overrides: dict[str, tuple[list[str], str | None, str]] = {}
     runs = store.ids_of_type(Type.RUN, as_of=at.as_of)
     memo: dict[str, float] = {}
-    for done, run_id in enumerate(runs):
-        if progress and done % _EVERY == 0:
-            progress(done, len(runs))
-        facts = gather(store, run_id, at)
-        results = {check.id: outcome for check, outcome in _judge(store, probe, facts, memo)}
-        for name, (check_id, _) in _WEAK_POINTS.items():
-            if results[check_id].passed is False:
-                found[name]["runs"].append(run_id)
-                found[name]["evidence"] += results[check_id].evidence
-        for event in facts.overrides:
-            overrides.setdefault(
-                event.id, (event.agents(Role.OVERRIDER), facts.run.text(Attr.WORKFLOW), run_id)
-            )
+    for start in range(0, len(runs), _EVERY):
+        if progress:
+            progress(start, len(runs))
+        batch = runs[start : start + _EVERY]
+        facts_of = gather_many(store, store.nodes(batch, as_of=at.as_of).values(), at)
+        for run_id in batch:
+            facts = facts_of[run_id]
+            results = {check.id: outcome for check, outcome in _judge(store, probe, facts, memo)}
+            for name, (check_id, _) in _WEAK_POINTS.items():
+                if results[check_id].passed is False:
+                    found[name]["runs"].append(run_id)
+                    found[name]["evidence"] += results[check_id].evidence
+            for event in facts.overrides:
+                overrides.setdefault(
+                    event.id,
+                    (event.agents(Role.OVERRIDER), facts.run.text(Attr.WORKFLOW), run_id),
+                )
     if progress:
         progress(len(runs), len(runs))
     for entry in found.values():
@@ -364,8 +368,8 @@ def weak_points(
     return {"runs": len(runs), "as_of": at.time, "rubric": chosen.name, "weak_points": found}
 
 
-_EVERY = 100
-"""Runs judged between two reports of progress."""
+_EVERY = 500
+"""Runs whose facts are gathered together, and judged between two reports of progress."""
 
 
 def _repeated(

@@ -23,6 +23,8 @@ from provenance.errors import InvalidRecord
 from provenance.formats import FORMATS
 from provenance.ingest import import_document
 from provenance.stores import SQLiteStore, Store
+from provenance.vocabulary import Type
+from queries.facts import gather, gather_many
 from queries.scores import load_rubric, score, weak_points
 from tests.conftest import put
 from tests.factories import earlier_output, h, iri, person
@@ -917,10 +919,9 @@ def test_upstream_traceable_floor_depends_on_the_rubric(store: Store) -> None:
 
 
 def test_escalation_on_a_downstream_run_is_not_the_upstream_runs(store: Store) -> None:
-    # BUG (queries/facts.py, gather): run 0 is well governed; run 1 uses out/0-1 as an input, and
-    # an escalation is raised on run 1 (trigger: run 1) and never resolved. Run 0 had no
-    # escalation, but gather() follows wasInformedBy down from every activity that used run 0's
-    # outputs -- including run 1 itself -- and counts run 1's escalation as run 0's.
+    # Run 0 is well governed; run 1 uses out/0-1 as an input, and an escalation is raised on
+    # run 1 (trigger: run 1) and never resolved. Run 1 used run 0's output, but it is a run, not a
+    # decision about run 0: what informs it (the escalation) is not run 0's.
     put(
         store,
         *SHARED,
@@ -931,6 +932,39 @@ def test_escalation_on_a_downstream_run_is_not_the_upstream_runs(store: Store) -
     profile = score(store, iri("runs/0"))
     assert check(profile, "escalations-resolved")["passed"] is None
     assert verdicts(profile) == GOOD
+
+
+def test_facts_gathered_together_are_each_runs_own(store: Store) -> None:
+    # Run 1 uses run 0's output and is escalated; gathered in one batch, the escalation, the
+    # review and approval of each run and the upstream run stay with the run they belong to.
+    put(
+        store,
+        *SHARED,
+        *governed(0),
+        *governed(run=run_record(1, upstream=(iri("out/0-1"),))),
+        escalation_of(1, at=t("13:00:00")),
+    )
+    runs = [iri("runs/0"), RUN1]
+    together = gather_many(store, store.nodes(runs).values())
+    assert together == {run: gather(store, run) for run in runs}
+    first, second = together[iri("runs/0")], together[RUN1]
+    assert (first.escalations, [e.id for e in second.escalations]) == ([], [iri("escalations/1")])
+    assert (first.upstream_runs, second.upstream_runs) == ([], [iri("runs/0")])
+    assert [e.subject for e in first.approvals] == [iri("out/0-1")]
+    assert [e.subject for e in second.approvals] == [iri("out/1-1")]
+
+
+def test_facts_of_every_demo_run_gathered_together(demo_store_session: SQLiteStore) -> None:
+    runs = demo_store_session.ids_of_type(Type.RUN)
+    together = gather_many(demo_store_session, demo_store_session.nodes(runs).values())
+    assert together == {run: gather(demo_store_session, run) for run in runs}
+    assert sum(len(f.upstream_runs) for f in together.values()) > 0
+
+
+def test_only_runs_have_run_facts(store: Store) -> None:
+    put(store, *SHARED, *governed(1))
+    with pytest.raises(InvalidRecord, match="is not a run"):
+        gather_many(store, store.nodes([iri("out/1-1")]).values())
 
 
 # --------------------------------------------------------------------------------------------
