@@ -82,17 +82,22 @@ def reconstruct(store: Store, review: str) -> dict[str, Any]:
     node = require_node(store, review)
     if not node.types & {Type.REVIEW, Type.APPROVAL}:
         raise InvalidRecord(f"{node.id} is neither a review nor an approval")
+    record = store.record(node.id)
+    # The review as its own record (or document) stated it: a later record that adds to it, what
+    # it used or who took part, does not change what was seen.
+    own = Moment(record.seq if record else _introduced(store, node.id))
+    node = require_node(store, node.id, own)
     when = ended(node)  # what they saw when they signed off, after any time spent reviewing
     if when is None:
         raise InvalidRecord(f"{node.id} has no time, so what was seen then cannot be told")
-    record = store.record(node.id)
-    seq = record.seq - 1 if record else _introduced(store, node.id)
+    seq = record.seq - 1 if record else own.as_of
     at = Moment(seq, when.isoformat())
-    subject = next(iter(store.traverse([node.id], ["used"], Direction.UP, 1).relations), None)
+    used = store.traverse([node.id], ["used"], Direction.UP, 1, as_of=own.as_of)
+    subject = next(iter(used.relations), None)
     if subject is None or subject.dst is None:
         raise InvalidRecord(f"{node.id} does not name what it reviewed")
     seen = trace(store, subject.dst, as_of=at)
-    people = associations(store, [node.id])[node.id]
+    people = associations(store, [node.id], own)[node.id]
     reviewer = next((a for a in people if a.role is not None), None)
     return {
         "review": node.id,

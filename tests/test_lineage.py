@@ -746,6 +746,33 @@ def test_reconstruct_a_review_imported_in_a_document(store: Store) -> None:
     assert ids(seen["runs"]) == {iri("runs/9")}
 
 
+ADDED_TO_THE_REVIEW = """document
+  prefix t <https://test.example/>
+  prefix raidt <https://w3id.org/raidt#>
+  used(t:reviews/r1, t:tpl/v1, -)
+  wasAssociatedWith(t:reviews/r1, t:people/bo, -, [prov:role='raidt:reviewer'])
+  activity(t:reviews/r1, 2026-01-01T09:00:00+00:00, 2026-01-01T09:05:00+00:00)
+endDocument
+"""
+
+
+def test_reconstruct_is_not_changed_by_what_later_records_add_to_the_review(
+    store: Store,
+) -> None:
+    # A later document says r1 also used the template, names bo as a reviewer and gives it an
+    # earlier time. cy's review is still of out/1-1, by cy, at 10:50, as its record stated.
+    signed_off(store)
+    before = reconstruct(store, iri("reviews/r1"))
+    import_document(ADDED_TO_THE_REVIEW, FORMATS["provn"], store, source="added.provn")
+    after = reconstruct(store, iri("reviews/r1"))
+    assert (after["output"]["id"], after["reviewer"], after["time"]) == (
+        iri("out/1-1"),
+        iri("people/cy"),
+        at("10:50"),
+    )
+    assert after == before
+
+
 def test_trace_refuses_what_is_not_an_entity(store: Store) -> None:
     signed_off(store)
     for not_an_entity in (iri("runs/1"), iri("people/cy")):
