@@ -6,8 +6,11 @@ function and print its answer: a table for people, or the same JSON the HTTP ser
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -75,16 +78,44 @@ class CannotWrite(ProvenanceError):
 
 
 def write_output(path: Path, data: str | bytes) -> None:
-    """Write a command's output file, or fail in one line naming it (no directory, a folder …)."""
+    """Write a command's output file whole or not at all, or fail in one line naming it (no
+    directory, a folder, a full disk …): the data goes to a file beside it first, which then
+    takes its place, so a failed write leaves any file already there as it was. A device or a
+    pipe (``-o /dev/stdout``) is written to directly."""
+    payload = data.encode() if isinstance(data, str) else data
+    partial: Path | None = None
     try:
-        path.write_bytes(data.encode() if isinstance(data, str) else data)
+        if path.exists() and not path.is_file():
+            if path.is_dir():
+                raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
+            path.write_bytes(payload)
+            return
+        with tempfile.NamedTemporaryFile(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".partial", delete=False
+        ) as written:
+            partial = Path(written.name)
+            written.write(payload)
+        partial.chmod(path.stat().st_mode & 0o7777 if path.exists() else _new_file_mode())
+        partial.replace(path)
     except OSError as error:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
         raise CannotWrite(f"cannot write {path}: {error.strerror or error}") from error
 
 
+def _new_file_mode() -> int:
+    """The mode a new file gets under the process's umask, as ``open`` would give it (a
+    temporary file is made readable by its owner only)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 @contextmanager
-def open_for_command(url: str) -> Iterator[Store]:
-    store = open_store(url)
+def open_for_command(url: str, *, create: bool = False) -> Iterator[Store]:
+    """The store a command works on, closed after it; only the commands that write (``create``)
+    make an SQLite store that is not there."""
+    store = open_store(url, create=create)
     try:
         yield store
     finally:

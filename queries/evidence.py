@@ -10,13 +10,14 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from provenance.errors import InvalidRecord
+from provenance.errors import InvalidRecord, StoreError
 from provenance.export import export_nodes
 from provenance.formats import FORMATS, write_document
 from provenance.hashing import sha256_hex, sha256_tag
@@ -142,12 +143,16 @@ def build_pack(
     """The evidence pack of one run, as the bytes of a zip file.
 
     ``pictures`` (name → bytes, such as ``lineage.svg``) go in the pack and its manifest too; the
-    door that builds the pack draws them, since drawing is not the queries' business.
+    door that builds the pack draws them, since drawing is not the queries' business. The pack
+    carries no time of its own making: the same store and run give the same bytes, so anyone
+    holding the store can build it again and compare.
 
     Raises
     ------
     NotFound
         When the store holds no such run.
+    StoreError
+        When the store fails verification: a pack would vouch for tampered records.
     """
     facts = gather(store, run, at)
     finals = [p.id for p in facts.products]
@@ -192,11 +197,18 @@ def build_pack(
         ).encode(),
         **(pictures or {}),
     }
+    checked = verify(store)
+    if not checked.ok:
+        first = checked.problems[0]
+        raise StoreError(
+            f"{store.url} fails verification at record {first.seq} ({first.record}): "
+            f"{first.what}; no evidence pack is built from it (`raidt verify` lists every problem)"
+        )
     manifest = {
         "format": PACK_FORMAT,
         "run": facts.run.id,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "store_chain_head": verify(store).head,
+        "store_records": checked.records,
+        "store_chain_head": checked.head,
         "files": {
             name: {"sha256": sha256_hex(data), "bytes": len(data)}
             for name, data in sorted(files.items())
@@ -205,7 +217,9 @@ def build_pack(
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as pack:
         for name, data in [(_MANIFEST, _json(manifest)), *sorted(files.items())]:
-            pack.writestr(zipfile.ZipInfo(name, _FIXED_TIME), data)
+            entry = zipfile.ZipInfo(name, _FIXED_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            pack.writestr(entry, data)
     return buffer.getvalue()
 
 
@@ -233,18 +247,16 @@ class PackReport:
         }
 
 
-def _listed_hash(entry: object) -> object:
-    return entry.get("sha256") if isinstance(entry, dict) else None
-
-
 def verify_pack(path: str | Path, store: Store | None = None) -> PackReport:
-    """Check an evidence pack: its format, that every file a pack holds is there and matches the
-    manifest, and every record its content hash.
+    """Check an evidence pack: its format, that every file a pack holds is there once and matches
+    the manifest, that its reports are of the run the manifest names, and every record its
+    content hash.
 
     Offline, this proves the pack is whole and unchanged since its manifest was written; anyone
     rewriting files and manifest together could pass it. Given the ``store`` the pack came from,
-    each record must also be the store's own, content hash, chain hash and time alike, which no
-    rewritten pack can fake.
+    each record must also be the store's own, content hash, chain hash and time alike: a forged
+    record cannot pass that. The reports (trace, score …) are not rebuilt; build the pack again
+    from the store and compare the two to check those.
 
     Raises
     ------
@@ -252,19 +264,13 @@ def verify_pack(path: str | Path, store: Store | None = None) -> PackReport:
         When the file is not a zip or has no readable manifest.
     """
     report = PackReport()
-    try:
-        with zipfile.ZipFile(path) as pack:
-            contents = {
-                info.filename: pack.read(info) for info in pack.infolist() if not info.is_dir()
-            }
-    except (OSError, zipfile.BadZipFile) as error:
-        raise InvalidRecord(f"not a readable evidence pack: {error}", location=str(path)) from error
+    contents = _entries(path, report)
     try:
         manifest = json.loads(contents.pop(_MANIFEST))
         listed: dict[str, Any] = manifest["files"]
         if not isinstance(listed, dict):
             raise TypeError("files is not a table of file names")
-    except (KeyError, ValueError, TypeError) as error:
+    except (KeyError, ValueError, TypeError, RecursionError) as error:
         raise InvalidRecord("the pack has no readable manifest.json", location=str(path)) from error
     report.run = manifest.get("run")
     if manifest.get("format") != PACK_FORMAT:
@@ -280,12 +286,75 @@ def verify_pack(path: str | Path, store: Store | None = None) -> PackReport:
             report.problems.append(f"{name}: listed in the manifest but missing")
         elif name not in listed:
             report.problems.append(f"{name}: not listed in the manifest")
-        elif sha256_hex(contents[name]) != _listed_hash(listed[name]):
+        elif sha256_hex(contents[name]) != _listed(listed[name], "sha256"):
             report.problems.append(f"{name}: SHA-256 does not match the manifest")
+        elif len(contents[name]) != _listed(listed[name], "bytes"):
+            report.problems.append(f"{name}: its size does not match the manifest")
         else:
             report.files += 1
+    report.problems += _of_another_run(contents, report.run)
+    _check_records(contents.get("records.jsonl", b""), report, store)
+    if store is not None:
+        report.store = store.url
+    return report
+
+
+_MOST = 1 << 30
+"""The largest entry read from a pack, unpacked: a pack of one run is some megabytes."""
+
+
+def _entries(path: str | Path, report: PackReport) -> dict[str, bytes]:
+    """The pack's entries by name; a name given twice, a folder, a name that is not a plain
+    file name or an entry that cannot be unpacked is a problem, not a crash."""
+    contents: dict[str, bytes] = {}
     try:
-        lines = contents.get("records.jsonl", b"").decode().splitlines()
+        with zipfile.ZipFile(path) as pack:
+            for info in pack.infolist():
+                name = info.filename
+                if name in contents:
+                    report.problems.append(f"{name}: in the zip more than once")
+                    continue
+                if name != Path(name).name or name in (".", "..") or "\\" in name:
+                    report.problems.append(f"{name}: not a plain file name")
+                if info.file_size > _MOST:
+                    report.problems.append(f"{name}: {info.file_size} bytes, too large to read")
+                    contents[name] = b""
+                    continue
+                try:
+                    contents[name] = pack.read(info)
+                except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError) as error:
+                    report.problems.append(f"{name}: cannot be unpacked: {error}")
+                    contents[name] = b""
+    except (OSError, zipfile.BadZipFile) as error:
+        raise InvalidRecord(f"not a readable evidence pack: {error}", location=str(path)) from error
+    return contents
+
+
+def _listed(entry: object, key: str) -> object:
+    return entry.get(key) if isinstance(entry, dict) else None
+
+
+def _of_another_run(contents: dict[str, bytes], run: object) -> list[str]:
+    """The reports that are not of the run the manifest names: a manifest pointed at another
+    run, however consistent its hashes, does not describe these files."""
+    try:
+        scored = json.loads(contents.get("score.json", b"{}")).get("run")
+    except (ValueError, AttributeError, RecursionError):
+        return ["score.json: not a score profile"]
+    found = []
+    if scored is not None and scored != run:
+        found.append(f"score.json: scores run {scored}, not the manifest's run {run}")
+    readme = contents.get("README.txt", b"").decode(errors="replace").splitlines()[:1]
+    if readme and readme != [f"RAIDT evidence pack for run {run}"]:
+        found.append(f"README.txt: its first line is not about run {run}")
+    return found
+
+
+def _check_records(data: bytes, report: PackReport, store: Store | None) -> None:
+    """Every record in ``records.jsonl`` against its content hash, and against the store's own
+    record of that id when there is a store."""
+    try:
+        lines = data.decode().splitlines()
     except UnicodeDecodeError:
         report.problems.append("records.jsonl: not UTF-8 text")
         lines = []
@@ -294,7 +363,7 @@ def verify_pack(path: str | Path, store: Store | None = None) -> PackReport:
             record = json.loads(line)
             record_id, body, content_hash = record["id"], record["body"], record["content_hash"]
             matches = sha256_tag(body) == content_hash
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             report.problems.append(f"records.jsonl:{number}: not a record")
             continue
         report.records += 1
@@ -304,9 +373,6 @@ def verify_pack(path: str | Path, store: Store | None = None) -> PackReport:
             )
         if store is not None:
             report.problems += _against_store(store, record, f"records.jsonl:{number}")
-    if store is not None:
-        report.store = store.url
-    return report
 
 
 def _against_store(store: Store, record: dict[str, Any], where: str) -> list[str]:

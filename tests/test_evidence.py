@@ -11,6 +11,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import resource
+import signal
+import sqlite3
+import subprocess
+import sys
 import zipfile
 from collections.abc import Callable
 from datetime import datetime
@@ -22,6 +28,7 @@ from prov.constants import PROV_N_MAP
 from prov.model import ProvDocument
 
 from api.cli import run as raidt
+from api.console import write_output
 from provenance.stores import SQLiteStore
 from tests.conftest import put
 from tests.factories import h, iri, person
@@ -585,9 +592,8 @@ def test_missing_pack_fails_in_one_line(tmp_path: Path, capsys: pytest.CaptureFi
 def test_records_file_made_invalid_utf8_is_reported_not_crashed(
     pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # BUG (queries/evidence.py, verify_pack): changing one byte of records.jsonl to 0xFF is a
-    # one-byte tamper like any other, but verify_pack decodes records.jsonl with .decode()
-    # outside any error handling, so it raises UnicodeDecodeError instead of reporting.
+    # Changing one byte of records.jsonl to 0xFF is a one-byte tamper like any other: it is
+    # reported (the file is no longer UTF-8), not a crash while decoding it.
     def change(contents: dict[str, bytes]) -> None:
         data = contents["records.jsonl"]
         middle = data.index(b"discharge summary")
@@ -602,9 +608,8 @@ def test_records_file_made_invalid_utf8_is_reported_not_crashed(
 def test_record_line_without_id_is_reported_not_crashed(
     pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # BUG (queries/evidence.py, verify_pack): a records.jsonl line whose body does not match
-    # and which has no "id" makes verify_pack raise KeyError('id') while building the message
-    # (record['id'] is read outside the try), instead of reporting the line.
+    # A records.jsonl line whose body does not match and which has no "id" is reported by its
+    # line number: there is no id to name it by.
     def change(contents: dict[str, bytes]) -> None:
         rows = lines(contents["records.jsonl"])
         del rows[4]["id"]
@@ -727,3 +732,239 @@ def test_a_manifest_entry_that_is_not_a_table_is_a_mismatch(
         tampered(pack, tmp_path, change),
         ["trace.json: SHA-256 does not match the manifest"],
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Packs crafted to slip past the checks, and a store that fails verification
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_name_given_twice_in_the_zip_is_caught(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A forged score.json placed before the real one: unzip shows the forgery, the manifest's
+    # hash matches the real one.
+    path = tmp_path / "twice.zip"
+    with zipfile.ZipFile(path, "w") as forged:
+        forged.writestr("score.json", b'{"overall": {"score": 100}}')
+        for name, data in unzip_bytes(pack).items():
+            if name == "score.json":
+                with pytest.warns(UserWarning, match="Duplicate name"):
+                    forged.writestr(name, data)
+            else:
+                forged.writestr(name, data)
+    # the first copy is the one checked, and it is not the one the manifest lists
+    verify_fails(
+        capsys,
+        path,
+        [
+            "score.json: in the zip more than once",
+            "score.json: SHA-256 does not match the manifest",
+        ],
+    )
+
+
+def test_a_folder_in_the_zip_is_caught(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def change(contents: dict[str, bytes]) -> None:
+        contents["hidden/"] = b"something kept out of the manifest"
+
+    verify_fails(
+        capsys,
+        tampered(pack, tmp_path, change),
+        ["hidden/: not a plain file name", "hidden/: not listed in the manifest"],
+    )
+
+
+def test_a_manifest_pointed_at_another_run_is_caught(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = iri("runs/2")
+
+    def change(contents: dict[str, bytes]) -> None:
+        manifest = json.loads(contents["manifest.json"])
+        contents["manifest.json"] = json.dumps({**manifest, "run": other}).encode()
+
+    verify_fails(
+        capsys,
+        tampered(pack, tmp_path, change),
+        [
+            f"score.json: scores run {RUN1}, not the manifest's run {other}",
+            f"README.txt: its first line is not about run {other}",
+        ],
+    )
+
+
+def test_a_wrong_size_in_the_manifest_is_caught(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def change(contents: dict[str, bytes]) -> None:
+        manifest = json.loads(contents["manifest.json"])
+        manifest["files"]["trace.json"]["bytes"] += 1
+        contents["manifest.json"] = json.dumps(manifest).encode()
+
+    verify_fails(
+        capsys,
+        tampered(pack, tmp_path, change),
+        ["trace.json: its size does not match the manifest"],
+    )
+
+
+def _patch_entry(data: bytes, name: str, *, method: int | None = None, flags: int = 0) -> bytes:
+    """The zip with one entry's compression method or flag bits changed in both its headers."""
+    patched = bytearray(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as opened:
+        local = opened.getinfo(name).header_offset
+    central = next(
+        at
+        for at in range(len(data))
+        if data.startswith(b"PK\x01\x02", at)
+        and data[at + 46 : at + 46 + int.from_bytes(data[at + 28 : at + 30], "little")]
+        == name.encode()
+    )
+    for start, flag_at, method_at in ((local, 6, 8), (central, 8, 10)):
+        if method is not None:
+            patched[start + method_at : start + method_at + 2] = method.to_bytes(2, "little")
+        old = int.from_bytes(patched[start + flag_at : start + flag_at + 2], "little")
+        patched[start + flag_at : start + flag_at + 2] = (old | flags).to_bytes(2, "little")
+    return bytes(patched)
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"method": 99}, "compression method is not supported"),
+        ({"flags": 0x1}, "encrypted"),
+    ],
+)
+def test_an_entry_that_cannot_be_unpacked_is_a_problem_not_a_crash(
+    pack: bytes,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    change: dict[str, int],
+    why: str,
+) -> None:
+    path = tmp_path / "odd.zip"
+    path.write_bytes(_patch_entry(pack, "trace.json", **change))
+    code, out, err = cli(capsys, "verify-pack", str(path), "--json")
+    assert code == 1
+    problems = json.loads(out)["problems"]
+    assert problems[0].startswith("trace.json: cannot be unpacked:")
+    assert why in problems[0]
+    assert "Traceback" not in err
+
+
+def test_corrupt_compressed_data_is_a_problem_not_a_crash(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with zipfile.ZipFile(io.BytesIO(pack)) as opened:
+        info = opened.getinfo("trace.json")
+    assert info.compress_type == zipfile.ZIP_DEFLATED
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    spoiled = bytearray(pack)
+    spoiled[start : start + 8] = b"\xff" * 8
+    path = tmp_path / "spoiled.zip"
+    path.write_bytes(bytes(spoiled))
+    code, out, err = cli(capsys, "verify-pack", str(path), "--json")
+    assert code == 1
+    assert json.loads(out)["problems"][0].startswith("trace.json: cannot be unpacked:")
+    assert "Traceback" not in err
+
+
+def test_json_nested_too_deep_is_reported_not_crashed(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+
+    def change(contents: dict[str, bytes]) -> None:
+        contents["records.jsonl"] = deep + b"\n"
+        _fix_manifest(contents, "records.jsonl")
+
+    code, out, _ = cli(capsys, "verify-pack", str(tampered(pack, tmp_path, change)), "--json")
+    assert code == 1
+    assert json.loads(out)["problems"] == ["records.jsonl:1: not a record"]
+    path = tampered(pack, tmp_path, lambda contents: contents.update({"manifest.json": deep}))
+    code, _, err = cli(capsys, "verify-pack", str(path))
+    assert code == 1
+    assert err.strip() == f"error: {path}: the pack has no readable manifest.json"
+
+
+def test_a_pack_is_the_same_bytes_each_time_and_compressed(
+    built: tuple[Path, str], tmp_path: Path
+) -> None:
+    pack, url = built
+    again = tmp_path / "again.zip"
+    assert raidt(["evidence", RUN1, "-o", str(again), "--store", url]) == 0
+    assert again.read_bytes() == pack.read_bytes()
+    with zipfile.ZipFile(pack) as opened:
+        entries = opened.infolist()
+    assert {e.compress_type for e in entries} == {zipfile.ZIP_DEFLATED}
+    assert sum(e.compress_size for e in entries) < sum(e.file_size for e in entries) / 2
+    manifest = json.loads(unzip(pack)["manifest.json"])
+    assert manifest["store_records"] == len(records())
+
+
+def test_no_pack_is_built_from_a_store_that_fails_verification(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The approval's body and content hash rewritten in the database file: every hash inside a
+    # pack built from it would agree, so the pack must not be built at all.
+    _, url = built
+    copy = tmp_path / "tampered.db"
+    source = sqlite3.connect(url.removeprefix("sqlite:///"))
+    source.backup(target := sqlite3.connect(copy))
+    source.close()
+    body = target.execute("SELECT body FROM records WHERE id = ?", (APPROVAL,)).fetchone()[0]
+    forged = body.replace("approved-with-edits", "approved")
+    target.execute(
+        "UPDATE records SET body = ?, content_hash = ? WHERE id = ?",
+        (forged, "sha256:" + hashlib.sha256(forged.encode()).hexdigest(), APPROVAL),
+    )
+    target.commit()
+    target.close()
+    output = tmp_path / "pack.zip"
+    output.write_bytes(b"an earlier pack")
+    code, out, err = cli(
+        capsys, "evidence", RUN1, "-o", str(output), "--store", f"sqlite:///{copy}"
+    )
+    assert (code, out) == (1, "")
+    assert f"sqlite:///{copy} fails verification at record" in err
+    assert f"({APPROVAL}): its graph hash is not what its body maps to" in err
+    assert output.read_bytes() == b"an earlier pack"
+
+
+def test_an_output_that_cannot_be_written_whole_leaves_the_old_one(tmp_path: Path) -> None:
+    # A real failed write, as a full disk gives: a child process whose files may not grow past
+    # 50,000 bytes writes 100,000 (a pack, a picture, an export: every -o goes this way).
+    output = tmp_path / "pack.zip"
+    output.write_bytes(b"an earlier pack")
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (50_000, 50_000))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    write = (
+        "import sys; from pathlib import Path; from api.console import write_output; "
+        "write_output(Path(sys.argv[1]), bytes(100_000))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", write, str(output)],
+        preexec_fn=small_files,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().endswith(f"CannotWrite: cannot write {output}: File too large")
+    assert output.read_bytes() == b"an earlier pack"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pack.zip"]
+
+
+def test_a_new_output_file_gets_the_usual_mode(tmp_path: Path) -> None:
+    # written through a private temporary file, it still ends up as open() would have made it
+    output = tmp_path / "pack.zip"
+    write_output(output, b"a pack")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (output.read_bytes(), output.stat().st_mode & 0o777) == (b"a pack", 0o666 & ~umask)
