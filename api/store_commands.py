@@ -48,7 +48,7 @@ def record(
 ) -> None:
     """Record runs and events from JSON or JSON Lines files, all in one transaction."""
     with (
-        open_for_command(store) as opened,
+        open_for_command(store, create=True) as opened,
         progress_bar("recording", "records", counted=False, quiet=as_json) as bar,
     ):
         task = bar.add_task("records", total=None)
@@ -72,7 +72,7 @@ def import_(
         data = path.read_bytes()
     except OSError as error:
         raise ProvenanceError(f"{path}: cannot read the file: {error}") from error
-    with open_for_command(store) as opened:
+    with open_for_command(store, create=True) as opened:
         prepared, result = import_document(
             data, chosen, opened, source=str(path), record_id=record_id
         )
@@ -232,7 +232,7 @@ def _print_runs(
 @app.command()
 def demo(store: StoreOption = DEFAULT_STORE_URL, as_json: JsonOption = False) -> None:
     """Load the demo runs (healthcare, finance, public services, enterprise) and list them."""
-    with open_for_command(store) as opened:
+    with open_for_command(store, create=True) as opened:
         result = load_demo(opened)
         summaries = list_runs(opened)
         counts = opened.counts()
@@ -264,7 +264,7 @@ def copy(
     as_json: JsonOption = False,
 ) -> None:
     """Copy a whole store to another, then check counts, every hash and the chain head."""
-    with open_for_command(source) as origin, open_for_command(target) as destination:
+    with open_for_command(source) as origin, open_for_command(target, create=True) as destination:
         total = origin.counts()["records"]
         with progress_bar("copying", "records", counted=True, quiet=as_json) as bar:
             task = bar.add_task("records", total=total)

@@ -141,8 +141,32 @@ def test_store_url_comes_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("RAIDT_STORE", f"sqlite:///{tmp_path / 'env.db'}")
-    assert raidt(["verify"]) == 0
+    assert raidt(["demo"]) == 0
     assert (tmp_path / "env.db").exists()
+    assert raidt(["verify"]) == 0
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["verify"],
+        ["runs"],
+        ["trace", "https://hospital.example/outputs/discharge-0412/summary"],
+        ["score", "https://hospital.example/runs/discharge-0412"],
+        ["weak-points"],
+    ],
+)
+def test_a_question_to_a_store_that_is_not_there_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    # A mistyped path is not answered from a new, empty store made there.
+    typo = tmp_path / "stroe.db"
+    capsys.readouterr()
+    assert raidt([*command, "--store", f"sqlite:///{typo}"]) == 1
+    assert capsys.readouterr().err == (
+        f"error: no store at {typo}: `raidt record` or `raidt demo` makes one\n"
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_unusable_store_url_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

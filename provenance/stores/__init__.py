@@ -44,8 +44,9 @@ def store_url(url: str | None = None) -> str:
     return url or os.environ.get("RAIDT_STORE") or DEFAULT_STORE_URL
 
 
-def open_store(url: str | None = None) -> Store:
-    """Open the store a URL names.
+def open_store(url: str | None = None, *, create: bool = True) -> Store:
+    """Open the store a URL names; an SQLite store that does not exist yet is made, unless
+    ``create`` is false.
 
     Raises
     ------
@@ -58,7 +59,7 @@ def open_store(url: str | None = None) -> Store:
         path = chosen.removeprefix("sqlite://")
         if not path.startswith("/") or len(path) < 2:
             raise StoreUnavailable(f"bad store URL {chosen!r}: expected sqlite:///path/to/file.db")
-        return SQLiteStore(path[1:])
+        return SQLiteStore(path[1:], create=create)
     if scheme in NEO4J_SCHEMES:
         return Neo4jStore(chosen)
     raise StoreUnavailable(

@@ -143,7 +143,10 @@ def _relation(row: sqlite3.Row | tuple[Any, ...]) -> Relation:
 class SQLiteStore:
     """A store in one SQLite file (or ``:memory:``)."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        """Open the store in ``path``, making an empty one there if there is none, unless
+        ``create`` is false: a question asked of a mistyped path should say so, not answer from
+        a new empty store."""
         self.path = str(path)
         self.url = f"sqlite:///{self.path}"
         self._lock = threading.RLock()
@@ -156,6 +159,10 @@ class SQLiteStore:
                 parent = Path(self.path).parent
                 if not parent.is_dir():
                     raise StoreUnavailable(f"cannot open {self.path}: no directory {parent}")
+                if not create and not Path(self.path).exists():
+                    raise StoreUnavailable(
+                        f"no store at {self.path}: `raidt record` or `raidt demo` makes one"
+                    )
             self._db = sqlite3.connect(
                 self.path,
                 isolation_level=None,
