@@ -78,7 +78,7 @@ def parse_time(value: str) -> datetime:
     except ValueError as error:
         raise InvalidRecord(f"{value!r} is not an ISO 8601 time") from error
     if parsed.tzinfo is None:
-        raise InvalidRecord(f"{value!r} has no time zone; add one, e.g. {value}+00:00")
+        raise InvalidRecord(f"{value!r} has no time zone; add one, e.g. {parsed.isoformat()}+00:00")
     return _in_utc(parsed)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -17,6 +17,7 @@ from provenance.graph import Element, Fragment, Relation, attributes
 from provenance.stores import PreparedRecord, SQLiteStore, Store
 from provenance.vocabulary import PROV, Attr, Role, Type
 from queries.authority import accountable, authority, delegations
+from queries.context import parse_time
 from queries.lineage import trace
 from tests.conftest import put
 from tests.factories import action, approval, earlier_output, iri, person, review, run
@@ -294,6 +295,14 @@ def test_authority_refuses_what_is_not_an_action(store: Store) -> None:
     with pytest.raises(InvalidRecord, match="no time zone"):
         authority(store, ACT, at="2026-01-01T12:00:00")
     assert authority(store, "test:actions/act")["action"] == ACT
+
+
+@pytest.mark.parametrize("given", ["2026-03-02", "2026-01-01T12:00", "2026-01-01T12:00:00.5"])
+def test_a_time_without_a_zone_is_refused_with_a_suggestion_that_works(given: str) -> None:
+    with pytest.raises(InvalidRecord, match="no time zone") as refused:
+        parse_time(given)
+    suggested = str(refused.value).rsplit("e.g. ", 1)[1]
+    assert parse_time(suggested) == datetime.fromisoformat(given).replace(tzinfo=UTC)
 
 
 # -- delegation windows, scopes and claims --------------------------------------------------------
