@@ -570,9 +570,8 @@ def test_template_approved_exactly_at_run_start_counts_as_before(store: Store) -
 
 
 def test_template_rejected_before_use_is_not_approved(store: Store) -> None:
-    # BUG (queries/checks.py, template-approved): tpl/v1 was approved on 2025-12-15, then
-    # rejected on 2025-12-20 (which invalidates it), and the run used it on 2026-01-01. The
-    # template was not approved when used; the check's own failure text names "or rejected".
+    # tpl/v1 was approved on 2025-12-15, then rejected on 2025-12-20 (which invalidates it), and
+    # the run used it on 2026-01-01: the template was not approved when used.
     rejection = template_approval(at="2025-12-20T09:00:00+00:00", decision="rejected", name="tr")
     profile = scored(store, rejection, *governed())
     assert verdicts(profile) == {**GOOD, "template-approved": False}
@@ -668,9 +667,8 @@ def test_action_after_approval_then_rejection(store: Store) -> None:
 
 
 def test_action_before_a_later_rejection_was_on_an_approved_output(store: Store) -> None:
-    # BUG (queries/checks.py, action-on-approved): approved at 11:00, acted on at 12:00, only
-    # rejected at 13:00. The check promises "no action used an output that was unapproved or
-    # invalidated *when it acted*", but it ignores the time of the invalidation.
+    # Approved at 11:00, acted on at 12:00, only rejected at 13:00: when it acted, the output was
+    # approved and not yet invalidated, which is what the check asks.
     rejected = approval_of(
         1,
         by="eve",
