@@ -415,13 +415,13 @@ def verify_pack_command(
         str | None,
         typer.Option(
             "--store",
-            help="Also check every record against this store (the pack's source): "
-            "content hash, chain hash and time.",
+            help="Also check the pack against this store (its source): every record's content "
+            "hash, chain hash and time, and every report built again as of the pack's last record.",
         ),
     ] = None,
 ) -> None:
     """Check an evidence pack offline: every file against its manifest, every record's hash;
-    with --store, every record against the store it came from."""
+    with --store, every record and report against the store it came from."""
     if store is None:
         report = verify_pack(pack)
     else:
@@ -431,7 +431,7 @@ def verify_pack_command(
         print_json(report.as_dict())
     elif report.ok:
         against = (
-            f"the store {report.store} holds every record"
+            f"the store {report.store} holds every record and gives the same reports"
             if report.store
             else "offline: pass --store to prove the records are the store's"
         )

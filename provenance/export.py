@@ -25,19 +25,24 @@ def _everything(store: Store) -> tuple[list[Element], list[Relation]]:
     return elements, relations
 
 
-def _merged(store: Store, ids: Iterable[str]) -> list[Element]:
+def _merged(store: Store, ids: Iterable[str], as_of: int | None = None) -> list[Element]:
     """One element per node and kind, every description merged."""
     return [
         Element(node.id, kind, node.attributes)
-        for node in store.nodes(ids).values()
+        for node in store.nodes(ids, as_of=as_of).values()
         for kind in sorted(node.kinds)
     ]
 
 
-def export_nodes(store: Store, ids: Iterable[str]) -> ProvDocument:
-    """A PROV document of the given nodes and every relation among them."""
+def export_nodes(store: Store, ids: Iterable[str], *, as_of: int | None = None) -> ProvDocument:
+    """A PROV document of the given nodes and every relation among them, as the records up to
+    ``as_of`` (a sequence number) describe them, or all of them."""
     wanted = sorted(set(ids))
-    return to_document(_merged(store, wanted), store.relations_between(wanted), store.namespaces())
+    return to_document(
+        _merged(store, wanted, as_of),
+        store.relations_between(wanted, as_of=as_of),
+        store.namespaces(),
+    )
 
 
 def export_document(store: Store, target: str | None = None) -> ProvDocument:

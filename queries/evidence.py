@@ -17,20 +17,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from provenance.errors import InvalidRecord, StoreError
+from provenance.errors import InvalidRecord, ProvenanceError, StoreError
 from provenance.export import export_nodes
 from provenance.formats import FORMATS, write_document
-from provenance.hashing import sha256_hex, sha256_tag
+from provenance.hashing import GENESIS, sha256_hex, sha256_tag
 from provenance.integrity import verify
 from provenance.stores.base import Store
 from provenance.vocabulary import Attr
 from queries.authority import authority
-from queries.context import NOW, Moment, started
+from queries.context import NOW, Moment, require_node, started
 from queries.facts import Event, RunFacts, gather
 from queries.lineage import role_name, time_text, trace, trace_ids
-from queries.scores import Rubric, score
+from queries.scores import Rubric, rubric_names, score
 
-__all__ = ["PACK_FORMAT", "PackReport", "build_pack", "verify_pack"]
+__all__ = ["PACK_FORMAT", "PackReport", "build_pack", "pack_files", "verify_pack"]
 
 PACK_FORMAT = "raidt-evidence-pack/1"
 _MANIFEST = "manifest.json"
@@ -132,27 +132,16 @@ def _bundle_ids(
     return ids
 
 
-def build_pack(
-    store: Store,
-    run: str,
-    *,
-    rubric: Rubric | str | None = None,
-    at: Moment = NOW,
-    pictures: Mapping[str, bytes] | None = None,
-) -> bytes:
-    """The evidence pack of one run, as the bytes of a zip file.
-
-    ``pictures`` (name → bytes, such as ``lineage.svg``) go in the pack and its manifest too; the
-    door that builds the pack draws them, since drawing is not the queries' business. The pack
-    carries no time of its own making: the same store and run give the same bytes, so anyone
-    holding the store can build it again and compare.
+def pack_files(
+    store: Store, run: str, *, rubric: Rubric | str | None = None, at: Moment = NOW
+) -> dict[str, bytes]:
+    """The files of a run's evidence pack, its pictures and manifest aside, as the store stood
+    at ``at``: what :func:`verify_pack` builds again to check a pack against its store.
 
     Raises
     ------
     NotFound
         When the store holds no such run.
-    StoreError
-        When the store fails verification: a pack would vouch for tampered records.
     """
     facts = gather(store, run, at)
     finals = [p.id for p in facts.products]
@@ -160,9 +149,8 @@ def build_pack(
     powers = {action.id: authority(store, action.id, as_of=at) for action in facts.actions}
     holders = {h["agent"] for answer in powers.values() for h in answer["holders"]}
     ids = _bundle_ids(facts, traces.values(), holders)
-    document = export_nodes(store, ids)
+    document = export_nodes(store, ids, as_of=at.as_of)
     decisions = {f"{a.id}/decision" for a in [*facts.approvals, *facts.template_approvals]}
-    records = [store.record(i) for i in sorted(ids | decisions)]
     delegation_ids = {
         step["id"]
         for answer in powers.values()
@@ -170,9 +158,10 @@ def build_pack(
         for step in h["path"]
         if step.get("id")
     }
-    records += [store.record(i) for i in sorted(delegation_ids)]
-    stored = [r for r in records if r is not None]
-    files = {
+    wanted = [*sorted(ids | decisions), *sorted(delegation_ids)]
+    limit = at.as_of if at.as_of is not None else float("inf")
+    stored = [r for i in wanted if (r := store.record(i)) is not None and r.seq <= limit]
+    return {
         "README.txt": _README.format(run=facts.run.id).encode(),
         "prov.json": write_document(document, FORMATS["json"]).encode(),
         "prov.provn": write_document(document, FORMATS["provn"]).encode(),
@@ -195,8 +184,32 @@ def build_pack(
             + "\n"
             for r in stored
         ).encode(),
-        **(pictures or {}),
     }
+
+
+def build_pack(
+    store: Store,
+    run: str,
+    *,
+    rubric: Rubric | str | None = None,
+    at: Moment = NOW,
+    pictures: Mapping[str, bytes] | None = None,
+) -> bytes:
+    """The evidence pack of one run, as the bytes of a zip file.
+
+    ``pictures`` (name → bytes, such as ``lineage.svg``) go in the pack and its manifest too; the
+    door that builds the pack draws them, since drawing is not the queries' business. The pack
+    carries no time of its own making, only how many records the store held and the chain hash of
+    the last: the same store and run give the same bytes, and ``verify_pack`` given the store
+    builds the reports again, as of that record, to compare.
+
+    Raises
+    ------
+    NotFound
+        When the store holds no such run.
+    StoreError
+        When the store fails verification: a pack would vouch for tampered records.
+    """
     checked = verify(store)
     if not checked.ok:
         first = checked.problems[0]
@@ -204,11 +217,15 @@ def build_pack(
             f"{store.url} fails verification at record {first.seq} ({first.record}): "
             f"{first.what}; no evidence pack is built from it (`raidt verify` lists every problem)"
         )
+    seq = checked.records if at.as_of is None else min(at.as_of, checked.records)
+    moment = Moment(seq, at.time)
+    run_id = require_node(store, run, moment).id
+    files = {**pack_files(store, run_id, rubric=rubric, at=moment), **(pictures or {})}
     manifest = {
         "format": PACK_FORMAT,
-        "run": facts.run.id,
-        "store_records": checked.records,
-        "store_chain_head": checked.head,
+        "run": run_id,
+        "store_records": seq,
+        "store_chain_head": _chain_at(store, seq),
         "files": {
             name: {"sha256": sha256_hex(data), "bytes": len(data)}
             for name, data in sorted(files.items())
@@ -221,6 +238,12 @@ def build_pack(
             entry.compress_type = zipfile.ZIP_DEFLATED
             pack.writestr(entry, data)
     return buffer.getvalue()
+
+
+def _chain_at(store: Store, seq: int) -> str:
+    """The chain hash of record ``seq``: the head of the chain as it stood then."""
+    record = next(store.records(after=seq - 1), None) if seq > 0 else None
+    return record.chain_hash if record is not None else GENESIS
 
 
 @dataclass(slots=True)
@@ -296,7 +319,36 @@ def verify_pack(path: str | Path, store: Store | None = None) -> PackReport:
     _check_records(contents.get("records.jsonl", b""), report, store)
     if store is not None:
         report.store = store.url
+        report.problems += _unlike_the_store(store, manifest, contents)
     return report
+
+
+def _unlike_the_store(
+    store: Store, manifest: dict[str, Any], contents: dict[str, bytes]
+) -> list[str]:
+    """The files that are not what the store gives when the pack's reports are built again, as
+    of the record the manifest names: a report rewritten, hashes and manifest alike, is caught
+    here. Pictures are drawn by whoever built the pack, so they are not rebuilt."""
+    seq, head, run = (manifest.get(k) for k in ("store_records", "store_chain_head", "run"))
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0 or not isinstance(run, str):
+        return ["manifest.json: no record count and run to rebuild the reports from"]
+    if _chain_at(store, seq) != head:
+        return [f"manifest.json: the store's chain hash at record {seq} is not the pack's head"]
+    try:
+        rubric = json.loads(contents["score.json"])["rubric"]
+    except (KeyError, ValueError, TypeError, RecursionError):
+        return ["score.json: names no rubric to rebuild the score with"]
+    if rubric not in rubric_names():
+        return [f"score.json: rubric {rubric!r} is not one shipped, so it cannot be rebuilt"]
+    try:
+        rebuilt = pack_files(store, run, rubric=rubric, at=Moment(seq))
+    except ProvenanceError as error:
+        return [f"manifest.json: run {run} cannot be rebuilt from the store: {error}"]
+    return [
+        f"{name}: not what the store gives for run {run} as of record {seq}"
+        for name, data in rebuilt.items()
+        if contents.get(name) not in (None, data)
+    ]
 
 
 _MOST = 1 << 30

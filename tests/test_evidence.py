@@ -29,6 +29,8 @@ from prov.model import ProvDocument
 
 from api.cli import run as raidt
 from api.console import write_output
+from provenance.formats import FORMATS
+from provenance.ingest import import_document
 from provenance.stores import SQLiteStore
 from tests.conftest import put
 from tests.factories import h, iri, person
@@ -256,7 +258,8 @@ def test_verify_pack_against_its_store(
     code, out, err = cli(capsys, "verify-pack", str(pack), "--store", url)
     assert (code, err) == (0, "")
     assert out.strip() == (
-        f"ok: 9 files and 7 records match (run {RUN1}); the store {url} holds every record"
+        f"ok: 9 files and 7 records match (run {RUN1}); the store {url} holds every record "
+        "and gives the same reports"
     )
 
 
@@ -648,7 +651,8 @@ def test_a_forged_record_passes_offline_but_not_against_the_store(
     code, out, _ = cli(capsys, "verify-pack", str(path), "--store", url, "--json")
     assert code == 1
     assert json.loads(out)["problems"] == [
-        f"records.jsonl:5: {RUN1} differs from the store's record in content_hash"
+        f"records.jsonl:5: {RUN1} differs from the store's record in content_hash",
+        f"records.jsonl: not what the store gives for run {RUN1} as of record 7",
     ]
 
 
@@ -667,7 +671,88 @@ def test_a_record_the_store_never_held_is_named(
     code, out, _ = cli(capsys, "verify-pack", str(path), "--store", url, "--json")
     assert code == 1
     assert json.loads(out)["problems"] == [
-        f"records.jsonl:1: {iri('runs/invented')} is not in the store"
+        f"records.jsonl:1: {iri('runs/invented')} is not in the store",
+        f"records.jsonl: not what the store gives for run {RUN1} as of record 7",
+    ]
+
+
+def copy_store(url: str, path: Path) -> sqlite3.Connection:
+    """A copy of the store file behind ``url`` at ``path``, opened."""
+    source = sqlite3.connect(url.removeprefix("sqlite:///"))
+    source.backup(target := sqlite3.connect(path))
+    source.close()
+    return target
+
+
+def _forge_score(contents: dict[str, bytes]) -> None:
+    """The overall score raised to 100, with the manifest's hash and size to match."""
+    profile = json.loads(contents["score.json"])
+    profile["overall"]["score"] = 100.0
+    contents["score.json"] = json.dumps(profile).encode()
+    _fix_manifest(contents, "score.json")
+
+
+def test_a_forged_report_passes_offline_but_not_against_the_store(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pack, url = built
+    path = tampered(pack.read_bytes(), tmp_path, _forge_score)
+    code, _, _ = cli(capsys, "verify-pack", str(path))
+    assert code == 0  # offline, a consistent rewrite cannot be told apart
+    code, out, _ = cli(capsys, "verify-pack", str(path), "--store", url, "--json")
+    assert code == 1
+    assert json.loads(out)["problems"] == [
+        f"score.json: not what the store gives for run {RUN1} as of record 7"
+    ]
+
+
+def test_a_pack_checks_against_its_store_after_the_store_has_grown(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Records written after the pack (a challenge to the run's output, a re-description of the
+    # output) change today's reports, but the pack is rebuilt as of its own record 7.
+    pack, url = built
+    grown = tmp_path / "grown.db"
+    copy_store(url, grown).close()
+    later = SQLiteStore(grown)
+    challenge = {
+        "type": "challenge",
+        "id": iri("challenges/1"),
+        "at": "2026-01-02T09:00:00+00:00",
+        "target": REV,
+        "challenger": person("gp", "general practitioner"),
+        "grounds": "the dose still looks high",
+    }
+    put(later, challenge)
+    redescribed = """document
+  prefix t <https://test.example/>
+  entity(t:out/1-1r, [prov:label="discharge letter, as filed later"])
+endDocument
+"""
+    import_document(redescribed, FORMATS["provn"], later, source="later.provn")
+    later.close()
+    code, out, _ = cli(capsys, "verify-pack", str(pack), "--store", f"sqlite:///{grown}", "--json")
+    assert (code, json.loads(out)["problems"]) == (0, [])
+    today = tmp_path / "today.zip"
+    assert raidt(["evidence", RUN1, "-o", str(today), "--store", f"sqlite:///{grown}"]) == 0
+    for name in ("timeline.json", "trace.json", "prov.json"):
+        assert unzip(today)[name] != unzip(pack)[name]
+
+
+def test_a_manifest_pointing_at_another_chain_head_is_caught(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pack, url = built
+
+    def change(contents: dict[str, bytes]) -> None:
+        manifest = json.loads(contents["manifest.json"])
+        contents["manifest.json"] = json.dumps({**manifest, "store_chain_head": "0" * 64}).encode()
+
+    path = tampered(pack.read_bytes(), tmp_path, change)
+    code, out, _ = cli(capsys, "verify-pack", str(path), "--store", url, "--json")
+    assert code == 1
+    assert json.loads(out)["problems"] == [
+        "manifest.json: the store's chain hash at record 7 is not the pack's head"
     ]
 
 
@@ -912,9 +997,7 @@ def test_no_pack_is_built_from_a_store_that_fails_verification(
     # pack built from it would agree, so the pack must not be built at all.
     _, url = built
     copy = tmp_path / "tampered.db"
-    source = sqlite3.connect(url.removeprefix("sqlite:///"))
-    source.backup(target := sqlite3.connect(copy))
-    source.close()
+    target = copy_store(url, copy)
     body = target.execute("SELECT body FROM records WHERE id = ?", (APPROVAL,)).fetchone()[0]
     forged = body.replace("approved-with-edits", "approved")
     target.execute(
