@@ -35,13 +35,13 @@ def run(argv: Sequence[str] | None = None) -> int:
         except SystemExit as done:
             code = done.code if isinstance(done.code, int) else int(done.code is not None)
         except ProvenanceError as error:
-            err.print(f"error: {error}", markup=False)
+            err.print(f"error: {error}")
             return 1
         else:
             code = 0
     if code == 0:
         for warning in caught:
-            err.print(f"warning: {warning.message}", markup=False)
+            err.print(f"warning: {warning.message}")
     return code
 
 

@@ -27,6 +27,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from provenance.errors import ProvenanceError
 from provenance.formats import FORMATS
@@ -42,6 +43,7 @@ __all__ = [
     "app",
     "display",
     "err",
+    "heading",
     "open_for_command",
     "out",
     "print_json",
@@ -59,8 +61,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 _WIDTH = shutil.get_terminal_size((160, 24)).columns
-out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, width=_WIDTH, markup=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+"""Neither reads markup: what they print comes from records, and a scope of ``[/]`` or a name
+with ``[red]`` in it is text to show, not styling."""
 
 StoreOption = Annotated[
     str,
@@ -75,6 +79,11 @@ FormatOption = Annotated[
 
 class CannotWrite(ProvenanceError):
     """A file a command was asked to write cannot be written."""
+
+
+def heading(bold: str, rest: str = "") -> None:
+    """A line whose first part is bold; both parts are shown as given, brackets and all."""
+    out.print(Text.assemble((bold, "bold"), rest))
 
 
 def write_output(path: Path, data: str | bytes) -> None:

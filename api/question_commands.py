@@ -16,6 +16,7 @@ from api.console import (
     StoreOption,
     app,
     err,
+    heading,
     open_for_command,
     out,
     print_json,
@@ -82,7 +83,7 @@ def _answer(
 
 
 def _show_trace(answer: dict[str, Any], s: Short) -> None:
-    out.print(f"[bold]trace of {s(answer['output'])}[/bold]", markup=True)
+    heading(f"trace of {s(answer['output'])}")
     _table(
         "runs",
         ["depth", "run", "task", "initiator", "template", "model"],
@@ -151,7 +152,7 @@ def trace(
 
 
 def _show_authority(answer: dict[str, Any], s: Short) -> None:
-    out.print(f"[bold]authority over {s(answer['action'])}[/bold] at {answer['time']}", markup=True)
+    heading(f"authority over {s(answer['action'])}", f" at {answer['time']}")
     _table(
         "holders",
         ["agent", "basis", "valid", "why not"],
@@ -194,7 +195,7 @@ def authority(
 
 
 def _show_accountable(answer: dict[str, Any], s: Short) -> None:
-    out.print(f"[bold]actions {s(answer['person'])} held authority over[/bold]", markup=True)
+    heading(f"actions {s(answer['person'])} held authority over")
     _table(
         "actions",
         ["time", "action", "basis", "valid"],
@@ -222,7 +223,7 @@ def accountable(
 
 
 def _show_impact(answer: dict[str, Any], s: Short) -> None:
-    out.print(f"[bold]{answer['count']} node(s) depend on {s(answer['node'])}[/bold]", markup=True)
+    heading(f"{answer['count']} node(s) depend on {s(answer['node'])}")
     rows = [
         [group, item["depth"], s(item["id"])]
         for group, items in answer.items()
@@ -247,10 +248,7 @@ def impact(
 
 def _show_reconstruction(answer: dict[str, Any], s: Short) -> None:
     who = s(answer["reviewer"] or "-")
-    out.print(
-        f"[bold]what {who} saw at {answer['time']} ({answer['kind']} {s(answer['review'])})[/bold]",
-        markup=True,
-    )
+    heading(f"what {who} saw at {answer['time']} ({answer['kind']} {s(answer['review'])})")
     output = answer["output"]
     _table(
         "under review", ["entity", "content hash"], [[s(output["id"]), output.get("content_hash")]]
@@ -300,10 +298,8 @@ def reconstruct(
 
 def _show_score(answer: dict[str, Any], s: Short) -> None:
     overall = answer["overall"]
-    out.print(
-        f"[bold]{s(answer['run'])}[/bold]: {overall['score']} ({overall['rating']}), "
-        f"rubric {answer['rubric']}",
-        markup=True,
+    heading(
+        s(answer["run"]), f": {overall['score']} ({overall['rating']}), rubric {answer['rubric']}"
     )
     _table(
         "pillars",
@@ -348,10 +344,7 @@ def score(
 
 
 def _show_weak_points(answer: dict[str, Any], s: Short) -> None:
-    out.print(
-        f"[bold]weak points across {answer['runs']} run(s)[/bold], rubric {answer['rubric']}",
-        markup=True,
-    )
+    heading(f"weak points across {answer['runs']} run(s)", f", rubric {answer['rubric']}")
     rows = []
     for name, entry in answer["weak_points"].items():
         behind = ", ".join(s(r) for r in entry["runs"])
@@ -440,9 +433,7 @@ def verify_pack_command(
             f"(run {report.run}); {against}"
         )
     else:
-        err.print(
-            f"FAILED: {report.problems[0]} ({len(report.problems)} problem(s) in all)", markup=False
-        )
+        err.print(f"FAILED: {report.problems[0]} ({len(report.problems)} problem(s) in all)")
     if not report.ok:
         raise typer.Exit(1)
 

@@ -85,9 +85,9 @@ def serve(
     bound = sock.getsockname()[1]
     address = f"http://{f'[{host}]' if ':' in host else host}:{bound}"
     if not settings.auth:
-        err.print(f"[bold red]WARNING: {NO_AUTH_WARNING}[/bold red]", markup=True)
+        err.print(f"WARNING: {NO_AUTH_WARNING}", style="bold red")
         if host not in ("127.0.0.1", "::1", "localhost"):
-            err.print(f"[bold red]WARNING: and it listens on {host}, not only here.[/bold red]")
+            err.print(f"WARNING: and it listens on {host}, not only here.", style="bold red")
     out.print(f"serving {store} at {address} (API documentation at {address}/docs)")
     sys.stdout.flush()
     config = uvicorn.Config(service, log_level="warning", access_log=False, lifespan="on")
@@ -127,7 +127,7 @@ def _create(
         return
     out.print(f"created API key {key.id} ({key.role.value}, {key.name!r}) in {opened.path}")
     out.print("the key, shown only now — send it as Authorization: Bearer <key>:")
-    out.print(secret, markup=False)
+    out.print(secret)
 
 
 @keys_app.command("revoke")

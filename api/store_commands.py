@@ -18,6 +18,7 @@ from api.console import (
     app,
     display,
     err,
+    heading,
     open_for_command,
     out,
     print_json,
@@ -128,7 +129,7 @@ def show(
         print_json(summary)
         return
     kinds = ", ".join(summary["kinds"]) or "referenced only"
-    out.print(f"[bold]{short(summary['id'])}[/bold]  {kinds}", markup=True)
+    heading(short(summary["id"]), f"  {kinds}")
     out.print(f"  {summary['id']}")
     for type_iri in summary["types"]:
         out.print(f"  a {short(type_iri)}")

@@ -180,3 +180,23 @@ def test_unusable_store_url_is_one_line(capsys: pytest.CaptureFixture[str], tmp_
     error = capsys.readouterr().err
     assert "is it a RAIDT store file?" in error
     assert error.count("\n") == 1
+
+
+def test_text_from_records_is_printed_as_given_not_read_as_styling(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A task and a person's name that look like console markup: "[/]" would end a style that
+    # was never opened, "[red]" would colour what follows and vanish.
+    data = tmp_path / "odd.jsonl"
+    record = run(1, task="[/] discharge [red]summary")
+    record["initiator"]["name"] = "[bold]Ana[/bold]"
+    data.write_text(json.dumps(record) + "\n")
+    url = f"sqlite:///{tmp_path / 'odd.db'}"
+    assert raidt(["record", str(data), "--store", url]) == 0
+    capsys.readouterr()
+    assert raidt(["runs", "--store", url]) == 0
+    assert "[/] discharge [red]summary" in capsys.readouterr().out
+    assert raidt(["show", iri("people/ana"), "--store", url]) == 0
+    assert 'prov:label = "[bold]Ana[/bold]"' in capsys.readouterr().out
+    assert raidt(["score", iri("runs/1"), "--store", url]) == 0
+    assert "started by [bold]Ana[/bold] (" in capsys.readouterr().out
