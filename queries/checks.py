@@ -27,7 +27,7 @@ class RubricParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    review_within_hours: float = Field(default=72, gt=0)
+    review_within_hours: float = Field(default=72, gt=0, le=1_000_000, allow_inf_nan=False)
     """A review later than this after generation fails ``review-timely``."""
     upstream_traceability: float = Field(default=60, ge=0, le=100)
     """Earlier runs must score at least this on traceability (``upstream-traceable``)."""
@@ -47,8 +47,14 @@ class Outcome:
 class Judge(Protocol):
     """What a check may ask beyond its run's facts."""
 
-    def traceability(self, run_id: str) -> float:
-        """The traceability score of an earlier run (scores propagate through lineage)."""
+    def traceability(self, run_id: str) -> float | None:
+        """The traceability score of an earlier run (scores propagate through lineage); ``None``
+        when the rubric has no traceability check that applies to it."""
+        ...
+
+    def loops_back(self, run_id: str) -> list[str]:
+        """The earlier runs through which a run's lineage comes back to the run itself, sorted;
+        empty when it does not."""
         ...
 
     def delegations(self, agent: str, event: Event) -> list[dict[str, Any]]:
@@ -76,6 +82,44 @@ def _ids(events: list[Event]) -> list[str]:
     return [e.id for e in events]
 
 
+def _said(text: str | None) -> bool:
+    """Whether a text says anything: spaces alone say nothing."""
+    return bool(text and text.strip())
+
+
+def _outputs_of(f: RunFacts) -> dict[str, str]:
+    """Each output and revision → the run's output it is or revises (through any number of
+    revisions): a review or decision on a revision is one on the output it revises."""
+    revises = {
+        product: r.dst
+        for product, relations in f.custody.items()
+        for r in relations
+        if r.kind == "wasRevisionOf" and r.dst
+    }
+    outputs = {o.id for o in f.outputs}
+    found: dict[str, str] = {}
+    for product in (p.id for p in f.products):
+        current, seen = product, set()
+        while current not in outputs and current in revises and current not in seen:
+            seen.add(current)
+            current = revises[current]
+        if current in outputs:
+            found[product] = current
+    return found
+
+
+def _not_covered(f: RunFacts, events: list[Event]) -> list[str]:
+    """The run's outputs that none of ``events`` is about (directly or through a revision)."""
+    covered = {_outputs_of(f).get(e.subject or "") for e in events}
+    return [o.id for o in f.outputs if o.id not in covered]
+
+
+def _before_generation(f: RunFacts, events: list[Event]) -> list[Event]:
+    """Events dated before the run ended: a review then cannot have been of its output."""
+    generated = ended(f.run)
+    return [e for e in events if e.time and generated and e.time < generated]
+
+
 @_check("initiator-named")
 def _initiator_named(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """A named person, in a stated position, started the run."""
@@ -92,17 +136,26 @@ def _initiator_named(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome
 
 @_check("reviewer-distinct")
 def _reviewer_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
-    """Four eyes: someone other than the initiator reviewed the output."""
+    """Four eyes: someone other than the initiator reviewed each output, after it was made."""
     initiator = f.initiator.agent if f.initiator else None
-    others = [e for e in f.reviews if any(a != initiator for a in e.agents(Role.REVIEWER))]
-    if others:
+    early = _before_generation(f, f.reviews)
+    reviews = [e for e in f.reviews if e not in early]
+    others = [e for e in reviews if any(a != initiator for a in e.agents(Role.REVIEWER))]
+    unreviewed = _not_covered(f, others)
+    if others and not unreviewed:
         return Outcome(
             True,
             f"reviewed by someone other than the initiator ({len(others)} review(s))",
             _ids(others),
         )
-    if f.reviews:
-        return Outcome(False, "the only reviewer is the initiator", _ids(f.reviews))
+    if others:
+        return Outcome(False, "output(s) no one but the initiator reviewed", unreviewed)
+    if reviews:
+        return Outcome(False, "the only reviewer is the initiator", _ids(reviews))
+    if early:
+        return Outcome(
+            False, "the only review(s) are dated before the output was made", _ids(early)
+        )
     return Outcome(False, "no review of the output is recorded", [o.id for o in f.outputs])
 
 
@@ -113,6 +166,9 @@ def _review_timely(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     done = ended(f.run)
     if not f.reviews or done is None:
         return Outcome(None, "no review to time")
+    early = _before_generation(f, f.reviews)
+    if early:
+        return Outcome(False, "reviewed before the output was generated", _ids(early))
     late = [e for e in f.reviews if e.time and e.time - done > timedelta(hours=hours)]
     if late:
         return Outcome(False, f"reviewed more than {hours:g} h after generation", _ids(late))
@@ -121,19 +177,40 @@ def _review_timely(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
 
 @_check("approver-distinct")
 def _approver_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
-    """No self-approval: the approver is not the initiator."""
+    """No self-approval: the output was not approved by its initiator, by someone acting in the
+    initiator's name, or by the model that made it (which acts for the initiator)."""
     if not f.approvals:
         return Outcome(None, "no approval to judge")
     initiator = f.initiator.agent if f.initiator else None
-    own = [e for e in _approving(f.approvals) if initiator in e.agents(Role.APPROVER)]
+    own = [
+        e
+        for e in _approving(f.approvals)
+        if initiator is not None
+        and any(
+            a.role == Role.APPROVER
+            and (a.agent in (initiator, f.model) or a.on_behalf_of == initiator)
+            for a in e.people
+        )
+    ]
     if own:
-        return Outcome(False, "the initiator approved their own output", _ids(own))
-    return Outcome(True, "every approver is someone other than the initiator", _ids(f.approvals))
+        return Outcome(
+            False,
+            "approved by the initiator, in their name or by the model that made it",
+            _ids(own),
+        )
+    return Outcome(
+        True,
+        "no approval by the initiator, in their name or by the model that made it",
+        _ids(f.approvals),
+    )
 
 
 @_check("decision-recorded")
 def _decision_recorded(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
-    """Someone accountable decided on the output: approved, approved with edits or rejected."""
+    """Someone accountable decided on each output: approved, approved with edits or rejected."""
+    undecided = _not_covered(f, f.approvals)
+    if f.approvals and undecided:
+        return Outcome(False, "output(s) with no approval or rejection recorded", undecided)
     if f.approvals:
         return Outcome(True, f"{len(f.approvals)} decision(s) recorded", _ids(f.approvals))
     return Outcome(
@@ -231,7 +308,7 @@ def _made_at(f: RunFacts) -> dict[str, datetime]:
 @_check("timestamps-consistent")
 def _timestamps_consistent(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """Review and approval after what they judge was made (the output, or its revision), action
-    after its approval."""
+    after its approval, escalations, overrides and challenges after the run began."""
     generated = ended(f.run)
     wrong: list[str] = []
     if generated is None:
@@ -244,6 +321,9 @@ def _timestamps_consistent(f: RunFacts, params: RubricParams, judge: Judge) -> O
         subject_made = made.get(event.subject or "", generated)
         began = started(event.node) or event.time  # a review looks from when it starts
         if began is None or began < max(generated, subject_made):
+            wrong.append(event.id)
+    for event in [*f.escalations, *f.overrides, *f.challenges]:
+        if event.time and event.time < (start or generated):
             wrong.append(event.id)
     approvals = {e.id: e for e in f.approvals}
     for action in f.actions:
@@ -259,7 +339,7 @@ def _timestamps_consistent(f: RunFacts, params: RubricParams, judge: Judge) -> O
 @_check("purpose-stated")
 def _purpose_stated(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """The run states its task and purpose."""
-    if f.run.text(Attr.TASK) and f.run.text(Attr.PURPOSE):
+    if _said(f.run.text(Attr.TASK)) and _said(f.run.text(Attr.PURPOSE)):
         return Outcome(True, "task and purpose recorded", [f.run.id])
     return Outcome(False, "the run's purpose is not recorded", [f.run.id])
 
@@ -274,7 +354,7 @@ def _decision_rationale(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
         needing = list(f.approvals)
     if not needing:
         return Outcome(None, "no decision that needs a rationale")
-    missing = [e.id for e in needing if not e.node.text(Attr.RATIONALE)]
+    missing = [e.id for e in needing if not _said(e.node.text(Attr.RATIONALE))]
     if missing:
         return Outcome(False, "decision(s) without a rationale", missing)
     return Outcome(True, "every such decision carries a rationale", _ids(needing))
@@ -285,7 +365,7 @@ def _override_rationale(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
     """Every override carries a rationale."""
     if not f.overrides:
         return Outcome(None, "no override")
-    missing = [e.id for e in f.overrides if not e.node.text(Attr.RATIONALE)]
+    missing = [e.id for e in f.overrides if not _said(e.node.text(Attr.RATIONALE))]
     if missing:
         return Outcome(False, "override(s) without a rationale", missing)
     return Outcome(True, "every override carries a rationale", _ids(f.overrides))
@@ -299,7 +379,7 @@ def _review_explained(f: RunFacts, params: RubricParams, judge: Judge) -> Outcom
     silent = [
         e.id
         for e in f.reviews
-        if not e.node.text(Attr.COMMENT)
+        if not _said(e.node.text(Attr.COMMENT))
         and not any(
             r.kind == "wasGeneratedBy" and r.dst == e.id for rs in f.custody.values() for r in rs
         )
@@ -345,13 +425,11 @@ def _workflow_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outco
 
 @_check("action-on-approved")
 def _action_on_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
-    """No action used an output that was unapproved or invalidated when it acted."""
+    """No action used an output that was unapproved or invalidated when it acted: the last
+    decision on it before the action approved it, and nothing invalidated it since (a rejection
+    withdraws an earlier approval, a later approval restores it, as for template versions)."""
     if not f.actions:
         return Outcome(None, "no action used the output")
-    approved_at: dict[str, list[Event]] = {}
-    for event in _approving(f.approvals):
-        if event.subject:
-            approved_at.setdefault(event.subject, []).append(event)
     invalidated: dict[str, list[datetime | None]] = {}
     for relations in f.custody.values():
         for r in relations:
@@ -360,11 +438,19 @@ def _action_on_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
     bad = []
     for action in f.actions:
         when = action.time
-        approved = any(
-            a.time and when and a.time <= when for a in approved_at.get(action.subject or "", [])
+        decided = sorted(
+            (
+                e
+                for e in f.approvals
+                if e.subject == action.subject and e.time and when and e.time <= when
+            ),
+            key=lambda e: (e.time, e.id),
         )
+        last = decided[-1] if decided else None
+        approved = last is not None and last in _approving(decided)
+        since = last.time if last is not None else None
         withdrawn = any(
-            t is None or (when is not None and t <= when)
+            t is None or (when is not None and since is not None and since < t <= when)
             for t in invalidated.get(action.subject or "", [])
         )
         if not approved or withdrawn:
@@ -434,15 +520,23 @@ def _inputs_located(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
 
 @_check("upstream-traceable")
 def _upstream_traceable(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
-    """Earlier runs whose outputs this run used are themselves traceable (scores propagate)."""
+    """Earlier runs whose outputs this run used are themselves traceable (scores propagate), and
+    the lineage does not loop back to the run itself."""
     if not f.upstream_runs:
         return Outcome(None, "no earlier run's output was used")
+    loop = judge.loops_back(f.run.id)
+    if loop:
+        return Outcome(False, "the lineage loops back to this run", loop)
     floor = params.upstream_traceability
-    weak = [run for run in f.upstream_runs if judge.traceability(run) < floor]
+    scores = {run: judge.traceability(run) for run in f.upstream_runs}
+    judged = {run: value for run, value in scores.items() if value is not None}
+    if not judged:
+        return Outcome(None, "the rubric scores no traceability to judge earlier runs by")
+    weak = [run for run, value in judged.items() if value < floor]
     if weak:
         return Outcome(False, f"earlier run(s) score below {floor:g} on traceability", weak)
     return Outcome(
-        True, f"every earlier run scores at least {floor:g} on traceability", f.upstream_runs
+        True, f"every earlier run scores at least {floor:g} on traceability", sorted(judged)
     )
 
 

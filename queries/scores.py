@@ -11,10 +11,11 @@ from __future__ import annotations
 import tomllib
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -47,7 +48,7 @@ class RubricCheck(BaseModel):
 
     id: str
     pillar: Pillar
-    weight: float = Field(gt=0)
+    weight: float = Field(gt=0, allow_inf_nan=False)
 
     @field_validator("id")
     @classmethod
@@ -65,9 +66,21 @@ class Rubric(BaseModel):
     name: str
     title: str
     description: str = ""
-    ratings: dict[str, float] = Field(default_factory=lambda: {"strong": 80.0, "adequate": 60.0})
+    ratings: dict[str, Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]] = Field(
+        default_factory=lambda: {"strong": 80.0, "adequate": 60.0}, min_length=1
+    )
     params: RubricParams = Field(default_factory=RubricParams)
     checks: tuple[RubricCheck, ...] = Field(min_length=1)
+
+    @field_validator("checks")
+    @classmethod
+    def _once_each(cls, checks: tuple[RubricCheck, ...]) -> tuple[RubricCheck, ...]:
+        twice = sorted({c.id for c in checks if sum(o.id == c.id for o in checks) > 1})
+        if twice:
+            raise ValueError(
+                f"each check is weighed once; given more than once: {', '.join(twice)}"
+            )
+        return checks
 
     def rating(self, value: float | None) -> str:
         if value is None:
@@ -99,7 +112,12 @@ def load_rubric(name_or_path: str | Path | None = None) -> Rubric:
     if path.suffix == ".toml" or path.exists():
         if not path.exists():
             raise _no_rubric(chosen)
-        return _parse_rubric(path.read_text(encoding="utf-8"), str(path))
+        try:
+            source = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error.strerror
+            raise InvalidRecord(f"cannot read the rubric: {reason}", location=str(path)) from error
+        return _parse_rubric(source, str(path))
     if chosen in rubric_names():
         return _shipped_rubric(chosen)
     raise _no_rubric(chosen)
@@ -125,23 +143,37 @@ def _parse_rubric(source: str, where: str) -> Rubric:
     except tomllib.TOMLDecodeError as error:
         raise InvalidRecord(f"not valid TOML: {error}", location=where) from error
     except ValidationError as error:
+        errors = error.errors()
+        # a list whose items failed is also reported as too short: once is enough
+        failed = {e["loc"][:1] for e in errors if len(e["loc"]) > 1}
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            for e in errors
+            if not (e["type"] == "too_short" and e["loc"] in failed)
         )
         raise InvalidRecord(f"not a valid rubric: {problems}", location=where) from error
 
 
+@dataclass(slots=True)
+class _Memory:
+    """What judging one run learns about others, kept for the next: the facts gathered around
+    earlier runs, and their traceability scores."""
+
+    facts: dict[str, RunFacts] = field(default_factory=dict)
+    traceability: dict[str, float | None] = field(default_factory=dict)
+
+
 class _Judge:
-    """Answers checks' questions beyond their facts, remembering upstream scores."""
+    """Answers checks' questions beyond their facts, remembering what it learns of earlier runs."""
 
     def __init__(
-        self, store: Store, rubric: Rubric, at: Moment, memo: dict[str, float], facts: RunFacts
+        self, store: Store, rubric: Rubric, at: Moment, memory: _Memory, facts: RunFacts
     ) -> None:
-        self._store, self._rubric, self._at, self._memo, self._facts = (
+        self._store, self._rubric, self._at, self._memory, self._facts = (
             store,
             rubric,
             at,
-            memo,
+            memory,
             facts,
         )
 
@@ -160,23 +192,54 @@ class _Judge:
             at=self._at,
         )
 
-    def traceability(self, run_id: str) -> float:
-        if run_id not in self._memo:
-            self._memo[run_id] = 0.0  # a run whose lineage loops back to itself is not traceable
-            facts = gather(self._store, run_id, self._at)
-            outcomes = _judge(self._store, self._rubric, facts, self._memo, {"traceability"})
-            self._memo[run_id] = _pillar(outcomes, "traceability") or 0.0
-        return self._memo[run_id]
+    def _facts_of(self, run_id: str) -> RunFacts:
+        if run_id == self._facts.run.id:
+            return self._facts
+        known = self._memory.facts
+        if run_id not in known:
+            known[run_id] = gather(self._store, run_id, self._at)
+        return known[run_id]
+
+    def traceability(self, run_id: str) -> float | None:
+        scores = self._memory.traceability
+        if run_id not in scores:
+            scores[run_id] = 0.0  # while it is judged: a lineage that comes back here scores 0
+            facts = self._facts_of(run_id)
+            outcomes = _judge(self._store, self._rubric, facts, self._memory, {"traceability"})
+            scores[run_id] = _pillar(outcomes, "traceability")
+        return scores[run_id]
+
+    def loops_back(self, run_id: str) -> list[str]:
+        reached: dict[str, str | None] = {}
+        frontier: list[tuple[str, str | None]] = [
+            (u, None) for u in self._facts_of(run_id).upstream_runs
+        ]
+        while frontier:
+            step: list[tuple[str, str | None]] = []
+            for run, via in frontier:
+                if run in reached:
+                    continue
+                reached[run] = via
+                if run != run_id:
+                    step += [(u, run) for u in self._facts_of(run).upstream_runs]
+            frontier = step
+        if run_id not in reached:
+            return []
+        loop, current = [], reached[run_id]
+        while current is not None and current not in loop:
+            loop.append(current)
+            current = reached[current]
+        return sorted(loop or [run_id])
 
 
 def _judge(
     store: Store,
     rubric: Rubric,
     facts: RunFacts,
-    memo: dict[str, float],
+    memory: _Memory,
     pillars: set[str] | None = None,
 ) -> list[tuple[RubricCheck, Outcome]]:
-    judge = _Judge(store, rubric, facts.at, memo, facts)
+    judge = _Judge(store, rubric, facts.at, memory, facts)
     return [
         (check, CHECKS[check.id](facts, rubric.params, judge))
         for check in rubric.checks
@@ -234,7 +297,7 @@ def score(
     chosen = rubric if isinstance(rubric, Rubric) else load_rubric(rubric)
     at = moment(store, as_of)
     facts = gather(store, run, at)
-    outcomes = _judge(store, chosen, facts, {})
+    outcomes = _judge(store, chosen, facts, _Memory())
     checks = [
         {
             "id": check.id,
@@ -270,12 +333,15 @@ def score(
 _WEAK_POINTS = {
     "runs-without-reviewer": (
         "reviewer-distinct",
-        "runs with no review by someone other than the initiator",
+        "runs with an output no one but the initiator reviewed",
     ),
-    "self-approvals": ("approver-distinct", "runs whose initiator approved their own output"),
+    "self-approvals": (
+        "approver-distinct",
+        "runs whose output its initiator approved, or someone in their name, or its model",
+    ),
     "approvals-outside-delegation": (
         "approver-authority",
-        "approvals by people without valid delegated authority",
+        "runs with approvals by people without valid delegated authority",
     ),
     "unapproved-templates-in-use": (
         "template-approved",
@@ -283,10 +349,13 @@ _WEAK_POINTS = {
     ),
     "actions-on-unapproved-outputs": (
         "action-on-approved",
-        "actions on outputs that were not approved",
+        "runs with actions on outputs that were not approved",
     ),
     "workflows-not-approved": ("workflow-approved", "runs in workflows not approved for GenAI use"),
-    "overrides-without-rationale": ("override-rationale", "overrides that give no reason"),
+    "overrides-without-rationale": (
+        "override-rationale",
+        "runs with overrides that give no reason",
+    ),
 }
 
 
@@ -341,7 +410,7 @@ def weak_points(
     }
     overrides: dict[str, tuple[list[str], str | None, str]] = {}
     runs = store.ids_of_type(Type.RUN, as_of=at.as_of)
-    memo: dict[str, float] = {}
+    memory = _Memory()
     for start in range(0, len(runs), _EVERY):
         if progress:
             progress(start, len(runs))
@@ -349,16 +418,20 @@ def weak_points(
         facts_of = gather_many(store, store.nodes(batch, as_of=at.as_of).values(), at)
         for run_id in batch:
             facts = facts_of[run_id]
-            results = {check.id: outcome for check, outcome in _judge(store, probe, facts, memo)}
+            results = {check.id: outcome for check, outcome in _judge(store, probe, facts, memory)}
             for name, (check_id, _) in _WEAK_POINTS.items():
                 if results[check_id].passed is False:
                     found[name]["runs"].append(run_id)
                     found[name]["evidence"] += results[check_id].evidence
+            made = {p.id for p in facts.products}
             for event in facts.overrides:
-                overrides.setdefault(
-                    event.id,
-                    (event.agents(Role.OVERRIDER), facts.run.text(Attr.WORKFLOW), run_id),
-                )
+                # an override belongs to the run whose output it overrode, if it names one
+                if event.id not in overrides or event.subject in made:
+                    overrides[event.id] = (
+                        event.agents(Role.OVERRIDER),
+                        facts.run.text(Attr.WORKFLOW),
+                        run_id,
+                    )
     if progress:
         progress(len(runs), len(runs))
     for entry in found.values():

@@ -448,7 +448,9 @@ def test_approver_distinct_fails_on_self_approval(store: Store) -> None:
     assert verdicts(profile) == {**GOOD, "approver-distinct": False}
     failed = check(profile, "approver-distinct")
     assert failed["evidence"] == [iri("approvals/1")]
-    assert failed["explanation"] == "the initiator approved their own output"
+    assert failed["explanation"] == (
+        "approved by the initiator, in their name or by the model that made it"
+    )
 
 
 DELEGATION_ID = iri("delegations/bo-for-lu")
@@ -595,20 +597,31 @@ def test_workflow_approved_fails(store: Store, value: bool | None, explanation: 
 
 
 def test_action_on_an_output_nobody_approved(store: Store) -> None:
-    # Two outputs; only out/1-1 is approved, the action uses out/1-2 (naming the approval).
+    # Two outputs; only out/1-1 is reviewed and approved, the action uses out/1-2 (naming the
+    # approval). out/1-2 was neither reviewed nor decided on.
     profile = scored(
         store,
         *governed(run=run_record(1, outputs=2), action=action_on(1, target=iri("out/1-2"))),
     )
     # ... which is not what the action used: it names an approval of something else too
-    assert verdicts(profile) == {**GOOD, "action-on-approved": False, "actions-linked": False}
+    assert verdicts(profile) == {
+        **GOOD,
+        "reviewer-distinct": False,
+        "decision-recorded": False,
+        "action-on-approved": False,
+        "actions-linked": False,
+    }
+    assert check(profile, "reviewer-distinct")["evidence"] == [iri("out/1-2")]
+    assert check(profile, "decision-recorded")["evidence"] == [iri("out/1-2")]
     failed = check(profile, "action-on-approved")
     assert failed["evidence"] == [iri("actions/1")]
     assert failed["explanation"] == "action(s) on an unapproved or invalidated output"
     astray = check(profile, "actions-linked")
     assert astray["evidence"] == [iri("actions/1")]
     assert astray["explanation"] == "action(s) naming an approval of something else"
-    # dependability: 3 + 2 + 1 of 9 -> 66.7; traceability: 3 + 1 of 6 -> 66.7
+    # responsibility: 2 + 3 + 2 of 12 -> 58.3; dependability: 3 + 2 + 1 of 9 -> 66.7;
+    # traceability: 3 + 1 of 6 -> 66.7
+    assert profile["pillars"]["responsibility"]["score"] == 58.3
     assert profile["pillars"]["dependability"]["score"] == 66.7
     assert profile["pillars"]["traceability"]["score"] == 66.7
 
@@ -1237,6 +1250,24 @@ def _rubric_file(tmp_path: Path, check: str) -> str:
             "[params]\nreview_within_hour = 24",
             ["not a valid rubric", "params.review_within_hour"],
         ),
+        (
+            'id = "initiator-named"\npillar = "responsibility"\nweight = inf',
+            ["not a valid rubric: checks.0.weight: Input should be a finite number"],
+        ),
+        (
+            'id = "review-timely"\npillar = "dependability"\nweight = 1\n'
+            "[params]\nreview_within_hours = 1e20",
+            ["not a valid rubric: params.review_within_hours: Input should be less than or equal"],
+        ),
+        (
+            'id = "initiator-named"\npillar = "responsibility"\nweight = 1\n'
+            '[[checks]]\nid = "initiator-named"\npillar = "auditability"\nweight = 2',
+            ["each check is weighed once; given more than once: initiator-named"],
+        ),
+        (
+            'id = "initiator-named"\npillar = "responsibility"\nweight = 1\n[ratings]',
+            ["not a valid rubric: ratings: Dictionary should have at least 1 item"],
+        ),
     ],
 )
 def test_invalid_rubric_is_refused(tmp_path: Path, check_toml: str, fragments: list[str]) -> None:
@@ -1246,6 +1277,31 @@ def test_invalid_rubric_is_refused(tmp_path: Path, check_toml: str, fragments: l
     assert caught.value.location == path
     for fragment in fragments:
         assert fragment in str(caught.value)
+
+
+def test_an_unknown_check_is_the_one_problem_reported(tmp_path: Path) -> None:
+    path = _rubric_file(tmp_path, 'id = "no-such-check"\npillar = "responsibility"\nweight = 1')
+    with pytest.raises(InvalidRecord) as caught:
+        load_rubric(path)
+    # the list of checks is not also said to be too short: its one item was refused
+    assert "at least 1 item" not in str(caught.value)
+    assert "unknown check 'no-such-check'" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "why"), [(b"\xff\xfe", "not UTF-8 text"), (None, "Is a directory")]
+)
+def test_a_rubric_that_cannot_be_read_is_refused_in_one_line(
+    tmp_path: Path, content: bytes | None, why: str
+) -> None:
+    path = tmp_path / "odd.toml"
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    with pytest.raises(InvalidRecord) as caught:
+        load_rubric(str(path))
+    assert str(caught.value) == f"{path}: cannot read the rubric: {why}"
 
 
 def test_rubric_without_checks_is_refused(tmp_path: Path) -> None:
@@ -1360,26 +1416,30 @@ def _entry(runs: list[int], evidence: list[str], description: str) -> dict[str, 
 
 SEVERAL_WEAK_POINTS = {
     "runs-without-reviewer": _entry(
-        [2], ["out/2-1"], "runs with no review by someone other than the initiator"
+        [2], ["out/2-1"], "runs with an output no one but the initiator reviewed"
     ),
     "self-approvals": _entry(
-        [3], ["approvals/3"], "runs whose initiator approved their own output"
+        [3],
+        ["approvals/3"],
+        "runs whose output its initiator approved, or someone in their name, or its model",
     ),
     "approvals-outside-delegation": _entry(
         [3, 5],
         ["approvals/3", "approvals/5"],
-        "approvals by people without valid delegated authority",
+        "runs with approvals by people without valid delegated authority",
     ),
     "unapproved-templates-in-use": _entry(
         [4], ["tpl/v9"], "runs on a template version not approved before use"
     ),
     "actions-on-unapproved-outputs": _entry(
-        [6, 7], ["actions/6", "actions/7"], "actions on outputs that were not approved"
+        [6, 7], ["actions/6", "actions/7"], "runs with actions on outputs that were not approved"
     ),
     "workflows-not-approved": _entry(
         [4], ["runs/4"], "runs in workflows not approved for GenAI use"
     ),
-    "overrides-without-rationale": _entry([3], ["overrides/3"], "overrides that give no reason"),
+    "overrides-without-rationale": _entry(
+        [3], ["overrides/3"], "runs with overrides that give no reason"
+    ),
     # Ov overrode twice (runs 2 and 3); ward-a saw two overrides (runs 2 and 5); Zed, ward-b
     # and ward-c one or none each
     "repeated-overrides": {
@@ -1656,3 +1716,161 @@ def test_a_review_that_began_before_the_output_existed(store: Store) -> None:
     profile = scored(store, *governed(review=early))
     assert verdicts(profile) == {**GOOD, "timestamps-consistent": False}
     assert check(profile, "timestamps-consistent")["evidence"] == [iri("reviews/1")]
+
+
+# --------------------------------------------------------------------------------------------
+# Self-approval in another's name, blank reasons, early reviews, loops, re-approval
+# --------------------------------------------------------------------------------------------
+
+
+def test_an_approval_in_the_initiators_name_is_a_self_approval(store: Store) -> None:
+    # Bo holds a delegation from Ana, the initiator, and approves her output on her behalf: the
+    # decision is made in Ana's name, so four eyes did not look at it as an approver.
+    ana = iri("people/ana")
+    profile = scored(
+        store,
+        delegation("bo", "ana"),
+        *governed(approval=approval_of(1, on_behalf_of=ana)),
+    )
+    failed = check(profile, "approver-distinct")
+    assert (failed["passed"], failed["evidence"]) == (False, [iri("approvals/1")])
+    assert failed["explanation"] == (
+        "approved by the initiator, in their name or by the model that made it"
+    )
+
+
+def test_blank_reasons_are_no_reasons(store: Store) -> None:
+    # Spaces alone in an override's rationale, an approval-with-edits' rationale and a review's
+    # comment say nothing.
+    profile = scored(
+        store,
+        *governed(
+            review=review_of(1, comment="   "),
+            approval=approval_of(1, decision="approved-with-edits", rationale="  "),
+            override=override_of(1, rationale=" "),
+        ),
+    )
+    for name, evidence in (
+        ("override-rationale", iri("overrides/1")),
+        ("decision-rationale", iri("approvals/1")),
+        ("review-explained", iri("reviews/1")),
+    ):
+        failed = check(profile, name)
+        assert (name, failed["passed"], failed["evidence"]) == (name, False, [evidence])
+
+
+def test_a_review_dated_before_the_output_was_made_is_not_a_review_of_it(store: Store) -> None:
+    # The run ends at 10:00:30 (see run_record); cy's "review" is dated 09:00.
+    profile = scored(store, *governed(review=review_of(1, at=t("09:00:00"))))
+    distinct = check(profile, "reviewer-distinct")
+    assert (distinct["passed"], distinct["evidence"]) == (False, [iri("reviews/1")])
+    assert distinct["explanation"] == "the only review(s) are dated before the output was made"
+    timely = check(profile, "review-timely")
+    assert (timely["passed"], timely["explanation"]) == (
+        False,
+        "reviewed before the output was generated",
+    )
+    assert check(profile, "timestamps-consistent")["passed"] is False
+
+
+def test_an_escalation_dated_before_the_run_began_is_inconsistent(store: Store) -> None:
+    profile = scored(store, *governed(), escalation_of(1, at=t("09:00:00")))
+    failed = check(profile, "timestamps-consistent")
+    assert (failed["passed"], failed["evidence"]) == (False, [iri("escalations/1")])
+
+
+@pytest.mark.parametrize(("approved_again", "passed"), [(True, True), (False, False)])
+def test_the_last_decision_before_an_action_stands(
+    store: Store, approved_again: bool, passed: bool
+) -> None:
+    # Approved at 11:00, rejected at 11:30, and (or not) approved again at 11:45; the action at
+    # 12:00 names the last approval. As for template versions, the last decision before use
+    # stands: a rejection withdraws an approval, a later approval restores it.
+    again = approval_of(1, name="again", at=t("11:45:00")) if approved_again else None
+    profile = scored(
+        store,
+        *governed(
+            action=None,
+            rejection=approval_of(1, name="no", decision="rejected", at=t("11:30:00")),
+            again=again,
+            acted=action_on(
+                1, approval=iri("approvals/again" if approved_again else "approvals/1")
+            ),
+        ),
+    )
+    assert check(profile, "action-on-approved")["passed"] is passed
+
+
+LOOPS = """document
+  prefix t <https://test.example/>
+  prefix raidt <https://w3id.org/raidt#>
+  agent(t:people/ana, [prov:type='raidt:Person', prov:label="Ana"])
+  activity(t:runs/x, 2026-01-01T10:00:00+00:00, 2026-01-01T10:00:30+00:00, [prov:type='raidt:Run'])
+  activity(t:runs/y, 2026-01-01T10:00:00+00:00, 2026-01-01T10:00:30+00:00, [prov:type='raidt:Run'])
+  activity(t:runs/z, 2026-01-01T10:00:00+00:00, 2026-01-01T10:00:30+00:00, [prov:type='raidt:Run'])
+  entity(t:out/x, [prov:type='raidt:Output'])
+  entity(t:out/y, [prov:type='raidt:Output'])
+  entity(t:out/z, [prov:type='raidt:Output'])
+  wasGeneratedBy(t:out/x, t:runs/x, 2026-01-01T10:00:30+00:00)
+  wasGeneratedBy(t:out/y, t:runs/y, 2026-01-01T10:00:30+00:00)
+  wasGeneratedBy(t:out/z, t:runs/z, 2026-01-01T10:00:30+00:00)
+  used(t:runs/x, t:out/y, -, [prov:role='raidt:input'])
+  used(t:runs/y, t:out/x, -, [prov:role='raidt:input'])
+  used(t:runs/z, t:out/z, -, [prov:role='raidt:input'])
+endDocument
+"""
+
+
+def test_a_lineage_that_loops_back_to_the_run_is_not_traceable(store: Store) -> None:
+    # x and y each used the other's output; z used its own. Bad input, but it can be imported.
+    import_document(LOOPS, FORMATS["provn"], store, source="loops.provn")
+    for run, loop in (("x", ["y"]), ("y", ["x"]), ("z", ["z"])):
+        failed = check(score(store, iri(f"runs/{run}")), "upstream-traceable")
+        assert (run, failed["passed"], failed["evidence"]) == (
+            run,
+            False,
+            [iri(f"runs/{r}") for r in loop],
+        )
+        assert failed["explanation"] == "the lineage loops back to this run"
+
+
+def test_upstream_traceability_does_not_apply_when_the_rubric_scores_none(
+    store: Store, tmp_path: Path
+) -> None:
+    # upstream-traceable under auditability, and no traceability checks at all: there is no
+    # traceability score to hold earlier runs to, so the check does not apply.
+    path = tmp_path / "no-traceability.toml"
+    path.write_text(
+        'name = "no-traceability"\ntitle = "No traceability"\n'
+        '[[checks]]\nid = "upstream-traceable"\npillar = "auditability"\nweight = 1\n'
+        '[[checks]]\nid = "initiator-named"\npillar = "responsibility"\nweight = 1\n'
+    )
+    put(store, *SHARED, *governed(0), *governed(run=run_record(1, upstream=(iri("out/0-1"),))))
+    judged = check(score(store, RUN1, rubric=str(path)), "upstream-traceable")
+    assert (judged["passed"], judged["explanation"]) == (
+        None,
+        "the rubric scores no traceability to judge earlier runs by",
+    )
+
+
+def test_an_override_counts_for_the_run_whose_output_it_overrode(store: Store) -> None:
+    # Override 2 was raised from run 2 (workflow wb) but overrode run 3's output (workflow wc),
+    # as override 3 did: wc has two overrides, wb none.
+    from_elsewhere = {**override_of(2, by="ox", rationale="x"), "target": iri("out/3-1")}
+    put(
+        store,
+        *SHARED,
+        *governed(2, run=run_record(2, workflow="wb")),
+        *governed(3, run=run_record(3, workflow="wc")),
+        override_of(3, by="ov", rationale="y"),
+        from_elsewhere,
+    )
+    repeated = weak_points(store)["weak_points"]["repeated-overrides"]
+    assert repeated["repeated"] == [
+        {
+            "by": "workflow",
+            "who": "wc",
+            "overrides": [iri("overrides/2"), iri("overrides/3")],
+            "runs": [iri("runs/3")],
+        }
+    ]
