@@ -340,6 +340,29 @@ def _check_generations(fragment: Fragment, known: Known, location: str) -> None:
         known.learn_generations((relation,))
 
 
+_AGENT_ENDS = {
+    "actedOnBehalfOf": ("src", "dst"),
+    "wasAssociatedWith": ("dst",),
+    "wasAttributedTo": ("dst",),
+}
+"""The ends of relations that only an agent can be: whom someone acted for, who took part."""
+
+
+def _check_agent_ends(fragment: Fragment, known: Known, location: str) -> None:
+    """Whom a record says someone acted for, or who took part, is not something recorded as an
+    entity or an activity (an output named as the person an approver stood for)."""
+    for relation in fragment.relations:
+        for end in _AGENT_ENDS.get(relation.kind, ()):
+            node = relation.src if end == "src" else relation.dst
+            kinds = known.kinds.get(node or "", set())
+            if kinds and "agent" not in kinds:
+                raise InvalidRecord(
+                    f"{node} is an {'/'.join(sorted(kinds))}; only an agent can be on that end "
+                    f"of {relation.kind}",
+                    location=location,
+                )
+
+
 def _check(
     located: Sequence[tuple[PreparedRecord, Record | None, str]],
     store: Store,
@@ -376,6 +399,8 @@ def _check(
                 _check_reference(reference, known, location)
             _check_generations(prepared.fragment, known, location)
         _check_elements(prepared.fragment, known, location, strict=record is not None)
+        if record is not None:
+            _check_agent_ends(prepared.fragment, known, location)
 
 
 @contextmanager

@@ -359,7 +359,7 @@ def authority(
                     "approver",
                     target,
                     path,
-                    list(withdrawn.get(target, [])),
+                    _withdrawn(routes.get(target, []), target, decided_at, withdrawn),
                     claimed=person.on_behalf_of,
                 )
             )
@@ -421,19 +421,41 @@ def _routes(
 
 def _invalidations(
     store: Store, outputs: list[str], acted: datetime, at: Moment
-) -> dict[str, list[str]]:
-    """Why an approval of each output no longer stood when the action took place: the output
-    was invalidated (an approval withdrawn, a rejection after it) at or before that time."""
+) -> dict[str, list[tuple[datetime | None, str]]]:
+    """When and why each output was invalidated (a rejection, an approval withdrawn) at or
+    before the action: each invalidation with its time, or ``None`` if it has none."""
     step = store.traverse(outputs, ["wasInvalidatedBy"], Direction.UP, 1, as_of=at.as_of)
-    found: dict[str, list[str]] = {}
+    found: dict[str, list[tuple[datetime | None, str]]] = {}
     for relation in step.relations:
         when = as_datetime(relation.first(PROV + "time"))
         if relation.src and (when is None or when <= acted):
             found.setdefault(relation.src, []).append(
-                f"{relation.src} was invalidated by {relation.dst} at "
-                f"{when.isoformat() if when else 'an unrecorded time'}, before the action"
+                (
+                    when,
+                    f"{relation.src} was invalidated by {relation.dst} at "
+                    f"{when.isoformat() if when else 'an unrecorded time'}, before the action",
+                )
             )
     return found
+
+
+def _withdrawn(
+    route: list[dict[str, Any]],
+    target: str,
+    decided_at: datetime | None,
+    invalidated: dict[str, list[tuple[datetime | None, str]]],
+) -> list[str]:
+    """Why an approval of ``target`` does not stand behind the action: the target was
+    invalidated after the approval, or something the action reached it through (the revision it
+    used, say) was invalidated before the action. A rejection before the approval is overruled
+    by it."""
+    problems = [
+        why
+        for when, why in invalidated.get(target, [])
+        if when is None or decided_at is None or when > decided_at
+    ]
+    between = [step["to"] for step in route if step["to"] != target]
+    return problems + [why for output in between for _, why in invalidated.get(output, [])]
 
 
 def _approvals(

@@ -252,26 +252,73 @@ def test_rejected_and_late_approvals_confer_no_authority(store: Store) -> None:
     assert accountable(store, p("lat"))["actions"] == []
 
 
+@pytest.mark.parametrize(
+    ("decisions", "acted_on", "invalidated", "when"),
+    [
+        # bo approves out/1-1 (11:00), then rejects it (11:30), which invalidates it
+        (
+            [
+                signed("a1", iri("out/1-1"), "bo", "11:00"),
+                signed("no", iri("out/1-1"), "bo", "11:30", decision="rejected"),
+            ],
+            iri("out/1-1"),
+            iri("out/1-1"),
+            "11:30",
+        ),
+        # bo approves out/1-1 (10:40); cy revises it into out/1-1r (10:50); rex rejects the
+        # revision (11:00): bo's approval of the original does not stand behind an action on a
+        # revision rejected before it
+        (
+            [
+                signed("a1", iri("out/1-1"), "bo", "10:40"),
+                revised("r1", iri("out/1-1"), iri("out/1-1r"), "10:50"),
+                signed("no", iri("out/1-1r"), "rex", "11:00", decision="rejected"),
+            ],
+            iri("out/1-1r"),
+            iri("out/1-1r"),
+            "11:00",
+        ),
+    ],
+    ids=["withdrawn", "revision-rejected"],
+)
 def test_an_approval_withdrawn_before_the_action_confers_no_valid_authority(
     store: Store,
+    decisions: list[dict[str, Any]],
+    acted_on: str,
+    invalidated: str,
+    when: str,
 ) -> None:
-    # bo approves out/1-1 (11:00), then rejects it (11:30), which invalidates it; di acts at 12:00.
+    # di acts at 12:00, citing bo's approval
     put(
         store,
         ward_run(1, "10:00"),
         delegation("bo", "org"),
-        signed("a1", iri("out/1-1"), "bo", "11:00"),
-        signed("no", iri("out/1-1"), "bo", "11:30", decision="rejected"),
-        action("act", iri("out/1-1"), approval_id=iri("approvals/a1")),
+        *decisions,
+        action("act", acted_on, approval_id=iri("approvals/a1")),
     )
     answer = authority(store, ACT)
     bo = holder(answer, p("bo"), "approver")
     assert bo["valid"] is False
     assert bo["problems"] == [
-        f"{iri('out/1-1')} was invalidated by {iri('approvals/no')} at "
-        "2026-01-01T11:30:00+00:00, before the action"
+        f"{invalidated} was invalidated by {iri('approvals/no')} at "
+        f"2026-01-01T{when}:00+00:00, before the action"
     ]
     assert holder(answer, p("org"), "delegation")["valid"] is False
+
+
+def test_a_rejection_before_an_approval_does_not_withdraw_it(store: Store) -> None:
+    # rex rejects out/1-1 at 10:30; bo approves it at 11:00, overruling him; di acts at 12:00.
+    put(
+        store,
+        ward_run(1, "10:00"),
+        delegation("bo", "org"),
+        signed("no", iri("out/1-1"), "rex", "10:30", decision="rejected"),
+        signed("a1", iri("out/1-1"), "bo", "11:00"),
+        action("act", iri("out/1-1"), approval_id=iri("approvals/a1")),
+    )
+    answer = authority(store, ACT)
+    assert holder(answer, p("bo"), "approver")["valid"] is True
+    assert holder(answer, p("org"), "delegation")["valid"] is True
 
 
 def test_judging_later_does_not_let_a_later_approval_confer_authority(store: Store) -> None:

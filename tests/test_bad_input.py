@@ -135,6 +135,11 @@ CASES = {
         "line 2",
         f"{iri('runs/2')} is already an activity; it cannot also be an agent",
     ),
+    "approval on behalf of an output": (
+        {**approval("a9", iri("out/1-1")), "on_behalf_of": iri("out/1-1")},
+        "line 2",
+        f"{iri('out/1-1')} is an entity; only an agent can be on that end of actedOnBehalfOf",
+    ),
     "record given twice with other content": (
         {**run(3, minute=3), "purpose": "another purpose"},
         "line 2",
