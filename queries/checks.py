@@ -308,7 +308,8 @@ def _made_at(f: RunFacts) -> dict[str, datetime]:
 @_check("timestamps-consistent")
 def _timestamps_consistent(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """Review and approval after what they judge was made (the output, or its revision), action
-    after its approval, escalations, overrides and challenges after the run began."""
+    after its approval, escalations, overrides and challenges after the run began, and the run
+    after the earlier outputs it used were made."""
     generated = ended(f.run)
     wrong: list[str] = []
     if generated is None:
@@ -325,6 +326,7 @@ def _timestamps_consistent(f: RunFacts, params: RubricParams, judge: Judge) -> O
     for event in [*f.escalations, *f.overrides, *f.challenges]:
         if event.time and event.time < (start or generated):
             wrong.append(event.id)
+    wrong += [i for i, made in f.inputs_made.items() if made > (start or generated)]
     approvals = {e.id: e for e in f.approvals}
     for action in f.actions:
         for approval_id in action.informed_by:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from provenance.errors import InvalidRecord
-from provenance.graph import Node, Relation, as_iri
+from provenance.graph import Node, Relation, as_datetime, as_iri
 from provenance.stores.base import Direction, Store, Traversal
-from provenance.vocabulary import Attr, Role, Type
+from provenance.vocabulary import PROV, Attr, Role, Type
 from queries.context import (
     NOW,
     Association,
@@ -80,6 +80,8 @@ class RunFacts:
     challenges: list[Event] = field(default_factory=list)
     upstream_runs: list[str] = field(default_factory=list)
     at: Moment = field(default_factory=Moment)
+    inputs_made: dict[str, datetime] = field(default_factory=dict)
+    """When each input that an earlier run (or a review's revision) made was generated."""
 
     @property
     def products(self) -> list[Node]:
@@ -176,7 +178,7 @@ def gather_many(store: Store, runs: Iterable[Node], at: Moment = NOW) -> dict[st
         as_of=at.as_of,
     )
     people_of = associations(store, [e for e in _union(events) if e in nodes], at)
-    upstream = _upstream_runs(
+    upstream, made_at = _upstream_runs(
         store,
         {i: [u for u in inputs[i] if u in nodes and Type.OUTPUT in nodes[u].types] for i in ids},
         at,
@@ -196,6 +198,7 @@ def gather_many(store: Store, runs: Iterable[Node], at: Moment = NOW) -> dict[st
             people_of=people_of,
             upstream_runs=upstream[i],
             at=at,
+            inputs_made={u: made_at[u] for u in inputs[i] if u in made_at},
         )
         for i in ids
     }
@@ -265,25 +268,29 @@ def _events(
 
 def _upstream_runs(
     store: Store, upstream: dict[str, list[str]], at: Moment
-) -> dict[str, list[str]]:
+) -> tuple[dict[str, list[str]], dict[str, datetime]]:
     """For each run, the runs that made the earlier outputs it took as input (or the outputs
-    they revise), sorted."""
-    makers = _steps(
-        store.traverse(
-            _union(upstream),
-            ["wasGeneratedBy", "wasRevisionOf"],
-            Direction.UP,
-            _DEPTH,
-            as_of=at.as_of,
-        ),
+    they revise), sorted; and when each of those outputs was generated."""
+    walk = store.traverse(
+        _union(upstream),
+        ["wasGeneratedBy", "wasRevisionOf"],
         Direction.UP,
+        _DEPTH,
+        as_of=at.as_of,
     )
+    makers = _steps(walk, Direction.UP)
     reached = {i: _reach(makers, outputs) for i, outputs in upstream.items()}
     found = store.nodes(_union(reached), as_of=at.as_of)
-    return {
+    made_at = {
+        r.src: made
+        for r in walk.relations
+        if r.kind == "wasGeneratedBy" and r.src and (made := as_datetime(r.first(PROV + "time")))
+    }
+    runs = {
         i: sorted(r for r in nodes if r in found and Type.RUN in found[r].types)
         for i, nodes in reached.items()
     }
+    return runs, made_at
 
 
 def _facts(
@@ -301,6 +308,7 @@ def _facts(
     people_of: dict[str, list[Association]],
     upstream_runs: list[str],
     at: Moment,
+    inputs_made: dict[str, datetime],
 ) -> RunFacts:
     """One run's facts from what was read for all: each event sorted into its kind."""
     initiator = next((a for a in people if a.role == Role.INITIATOR), None)
@@ -322,6 +330,7 @@ def _facts(
         custody=by_src(custody, _CUSTODY),
         upstream_runs=upstream_runs,
         at=at,
+        inputs_made=inputs_made,
     )
     for event_id in sorted(events):
         node = nodes.get(event_id)

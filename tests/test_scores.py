@@ -105,6 +105,8 @@ def run_record(
     workflow_approved: bool | None = True,
     purpose: str | None = "draft the discharge summary for the GP",
 ) -> dict[str, Any]:
+    """Run ``n`` at 10:00-10:00:30; one that takes ``upstream`` outputs (made at 10:00:30)
+    starts a minute later, after they were made."""
     source: dict[str, Any] = {"id": iri(f"docs/{n}"), "content_hash": h(f"doc {n}")}
     if located:
         source["uri"] = f"https://ehr.test.example/docs/{n}"
@@ -119,6 +121,7 @@ def run_record(
         inputs=[source, *(earlier_output(o) for o in upstream)],
         outputs=outputs,
         template=template,
+        minute=1 if upstream else 0,
         **extra,
     )
 
@@ -1777,6 +1780,18 @@ def test_an_escalation_dated_before_the_run_began_is_inconsistent(store: Store) 
     profile = scored(store, *governed(), escalation_of(1, at=t("09:00:00")))
     failed = check(profile, "timestamps-consistent")
     assert (failed["passed"], failed["evidence"]) == (False, [iri("escalations/1")])
+
+
+def test_a_run_that_began_before_its_input_was_made_is_inconsistent(store: Store) -> None:
+    # Run 2 is dated 09:00-09:00:30 but takes run 1's output, made at 10:00:30.
+    later = {
+        **run_record(2, upstream=(iri("out/1-1"),)),
+        "started_at": t("09:00:00"),
+        "ended_at": t("09:00:30"),
+    }
+    put(store, *SHARED, *governed(1), later)
+    failed = check(score(store, iri("runs/2")), "timestamps-consistent")
+    assert (failed["passed"], failed["evidence"]) == (False, [iri("out/1-1")])
 
 
 @pytest.mark.parametrize(("approved_again", "passed"), [(True, True), (False, False)])
