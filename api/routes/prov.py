@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 
-from api.deps import RunId, StoreDep, WriteLock, reader, recorder
+from api.deps import RunId, StoreDep, WriteLock, admin, reader
 from api.media import BY_MEDIA_TYPE, format_for_accept, format_for_content_type
 from api.models import ImportResult
 from api.problems import problem_responses
@@ -56,7 +56,7 @@ def _export(store: Store, target: str | None, accept: str | None) -> Response:
     response_model=ImportResult,
     responses={**WRITE, 201: {"description": "Imported as a new record"}},
     openapi_extra={"requestBody": {"required": True, "content": _DOCUMENTS}},
-    dependencies=[Depends(recorder)],
+    dependencies=[Depends(admin)],
     summary="Import a PROV document",
 )
 def import_prov(
@@ -71,7 +71,11 @@ def import_prov(
     ] = None,
 ) -> ImportResult:
     """Import a PROV document, bundles included, as one record. Its format is the
-    ``Content-Type``: PROV-JSON, PROV-N, PROV-XML, Turtle (PROV-O) or PROV-JSONLD."""
+    ``Content-Type``: PROV-JSON, PROV-N, PROV-XML, Turtle (PROV-O) or PROV-JSONLD.
+
+    A document may state anything: a delegation, a decision, more about a node others recorded.
+    So it takes an admin's key, as delegations do; recorders write runs and events through the
+    typed endpoints, which check what each record may say."""
     chosen = format_for_content_type(content_type)
     if not body.strip():
         raise HTTPException(400, "the body is empty; send a PROV document")

@@ -60,7 +60,7 @@ def test_a_method_not_allowed_names_every_method_the_path_answers(
 def test_every_error_status_is_a_problem(
     client: TestClient, headers: Headers, demo_store: SQLiteStore
 ) -> None:
-    recorder, auditor = headers[Role.RECORDER], headers[Role.AUDITOR]
+    recorder, auditor, admin = headers[Role.RECORDER], headers[Role.AUDITOR], headers[Role.ADMIN]
     client.post("/runs", json=run(1), headers=recorder)
     before = demo_store.counts()
     sent_json = {**recorder, "Content-Type": "application/json"}
@@ -73,7 +73,7 @@ def test_every_error_status_is_a_problem(
         (406, client.get("/prov", headers={**auditor, "Accept": "image/png"})),
         (409, client.post("/runs", json=run(1, task="changed"), headers=recorder)),
         (413, client.post("/runs", content=b" " * 70_000, headers=sent_json)),
-        (415, client.post("/prov", content=b"x", headers={**recorder, "Content-Type": "a/b"})),
+        (415, client.post("/prov", content=b"x", headers={**admin, "Content-Type": "a/b"})),
         (422, client.post("/runs", json={"type": "run"}, headers=recorder)),
     ]
     for status, answer in cases:

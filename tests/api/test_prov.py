@@ -40,7 +40,7 @@ def test_a_document_in_every_format_imports_once(
     chosen = FORMATS[fmt]
     document = write_document(export_document(demo_store, RUN), chosen)
     app.dependency_overrides[get_store] = lambda: empty_store
-    send = {**headers[Role.RECORDER], "Content-Type": chosen.media_type}
+    send = {**headers[Role.ADMIN], "Content-Type": chosen.media_type}
     first = client.post("/prov", content=document.encode(), headers=send)
     assert first.status_code == 201, first.text
     imported = first.json()
@@ -91,7 +91,7 @@ def test_documents_that_cannot_be_read_are_refused(
 ) -> None:
     before = demo_store.counts()
     answer = client.post(
-        "/prov", content=body, headers={**headers[Role.RECORDER], "Content-Type": content_type}
+        "/prov", content=body, headers={**headers[Role.ADMIN], "Content-Type": content_type}
     )
     assert answer.status_code == status, answer.text
     assert answer.headers["content-type"] == PROBLEM
@@ -106,7 +106,7 @@ def test_an_import_id_must_be_an_iri(
         "/prov",
         params={"id": "not an iri"},
         content=document,
-        headers={**headers[Role.RECORDER], "Content-Type": "application/json"},
+        headers={**headers[Role.ADMIN], "Content-Type": "application/json"},
     )
     assert answer.status_code == 422
 
@@ -165,7 +165,7 @@ def test_a_format_that_cannot_carry_the_graph_is_not_acceptable(
 ) -> None:
     # A PROV-JSON document may carry a control character; PROV-XML cannot.
     label = {"prefix": {"t": "https://t.example/"}, "entity": {"t:e1": {"prov:label": "a\u0001b"}}}
-    sent = {**headers[Role.RECORDER], "Content-Type": "application/json"}
+    sent = {**headers[Role.ADMIN], "Content-Type": "application/json"}
     assert client.post("/prov", content=json.dumps(label), headers=sent).status_code == 201
     answer = client.get("/prov", headers={**auditor, "Accept": "application/xml"})
     assert answer.status_code == 406
