@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -30,6 +31,9 @@ from provenance.demo_data import load_demo
 from provenance.stores import SQLiteStore
 from queries.authority import authority
 from queries.lineage import trace
+from tests.conftest import put
+from tests.factories import iri
+from tests.factories import run as factory_run
 from visualisation.page_data import run_page_data
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,8 +80,8 @@ def client(settings: Settings) -> Iterator[TestClient]:
         yield test_client
 
 
-@pytest.fixture(scope="module")
-def server(settings: Settings) -> Iterator[str]:
+@contextmanager
+def serving(settings: Settings) -> Iterator[str]:
     """The service on a free loopback port, in a thread, for the browser."""
     port = free_port()
     app = create_app(settings)
@@ -94,6 +98,12 @@ def server(settings: Settings) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def server(settings: Settings) -> Iterator[str]:
+    with serving(settings) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.skip("no Chromium: `make test` installs Debian's chromium where it runs as root")
@@ -106,11 +116,13 @@ def browser() -> Iterator[Browser]:
 
 
 def open_page(browser: Browser, url: str) -> tuple[Page, list[str]]:
-    """A page with every console error and uncaught exception collected."""
+    """A page with every console error, uncaught exception and dialog (an ``alert`` some text
+    managed to run) collected."""
     page = browser.new_page(viewport={"width": 1600, "height": 1200})
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
     page.goto(url)
     return page, problems
 
@@ -284,3 +296,27 @@ def test_api_docs_need_no_cdn(client: TestClient) -> None:
     assert "cdn" not in html.lower()
     if (WEB / "node_modules" / "swagger-ui-dist").is_dir():
         assert client.get("/ui/static/lib/swagger-ui-dist/swagger-ui-bundle.js").status_code == 200
+
+
+def test_text_that_looks_like_html_neither_runs_nor_breaks_a_page(
+    browser: Browser, tmp_path: Path
+) -> None:
+    # A task that opens an HTML comment and a script inside the page's data, and a name that
+    # tries to close the data's script element and open one of its own.
+    store = SQLiteStore(tmp_path / "odd.db")
+    record = factory_run(1, task="<!--<script>", purpose="\"'><img src=x onerror=alert(2)>")
+    record["initiator"]["name"] = "</script><script>alert(1)</script>"
+    put(store, record)
+    store.close()
+    settings = Settings(
+        store=f"sqlite:///{tmp_path / 'odd.db'}", keys=tmp_path / "keys.db", auth=False
+    )
+    with serving(settings) as base:
+        page, problems = open_page(browser, run_url(base, iri("runs/1")))
+        page.wait_for_function("window.raidtLineage && window.raidtLineage.ready")
+        drawn = page.evaluate("window.raidtLineage.cy.nodes().map(n => n.id())")
+        names = page.evaluate("window.raidtLineage.cy.nodes().map(n => n.data('label'))")
+        page.close()
+    assert problems == []
+    assert iri("runs/1") in drawn
+    assert any("</script><script>alert(1)</script>" in (name or "") for name in names)

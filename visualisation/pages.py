@@ -95,7 +95,9 @@ def run_page(data: dict[str, Any]) -> str:
     )
     profile = data["score"]
     overall = profile["overall"]
-    payload = json.dumps(data).replace("</", "<\\/")
+    # every "<" as its JSON escape: no text in the data ("</script>", "<!--<script>") can end or
+    # bend the script element that carries it
+    payload = json.dumps(data).replace("<", "\\u003c")
     body = (
         f'<p class="iri">{escape(data["focus"])}</p>'
         f'<div class="controls legend">{legend} · click an output for its way back to inputs and '
