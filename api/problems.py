@@ -188,17 +188,8 @@ async def _validation_error(
     errors = error.errors()
     unreadable = next((e for e in errors if e.get("type") == "json_invalid"), None)
     if unreadable is not None:
-        try:
-            await admit(request)
-        except StarletteHTTPException as denied:
-            return await _http_error(request, denied)
         reason = (unreadable.get("ctx") or {}).get("error", "malformed JSON")
-        return problem_response(
-            400,
-            f"the body is not readable JSON: {reason}",
-            kind="unreadable-body",
-            instance=_instance(request),
-        )
+        return await _unreadable(request, admit, reason)
     problems = _field_problems(errors)
     summary = "; ".join(f"field {p.field}: {p.message}" for p in problems[:5])
     return problem_response(
@@ -208,6 +199,35 @@ async def _validation_error(
         instance=_instance(request),
         errors=problems,
     )
+
+
+async def _unreadable(
+    request: Request, admit: Callable[[Request], Awaitable[None]], reason: str
+) -> JSONResponse:
+    """A body that could not be read, said only to a caller whose key may send it."""
+    try:
+        await admit(request)
+    except StarletteHTTPException as denied:
+        return await _http_error(request, denied)
+    return problem_response(
+        400,
+        f"the body is not readable JSON: {reason}",
+        kind="unreadable-body",
+        instance=_instance(request),
+    )
+
+
+_BODY_PARSING = "There was an error parsing the body"
+"""What FastAPI says of a body it could not decode at all (not UTF-8, nested too deeply, a number
+too long), before any route or dependency runs."""
+
+
+def _why(cause: BaseException | None) -> str:
+    if isinstance(cause, UnicodeDecodeError):
+        return "not UTF-8 text"
+    if isinstance(cause, RecursionError):
+        return "nested too deeply"
+    return str(cause or "it could not be decoded")
 
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
@@ -259,7 +279,13 @@ def install_handlers(app: FastAPI, *, admit: Callable[[Request], Awaitable[None]
     async def validation_error(request: Request, error: Exception) -> JSONResponse:
         return await _validation_error(request, error, admit)
 
+    async def http_error(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, StarletteHTTPException)
+        if error.status_code == 400 and error.detail == _BODY_PARSING:
+            return await _unreadable(request, admit, _why(error.__cause__))
+        return await _http_error(request, error)
+
     app.add_exception_handler(ProvenanceError, _provenance_error)
     app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, _unexpected)

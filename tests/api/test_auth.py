@@ -241,8 +241,20 @@ def test_the_key_is_checked_before_anything_is_looked_up(
     assert client.get(unknown, headers=headers[Role.AUDITOR]).status_code == 404
 
 
+UNDECODABLE = {
+    "not UTF-8 text": b'{"task": "\xff"}',
+    "nested too deeply": b"[" * 5000 + b"]" * 5000,
+    "Exceeds the limit": b'{"n": ' + b"1" * 5000 + b"}",
+}
+
+
 @pytest.mark.parametrize(
-    ("body", "content_type"), [(b"{}", "text/plain"), (b"{bad", "application/json")]
+    ("body", "content_type"),
+    [
+        (b"{}", "text/plain"),
+        (b"{bad", "application/json"),
+        *((body, "application/json") for body in UNDECODABLE.values()),
+    ],
 )
 def test_the_key_is_checked_before_the_body(
     client: TestClient, headers: Headers, body: bytes, content_type: str
@@ -261,3 +273,18 @@ def test_the_key_is_checked_before_the_body(
         headers={**headers[Role.RECORDER], "Content-Type": "application/json"},
     )
     assert unreadable.status_code == 400
+
+
+@pytest.mark.parametrize("why", sorted(UNDECODABLE))
+def test_a_body_that_cannot_be_decoded_is_an_unreadable_body(
+    client: TestClient, headers: Headers, why: str
+) -> None:
+    answer = client.post(
+        "/runs",
+        content=UNDECODABLE[why],
+        headers={**headers[Role.RECORDER], "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 400
+    problem = answer.json()
+    assert problem["type"].endswith("unreadable-body")
+    assert problem["detail"].startswith(f"the body is not readable JSON: {why}")
