@@ -37,7 +37,7 @@ from queries.scores import score as score_query
 from queries.scores import weak_points as weak_points_query
 from visualisation.lineage import lineage_view
 from visualisation.static import FORMATS as PICTURE_FORMATS
-from visualisation.static import render
+from visualisation.static import pack_pictures, render
 
 __all__: list[str] = []
 
@@ -394,8 +394,7 @@ def evidence(
     """Write a run's evidence pack: PROV bundle, trace, authority, score, timeline, manifest."""
     chosen = load_rubric(rubric)
     with open_for_command(store) as opened:
-        picture = render(lineage_view(opened, run), "svg")
-        data = build_pack(opened, run, rubric=chosen, pictures={"lineage.svg": picture})
+        data = build_pack(opened, run, rubric=chosen, draw=pack_pictures)
     write_output(output, data)
     err.print(f"wrote evidence pack ({len(data)} bytes) to {output}")
 
@@ -409,7 +408,8 @@ def verify_pack_command(
         typer.Option(
             "--store",
             help="Also check the pack against this store (its source): every record's content "
-            "hash, chain hash and time, and every report built again as of the pack's last record.",
+            "hash, chain hash and time, and every report and picture built again as of the "
+            "pack's last record.",
         ),
     ] = None,
 ) -> None:
@@ -419,12 +419,12 @@ def verify_pack_command(
         report = verify_pack(pack)
     else:
         with open_for_command(store) as opened:
-            report = verify_pack(pack, opened)
+            report = verify_pack(pack, opened, draw=pack_pictures)
     if as_json:
         print_json(report.as_dict())
     elif report.ok:
         against = (
-            f"the store {report.store} holds every record and gives the same reports"
+            f"the store {report.store} holds every record and gives the same reports and pictures"
             if report.store
             else "offline: pass --store to prove the records are the store's"
         )

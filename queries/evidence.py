@@ -11,7 +11,7 @@ import io
 import json
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ from queries.facts import Event, RunFacts, gather
 from queries.lineage import role_name, time_text, trace, trace_ids
 from queries.scores import Rubric, rubric_names, score
 
-__all__ = ["PACK_FORMAT", "PackReport", "build_pack", "pack_files", "verify_pack"]
+__all__ = ["PACK_FORMAT", "Draw", "PackReport", "build_pack", "pack_files", "verify_pack"]
 
 PACK_FORMAT = "raidt-evidence-pack/1"
 _MANIFEST = "manifest.json"
@@ -48,6 +48,8 @@ _REQUIRED = frozenset(
     }
 )
 """The files every pack holds; pictures are optional."""
+Draw = Callable[[Store, str, Moment], Mapping[str, bytes]]
+"""Draws a run's pictures for its pack, as the store stood at a moment: name → bytes."""
 _README = """RAIDT evidence pack for run {run}
 
 manifest.json    SHA-256 and size of every other file; check with `raidt verify-pack` or sha256sum
@@ -193,12 +195,13 @@ def build_pack(
     *,
     rubric: Rubric | str | None = None,
     at: Moment = NOW,
-    pictures: Mapping[str, bytes] | None = None,
+    draw: Draw | None = None,
 ) -> bytes:
     """The evidence pack of one run, as the bytes of a zip file.
 
-    ``pictures`` (name → bytes, such as ``lineage.svg``) go in the pack and its manifest too; the
-    door that builds the pack draws them, since drawing is not the queries' business. The pack
+    ``draw`` makes its pictures (name → bytes, such as ``lineage.svg``), as the store stood at
+    the pack's moment; they go in the pack and its manifest too. The door that builds the pack
+    passes it, since drawing is not the queries' business. The pack
     carries no time of its own making, only how many records the store held and the chain hash of
     the last: the same store and run give the same bytes, and ``verify_pack`` given the store
     builds the reports again, as of that record, to compare.
@@ -220,7 +223,10 @@ def build_pack(
     seq = checked.records if at.as_of is None else min(at.as_of, checked.records)
     moment = Moment(seq, at.time)
     run_id = require_node(store, run, moment).id
-    files = {**pack_files(store, run_id, rubric=rubric, at=moment), **(pictures or {})}
+    files = {
+        **pack_files(store, run_id, rubric=rubric, at=moment),
+        **_drawn(draw, store, run_id, moment),
+    }
     manifest = {
         "format": PACK_FORMAT,
         "run": run_id,
@@ -238,6 +244,10 @@ def build_pack(
             entry.compress_type = zipfile.ZIP_DEFLATED
             pack.writestr(entry, data)
     return buffer.getvalue()
+
+
+def _drawn(draw: Draw | None, store: Store, run: str, at: Moment) -> Mapping[str, bytes]:
+    return draw(store, run, at) if draw is not None else {}
 
 
 def _chain_at(store: Store, seq: int) -> str:
@@ -270,16 +280,18 @@ class PackReport:
         }
 
 
-def verify_pack(path: str | Path, store: Store | None = None) -> PackReport:
+def verify_pack(
+    path: str | Path, store: Store | None = None, *, draw: Draw | None = None
+) -> PackReport:
     """Check an evidence pack: its format, that every file a pack holds is there once and matches
     the manifest, that its reports are of the run the manifest names, and every record its
     content hash.
 
     Offline, this proves the pack is whole and unchanged since its manifest was written; anyone
     rewriting files and manifest together could pass it. Given the ``store`` the pack came from,
-    each record must also be the store's own, content hash, chain hash and time alike: a forged
-    record cannot pass that. The reports (trace, score …) are not rebuilt; build the pack again
-    from the store and compare the two to check those.
+    each record must also be the store's own, content hash, chain hash and time alike, and every
+    report is built again as of the pack's last record and compared: a forged record or report
+    cannot pass that. With ``draw`` too, so are the pictures.
 
     Raises
     ------
@@ -319,16 +331,16 @@ def verify_pack(path: str | Path, store: Store | None = None) -> PackReport:
     _check_records(contents.get("records.jsonl", b""), report, store)
     if store is not None:
         report.store = store.url
-        report.problems += _unlike_the_store(store, manifest, contents)
+        report.problems += _unlike_the_store(store, manifest, contents, draw)
     return report
 
 
 def _unlike_the_store(
-    store: Store, manifest: dict[str, Any], contents: dict[str, bytes]
+    store: Store, manifest: dict[str, Any], contents: dict[str, bytes], draw: Draw | None
 ) -> list[str]:
     """The files that are not what the store gives when the pack's reports are built again, as
     of the record the manifest names: a report rewritten, hashes and manifest alike, is caught
-    here. Pictures are drawn by whoever built the pack, so they are not rebuilt."""
+    here. Pictures are drawn again only given ``draw``."""
     seq, head, run = (manifest.get(k) for k in ("store_records", "store_chain_head", "run"))
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0 or not isinstance(run, str):
         return ["manifest.json: no record count and run to rebuild the reports from"]
@@ -341,7 +353,10 @@ def _unlike_the_store(
     if rubric not in rubric_names():
         return [f"score.json: rubric {rubric!r} is not one shipped, so it cannot be rebuilt"]
     try:
-        rebuilt = pack_files(store, run, rubric=rubric, at=Moment(seq))
+        rebuilt = {
+            **pack_files(store, run, rubric=rubric, at=Moment(seq)),
+            **_drawn(draw, store, run, Moment(seq)),
+        }
     except ProvenanceError as error:
         return [f"manifest.json: run {run} cannot be rebuilt from the store: {error}"]
     return [

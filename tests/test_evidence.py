@@ -259,7 +259,7 @@ def test_verify_pack_against_its_store(
     assert (code, err) == (0, "")
     assert out.strip() == (
         f"ok: 9 files and 7 records match (run {RUN1}); the store {url} holds every record "
-        "and gives the same reports"
+        "and gives the same reports and pictures"
     )
 
 
@@ -703,6 +703,25 @@ def test_a_forged_report_passes_offline_but_not_against_the_store(
     assert code == 1
     assert json.loads(out)["problems"] == [
         f"score.json: not what the store gives for run {RUN1} as of record 7"
+    ]
+
+
+def test_a_forged_picture_passes_offline_but_not_against_the_store(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pack, url = built
+
+    def change(contents: dict[str, bytes]) -> None:
+        contents["lineage.svg"] = contents["lineage.svg"].replace(b"Bo", b"Al")
+        _fix_manifest(contents, "lineage.svg")
+
+    path = tampered(pack.read_bytes(), tmp_path, change)
+    code, _, _ = cli(capsys, "verify-pack", str(path))
+    assert code == 0
+    code, out, _ = cli(capsys, "verify-pack", str(path), "--store", url, "--json")
+    assert code == 1
+    assert json.loads(out)["problems"] == [
+        f"lineage.svg: not what the store gives for run {RUN1} as of record 7"
     ]
 
 

@@ -12,10 +12,12 @@ import html
 
 import pygraphviz
 
+from provenance.stores.base import Store
 from provenance.vocabulary import Type
-from visualisation.lineage import KIND_STYLE, LineageView, short_name
+from queries.context import Moment
+from visualisation.lineage import KIND_STYLE, LineageView, lineage_view, short_name
 
-__all__ = ["FORMATS", "positions", "render", "to_agraph"]
+__all__ = ["FORMATS", "pack_pictures", "positions", "render", "to_agraph"]
 
 FORMATS = ("svg", "png", "html")
 _QUICK = {"mclimit": "0.1", "nslimit": "2", "nslimit1": "2"}
@@ -151,3 +153,9 @@ def render(view: LineageView, fmt: str) -> bytes:
         f"<style>body{{font-family:Helvetica,sans-serif}}ul{{list-style:none;display:flex;gap:2em}}"
         f"</style><h1>{title}</h1><ul>{legend}</ul>{body}</html>"
     ).encode()
+
+
+def pack_pictures(store: Store, run: str, at: Moment) -> dict[str, bytes]:
+    """The pictures a run's evidence pack carries, as the store stood at ``at``: its lineage in
+    SVG. Both doors that build packs, and ``verify-pack`` checking one, draw them here."""
+    return {"lineage.svg": render(lineage_view(store, run, as_of=at), "svg")}

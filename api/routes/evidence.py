@@ -11,6 +11,7 @@ from api.models import RubricName
 from api.problems import problem_responses
 from api.routes.scores import RubricQuery
 from queries.evidence import build_pack
+from visualisation.static import pack_pictures
 
 __all__ = ["evidence_pack", "router"]
 
@@ -34,7 +35,7 @@ def evidence_pack(
 ) -> Response:
     """PROV bundle (PROV-JSON, PROV-N), trace, authority, score, timeline, records and a SHA-256
     manifest, as ``raidt evidence`` writes it."""
-    data = build_pack(store, run, rubric=rubric.value)
+    data = build_pack(store, run, rubric=rubric.value, draw=pack_pictures)
     name = run.rstrip("/").rsplit("/", 1)[-1] or "run"
     ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "-" for c in name)
     # HTTP headers are Latin-1: an ASCII name for every client, the real one (RFC 6266) for most

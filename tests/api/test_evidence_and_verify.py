@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import sqlite3
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -13,8 +15,9 @@ from api.deps import get_store
 from provenance.demo_data import load_demo
 from provenance.integrity import verify
 from provenance.stores import SQLiteStore
-from queries.evidence import verify_pack
+from queries.evidence import build_pack, verify_pack
 from tests.api.conftest import RUN, enc
+from visualisation.static import pack_pictures
 
 
 @pytest.mark.parametrize("path", [enc(RUN), "hospital:runs/discharge-0412"])
@@ -33,6 +36,16 @@ def test_an_evidence_pack_checks_out_offline(
     report = verify_pack(pack)
     assert report.ok, report.problems
     assert report.run == RUN
+
+
+def test_the_service_and_the_command_give_the_same_pack(
+    client: TestClient, auditor: dict[str, str], demo_store: SQLiteStore
+) -> None:
+    # the same files, lineage picture included, in the same bytes
+    answer = client.get(f"/runs/{enc(RUN)}/evidence-pack", headers=auditor)
+    assert answer.content == build_pack(demo_store, RUN, draw=pack_pictures)
+    with zipfile.ZipFile(io.BytesIO(answer.content)) as pack:
+        assert "lineage.svg" in pack.namelist()
 
 
 def test_verify_answers_as_the_command_does(
