@@ -17,7 +17,7 @@ from fastapi import FastAPI
 
 from api.deps import StoreHolder, admit_before_body
 from api.keys import KeyStore
-from api.middleware import AccessLog, BodyLimit, HeadAsGet, RawPathRouting
+from api.middleware import AccessLog, BodyLimit, HeadAsGet, RawPathRouting, SecurityHeaders
 from api.problems import install_handlers
 from api.routes import ROUTERS
 from api.routes.ui import mount_static
@@ -81,4 +81,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RawPathRouting)
     app.add_middleware(BodyLimit, limit=chosen.max_body)
     app.add_middleware(AccessLog, keys=keys)
+    app.add_middleware(SecurityHeaders)
     return app

@@ -13,6 +13,8 @@ fail before reaching a route included.
   declared for GET only, and monitors and caches ask with HEAD.
 - **Access log.** Who (the key id, or ``anonymous``), what (method and raw path), when, the status
   and the duration of every request, appended to the keys file.
+- **Security headers.** No answer may be framed, sniffed for another type or leak its address in
+  a referrer; the web pages may run scripts and load anything only from the service itself.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from api.keys import ANONYMOUS, AccessEntry, KeyStore
 from api.problems import problem_response
 from provenance.errors import StoreError
 
-__all__ = ["CALLER_KEY", "AccessLog", "BodyLimit", "HeadAsGet", "RawPathRouting"]
+__all__ = ["CALLER_KEY", "AccessLog", "BodyLimit", "HeadAsGet", "RawPathRouting", "SecurityHeaders"]
 
 CALLER_KEY = "raidt_caller"
 """Where the auth dependency leaves the caller's key id, in the request's state."""
@@ -47,6 +49,49 @@ class RawPathRouting:
         if scope["type"] == "http" and isinstance(raw, bytes):
             scope["path"] = raw.decode("latin-1")
         await self.app(scope, receive, send)
+
+
+_EVERY_ANSWER = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
+_PAGE_POLICY = (
+    b"content-security-policy",
+    b"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    b"frame-ancestors 'none'",
+)
+"""The pages' policy: every script from the service (record text, however it is written, cannot
+run), inline styles for the legend's colours."""
+
+
+class SecurityHeaders:
+    """Headers that keep a browser from misusing an answer: on every answer, and a content
+    security policy on the web pages (the API documentation builds its page with an inline
+    script, so it goes without)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = [*_EVERY_ANSWER]
+        if scope["path"].startswith("/ui"):
+            extra.append(_PAGE_POLICY)
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *((n, v) for n, v in extra if n not in present),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 class HeadAsGet:

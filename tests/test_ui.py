@@ -320,3 +320,14 @@ def test_text_that_looks_like_html_neither_runs_nor_breaks_a_page(
     assert problems == []
     assert iri("runs/1") in drawn
     assert any("</script><script>alert(1)</script>" in (name or "") for name in names)
+
+
+def test_pages_run_scripts_only_from_the_service(client: TestClient) -> None:
+    page = client.get(f"/ui/runs/{quote(RUN, safe='')}")
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    for answer in (page, client.get("/healthz"), client.get("/runs")):
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["x-frame-options"] == "DENY"
+        assert answer.headers["referrer-policy"] == "no-referrer"
