@@ -40,9 +40,10 @@ def record_delegation(
     lock: WriteLock,
     response: Response,
 ) -> WriteResultPublic:
-    """Record who acts on whose behalf, in what scope, from when to when."""
+    """Record who acts on whose behalf, in what scope, from when to when. A delegation is a
+    relation, not a node: ``Location`` is the delegate, whose relations list it."""
     result = record(store, lock, [delegation])
-    return written(result, response, f"/nodes/{quote(delegation.id, safe='')}")
+    return written(result, response, f"/nodes/{quote(delegation.delegate.id, safe='')}")
 
 
 @router.post(

@@ -46,6 +46,13 @@ def test_an_admin_records_a_delegation(
     answer = client.post("/delegations", json=delegation(), headers=headers[Role.ADMIN])
     assert answer.status_code == 201, answer.text
     assert demo_store.record(iri("delegations/bo-for-ana")) is not None
+    # the delegate's node, where the delegation is listed among its relations
+    delegate = client.get(answer.headers["location"], headers=headers[Role.ADMIN])
+    assert delegate.status_code == 200
+    assert any(
+        r["kind"] == "actedOnBehalfOf" and r["other"] == iri("people/ana")
+        for r in delegate.json()["relations"]
+    )
 
 
 @pytest.mark.parametrize("role", [Role.RECORDER, Role.REVIEWER, Role.AUDITOR])
