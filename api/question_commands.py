@@ -258,7 +258,7 @@ def _show_reconstruction(answer: dict[str, Any], s: Short) -> None:
         ["kind", "node", "content hash"],
         [
             [kind, s(item["id"]), item.get("content_hash")]
-            for kind in ("inputs", "prompts", "prompt_templates")
+            for kind in ("earlier_outputs", "inputs", "prompts", "prompt_templates")
             for item in answer[kind]
         ]
         + [

@@ -27,7 +27,9 @@ def _earlier(time: str | None, cut: datetime) -> bool:
 
 
 def _before(items: list[dict[str, Any]], cut: datetime, exclude: str) -> list[dict[str, Any]]:
-    return [i for i in items if i["id"] != exclude and _earlier(i.get("time"), cut)]
+    """The items dated before ``cut``, in time order."""
+    kept = [i for i in items if i["id"] != exclude and _earlier(i.get("time"), cut)]
+    return sorted(kept, key=lambda i: (datetime.fromisoformat(i["time"]), i["id"]))
 
 
 def _introduced(store: Store, node_id: str) -> int:
@@ -62,9 +64,11 @@ def reconstruct(store: Store, review: str) -> dict[str, Any]:
     dict
         ``review``, ``kind``, ``reviewer``, ``time``, ``recorded_before`` (the sequence number the
         store is read up to), ``output`` (what was reviewed, with its content hash), the
-        ``inputs``, ``prompts``, ``prompt_templates``, ``model_configs`` and ``runs`` behind it,
-        and the ``earlier_reviews``, ``earlier_approvals`` and ``escalations`` (with overrides and
-        challenges) recorded and dated before the review.
+        ``runs``, ``earlier_outputs`` (earlier runs' outputs and revisions it was made from, with
+        their content hashes), ``inputs``, ``prompts``, ``prompt_templates`` and
+        ``model_configs`` behind it, and the ``earlier_reviews``, ``earlier_approvals`` and
+        ``escalations`` (with overrides and challenges, about anything on that path) recorded
+        and dated before the review, in time order.
 
     Raises
     ------
@@ -116,6 +120,7 @@ def reconstruct(store: Store, review: str) -> dict[str, Any]:
             {"id": subject.dst, "content_hash": None},
         ),
         "runs": seen["runs"],
+        "earlier_outputs": [o for o in seen["outputs"] if o["id"] != subject.dst],
         "inputs": seen["inputs"],
         "prompts": seen["prompts"],
         "prompt_templates": seen["prompt_templates"],
@@ -127,12 +132,17 @@ def reconstruct(store: Store, review: str) -> dict[str, Any]:
 
 
 def _events(store: Store, seen: dict[str, Any], at: Moment, cut: datetime) -> list[dict[str, Any]]:
-    """Escalations, overrides and challenges about anything on the path, dated before ``cut``."""
+    """Escalations, overrides and challenges about anything on the path (its activities, and the
+    outputs, inputs, prompts, templates and configurations they used), dated before ``cut``."""
     activities = [r["id"] for r in seen["runs"]] + [r["id"] for r in seen["reviews"]]
     activities += [a["id"] for a in seen["approvals"]]
-    entities = [o["id"] for o in seen["outputs"]]
+    entities = [
+        e["id"]
+        for kind in ("outputs", "inputs", "prompts", "prompt_templates", "model_configs")
+        for e in seen[kind]
+    ]
     informed = store.traverse(activities, ["wasInformedBy"], Direction.DOWN, 4, as_of=at.as_of)
-    users = {a for found in used_by(store, entities, at).values() for a in found}
+    users = {a for found in used_by(store, entities, at, ignore_runs=True).values() for a in found}
     nodes = store.nodes({*informed.depths, *users}, as_of=at.as_of)
     events = []
     for node_id, event in nodes.items():

@@ -746,6 +746,44 @@ def test_reconstruct_a_review_imported_in_a_document(store: Store) -> None:
     assert ids(seen["runs"]) == {iri("runs/9")}
 
 
+def test_reconstruct_shows_the_earlier_outputs_and_events_about_anything_on_the_path(
+    store: Store,
+) -> None:
+    # run 1 -> out/1-1 -> run 2 -> out/2-1. gp challenges run 2's input docs/2 (10:20); ana
+    # escalates about the template tpl/v1 (10:21); r-late (10:55) is recorded before r-early
+    # (10:50); bo approves out/2-1 at 11:00.
+    challenge = {
+        "type": "challenge",
+        "id": iri("challenges/c1"),
+        "at": at("10:20"),
+        "target": iri("docs/2"),
+        "challenger": person("gp", "general practitioner"),
+        "grounds": "this letter is out of date",
+    }
+    put(
+        store,
+        timed_run(1, "10:00"),
+        timed_run(2, "10:05", inputs=[earlier_output(iri("out/1-1")), *run(2)["inputs"]]),
+        challenge,
+        escalation("about-template", "10:21", iri("runs/2"), iri("tpl/v1")),
+        reviewed("r-late", iri("out/2-1"), "10:55"),
+        reviewed("r-early", iri("out/2-1"), "10:50"),
+        approval("a2", iri("out/2-1"), by="bo", at="11:00"),
+    )
+    seen = reconstruct(store, iri("approvals/a2"))
+    assert [(o["id"], o["content_hash"]) for o in seen["earlier_outputs"]] == [
+        (iri("out/1-1"), h("out 1 1"))
+    ]
+    assert [e["id"] for e in seen["escalations"]] == [
+        iri("challenges/c1"),
+        iri("escalations/about-template"),
+    ]
+    assert [r["id"] for r in seen["earlier_reviews"]] == [
+        iri("reviews/r-early"),
+        iri("reviews/r-late"),
+    ]
+
+
 ADDED_TO_THE_REVIEW = """document
   prefix t <https://test.example/>
   prefix raidt <https://w3id.org/raidt#>
