@@ -100,6 +100,11 @@ def _show_trace(answer: dict[str, Any], s: Short) -> None:
         ],
     )
     _table(
+        "other activities",
+        ["depth", "activity", "label", "started"],
+        [[a["depth"], s(a["id"]), a["label"], a["started_at"]] for a in answer["activities"]],
+    )
+    _table(
         "inputs",
         ["depth", "input", "content hash"],
         [[i["depth"], s(i["id"]), i["content_hash"]] for i in answer["inputs"]],

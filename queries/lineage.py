@@ -70,6 +70,7 @@ that shares them, so looking for decisions there would read half the store."""
 TRACE_LISTS = (
     "runs",
     "reviews",
+    "activities",
     "inputs",
     "outputs",
     "prompts",
@@ -246,10 +247,13 @@ def trace(
     Returns
     -------
     dict
-        With the keys ``output``, ``as_of``, ``runs``, ``reviews``, ``inputs``, ``outputs``,
+        With the keys ``output``, ``as_of``, ``runs``, ``reviews``, ``activities`` (any other
+        activity on the path, such as one a PROV document brought), ``inputs``, ``outputs``,
         ``prompts``, ``prompt_templates``, ``model_configs``, ``models``, ``people`` (each with
         ``id`` and ``roles``) and ``approvals`` (each with ``id``, ``decision``, ``approver``,
-        ``output`` and ``time``).
+        ``output`` and ``time``). A run's ``outputs`` are those on this lineage.
+        ``depth_limit_reached`` says the walk went as deep as ``max_depth``, so that more may lie
+        beyond it.
 
     Raises
     ------
@@ -292,8 +296,10 @@ def trace(
     answer: dict[str, Any] = {
         "output": start.id,
         "as_of": at.time,
+        "depth_limit_reached": _at_the_limit(up.depths, max_depth),
         "runs": [],
         "reviews": [],
+        "activities": [],
         "inputs": [],
         "outputs": [],
         "prompts": [],
@@ -305,34 +311,15 @@ def trace(
     }
     for node_id in sorted(nodes, key=lambda i: (up.depths[i], i)):
         node, depth = nodes[node_id], up.depths[node_id]
-        if Type.RUN in node.types:
-            answer["runs"].append(
-                _run(
-                    node, depth, people_of[node_id], used.get(node_id, []), made_by.get(node_id, [])
-                )
+        placed = (
+            _path_activity(
+                node, depth, people_of[node_id], used.get(node_id, []), made_by.get(node_id, [])
             )
-        elif Type.REVIEW in node.types:
-            target = next((r.dst for r in used.get(node_id, []) if r.dst), None)
-            answer["reviews"].append(
-                _review(node, target or "", people_of[node_id], made_by.get(node_id, []))
-            )
-        elif Type.PROMPT_TEMPLATE in node.types:
-            answer["prompt_templates"].append(
-                {
-                    **_entity(node, depth),
-                    "template": as_iri(node.first(Attr.TEMPLATE)),
-                    "version": node.text(Attr.VERSION),
-                    "used": node_id in plans,
-                }
-            )
-        elif Type.PROMPT in node.types:
-            answer["prompts"].append(_entity(node, depth))
-        elif Type.MODEL_CONFIG in node.types:
-            answer["model_configs"].append(_config(node, depth))
-        elif "entity" in node.kinds and (Type.OUTPUT in node.types or node_id in generated):
-            answer["outputs"].append(_output(node, depth, generated, revised))
-        elif "entity" in node.kinds:
-            answer["inputs"].append({**_entity(node, depth), "kind": node.text(Attr.INPUT_KIND)})
+            if "activity" in node.kinds
+            else _path_entity(node, depth, node_id in plans, generated, revised)
+        )
+        if placed is not None:
+            answer[placed[0]].append(placed[1])
     beside = _revisions_by(store, [a for a, n in attached.items() if Type.REVIEW in n.types], at)
     for activity_id in sorted(attached, key=lambda a: (time_text(started(attached[a])) or "", a)):
         node = attached[activity_id]
@@ -347,6 +334,7 @@ def trace(
                 )
             )
     answer["reviews"] = _unique(answer["reviews"])
+    answer["approvals"] = sorted(answer["approvals"], key=lambda a: (a["time"] or "", a["id"]))
     for approval in answer["approvals"]:
         for association in people_of[approval["id"]]:
             if association.on_behalf_of:
@@ -355,6 +343,68 @@ def trace(
     model_nodes = store.nodes(models, as_of=at.as_of)
     answer["models"] = [_model(model_nodes[m]) for m in sorted(model_nodes)]
     return answer
+
+
+def _path_activity(
+    node: Node, depth: int, people: list[Association], used: list[Relation], made: list[str]
+) -> tuple[str, dict[str, Any]]:
+    """Which list of a trace an activity on the path goes in, and as what."""
+    target = next((r.dst for r in used if r.dst), "")
+    if Type.RUN in node.types:
+        return "runs", _run(node, depth, people, used, made)
+    if Type.REVIEW in node.types:
+        return "reviews", _review(node, target, people, made)
+    if Type.APPROVAL in node.types:
+        # on the path itself: what is traced was made by the decision (its decision entity)
+        return "approvals", _approval(node, target, people)
+    return "activities", _activity(node, depth, made)
+
+
+def _path_entity(
+    node: Node,
+    depth: int,
+    used_as_plan: bool,
+    generated: dict[str, list[Relation]],
+    revised: dict[str, list[Relation]],
+) -> tuple[str, dict[str, Any]] | None:
+    """Which list of a trace an entity on the path goes in, and as what; ``None`` for a node
+    only referenced, never described."""
+    if Type.PROMPT_TEMPLATE in node.types:
+        template = {
+            **_entity(node, depth),
+            "template": as_iri(node.first(Attr.TEMPLATE)),
+            "version": node.text(Attr.VERSION),
+            "used": used_as_plan,
+        }
+        return "prompt_templates", template
+    if Type.PROMPT in node.types:
+        return "prompts", _entity(node, depth)
+    if Type.MODEL_CONFIG in node.types:
+        return "model_configs", _config(node, depth)
+    if "entity" not in node.kinds:
+        return None
+    if Type.OUTPUT in node.types or node.id in generated:
+        return "outputs", _output(node, depth, generated, revised)
+    return "inputs", {**_entity(node, depth), "kind": node.text(Attr.INPUT_KIND)}
+
+
+def _activity(node: Node, depth: int, generated: list[str]) -> dict[str, Any]:
+    """An activity on the path that is neither a run nor a review: one a PROV document brought,
+    an action or an escalation that made something."""
+    return {
+        "id": node.id,
+        "types": sorted(node.types),
+        "label": node.text(Attr.LABEL),
+        "started_at": time_text(started(node)),
+        "ended_at": time_text(ended(node)),
+        "depth": depth,
+        "outputs": sorted(generated),
+    }
+
+
+def _at_the_limit(depths: dict[str, int], max_depth: int) -> bool:
+    """Whether the walk reached ``max_depth``: there may be more beyond it, left out."""
+    return any(depth >= max_depth for depth in depths.values())
 
 
 def _unique(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -409,7 +459,8 @@ def impact(
         ``node``, ``count`` and one list per kind of dependant (``runs``, ``outputs``,
         ``reviews``, ``approvals``, ``decisions``, ``escalations``, ``overrides``, ``actions``,
         ``challenges``, ``prompts``, ``prompt_templates``, ``other``), each item with its ``id``
-        and ``depth`` (how many relations away it is).
+        and ``depth`` (how many relations away it is); ``depth_limit_reached`` when the walk
+        went as deep as ``max_depth`` and more may lie beyond.
 
     Raises
     ------
@@ -429,7 +480,12 @@ def impact(
     for node_id, depth in _done_in_the_name_of(store, start.id, max_depth, at).items():
         depths[node_id] = min(depth, depths.get(node_id, depth))
     reached = store.nodes([i for i in depths if i != start.id], as_of=at.as_of)
-    answer: dict[str, Any] = {"node": start.id, "as_of": at.time, "count": len(reached)}
+    answer: dict[str, Any] = {
+        "node": start.id,
+        "as_of": at.time,
+        "count": len(reached),
+        "depth_limit_reached": _at_the_limit(depths, max_depth),
+    }
     answer.update({group: [] for _, group in _IMPACT_GROUPS})
     answer["other"] = []
     for node_id in sorted(reached, key=lambda i: (depths[i], i)):

@@ -18,7 +18,7 @@ from provenance.ingest import import_document, read_records, write_records
 from provenance.stores import SQLiteStore, Store
 from provenance.stores.base import Direction, PreparedRecord
 from provenance.vocabulary import Type
-from queries.lineage import impact, trace
+from queries.lineage import impact, trace, trace_ids
 from queries.reconstruction import reconstruct
 from queries.runs import describe_node
 from tests.conftest import put
@@ -809,6 +809,56 @@ def test_reconstruct_is_not_changed_by_what_later_records_add_to_the_review(
         at("10:50"),
     )
     assert after == before
+
+
+GENERIC = """document
+  prefix ex <https://example.org/>
+  prefix raidt <https://w3id.org/raidt#>
+  entity(ex:report)
+  entity(ex:quote)
+  agent(ex:alice, [prov:label="Alice"])
+  activity(ex:gen, 2026-01-01T10:00:00+00:00, 2026-01-01T10:01:00+00:00, [prov:label="compile"])
+  wasGeneratedBy(ex:report, ex:gen, -)
+  used(ex:gen, ex:quote, -)
+  wasAssociatedWith(ex:gen, ex:alice, -, [prov:role='raidt:initiator'])
+endDocument
+"""
+
+
+def test_trace_lists_every_activity_on_the_path_not_only_runs(store: Store) -> None:
+    # A PROV document's own activity made the report: it is on the path, with alice's part in it.
+    import_document(GENERIC, FORMATS["provn"], store, source="generic.provn")
+    answer = trace(store, "https://example.org/report")
+    assert [(a["id"], a["label"], a["depth"], a["outputs"]) for a in answer["activities"]] == [
+        ("https://example.org/gen", "compile", 1, ["https://example.org/report"])
+    ]
+    assert [(i["id"], i["depth"]) for i in answer["inputs"]] == [("https://example.org/quote", 2)]
+    assert [(p["id"], p["roles"]) for p in answer["people"]] == [
+        ("https://example.org/alice", ["initiator"])
+    ]
+    assert "https://example.org/gen" in trace_ids(answer)
+
+
+def test_trace_of_a_decision_lists_the_approval_that_made_it(store: Store) -> None:
+    signed_off(store)
+    answer = trace(store, iri("approvals/a2/decision"))
+    assert [(a["id"], a["decision"], a["approver"], a["output"]) for a in answer["approvals"]] == [
+        (iri("approvals/a2"), "approved", iri("people/bo"), iri("out/1-1"))
+    ]
+    assert answer["activities"] == []
+
+
+def test_an_answer_says_when_it_reached_the_depth_limit(store: Store) -> None:
+    # out/2-1 was derived from out/1-1, which was derived from docs/1: two relations away.
+    put(
+        store, timed_run(1, "10:00"), timed_run(2, "10:05", inputs=[earlier_output(iri("out/1-1"))])
+    )
+    assert trace(store, iri("out/2-1"))["depth_limit_reached"] is False
+    short = trace(store, iri("out/2-1"), max_depth=1)
+    assert short["depth_limit_reached"] is True
+    assert iri("docs/1") not in trace_ids(short)
+    assert impact(store, iri("docs/1"), max_depth=1)["depth_limit_reached"] is True
+    assert impact(store, iri("docs/1"))["depth_limit_reached"] is False
 
 
 def test_trace_refuses_what_is_not_an_entity(store: Store) -> None:
