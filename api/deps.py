@@ -21,6 +21,7 @@ from provenance.stores.base import resolve_stored
 from provenance.vocabulary import Type
 
 __all__ = [
+    "KEY_COOKIE",
     "READ_ROLES",
     "ActionId",
     "Admin",
@@ -113,6 +114,19 @@ _bearer = HTTPBearer(
     description="An API key from `raidt keys create`, sent as `Authorization: Bearer <key>`.",
 )
 _NO_AUTH = ApiKey(ANONYMOUS, "--no-auth", Role.ADMIN, "")
+KEY_COOKIE = "raidt_key"
+"""The cookie the web pages' sign-in keeps the key in, for browsers, which cannot send it in a
+header. It is accepted for reading only (GET and HEAD), so no other site can make a browser
+write with it."""
+_SAFE = frozenset({"GET", "HEAD"})
+
+
+def _token(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str | None:
+    """The key a request carries: in its Authorization header, or, to read, in the sign-in
+    cookie."""
+    if credentials is not None:
+        return credentials.credentials
+    return request.cookies.get(KEY_COOKIE) if request.method in _SAFE else None
 
 
 class RoleCheck:
@@ -131,7 +145,7 @@ class RoleCheck:
         keys: KeysDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> ApiKey:
-        return self.admit(request, keys, credentials.credentials if credentials else None)
+        return self.admit(request, keys, _token(request, credentials))
 
     def admit(self, request: Request, keys: KeyStore, token: str | None) -> ApiKey:
         if not get_settings(request).auth:
@@ -168,8 +182,7 @@ async def admit_before_body(request: Request) -> None:
     HTTPException
         401 or 403, as the route's own check would.
     """
-    credentials = await _bearer(request)
-    token = credentials.credentials if credentials else None
+    token = _token(request, await _bearer(request))
     for dependency in getattr(request.scope.get("route"), "dependencies", ()):
         if isinstance(dependency.dependency, RoleCheck):
             dependency.dependency.admit(request, get_keys(request), token)

@@ -11,10 +11,11 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
@@ -272,6 +273,16 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+def _page_wanted(request: Request) -> bool:
+    """Whether a browser is opening one of the web pages, which it signs in to rather than
+    being told about a missing key in JSON."""
+    return (
+        request.method in ("GET", "HEAD")
+        and request.url.path.startswith("/ui/")
+        and "text/html" in request.headers.get("accept", "")
+    )
+
+
 def install_handlers(app: FastAPI, *, admit: Callable[[Request], Awaitable[None]]) -> None:
     """Register the one set of exception handlers every route relies on. ``admit`` checks the
     caller's key for a body that could not be read, before saying so."""
@@ -279,10 +290,15 @@ def install_handlers(app: FastAPI, *, admit: Callable[[Request], Awaitable[None]
     async def validation_error(request: Request, error: Exception) -> JSONResponse:
         return await _validation_error(request, error, admit)
 
-    async def http_error(request: Request, error: Exception) -> JSONResponse:
+    async def http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)
         if error.status_code == 400 and error.detail == _BODY_PARSING:
             return await _unreadable(request, admit, _why(error.__cause__))
+        if error.status_code == 401 and _page_wanted(request):
+            target = quote(
+                request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            )
+            return RedirectResponse(f"/ui/sign-in?next={target}", status_code=303)
         return await _http_error(request, error)
 
     app.add_exception_handler(ProvenanceError, _provenance_error)

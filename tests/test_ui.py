@@ -24,6 +24,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from api.keys import KeyStore, Role
 from api.main import create_app
 from api.routes.ui import WEB
 from api.settings import Settings
@@ -331,3 +332,34 @@ def test_pages_run_scripts_only_from_the_service(client: TestClient) -> None:
         assert answer.headers["x-content-type-options"] == "nosniff"
         assert answer.headers["x-frame-options"] == "DENY"
         assert answer.headers["referrer-policy"] == "no-referrer"
+
+
+def test_a_reader_signs_in_and_the_pages_work_with_keys_on(
+    browser: Browser, demo_db: Path, tmp_path: Path
+) -> None:
+    # With keys on, a browser cannot send one in a header: it signs in once, and the pages and
+    # the scripts' own requests (who held authority over an action) read with the kept key.
+    keys = KeyStore(tmp_path / "keys.db")
+    _, secret = keys.create(Role.AUDITOR, "browser")
+    keys.close()
+    settings = Settings(store=f"sqlite:///{demo_db}", keys=tmp_path / "keys.db", auth=True)
+    with serving(settings) as base:
+        page, problems = open_page(browser, run_url(base))
+        assert "/ui/sign-in?next=" in page.url
+        page.fill("input[name=key]", secret)
+        page.click("form[action='/ui/sign-in'] button")
+        page.wait_for_function("window.raidtLineage && window.raidtLineage.ready")
+        assert page.url == run_url(base)
+        status = page.evaluate(
+            f"fetch('/actions/{quote(ACTION, safe='')}/authority').then(r => r.status)"
+        )
+        unreadable = page.evaluate("document.cookie")
+        page.click("form.sign-out button")
+        page.wait_for_url("**/ui/sign-in")
+        page.goto(f"{base}/ui/runs")
+        signed_out = page.url
+        page.close()
+    assert problems == []
+    assert status == 200
+    assert unreadable == ""  # the key is out of reach of any script on the page
+    assert "/ui/sign-in?next=/ui/runs" in signed_out

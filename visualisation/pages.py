@@ -15,7 +15,7 @@ from urllib.parse import quote
 from queries.scores import PILLARS
 from visualisation.lineage import KIND_STYLE, short_name
 
-__all__ = ["SCRIPTS", "run_page", "runs_page", "score_chart", "weak_points_page"]
+__all__ = ["SCRIPTS", "run_page", "runs_page", "score_chart", "sign_in_page", "weak_points_page"]
 
 SCRIPTS = (
     "lib/cytoscape/dist/cytoscape.min.js",
@@ -30,7 +30,10 @@ def _page(title: str, body: str, *, scripts: tuple[str, ...] = ()) -> str:
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
         '<link rel="icon" href="data:,"><link rel="stylesheet" href="/ui/static/raidt.css"></head>'
         "<body><header><strong>RAIDT provenance</strong>"
-        '<a href="/ui/runs">Runs</a><a href="/ui/weak-points">Weak points</a></header>'
+        '<a href="/ui/runs">Runs</a><a href="/ui/weak-points">Weak points</a>'
+        '<form class="sign-out" method="post" action="/ui/sign-out">'
+        "<button>Sign out</button></form>"
+        "</header>"
         f"<main><h1>{escape(title)}</h1>{body}</main>{tags}</body></html>"
     )
 
@@ -168,3 +171,18 @@ def weak_points_page(report: dict[str, Any]) -> str:
         f"<th>count</th><th>behind it</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
     return _page("Weak points", body)
+
+
+def sign_in_page(next_path: str, problem: str | None = None) -> str:
+    """A form for an API key: the pages are read with a key, as the API is, and a browser cannot
+    send one in a header; the key is kept in a cookie only scripts cannot read."""
+    said = f'<p class="problem">{escape(problem)}</p>' if problem else ""
+    body = (
+        f"{said}<p>Paste an API key with the role reviewer, auditor or admin "
+        "(<code>raidt keys create --role auditor</code>).</p>"
+        '<form method="post" action="/ui/sign-in">'
+        f'<input type="hidden" name="next" value="{escape(next_path)}">'
+        '<label>API key <input type="password" name="key" autocomplete="off" required></label> '
+        "<button>Sign in</button></form>"
+    )
+    return _page("Sign in", body)

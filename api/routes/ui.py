@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import parse_qs
 
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.deps import Reader, RunId, StoreDep
+from api.deps import KEY_COOKIE, READ_ROLES, KeysDep, Reader, RunId, StoreDep
 from queries.runs import list_runs
 from queries.scores import score, weak_points
 from visualisation import pages
@@ -30,6 +31,9 @@ __all__ = [
     "router",
     "run_page",
     "runs_page",
+    "sign_in",
+    "sign_in_form",
+    "sign_out",
     "weak_points_page",
 ]
 
@@ -54,6 +58,46 @@ def mount_static(app: FastAPI) -> None:
 @router.get("")
 def home() -> RedirectResponse:
     return RedirectResponse("/ui/runs")
+
+
+def _here(path: str) -> str:
+    """Where to go after signing in: a page of this interface, never another site."""
+    return path if path.startswith("/ui/") and not path.startswith("/ui//") else "/ui/runs"
+
+
+@router.get("/sign-in", response_class=HTMLResponse, summary="Sign in with an API key")
+def sign_in_form(next: str = "/ui/runs") -> HTMLResponse:
+    return HTMLResponse(pages.sign_in_page(_here(next)))
+
+
+@router.post("/sign-in", summary="Keep an API key for the pages")
+async def sign_in(request: Request, keys: KeysDep) -> Response:
+    """Check the key the form sent and keep it in a cookie scripts cannot read, sent back to this
+    service alone; then go on to the page asked for."""
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    token = (form.get("key") or [""])[0].strip()
+    target = _here((form.get("next") or ["/ui/runs"])[0])
+    key = keys.authenticate(token) if token else None
+    if key is None or key.role not in READ_ROLES:
+        problem = "that key is unknown, revoked, or not one that may read"
+        return HTMLResponse(pages.sign_in_page(target, problem), status_code=401)
+    signed_in = RedirectResponse(target, status_code=303)
+    signed_in.set_cookie(
+        KEY_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return signed_in
+
+
+@router.post("/sign-out", summary="Forget the pages' API key")
+def sign_out() -> RedirectResponse:
+    signed_out = RedirectResponse("/ui/sign-in", status_code=303)
+    signed_out.delete_cookie(KEY_COOKIE, path="/")
+    return signed_out
 
 
 @docs_router.get("/docs", include_in_schema=False)
