@@ -32,6 +32,7 @@ from provenance.demo_data import load_demo
 from provenance.stores import SQLiteStore
 from queries.authority import authority
 from queries.lineage import trace
+from queries.runs import list_runs
 from tests.conftest import put
 from tests.factories import iri
 from tests.factories import run as factory_run
@@ -363,3 +364,23 @@ def test_a_reader_signs_in_and_the_pages_work_with_keys_on(
     assert status == 200
     assert unreadable == ""  # the key is out of reach of any script on the page
     assert "/ui/sign-in?next=/ui/runs" in signed_out
+
+
+def test_the_runs_page_shows_a_page_of_runs_at_a_time(client: TestClient, demo_db: Path) -> None:
+    # the demo's 8 runs, 3 a page, filters kept in the links
+    store = SQLiteStore(demo_db)
+    every = [r["id"] for r in list_runs(store)]
+    store.close()
+    second = client.get("/ui/runs", params={"limit": 3, "offset": 3, "format": "json"}).json()
+    assert [r["id"] for r in second] == every[3:6]
+    page = client.get("/ui/runs", params={"limit": 3, "offset": 3}).text
+    assert "runs 4 to 6 of 8" in page
+    assert 'rel="prev" href="?offset=0&amp;limit=3"' in page
+    assert 'rel="next" href="?offset=6&amp;limit=3"' in page
+    last = client.get("/ui/runs", params={"limit": 3, "offset": 6}).text
+    assert "runs 7 to 8 of 8" in last
+    assert 'rel="next"' not in last
+    beyond = client.get("/ui/runs", params={"limit": 3, "offset": 9, "sector": "finance"}).text
+    assert "no runs here, of " in beyond
+    assert 'rel="prev" href="?sector=finance&amp;offset=6&amp;limit=3"' in beyond
+    assert client.get("/ui/runs", params={"limit": 0}).status_code == 422

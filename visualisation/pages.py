@@ -8,14 +8,23 @@ Plain HTML with every value escaped; the run page's graph is drawn in the browse
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from html import escape
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from queries.scores import PILLARS
 from visualisation.lineage import KIND_STYLE, short_name
 
-__all__ = ["SCRIPTS", "run_page", "runs_page", "score_chart", "sign_in_page", "weak_points_page"]
+__all__ = [
+    "SCRIPTS",
+    "Shown",
+    "run_page",
+    "runs_page",
+    "score_chart",
+    "sign_in_page",
+    "weak_points_page",
+]
 
 SCRIPTS = (
     "lib/cytoscape/dist/cytoscape.min.js",
@@ -118,10 +127,42 @@ def run_page(data: dict[str, Any]) -> str:
     return _page(f"Run {short_name(data['focus'])}", body, scripts=SCRIPTS)
 
 
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """Which runs of how many a page shows."""
+
+    offset: int
+    limit: int
+    total: int
+
+    def links(self, filters: dict[str, str]) -> str:
+        """ "runs 101 to 200 of 1,000", with links to the pages before and after, filters kept."""
+        last = min(self.offset + self.limit, self.total)
+        said = (
+            f"runs {self.offset + 1} to {last} of {self.total:,}"
+            if last > self.offset
+            else f"no runs here, of {self.total:,}"
+        )
+        around = []
+        if self.offset > 0:
+            around.append(("prev", "earlier", max(self.offset - self.limit, 0)))
+        if last < self.total:
+            around.append(("next", "later", last))
+        links = "".join(
+            f' <a rel="{rel}" href="?'
+            f'{escape(urlencode({**filters, "offset": start, "limit": self.limit}))}">{label}</a>'
+            for rel, label, start in around
+        )
+        return f'<p class="paging">{said}{links}</p>'
+
+
 def runs_page(
-    runs: list[dict[str, Any]], scores: dict[str, dict[str, Any]], filters: dict[str, str]
+    runs: list[dict[str, Any]],
+    scores: dict[str, dict[str, Any]],
+    filters: dict[str, str],
+    shown: Shown,
 ) -> str:
-    """Every run with its scores at a glance, filterable by sector, person and text."""
+    """A page of runs with their scores at a glance, filterable by sector, person and time."""
     fields = "".join(
         f'<label>{name} <input name="{name}" value="{escape(filters.get(name, ""))}"></label>'
         for name in ("sector", "person", "template", "since", "until")
@@ -144,6 +185,7 @@ def runs_page(
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     body = (
         f'<form class="filters" method="get">{fields}<button>filter</button></form>'
+        f"{shown.links(filters)}"
         f'<table class="list" id="runs"><thead><tr>{header}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )

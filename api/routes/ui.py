@@ -122,8 +122,12 @@ def runs_page(
     template: str | None = None,
     since: str | None = None,
     until: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
     format: Format = "html",
 ) -> Response:
+    """A page of runs at a time, each scored: scoring every run of a large store would take
+    minutes."""
     filters = {
         k: v
         for k, v in {
@@ -135,10 +139,12 @@ def runs_page(
         }.items()
         if v
     }
-    runs = list_runs(store, **filters)
+    found = list_runs(store, **filters)
+    runs = found[offset : offset + limit]
     scores = {run["id"]: score(store, run["id"]) for run in runs}
     data = [{**run, "overall": scores[run["id"]]["overall"]} for run in runs]
-    return _answer(format, data, pages.runs_page(runs, scores, filters))
+    shown = pages.Shown(offset, limit, len(found))
+    return _answer(format, data, pages.runs_page(runs, scores, filters, shown))
 
 
 @router.get("/runs/{id:path}", response_class=HTMLResponse, summary="A run's lineage and score")
