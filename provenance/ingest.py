@@ -483,11 +483,16 @@ def import_document(
     Raises
     ------
     InvalidRecord
-        When the document cannot be read, or ``record_id`` is not an absolute IRI.
+        When the document cannot be read, states nothing, or ``record_id`` is not an absolute
+        IRI.
     """
     if record_id is not None and not is_iri(record_id):
         raise InvalidRecord(f"record id {record_id!r} is not an absolute IRI", location="id")
     prepared = prepare_document(parse_document(data, fmt, source=source), record_id)
+    if not prepared.fragment.elements and not prepared.fragment.relations:
+        raise InvalidRecord(
+            "the document states nothing: no element and no relation", location=source
+        )
     _check_names(prepared.fragment, source)
     _check([(prepared, None, source)], store)
     return prepared, store.write([prepared])

@@ -208,6 +208,13 @@ def test_json_array_errors_name_the_record(
         ("doc.xml", "<prov:document", None, "not a valid PROV-XML document"),
         ("doc.txt", "anything", None, "cannot tell the PROV format from the suffix '.txt'"),
         ("doc.json", "{}", "yaml", "unknown PROV format 'yaml'"),
+        ("empty.json", "{}", None, "the document states nothing: no element and no relation"),
+        (
+            "empty.provn",
+            "document\n  prefix ex <https://example.org/>\nendDocument",
+            None,
+            "the document states nothing",
+        ),
         (
             "doc.xml",
             "<notprov/>",
