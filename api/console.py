@@ -88,9 +88,10 @@ def heading(bold: str, rest: str = "") -> None:
 
 def write_output(path: Path, data: str | bytes) -> None:
     """Write a command's output file whole or not at all, or fail in one line naming it (no
-    directory, a folder, a full disk …): the data goes to a file beside it first, which then
-    takes its place, so a failed write leaves any file already there as it was. A device or a
-    pipe (``-o /dev/stdout``) is written to directly."""
+    directory, a folder, a full disk …): the data goes to a file beside the target first, which
+    then takes its place, so a failed write leaves any file already there as it was. A link is
+    written through to the file it names; a device or a pipe (``-o /dev/stdout``) is written
+    to directly."""
     payload = data.encode() if isinstance(data, str) else data
     partial: Path | None = None
     try:
@@ -99,13 +100,14 @@ def write_output(path: Path, data: str | bytes) -> None:
                 raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
             path.write_bytes(payload)
             return
+        target = path.resolve() if path.is_symlink() else path
         with tempfile.NamedTemporaryFile(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".partial", delete=False
+            dir=target.parent, prefix=f".{target.name}.", suffix=".partial", delete=False
         ) as written:
             partial = Path(written.name)
             written.write(payload)
-        partial.chmod(path.stat().st_mode & 0o7777 if path.exists() else _new_file_mode())
-        partial.replace(path)
+        partial.chmod(target.stat().st_mode & 0o7777 if target.exists() else _new_file_mode())
+        partial.replace(target)
     except OSError as error:
         if partial is not None:
             partial.unlink(missing_ok=True)

@@ -1070,3 +1070,26 @@ def test_a_new_output_file_gets_the_usual_mode(tmp_path: Path) -> None:
     umask = os.umask(0)
     os.umask(umask)
     assert (output.read_bytes(), output.stat().st_mode & 0o777) == (b"a pack", 0o666 & ~umask)
+
+
+def test_an_output_through_a_link_is_written_to_what_it_names(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "pack.zip").write_bytes(b"an earlier pack")
+    link = tmp_path / "link.zip"
+    link.symlink_to(real / "pack.zip")
+    write_output(link, b"a pack")
+    assert link.is_symlink()
+    assert (real / "pack.zip").read_bytes() == b"a pack"
+
+
+def test_an_output_to_a_pipe_is_written_to_it(tmp_path: Path) -> None:
+    # -o /dev/stdout piped somewhere, or any named pipe: written to, not replaced by a file
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE) as reader:
+        write_output(fifo, b"a pack")
+        out, _ = reader.communicate(timeout=30)
+    assert out == b"a pack"
+    assert fifo.exists()
+    assert not fifo.is_file()
