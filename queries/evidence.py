@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from provenance.errors import InvalidRecord, ProvenanceError, StoreError
 from provenance.export import export_nodes
 from provenance.formats import FORMATS, write_document
@@ -28,7 +30,7 @@ from queries.authority import authority
 from queries.context import NOW, Moment, require_node, started
 from queries.facts import Event, RunFacts, gather
 from queries.lineage import role_name, time_text, trace, trace_ids
-from queries.scores import Rubric, rubric_names, score
+from queries.scores import Rubric, load_rubric, rubric_names, score
 
 __all__ = ["PACK_FORMAT", "Draw", "PackReport", "build_pack", "pack_files", "verify_pack"]
 
@@ -47,7 +49,8 @@ _REQUIRED = frozenset(
         "records.jsonl",
     }
 )
-"""The files every pack holds; pictures are optional."""
+"""The files every pack holds; pictures, and the rubric in full, are optional."""
+_OPTIONAL = frozenset({"lineage.svg", "rubric.json"})
 Draw = Callable[[Store, str, Moment], Mapping[str, bytes]]
 """Draws a run's pictures for its pack, as the store stood at a moment: name → bytes."""
 _README = """RAIDT evidence pack for run {run}
@@ -60,6 +63,7 @@ authority.json   for each action on its outputs: who held authority, by what pat
 score.json       the five-pillar RAIDT score profile, every check with its evidence
 timeline.json    every event in time order
 records.jsonl    the stored records behind the bundle, each with its SHA-256 content hash
+rubric.json      the rubric the score was judged by, in full
 lineage.svg      the run's lineage, drawn in PROV's conventions (when the pack was built with it)
 """
 
@@ -145,6 +149,7 @@ def pack_files(
     NotFound
         When the store holds no such run.
     """
+    chosen = rubric if isinstance(rubric, Rubric) else load_rubric(rubric)
     facts = gather(store, run, at)
     finals = [p.id for p in facts.products]
     traces = {output: trace(store, output, as_of=at) for output in finals}
@@ -169,7 +174,8 @@ def pack_files(
         "prov.provn": write_document(document, FORMATS["provn"]).encode(),
         "trace.json": _json(traces),
         "authority.json": _json(powers),
-        "score.json": _json(score(store, facts.run.id, rubric=rubric, as_of=at)),
+        "score.json": _json(score(store, facts.run.id, rubric=chosen, as_of=at)),
+        "rubric.json": _json(chosen.model_dump(mode="json")),
         "timeline.json": _json(_timeline(facts)),
         "records.jsonl": "".join(
             json.dumps(
@@ -232,6 +238,7 @@ def build_pack(
         "run": run_id,
         "store_records": seq,
         "store_chain_head": _chain_at(store, seq),
+        "as_of": at.time,
         "files": {
             name: {"sha256": sha256_hex(data), "bytes": len(data)}
             for name, data in sorted(files.items())
@@ -316,6 +323,8 @@ def verify_pack(
         report.problems.append("manifest.json: names no run")
     for name in sorted(_REQUIRED - set(listed) - set(contents)):
         report.problems.append(f"{name}: missing; every evidence pack holds it")
+    for name in sorted(set(contents) - _REQUIRED - _OPTIONAL):
+        report.problems.append(f"{name}: not a file an evidence pack holds")
     for name in sorted(set(listed) | set(contents)):
         if name not in contents:
             report.problems.append(f"{name}: listed in the manifest but missing")
@@ -346,16 +355,15 @@ def _unlike_the_store(
         return ["manifest.json: no record count and run to rebuild the reports from"]
     if _chain_at(store, seq) != head:
         return [f"manifest.json: the store's chain hash at record {seq} is not the pack's head"]
-    try:
-        rubric = json.loads(contents["score.json"])["rubric"]
-    except (KeyError, ValueError, TypeError, RecursionError):
-        return ["score.json: names no rubric to rebuild the score with"]
-    if rubric not in rubric_names():
-        return [f"score.json: rubric {rubric!r} is not one shipped, so it cannot be rebuilt"]
+    rubric = _rubric_of(contents)
+    if isinstance(rubric, str):
+        return [rubric]
+    as_of = manifest.get("as_of")
+    moment = Moment(seq, as_of if isinstance(as_of, str) else None)
     try:
         rebuilt = {
-            **pack_files(store, run, rubric=rubric, at=Moment(seq)),
-            **_drawn(draw, store, run, Moment(seq)),
+            **pack_files(store, run, rubric=rubric, at=moment),
+            **_drawn(draw, store, run, moment),
         }
     except ProvenanceError as error:
         return [f"manifest.json: run {run} cannot be rebuilt from the store: {error}"]
@@ -367,13 +375,15 @@ def _unlike_the_store(
 
 
 _MOST = 1 << 30
-"""The largest entry read from a pack, unpacked: a pack of one run is some megabytes."""
+"""The most read from a pack, unpacked, all entries together: a pack of one run is some
+megabytes."""
 
 
 def _entries(path: str | Path, report: PackReport) -> dict[str, bytes]:
     """The pack's entries by name; a name given twice, a folder, a name that is not a plain
     file name or an entry that cannot be unpacked is a problem, not a crash."""
     contents: dict[str, bytes] = {}
+    total = 0
     try:
         with zipfile.ZipFile(path) as pack:
             for info in pack.infolist():
@@ -383,13 +393,20 @@ def _entries(path: str | Path, report: PackReport) -> dict[str, bytes]:
                     continue
                 if name != Path(name).name or name in (".", "..") or "\\" in name:
                     report.problems.append(f"{name}: not a plain file name")
-                if info.file_size > _MOST:
+                total += info.file_size
+                if total > _MOST:
                     report.problems.append(f"{name}: {info.file_size} bytes, too large to read")
                     contents[name] = b""
                     continue
                 try:
                     contents[name] = pack.read(info)
-                except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError) as error:
+                except (
+                    zipfile.BadZipFile,
+                    zlib.error,
+                    RuntimeError,
+                    NotImplementedError,
+                    EOFError,
+                ) as error:
                     report.problems.append(f"{name}: cannot be unpacked: {error}")
                     contents[name] = b""
     except (OSError, zipfile.BadZipFile) as error:
@@ -415,6 +432,23 @@ def _of_another_run(contents: dict[str, bytes], run: object) -> list[str]:
     if readme and readme != [f"RAIDT evidence pack for run {run}"]:
         found.append(f"README.txt: its first line is not about run {run}")
     return found
+
+
+def _rubric_of(contents: dict[str, bytes]) -> Rubric | str:
+    """The rubric the pack's score was judged by: in full, as the pack carries it, or a shipped
+    one by the name the score gives; else why the score cannot be rebuilt."""
+    if "rubric.json" in contents:
+        try:
+            return Rubric.model_validate_json(contents["rubric.json"])
+        except ValidationError:
+            return "rubric.json: not a rubric"
+    try:
+        name = json.loads(contents["score.json"])["rubric"]
+    except (KeyError, ValueError, TypeError, RecursionError):
+        return "score.json: names no rubric to rebuild the score with"
+    if name not in rubric_names():
+        return f"score.json: rubric {name!r} is neither in the pack nor shipped"
+    return load_rubric(name)
 
 
 def _check_records(data: bytes, report: PackReport, store: Store | None) -> None:

@@ -46,6 +46,7 @@ PACK_FILES = {
     "score.json",
     "timeline.json",
     "records.jsonl",
+    "rubric.json",
     "lineage.svg",
 }
 RUN1 = iri("runs/1")
@@ -209,11 +210,11 @@ def test_evidence_command_writes_the_pack(
     assert set(unzip(target)) == PACK_FILES
 
 
-def test_pack_holds_exactly_the_nine_files(built: tuple[Path, str]) -> None:
+def test_pack_holds_exactly_the_ten_files(built: tuple[Path, str]) -> None:
     with zipfile.ZipFile(built[0]) as opened:
         names = opened.namelist()
     assert sorted(names) == sorted(PACK_FILES)
-    assert len(names) == 10  # no name twice
+    assert len(names) == 11  # no name twice
 
 
 def test_manifest_lists_every_other_file_with_its_hash(pack: bytes) -> None:
@@ -234,9 +235,9 @@ def test_manifest_lists_every_other_file_with_its_hash(pack: bytes) -> None:
 def test_verify_pack_passes(built: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = cli(capsys, "verify-pack", str(built[0]))
     assert (code, err) == (0, "")
-    # 9 files besides the manifest; 7 records (see test_records_are_the_run_and_its_events)
+    # 10 files besides the manifest; 7 records (see test_records_are_the_run_and_its_events)
     assert out.strip() == (
-        f"ok: 9 files and 7 records match (run {RUN1}); "
+        f"ok: 10 files and 7 records match (run {RUN1}); "
         "offline: pass --store to prove the records are the store's"
     )
     code, out, _ = cli(capsys, "verify-pack", str(built[0]), "--json")
@@ -244,7 +245,7 @@ def test_verify_pack_passes(built: tuple[Path, str], capsys: pytest.CaptureFixtu
     assert json.loads(out) == {
         "ok": True,
         "run": RUN1,
-        "files": 9,
+        "files": 10,
         "records": 7,
         "store": None,
         "problems": [],
@@ -258,7 +259,7 @@ def test_verify_pack_against_its_store(
     code, out, err = cli(capsys, "verify-pack", str(pack), "--store", url)
     assert (code, err) == (0, "")
     assert out.strip() == (
-        f"ok: 9 files and 7 records match (run {RUN1}); the store {url} holds every record "
+        f"ok: 10 files and 7 records match (run {RUN1}); the store {url} holds every record "
         "and gives the same reports and pictures"
     )
 
@@ -388,7 +389,7 @@ def test_demo_discharge_summary_pack(demo_pack: Path, capsys: pytest.CaptureFixt
     assert set(contents) == PACK_FILES
     code, out, _ = cli(capsys, "verify-pack", str(demo_pack))
     assert code == 0
-    assert out.startswith("ok: 9 files and ")
+    assert out.startswith("ok: 10 files and ")
     run = f"{H}/runs/discharge-0412"
     timeline = json.loads(contents["timeline.json"])
     # provenance/demo/README.md and 10_healthcare.jsonl: template v3 approved, the run, the
@@ -486,7 +487,7 @@ def test_one_changed_byte_is_caught(
         tampered(pack, tmp_path, change),
         [f"{name}: SHA-256 does not match the manifest"],
     )
-    assert report["files"] == 8  # the other eight still match
+    assert report["files"] == 9  # the other nine still match
     assert report["records"] == 7
 
 
@@ -517,7 +518,7 @@ def test_removed_file_is_caught(
         tampered(pack, tmp_path, lambda contents: contents.pop("trace.json")),
         ["trace.json: listed in the manifest but missing"],
     )
-    assert report["files"] == 8
+    assert report["files"] == 9
 
 
 def test_added_file_is_caught(
@@ -529,9 +530,9 @@ def test_added_file_is_caught(
     report = verify_fails(
         capsys,
         tampered(pack, tmp_path, change),
-        ["notes.txt: not listed in the manifest"],
+        ["notes.txt: not a file an evidence pack holds", "notes.txt: not listed in the manifest"],
     )
-    assert report["files"] == 9
+    assert report["files"] == 10
 
 
 def _fix_manifest(contents: dict[str, bytes], name: str) -> None:
@@ -561,7 +562,7 @@ def test_edited_record_body_is_caught_even_with_the_manifest_fixed(
         tampered(pack, tmp_path, change),
         [f"records.jsonl:5: {RUN1} does not match its content hash"],
     )
-    assert report["files"] == 9  # every file matches the (rewritten) manifest
+    assert report["files"] == 10  # every file matches the (rewritten) manifest
 
 
 def test_pack_without_manifest_fails_in_one_line(
@@ -787,7 +788,7 @@ def test_a_gutted_pack_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str])
             "manifest.json: names no run",
             *(
                 f"{name}: missing; every evidence pack holds it"
-                for name in sorted(PACK_FILES - {"manifest.json", "lineage.svg"})
+                for name in sorted(PACK_FILES - {"manifest.json", "lineage.svg", "rubric.json"})
             ),
         ],
     )
@@ -877,7 +878,11 @@ def test_a_folder_in_the_zip_is_caught(
     verify_fails(
         capsys,
         tampered(pack, tmp_path, change),
-        ["hidden/: not a plain file name", "hidden/: not listed in the manifest"],
+        [
+            "hidden/: not a plain file name",
+            "hidden/: not a file an evidence pack holds",
+            "hidden/: not listed in the manifest",
+        ],
     )
 
 
@@ -1093,3 +1098,33 @@ def test_an_output_to_a_pipe_is_written_to_it(tmp_path: Path) -> None:
     assert out == b"a pack"
     assert fifo.exists()
     assert not fifo.is_file()
+
+
+def test_a_pack_scored_by_an_own_rubric_checks_against_its_store(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The rubric goes in the pack in full, so the score can be judged again without the file.
+    _, url = built
+    rubric = tmp_path / "ours.toml"
+    rubric.write_text(
+        'name = "ours"\ntitle = "Ours"\n'
+        '[[checks]]\nid = "initiator-named"\npillar = "responsibility"\nweight = 2\n'
+    )
+    pack = tmp_path / "ours.zip"
+    assert raidt(["evidence", RUN1, "-o", str(pack), "--rubric", str(rubric), "--store", url]) == 0
+    rubric.unlink()
+    assert json.loads(unzip(pack)["rubric.json"])["name"] == "ours"
+    code, out, _ = cli(capsys, "verify-pack", str(pack), "--store", url, "--json")
+    assert (code, json.loads(out)["problems"]) == (0, [])
+
+
+def test_a_file_no_pack_holds_is_caught_even_when_listed(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def change(contents: dict[str, bytes]) -> None:
+        contents["notes.txt"] = b"the auditor agreed\n"
+        _fix_manifest(contents, "notes.txt")
+
+    verify_fails(
+        capsys, tampered(pack, tmp_path, change), ["notes.txt: not a file an evidence pack holds"]
+    )
