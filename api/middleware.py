@@ -14,7 +14,8 @@ fail before reaching a route included.
 - **Access log.** Who (the key id, or ``anonymous``), what (method and raw path), when, the status
   and the duration of every request, appended to the keys file.
 - **Security headers.** No answer may be framed, sniffed for another type or leak its address in
-  a referrer; the web pages may run scripts and load anything only from the service itself.
+  a referrer to another site (within the service it is kept, so that a form says where it came
+  from); the web pages may run scripts and load anything only from the service itself.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class RawPathRouting:
 _EVERY_ANSWER = (
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
 )
 _PAGE_POLICY = (
     b"content-security-policy",

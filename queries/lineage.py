@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from provenance.errors import InvalidRecord
@@ -321,7 +321,7 @@ def trace(
         if placed is not None:
             answer[placed[0]].append(placed[1])
     beside = _revisions_by(store, [a for a, n in attached.items() if Type.REVIEW in n.types], at)
-    for activity_id in sorted(attached, key=lambda a: (time_text(started(attached[a])) or "", a)):
+    for activity_id in sorted(attached, key=lambda a: (started(attached[a]) or _NO_TIME, a)):
         node = attached[activity_id]
         if Type.APPROVAL in node.types:
             answer["approvals"].append(
@@ -334,7 +334,7 @@ def trace(
                 )
             )
     answer["reviews"] = _unique(answer["reviews"])
-    answer["approvals"] = sorted(answer["approvals"], key=lambda a: (a["time"] or "", a["id"]))
+    answer["approvals"] = sorted(answer["approvals"], key=_in_time_order)
     for approval in answer["approvals"]:
         for association in people_of[approval["id"]]:
             if association.on_behalf_of:
@@ -400,6 +400,15 @@ def _activity(node: Node, depth: int, generated: list[str]) -> dict[str, Any]:
         "depth": depth,
         "outputs": sorted(generated),
     }
+
+
+def _in_time_order(item: dict[str, Any]) -> tuple[datetime, str]:
+    """Decisions by when they were taken (times recorded in any offset), then by id."""
+    when = datetime.fromisoformat(item["time"]) if item["time"] else _NO_TIME
+    return when, item["id"]
+
+
+_NO_TIME = datetime.min.replace(tzinfo=UTC)
 
 
 def _at_the_limit(depths: dict[str, int], max_depth: int) -> bool:

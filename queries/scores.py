@@ -8,6 +8,7 @@ apply to a run (no override to judge, say) are left out of the sum and reported 
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections import defaultdict
 from collections.abc import Callable
@@ -80,6 +81,8 @@ class Rubric(BaseModel):
             raise ValueError(
                 f"each check is weighed once; given more than once: {', '.join(twice)}"
             )
+        if not math.isfinite(sum(c.weight for c in checks)):
+            raise ValueError("the weights add up to more than a number can hold")
         return checks
 
     def rating(self, value: float | None) -> str:

@@ -861,6 +861,18 @@ def test_an_answer_says_when_it_reached_the_depth_limit(store: Store) -> None:
     assert impact(store, iri("docs/1"))["depth_limit_reached"] is False
 
 
+def test_trace_orders_decisions_by_when_they_were_taken_in_any_offset(store: Store) -> None:
+    # 11:30 in London comes after 16:00 in Karachi (11:00 UTC)
+    put(
+        store,
+        timed_run(1, "10:00"),
+        {**approval("london", iri("out/1-1"), by="bo"), "at": "2026-01-01T11:30:00+00:00"},
+        {**approval("karachi", iri("out/1-1"), by="cy"), "at": "2026-01-01T16:00:00+05:00"},
+    )
+    approvals = [a["id"] for a in trace(store, iri("out/1-1"))["approvals"]]
+    assert approvals == [iri("approvals/karachi"), iri("approvals/london")]
+
+
 def test_trace_refuses_what_is_not_an_entity(store: Store) -> None:
     signed_off(store)
     for not_an_entity in (iri("runs/1"), iri("people/cy")):

@@ -1268,6 +1268,11 @@ def _rubric_file(tmp_path: Path, check: str) -> str:
             ["each check is weighed once; given more than once: initiator-named"],
         ),
         (
+            'id = "initiator-named"\npillar = "responsibility"\nweight = 1e308\n'
+            '[[checks]]\nid = "purpose-stated"\npillar = "responsibility"\nweight = 1e308',
+            ["the weights add up to more than a number can hold"],
+        ),
+        (
             'id = "initiator-named"\npillar = "responsibility"\nweight = 1\n[ratings]',
             ["not a valid rubric: ratings: Dictionary should have at least 1 item"],
         ),

@@ -332,7 +332,7 @@ def test_pages_run_scripts_only_from_the_service(client: TestClient) -> None:
     for answer in (page, client.get("/healthz"), client.get("/runs")):
         assert answer.headers["x-content-type-options"] == "nosniff"
         assert answer.headers["x-frame-options"] == "DENY"
-        assert answer.headers["referrer-policy"] == "no-referrer"
+        assert answer.headers["referrer-policy"] == "same-origin"
 
 
 def test_a_reader_signs_in_and_the_pages_work_with_keys_on(

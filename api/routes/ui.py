@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -65,6 +65,14 @@ def _here(path: str) -> str:
     return path if path.startswith("/ui/") and not path.startswith("/ui//") else "/ui/runs"
 
 
+def _from_here(request: Request) -> None:
+    """Refuse a sign-in or sign-out another site's page sent: it could sign a browser in with
+    someone else's key, so that what its user reads is logged under that key."""
+    origin = request.headers.get("origin")
+    if origin is not None and origin != f"{request.url.scheme}://{request.url.netloc}":
+        raise HTTPException(403, f"a sign-in sent from another site ({origin}) is refused")
+
+
 @router.get("/sign-in", response_class=HTMLResponse, summary="Sign in with an API key")
 def sign_in_form(next: str = "/ui/runs") -> HTMLResponse:
     return HTMLResponse(pages.sign_in_page(_here(next)))
@@ -74,6 +82,7 @@ def sign_in_form(next: str = "/ui/runs") -> HTMLResponse:
 async def sign_in(request: Request, keys: KeysDep) -> Response:
     """Check the key the form sent and keep it in a cookie scripts cannot read, sent back to this
     service alone; then go on to the page asked for."""
+    _from_here(request)
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     token = (form.get("key") or [""])[0].strip()
     target = _here((form.get("next") or ["/ui/runs"])[0])
@@ -94,7 +103,8 @@ async def sign_in(request: Request, keys: KeysDep) -> Response:
 
 
 @router.post("/sign-out", summary="Forget the pages' API key")
-def sign_out() -> RedirectResponse:
+def sign_out(request: Request) -> RedirectResponse:
+    _from_here(request)
     signed_out = RedirectResponse("/ui/sign-in", status_code=303)
     signed_out.delete_cookie(KEY_COOKIE, path="/")
     return signed_out

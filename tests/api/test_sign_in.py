@@ -76,3 +76,20 @@ def test_signing_in_goes_on_only_to_a_page_of_the_service(
     for elsewhere in ("https://evil.example/", "//evil.example/ui/", "/ui//evil.example", "/runs"):
         answer = sign_in(client, secret, elsewhere)
         assert answer.headers["location"] == "/ui/runs", elsewhere
+
+
+def test_another_site_cannot_sign_a_browser_in_or_out(client: TestClient, keys: KeyStore) -> None:
+    _, secret = keys.create(Role.AUDITOR)
+    elsewhere = {
+        "Origin": "https://evil.example",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    answer = client.post("/ui/sign-in", content=f"key={secret}", headers=elsewhere)
+    assert answer.status_code == 403
+    assert "set-cookie" not in answer.headers
+    assert client.post("/ui/sign-out", headers=elsewhere).status_code == 403
+    here = {**elsewhere, "Origin": "http://testserver"}
+    signed_in = client.post(
+        "/ui/sign-in", content=f"key={secret}", headers=here, follow_redirects=False
+    )
+    assert signed_in.status_code == 303
