@@ -298,7 +298,9 @@ def verify_pack(
     rewriting files and manifest together could pass it. Given the ``store`` the pack came from,
     each record must also be the store's own, content hash, chain hash and time alike, and every
     report is built again as of the pack's last record and compared: a forged record or report
-    cannot pass that. With ``draw`` too, so are the pictures.
+    cannot pass that. With ``draw`` too, so are the pictures. One later change to the store does
+    show: a namespace prefix learnt afterwards for part of an id (the store keeps no time for
+    prefixes) changes how ``prov.json`` and ``prov.provn`` write those ids.
 
     Raises
     ------
