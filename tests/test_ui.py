@@ -348,9 +348,12 @@ def test_a_reader_signs_in_and_the_pages_work_with_keys_on(
         page, problems = open_page(browser, run_url(base))
         assert "/ui/sign-in?next=" in page.url
         page.fill("input[name=key]", secret)
-        page.click("form[action='/ui/sign-in'] button")
+        # land on the page first: a wait begun mid-navigation is evaluated in a way the
+        # page's content security policy refuses
+        with page.expect_navigation(url=run_url(base)):
+            page.click("form[action='/ui/sign-in'] button")
+        page.wait_for_load_state("load")
         page.wait_for_function("window.raidtLineage && window.raidtLineage.ready")
-        assert page.url == run_url(base)
         status = page.evaluate(
             f"fetch('/actions/{quote(ACTION, safe='')}/authority').then(r => r.status)"
         )
