@@ -161,13 +161,19 @@ def _delegations_above(store: Store, agents: set[str], at: Moment) -> dict[str, 
     return by_src(graph.relations, {"actedOnBehalfOf"})
 
 
-def _unbacked_claim(origin: _Holder, reached: set[str]) -> list[_Holder]:
+def _unbacked_claim(origin: _Holder, reached: set[str], cut: bool) -> list[_Holder]:
     """Whom a direct holder claimed to act for, when no chain of recorded delegations from
-    them reaches that person."""
+    them reaches that person; ``cut`` when the walk stopped at ``MAX_CHAIN`` links, so that a
+    longer chain may exist."""
     claimed = origin.claimed
     if claimed is None or claimed in reached:
         return []
-    why = f"{origin.agent} claimed to act for {claimed}, but no delegation is recorded"
+    why = (
+        f"{origin.agent} claimed to act for {claimed}, but no chain of at most {MAX_CHAIN} "
+        "recorded delegations leads there"
+        if cut
+        else f"{origin.agent} claimed to act for {claimed}, but no delegation is recorded"
+    )
     step = _step("actedOnBehalfOf", origin.agent, claimed, id=None, valid=False, problems=[why])
     return [
         _Holder(
@@ -200,6 +206,7 @@ def _chains(
             (bool(origin.problems), 0, next(order), origin)
         ]
         settled: set[str] = set()
+        cut = False
         while queue:
             _, depth, _, holder = heappop(queue)
             if holder.agent in settled:
@@ -208,6 +215,7 @@ def _chains(
             if holder is not origin:
                 found.append(holder)
             if depth >= MAX_CHAIN:
+                cut = True
                 continue
             for relation in sorted(general[holder.agent], key=lambda r: (r.dst or "", r.id or "")):
                 assert relation.dst is not None
@@ -230,7 +238,7 @@ def _chains(
                     holder.problems + own,
                 )
                 heappush(queue, (bool(above.problems), depth + 1, next(order), above))
-        found += _unbacked_claim(origin, settled)
+        found += _unbacked_claim(origin, settled, cut)
     return found
 
 

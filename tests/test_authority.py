@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from provenance.errors import InvalidRecord, NotFound
 from provenance.graph import Element, Fragment, Relation, attributes
 from provenance.stores import PreparedRecord, SQLiteStore, Store
 from provenance.vocabulary import PROV, Attr, Role, Type
-from queries.authority import accountable, authority, delegations
+from queries.authority import MAX_CHAIN, accountable, authority, delegations
 from queries.context import parse_time
 from queries.lineage import trace
 from tests.conftest import put
@@ -319,6 +320,23 @@ def test_a_rejection_before_an_approval_does_not_withdraw_it(store: Store) -> No
     answer = authority(store, ACT)
     assert holder(answer, p("bo"), "approver")["valid"] is True
     assert holder(answer, p("org"), "delegation")["valid"] is True
+
+
+def test_a_claim_beyond_the_longest_chain_followed_says_so(store: Store) -> None:
+    # vic -> p1 -> ... -> p11: eleven links, one more than MAX_CHAIN (10). vic approves for p11.
+    chain = ["vic", *(f"p{i}" for i in range(1, 12))]
+    put(
+        store,
+        *(delegation(a, b) for a, b in pairwise(chain)),
+        ward_run(1, "10:00"),
+        signed("a1", iri("out/1-1"), "vic", "11:00", for_="p11"),
+        action("act", iri("out/1-1"), approval_id=iri("approvals/a1")),
+    )
+    claimed = holder(authority(store, ACT), p("p11"), "claimed delegation")
+    assert claimed["problems"] == [
+        f"{p('vic')} claimed to act for {p('p11')}, but no chain of at most {MAX_CHAIN} "
+        "recorded delegations leads there"
+    ]
 
 
 def test_judging_later_does_not_let_a_later_approval_confer_authority(store: Store) -> None:
