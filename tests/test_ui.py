@@ -244,7 +244,9 @@ def test_runs_list_and_weak_points_pages(browser: Browser, server: str) -> None:
     assert rows.count() == 8
     shoot(page, "runs-list")
     page.fill("input[name=sector]", "finance")
-    page.click("form.filters button")
+    with page.expect_navigation():
+        page.click("form.filters button")
+    page.wait_for_load_state("load")
     assert page.locator("#runs tbody tr").count() == 1
     page.goto(f"{server}/ui/weak-points")
     assert "self-approvals" in page.inner_text("#weak-points")
