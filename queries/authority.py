@@ -28,8 +28,10 @@ from queries.context import (
     by_src,
     moment,
     parse_time,
+    reach,
     require_node,
     started,
+    steps,
     used_by,
 )
 from queries.lineage import MAX_DEPTH, time_text
@@ -83,16 +85,10 @@ def _contexts(store: Store, outputs: list[str], at: Moment) -> dict[str, dict[st
     )
     makers = {r.dst for r in up.relations if r.kind == "wasGeneratedBy" and r.dst}
     runs = {i: n for i, n in store.nodes(makers, as_of=at.as_of).items() if Type.RUN in n.types}
-    leaving = by_src(up.relations, {"wasGeneratedBy", "wasRevisionOf"})
+    leads = steps(up, Direction.UP)
     found = {}
     for output in outputs:
-        reached, frontier = {output}, [output]
-        while frontier:
-            for relation in leaving[frontier.pop()]:
-                if relation.dst and relation.dst not in reached:
-                    reached.add(relation.dst)
-                    frontier.append(relation.dst)
-        made_by = [runs[i] for i in reached if i in runs]
+        made_by = [runs[i] for i in reach(leads, [output]) if i in runs]
         found[output] = {
             key: sorted({value for run in made_by if (value := run.text(attr))})
             for key, attr in _CONTEXT_KEYS

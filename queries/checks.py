@@ -110,7 +110,8 @@ def _outputs_of(f: RunFacts) -> dict[str, str]:
 
 def _not_covered(f: RunFacts, events: list[Event]) -> list[str]:
     """The run's outputs that none of ``events`` is about (directly or through a revision)."""
-    covered = {_outputs_of(f).get(e.subject or "") for e in events}
+    outputs_of = _outputs_of(f)
+    covered = {outputs_of.get(e.subject or "") for e in events}
     return [o.id for o in f.outputs if o.id not in covered]
 
 

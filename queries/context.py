@@ -11,14 +11,16 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from provenance.errors import InvalidRecord, NotFound
 from provenance.graph import Node, Relation, as_datetime, as_iri, as_text
 from provenance.records import in_utc_range
-from provenance.stores.base import Direction, Store, resolve_stored
+from provenance.stores.base import Direction, Store, Traversal, resolve_stored
 from provenance.vocabulary import PROV, Attr, Type
 
 __all__ = [
+    "EARLIEST",
     "LINEAGE",
     "NOW",
     "AsOf",
@@ -27,10 +29,13 @@ __all__ = [
     "associations",
     "by_src",
     "ended",
+    "in_time_order",
     "moment",
     "parse_time",
+    "reach",
     "require_node",
     "started",
+    "steps",
     "used_by",
 ]
 
@@ -183,3 +188,46 @@ def by_src(relations: Iterable[Relation], kinds: Collection[str]) -> dict[str, l
         if relation.kind in kinds and relation.src:
             found[relation.src].append(relation)
     return found
+
+
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+"""Where something with no time sorts: first."""
+
+
+def in_time_order(item: dict[str, Any]) -> tuple[datetime, str]:
+    """An answer's item (with ``time`` and ``id``) by when it happened, whatever offset its time
+    was recorded in, then by id."""
+    when = datetime.fromisoformat(item["time"]) if item["time"] else EARLIEST
+    return when, item["id"]
+
+
+def steps(traversal: Traversal, direction: Direction) -> dict[str, list[str]]:
+    """Where each node leads in one step of ``direction``, for walks in memory over what a
+    traversal read once (for several starts at a time)."""
+    found: defaultdict[str, list[str]] = defaultdict(list)
+    for relation in traversal.relations:
+        if relation.src and relation.dst:
+            near, far = (
+                (relation.src, relation.dst)
+                if direction is Direction.UP
+                else (relation.dst, relation.src)
+            )
+            found[near].append(far)
+    return found
+
+
+def reach(
+    leads: dict[str, list[str]], starts: Iterable[str], max_depth: int | None = None
+) -> set[str]:
+    """The nodes within ``max_depth`` steps of ``starts`` (or any number), the starts among
+    them: what the store's traversal from these starts alone would have reached."""
+    reached = set(starts)
+    frontier = list(reached)
+    depth = 0
+    while frontier and (max_depth is None or depth < max_depth):
+        depth += 1
+        frontier = list(
+            dict.fromkeys(f for n in frontier for f in leads.get(n, ()) if f not in reached)
+        )
+        reached.update(frontier)
+    return reached

@@ -13,7 +13,6 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from provenance.integrity import verify
 from provenance.stores.base import Store
 from provenance.vocabulary import Attr
 from queries.authority import authority
-from queries.context import NOW, Moment, require_node, started
+from queries.context import NOW, Moment, in_time_order, require_node, started
 from queries.facts import Event, RunFacts, gather
 from queries.lineage import role_name, time_text, trace, trace_ids
 from queries.scores import Rubric, load_rubric, rubric_names, score
@@ -108,13 +107,7 @@ def _timeline(facts: RunFacts) -> list[dict[str, Any]]:
         ("challenge", facts.challenges),
     ):
         rows += [_event_row(event, kind) for event in events]
-    return sorted(
-        rows,
-        key=lambda r: (
-            datetime.fromisoformat(r["time"]) if r["time"] else datetime.min.replace(tzinfo=UTC),
-            r["id"],
-        ),
-    )
+    return sorted(rows, key=in_time_order)
 
 
 def _bundle_ids(

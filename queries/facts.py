@@ -22,8 +22,10 @@ from queries.context import (
     associations,
     by_src,
     ended,
+    reach,
     require_node,
     started,
+    steps,
 )
 
 __all__ = ["Event", "RunFacts", "gather", "gather_many"]
@@ -206,11 +208,11 @@ def gather_many(store: Store, runs: Iterable[Node], at: Moment = NOW) -> dict[st
 
 def _products(store: Store, outputs: dict[str, list[str]], at: Moment) -> dict[str, list[str]]:
     """Each run's outputs and every revision of them, sorted."""
-    revised = _steps(
+    revised = steps(
         store.traverse(_union(outputs), ["wasRevisionOf"], Direction.DOWN, _DEPTH, as_of=at.as_of),
         Direction.DOWN,
     )
-    return {i: sorted(_reach(revised, made)) for i, made in outputs.items()}
+    return {i: sorted(reach(revised, made, _DEPTH)) for i, made in outputs.items()}
 
 
 def _events(
@@ -253,13 +255,13 @@ def _events(
         }
         for i in products
     }
-    follow_ups = _steps(
+    follow_ups = steps(
         store.traverse(_union(first), ["wasInformedBy"], Direction.DOWN, _DEPTH, as_of=at.as_of),
         Direction.DOWN,
     )
     found: dict[str, dict[str, str | None]] = {}
     for i, around in subjects.items():
-        found[i] = {e: around.get(e) for e in _reach(follow_ups, first[i])}
+        found[i] = {e: around.get(e) for e in reach(follow_ups, first[i], _DEPTH)}
         for approval in on_template.get(i, ()):
             if approval in users_of and Type.APPROVAL in users_of[approval].types:
                 found[i][approval] = templates[i]
@@ -278,8 +280,8 @@ def _upstream_runs(
         _DEPTH,
         as_of=at.as_of,
     )
-    makers = _steps(walk, Direction.UP)
-    reached = {i: _reach(makers, outputs) for i, outputs in upstream.items()}
+    makers = steps(walk, Direction.UP)
+    reached = {i: reach(makers, outputs, _DEPTH) for i, outputs in upstream.items()}
     found = store.nodes(_union(reached), as_of=at.as_of)
     made_at = {
         r.src: made
@@ -367,30 +369,3 @@ def _grouped(traversal: Traversal, end: str) -> defaultdict[str, list[Relation]]
         if key:
             found[key].append(relation)
     return found
-
-
-def _steps(traversal: Traversal, direction: Direction) -> dict[str, list[str]]:
-    """Where each node leads in one step, for walking from each run's own nodes in memory."""
-    found: defaultdict[str, list[str]] = defaultdict(list)
-    for relation in traversal.relations:
-        if relation.src and relation.dst:
-            near, far = (
-                (relation.src, relation.dst)
-                if direction is Direction.UP
-                else (relation.dst, relation.src)
-            )
-            found[near].append(far)
-    return found
-
-
-def _reach(steps: dict[str, list[str]], starts: Iterable[str], max_depth: int = _DEPTH) -> set[str]:
-    """The nodes within ``max_depth`` steps of ``starts``, the starts among them: what the
-    store's traversal from these starts alone would have reached."""
-    reached = set(starts)
-    frontier = list(reached)
-    for _ in range(max_depth):
-        frontier = [f for n in frontier for f in steps.get(n, ()) if f not in reached]
-        if not frontier:
-            break
-        reached.update(frontier)
-    return reached

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from provenance.errors import InvalidRecord
@@ -16,6 +16,7 @@ from provenance.graph import Node, Relation, as_iri, as_text
 from provenance.stores.base import Direction, Store, Traversal
 from provenance.vocabulary import PROV, RAIDT, Attr, Role, Type
 from queries.context import (
+    EARLIEST,
     LINEAGE,
     AsOf,
     Association,
@@ -23,6 +24,7 @@ from queries.context import (
     associations,
     by_src,
     ended,
+    in_time_order,
     moment,
     require_node,
     started,
@@ -321,7 +323,7 @@ def trace(
         if placed is not None:
             answer[placed[0]].append(placed[1])
     beside = _revisions_by(store, [a for a, n in attached.items() if Type.REVIEW in n.types], at)
-    for activity_id in sorted(attached, key=lambda a: (started(attached[a]) or _NO_TIME, a)):
+    for activity_id in sorted(attached, key=lambda a: (started(attached[a]) or EARLIEST, a)):
         node = attached[activity_id]
         if Type.APPROVAL in node.types:
             answer["approvals"].append(
@@ -334,7 +336,7 @@ def trace(
                 )
             )
     answer["reviews"] = _unique(answer["reviews"])
-    answer["approvals"] = sorted(answer["approvals"], key=_in_time_order)
+    answer["approvals"] = sorted(answer["approvals"], key=in_time_order)
     for approval in answer["approvals"]:
         for association in people_of[approval["id"]]:
             if association.on_behalf_of:
@@ -349,9 +351,9 @@ def _path_activity(
     node: Node, depth: int, people: list[Association], used: list[Relation], made: list[str]
 ) -> tuple[str, dict[str, Any]]:
     """Which list of a trace an activity on the path goes in, and as what."""
-    target = next((r.dst for r in used if r.dst), "")
     if Type.RUN in node.types:
         return "runs", _run(node, depth, people, used, made)
+    target = next((r.dst for r in used if r.dst), "")
     if Type.REVIEW in node.types:
         return "reviews", _review(node, target, people, made)
     if Type.APPROVAL in node.types:
@@ -400,15 +402,6 @@ def _activity(node: Node, depth: int, generated: list[str]) -> dict[str, Any]:
         "depth": depth,
         "outputs": sorted(generated),
     }
-
-
-def _in_time_order(item: dict[str, Any]) -> tuple[datetime, str]:
-    """Decisions by when they were taken (times recorded in any offset), then by id."""
-    when = datetime.fromisoformat(item["time"]) if item["time"] else _NO_TIME
-    return when, item["id"]
-
-
-_NO_TIME = datetime.min.replace(tzinfo=UTC)
 
 
 def _at_the_limit(depths: dict[str, int], max_depth: int) -> bool:

@@ -13,7 +13,15 @@ from typing import Any
 from provenance.errors import InvalidRecord
 from provenance.stores.base import Direction, Store
 from provenance.vocabulary import Attr, Type
-from queries.context import Moment, associations, ended, require_node, started, used_by
+from queries.context import (
+    Moment,
+    associations,
+    ended,
+    in_time_order,
+    require_node,
+    started,
+    used_by,
+)
 from queries.lineage import role_name, time_text, trace
 
 __all__ = ["reconstruct"]
@@ -29,7 +37,7 @@ def _earlier(time: str | None, cut: datetime) -> bool:
 def _before(items: list[dict[str, Any]], cut: datetime, exclude: str) -> list[dict[str, Any]]:
     """The items dated before ``cut``, in time order."""
     kept = [i for i in items if i["id"] != exclude and _earlier(i.get("time"), cut)]
-    return sorted(kept, key=lambda i: (datetime.fromisoformat(i["time"]), i["id"]))
+    return sorted(kept, key=in_time_order)
 
 
 def _introduced(store: Store, node_id: str) -> int:
