@@ -6,6 +6,7 @@ signatures read plainly; tests swap the store with ``app.dependency_overrides[ge
 
 import threading
 from collections.abc import Callable
+from pathlib import PurePath
 from typing import Annotated
 from urllib.parse import unquote
 
@@ -74,6 +75,17 @@ class StoreHolder:
             if self._store is not None:
                 self._store.close()
                 self._store = None
+
+    def names(self) -> dict[str, str]:
+        """How error messages may name the store, longest first, and what the service says
+        instead: where the store lives is no caller's business."""
+        names = {self.url: "the store"}
+        if self.url.startswith("sqlite:///"):
+            path = PurePath(self.url.removeprefix("sqlite:///"))
+            names[str(path)] = "the store"
+            if path.parent.name:
+                names[str(path.parent)] = "the store's folder"
+        return dict(sorted(names.items(), key=lambda pair: -len(pair[0])))
 
 
 def get_settings(request: Request) -> Settings:

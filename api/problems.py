@@ -78,7 +78,7 @@ class Problem(BaseModel):
                     "type": _TYPE + "not-found",
                     "title": "Not Found",
                     "status": 404,
-                    "detail": "no node https://hospital.example/outputs/7 in sqlite:///raidt.db",
+                    "detail": "no node https://hospital.example/outputs/7 in the store",
                     "instance": "/outputs/https%3A%2F%2Fhospital.example%2Foutputs%2F7/trace",
                 }
             ]
@@ -150,6 +150,14 @@ def _instance(request: Request) -> str:
     return raw.decode("latin-1") if isinstance(raw, bytes) else request.url.path
 
 
+def _discreet(request: Request, detail: str) -> str:
+    """The detail without the store's URL or file path, which the log keeps."""
+    holder = getattr(request.app.state, "stores", None)
+    for name, said in holder.names().items() if holder else ():
+        detail = detail.replace(f"the store {name}", said).replace(name, said)
+    return detail
+
+
 async def _provenance_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ProvenanceError)
     status, kind = status_for(error)
@@ -158,12 +166,14 @@ async def _provenance_error(request: Request, error: Exception) -> JSONResponse:
     if isinstance(error, InvalidRecord):
         return problem_response(
             status,
-            error.message,
+            _discreet(request, error.message),
             kind=kind,
             instance=_instance(request),
             location=error.location,
         )
-    return problem_response(status, str(error), kind=kind, instance=_instance(request))
+    return problem_response(
+        status, _discreet(request, str(error)), kind=kind, instance=_instance(request)
+    )
 
 
 def _field_problems(errors: Sequence[Any]) -> list[FieldProblem]:

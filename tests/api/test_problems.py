@@ -135,6 +135,19 @@ def test_an_unreachable_store_is_unavailable(unreachable: TestClient) -> None:
     assert_problem(unreachable.get(f"/outputs/{enc(RUN)}/trace"), 503)
 
 
+def test_problems_do_not_say_where_the_store_lives(tmp_path: Path) -> None:
+    folder = tmp_path / "private-folder"
+    settings = Settings(
+        store=f"sqlite:///{folder / 'raidt.db'}", keys=tmp_path / "k.db", auth=False
+    )
+    with TestClient(create_app(settings)) as client:
+        gone = assert_problem(client.get("/verify"), 503)
+        folder.mkdir()
+        missing = assert_problem(client.get("/nodes/" + enc("https://nowhere.example/1")), 404)
+    assert gone["detail"] == "cannot open the store: no directory the store's folder"
+    assert missing["detail"] == "no node https://nowhere.example/1 in the store"
+
+
 def test_a_store_that_comes_back_is_served(tmp_path: Path) -> None:
     folder = tmp_path / "later"
     settings = Settings(
