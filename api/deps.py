@@ -15,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.keys import ANONYMOUS, ApiKey, KeyStore, Role
 from api.middleware import CALLER_KEY
+from api.reports import KeptReports
 from api.settings import Settings
 from provenance.errors import InvalidRecord, NotFound
 from provenance.stores import Store, open_store
@@ -33,6 +34,7 @@ __all__ = [
     "PersonId",
     "Reader",
     "Recorder",
+    "ReportsDep",
     "ReviewId",
     "RoleCheck",
     "RunId",
@@ -44,6 +46,7 @@ __all__ = [
     "admit_before_body",
     "event_writer",
     "get_keys",
+    "get_reports",
     "get_settings",
     "get_store",
     "get_write_lock",
@@ -110,6 +113,11 @@ def get_keys(request: Request) -> KeyStore:
     return keys
 
 
+def get_reports(request: Request) -> KeptReports:
+    reports: KeptReports = request.app.state.reports
+    return reports
+
+
 def get_write_lock(request: Request) -> threading.Lock:
     """Held while a write is checked and stored, so that two requests in this process cannot both
     pass the checks (say, an id used as two kinds of node) and then both be written."""
@@ -120,6 +128,7 @@ def get_write_lock(request: Request) -> threading.Lock:
 StoreDep = Annotated[Store, Depends(get_store)]
 KeysDep = Annotated[KeyStore, Depends(get_keys)]
 WriteLock = Annotated[threading.Lock, Depends(get_write_lock)]
+ReportsDep = Annotated[KeptReports, Depends(get_reports)]
 
 _bearer = HTTPBearer(
     auto_error=False,

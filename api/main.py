@@ -19,6 +19,7 @@ from api.deps import StoreHolder, admit_before_body
 from api.keys import KeyStore
 from api.middleware import AccessLog, BodyLimit, HeadAsGet, RawPathRouting, SecurityHeaders
 from api.problems import install_handlers
+from api.reports import KeptReports
 from api.routes import ROUTERS
 from api.routes.ui import mount_static
 from api.settings import Settings
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.keys = keys
     app.state.stores = stores
     app.state.write_lock = threading.Lock()
+    app.state.reports = KeptReports()
     install_handlers(app, admit=admit_before_body)
     for router in ROUTERS:
         app.include_router(router)

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api.deps import RunId, StoreDep, reader
+from api.deps import ReportsDep, RunId, StoreDep, reader
 from api.models import QueryAnswer, RubricName
 from api.responses import READ, READ_ID, JsonAnswer, answer
 from api.routes.lineage import AsOfQuery
-from queries.scores import score, weak_points
+from queries.scores import score
 
 __all__ = ["RubricQuery", "all_weak_points", "router", "run_scores"]
 
@@ -41,9 +41,11 @@ def run_scores(
 )
 def all_weak_points(
     store: StoreDep,
+    reports: ReportsDep,
     rubric: RubricQuery = RubricName.GENERAL,
     as_of: AsOfQuery = None,
 ) -> JsonAnswer:
     """No reviewer, self-approval, approval outside delegation, unapproved templates, repeated
-    overrides, actions on unapproved outputs (``raidt weak-points --json``)."""
-    return answer(weak_points(store, rubric=rubric.value, as_of=as_of))
+    overrides, actions on unapproved outputs (``raidt weak-points --json``). A report is made
+    once for each state of the store and kept until a record is written."""
+    return answer(reports.weak_points(store, rubric.value, as_of))

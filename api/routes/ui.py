@@ -16,9 +16,10 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.deps import KEY_COOKIE, READ_ROLES, KeysDep, Reader, RunId, StoreDep
+from api.deps import KEY_COOKIE, READ_ROLES, KeysDep, Reader, ReportsDep, RunId, StoreDep
+from api.models import RubricName
 from queries.runs import list_runs
-from queries.scores import score, weak_points
+from queries.scores import score
 from visualisation import pages
 from visualisation.page_data import run_page_data
 
@@ -170,6 +171,8 @@ def run_page(
 
 
 @router.get("/weak-points", response_class=HTMLResponse, summary="Weak points across all runs")
-def weak_points_page(store: StoreDep, _: Reader, format: Format = "html") -> Response:
-    report = weak_points(store)
+def weak_points_page(
+    store: StoreDep, reports: ReportsDep, _: Reader, format: Format = "html"
+) -> Response:
+    report = reports.weak_points(store, RubricName.GENERAL)
     return _answer(format, report, pages.weak_points_page(report))

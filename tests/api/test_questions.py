@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+import api.reports
+from api.keys import Role
 from api.models import RubricName
 from provenance.identifiers import compact
 from provenance.stores import SQLiteStore, Store
@@ -19,6 +21,7 @@ from queries.reconstruction import reconstruct
 from queries.runs import describe_node
 from queries.scores import rubric_names, score, weak_points
 from tests.api.conftest import ACTION, OUTPUT, PERSON, REVIEW, RUN, TEMPLATE_VERSION, enc
+from tests.factories import iri, run
 
 Ask = Callable[[Store, str], dict[str, Any]]
 
@@ -111,6 +114,36 @@ def test_scores_and_weak_points_take_a_shipped_rubric(
     assert answer.json() == plain(score(demo_store, RUN, rubric=rubric))
     answer = client.get("/weak-points", params={"rubric": rubric}, headers=auditor)
     assert answer.json() == plain(weak_points(demo_store, rubric=rubric))
+
+
+def test_weak_points_are_made_once_per_state_of_the_store(
+    client: TestClient,
+    auditor: dict[str, str],
+    headers: dict[Role, dict[str, str]],
+    demo_store: SQLiteStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A weak-points report takes a minute on a large store: asked again, the service answers
+    from the one it made, until a record is written."""
+    made: list[object] = []
+
+    def counted(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        made.append(kwargs.get("as_of"))
+        return weak_points(*args, **kwargs)
+
+    monkeypatch.setattr(api.reports, "weak_points", counted)
+    first = client.get("/weak-points", headers=auditor).json()
+    assert client.get("/ui/weak-points?format=json", headers=auditor).json() == first
+    assert len(made) == 1
+    assert client.post("/runs", json=run(1), headers=headers[Role.RECORDER]).status_code == 201
+    after = client.get("/weak-points", headers=auditor).json()
+    assert len(made) == 2
+    assert after == plain(weak_points(demo_store))
+    unreviewed = after["weak_points"]["runs-without-reviewer"]["runs"]
+    assert set(unreviewed) - set(first["weak_points"]["runs-without-reviewer"]["runs"]) == {
+        iri("runs/1")
+    }
+    assert after["runs"] == first["runs"] + 1
 
 
 def test_a_rubric_file_cannot_be_named(client: TestClient, auditor: dict[str, str]) -> None:
