@@ -244,6 +244,10 @@ def test_record_files_writes_batch_after_batch_in_one_chain(
     assert len(result.written) == 5
     assert store.counts()["records"] == 5
     assert verify(store).ok
+    # one transaction, one time: asked as of any moment, the store shows all of the file or none
+    assert len({r.recorded_at for r in store.records()}) == 1
+    put(store, run(4))
+    assert len({r.recorded_at for r in store.records()}) == 2
     again = ingest.record_files([path], store)
     assert (again.written, len(again.unchanged)) == ([], 5)
 

@@ -34,7 +34,7 @@ from provenance.stores.base import (
     read_attributes,
     read_kind,
 )
-from provenance.stores.plan import Head, Planned, namespace_pairs, new_prefixes, plan
+from provenance.stores.plan import Head, Planned, namespace_pairs, new_prefixes, plan, stamp
 from provenance.vocabulary import PROV, Attr
 
 __all__ = ["Neo4jStore", "neo4j_settings"]
@@ -196,11 +196,13 @@ class Neo4jStore:
             session.begin_transaction() as tx,
         ):
             self._local.transaction = tx
+            self._local.stamp = stamp()
             try:
                 yield
                 tx.commit()
             finally:
                 self._local.transaction = None
+                self._local.stamp = None
 
     def _write(
         self, tx: neo4j.ManagedTransaction | neo4j.Transaction, records: Sequence[PreparedRecord]
@@ -210,7 +212,8 @@ class Neo4jStore:
             row["id"]: row["hash"]
             for row in tx.run(cypher.EXISTING_RECORDS, ids=[r.id for r in records])
         }
-        planned, result = plan(records, stored, Head(chain["seq"], chain["head"], chain["time"]))
+        head = Head(chain["seq"], chain["head"], chain["time"])
+        planned, result = plan(records, stored, head, getattr(self._local, "stamp", None))
         if not planned:
             return result
         first_seen: dict[str, int] = {}

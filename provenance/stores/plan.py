@@ -22,7 +22,7 @@ from provenance.identifiers import (
 )
 from provenance.stores.base import PreparedRecord, WriteResult, graph_hash
 
-__all__ = ["GENESIS_HEAD", "Head", "Planned", "namespace_pairs", "new_prefixes", "plan"]
+__all__ = ["GENESIS_HEAD", "Head", "Planned", "namespace_pairs", "new_prefixes", "plan", "stamp"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +50,21 @@ class Planned:
     relations: tuple[Relation, ...]
 
 
-def _now() -> str:
+def stamp() -> str:
+    """The time records written now are recorded at. A transaction takes one and gives it to
+    every record it writes, whatever batches they come in: a question asked ``as of`` any moment
+    then sees all of them or none, as the store did."""
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def plan(
-    records: Sequence[PreparedRecord], stored: Mapping[str, str], head: Head
+    records: Sequence[PreparedRecord],
+    stored: Mapping[str, str],
+    head: Head,
+    now: str | None = None,
 ) -> tuple[list[Planned], WriteResult]:
-    """The records to add after ``head``, given the content hashes already ``stored`` by id.
+    """The records to add after ``head``, given the content hashes already ``stored`` by id,
+    recorded at ``now`` (the transaction's :func:`stamp`, by default one of their own).
 
     Raises
     ------
@@ -68,7 +75,7 @@ def plan(
     known = dict(stored)
     planned: list[Planned] = []
     seq, previous, time = head.seq, head.chain, head.time
-    now = _now()
+    now = now or stamp()
     for record in records:
         held = known.get(record.id)
         if held == record.content_hash:

@@ -37,6 +37,7 @@ from provenance.stores.plan import (
     namespace_pairs,
     new_prefixes,
     plan,
+    stamp,
 )
 from provenance.vocabulary import RELATION_KINDS
 
@@ -150,6 +151,8 @@ class SQLiteStore:
         self.path = str(path)
         self.url = f"sqlite:///{self.path}"
         self._lock = threading.RLock()
+        self._stamp: str | None = None
+        """The time the transaction this thread holds open records its writes at."""
         self._nids: dict[str, int] = {}
         """The row ids of nodes traversals reached lately, so that reading those nodes next seeks
         them by row id, not by IRI; forgotten when a transaction rolls back, which may free
@@ -228,14 +231,21 @@ class SQLiteStore:
 
     def write(self, records: Sequence[PreparedRecord]) -> WriteResult:
         with self._errors("write to"), self._atomic():
-            planned, result = plan(records, self._stored(records), self._head())
+            planned, result = plan(records, self._stored(records), self._head(), self._stamp)
             self._insert(planned)
         return result
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         with self._errors("write to"), self._atomic():
-            yield
+            outer = self._stamp is None
+            if outer:
+                self._stamp = stamp()
+            try:
+                yield
+            finally:
+                if outer:
+                    self._stamp = None
 
     @contextmanager
     def _atomic(self) -> Iterator[None]:
