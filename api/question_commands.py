@@ -209,6 +209,11 @@ def _show_accountable(answer: dict[str, Any], s: Short) -> None:
             for a in answer["actions"]
         ],
     )
+    if answer["unjudged"]:
+        out.print(
+            "no time, so authority cannot be judged: "
+            + ", ".join(s(action) for action in answer["unjudged"])
+        )
 
 
 @app.command()

@@ -10,14 +10,13 @@ of recorded delegations from the approver to that person behind it.
 
 from __future__ import annotations
 
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from datetime import datetime
-from heapq import heappop, heappush
-from itertools import count
 from typing import Any
 
 from provenance.errors import InvalidRecord
-from provenance.graph import Relation, as_datetime, as_text
+from provenance.graph import Node, Relation, as_datetime, as_text
 from provenance.stores.base import Direction, Store
 from provenance.vocabulary import PROV, Attr, Role, Type
 from queries.context import (
@@ -146,13 +145,19 @@ def _scoped_above(agent: str, general: dict[str, list[Relation]]) -> bool:
 
 
 def _delegations_above(store: Store, agents: set[str], at: Moment) -> dict[str, list[Relation]]:
-    """The recorded delegations above ``agents``, up to ``MAX_CHAIN`` links, by delegate.
+    """The recorded delegations above ``agents``, up to ``MAX_CHAIN`` links and one more, which
+    tells whether a chain goes further than those followed, by delegate.
 
     A claim (an ``actedOnBehalfOf`` tied to one activity) holds for that activity alone and is
     read from its association, so the walk follows standing delegations only.
     """
     graph = store.traverse(
-        agents, ["actedOnBehalfOf"], Direction.UP, MAX_CHAIN, as_of=at.as_of, without_activity=True
+        agents,
+        ["actedOnBehalfOf"],
+        Direction.UP,
+        MAX_CHAIN + 1,
+        as_of=at.as_of,
+        without_activity=True,
     )
     return by_src(graph.relations, {"actedOnBehalfOf"})
 
@@ -185,9 +190,10 @@ def _unbacked_claim(origin: _Holder, reached: set[str], cut: bool) -> list[_Hold
 def _chains(
     origins: list[_Holder], general: dict[str, list[Relation]], when: datetime
 ) -> list[_Holder]:
-    """Everyone up the delegation chains of the direct holders: each person once per direct
-    holder, by their best chain, a valid one before an invalid one, then the shortest. Each
-    delegation is judged at ``when``, for the work of the direct holder it stands behind.
+    """Everyone up the delegation chains of the direct holders, at most ``MAX_CHAIN`` links
+    away: each person once per direct holder, by their shortest valid chain if they have one,
+    else by their shortest chain. Each delegation is judged at ``when``, for the work of the
+    direct holder it stands behind.
 
     Settling each person once keeps the answer linear in the delegations, where listing every
     path would grow factorially in a web of people who delegate to one another. A claim to act
@@ -197,27 +203,35 @@ def _chains(
     """
     found: list[_Holder] = []
     for origin in origins:
-        order = count()
-        queue: list[tuple[bool, int, int, _Holder]] = [
-            (bool(origin.problems), 0, next(order), origin)
-        ]
-        settled: set[str] = set()
-        cut = False
-        while queue:
-            _, depth, _, holder = heappop(queue)
-            if holder.agent in settled:
-                continue
-            settled.add(holder.agent)
-            if holder is not origin:
-                found.append(holder)
-            if depth >= MAX_CHAIN:
-                cut = True
-                continue
+        valid, _ = ({}, False) if origin.problems else _walk(origin, general, when, valid_only=True)
+        every, cut = _walk(origin, general, when, valid_only=False)
+        found += valid.values()
+        found += (holder for agent, holder in every.items() if agent not in valid)
+        found += _unbacked_claim(origin, {origin.agent, *every}, cut)
+    return found
+
+
+def _walk(
+    origin: _Holder, general: dict[str, list[Relation]], when: datetime, *, valid_only: bool
+) -> tuple[dict[str, _Holder], bool]:
+    """Breadth-first up the delegations above a direct holder, over valid ones only if asked:
+    each person reached within ``MAX_CHAIN`` links, by their shortest chain; and whether a
+    delegation went further, so that a longer chain may exist."""
+    reached: dict[str, _Holder] = {}
+    seen = {origin.agent}
+    frontier = [origin]
+    for depth in range(MAX_CHAIN + 1):
+        upper: list[_Holder] = []
+        for holder in frontier:
             for relation in sorted(general[holder.agent], key=lambda r: (r.dst or "", r.id or "")):
                 assert relation.dst is not None
-                if relation.dst in settled:
+                if relation.dst in seen:
                     continue
+                if depth == MAX_CHAIN:
+                    return reached, True
                 own = _delegation_problems(relation, when, origin.context)
+                if valid_only and own:
+                    continue
                 step = _step(
                     "actedOnBehalfOf",
                     holder.agent,
@@ -226,16 +240,17 @@ def _chains(
                     valid=not own,
                     problems=own,
                 )
-                above = _Holder(
+                seen.add(relation.dst)
+                reached[relation.dst] = _Holder(
                     relation.dst,
                     "delegation",
                     origin.agent,
                     [*holder.path, step],
                     holder.problems + own,
                 )
-                heappush(queue, (bool(above.problems), depth + 1, next(order), above))
-        found += _unbacked_claim(origin, settled, cut)
-    return found
+                upper.append(reached[relation.dst])
+        frontier = upper
+    return reached, False
 
 
 def delegations(
@@ -324,7 +339,11 @@ def authority(
     used = sorted({r.dst for r in step.relations if r.kind == "used" and r.dst})
     informed = sorted({r.dst for r in step.relations if r.kind == "wasInformedBy" and r.dst})
     lineage = store.traverse(used, DERIVATIONS, Direction.UP, MAX_DEPTH, as_of=moment_.as_of)
-    routes = _routes(node.id, used, lineage.relations)
+    outputs = sorted({*used, *lineage.depths})
+    approvals, subject = _approvals(store, outputs, informed, moment_)
+    withdrawn = _invalidations(store, outputs, acted, moment_)
+    standing = _standing(withdrawn, approvals, subject, acted)
+    routes = _routes(node.id, used, lineage.relations, set(standing))
     contexts = _contexts(store, used, moment_)
     context = _merged(list(contexts.values()))
 
@@ -340,9 +359,7 @@ def authority(
         for a in people
         if a.role == Role.EXECUTOR
     ]
-    approvals, subject = _approvals(store, list(routes), informed, moment_)
     approval_people = associations(store, approvals, moment_)
-    withdrawn = _invalidations(store, list(routes), acted, moment_)
     for approval_id, approval in approvals.items():
         decision = approval.text(Attr.DECISION)
         decided_at = started(approval)
@@ -363,7 +380,7 @@ def authority(
                     "approver",
                     target,
                     path,
-                    _withdrawn(routes.get(target, []), target, decided_at, withdrawn),
+                    _withdrawn(routes.get(target, []), target, decided_at, withdrawn, standing),
                     claimed=person.on_behalf_of,
                 )
             )
@@ -404,22 +421,29 @@ def _judge_work(
 
 
 def _routes(
-    action: str, used: list[str], relations: tuple[Relation, ...]
+    action: str, used: list[str], relations: tuple[Relation, ...], withdrawn: set[str]
 ) -> dict[str, list[dict[str, Any]]]:
-    """For each output the action rests on, the relations leading from the action to it."""
-    routes: dict[str, list[dict[str, Any]]] = {o: [_step("used", action, o)] for o in used}
-    frontier = list(used)
+    """For each output the action rests on, the relations leading from the action to it: the
+    shortest route through outputs not ``withdrawn`` at the action, where there is one, so that
+    an approval carried by one line of descent is not lost to another that was rejected; else
+    the shortest route. Ties go by the ids, so the answer does not depend on the order the
+    records were written in."""
+    routes: dict[str, list[dict[str, Any]]] = {o: [_step("used", action, o)] for o in sorted(used)}
     leaving = by_src(relations, DERIVATIONS)
-    while frontier:
-        current = frontier.pop(0)
-        for relation in leaving[current]:
-            assert relation.dst is not None
-            if relation.dst not in routes:
+    for through_withdrawn in (False, True):
+        frontier = deque(o for o in routes if through_withdrawn or o not in withdrawn)
+        while frontier:
+            current = frontier.popleft()
+            for relation in sorted(leaving[current], key=lambda r: (r.dst or "", r.kind)):
+                assert relation.dst is not None
+                if relation.dst in routes:
+                    continue
                 routes[relation.dst] = [
                     *routes[current],
                     _step(relation.kind, current, relation.dst),
                 ]
-                frontier.append(relation.dst)
+                if through_withdrawn or relation.dst not in withdrawn:
+                    frontier.append(relation.dst)
     return routes
 
 
@@ -443,28 +467,54 @@ def _invalidations(
     return found
 
 
+def _standing(
+    invalidated: dict[str, list[tuple[datetime | None, str]]],
+    approvals: dict[str, Node],
+    subject: dict[str, str],
+    acted: datetime,
+) -> dict[str, list[str]]:
+    """The invalidations of each output that still stood when the action took place: an
+    approval of the same output after one, and before the action, overrules it."""
+    approved: dict[str, list[datetime]] = defaultdict(list)
+    for approval_id, approval in approvals.items():
+        when = started(approval)
+        if approval.text(Attr.DECISION) in _APPROVING and when is not None and when <= acted:
+            approved[subject[approval_id]].append(when)
+    standing: dict[str, list[str]] = {}
+    for output, found in invalidated.items():
+        whys = [
+            why
+            for when, why in found
+            if when is None or not any(later > when for later in approved[output])
+        ]
+        if whys:
+            standing[output] = whys
+    return standing
+
+
 def _withdrawn(
     route: list[dict[str, Any]],
     target: str,
     decided_at: datetime | None,
     invalidated: dict[str, list[tuple[datetime | None, str]]],
+    standing: dict[str, list[str]],
 ) -> list[str]:
     """Why an approval of ``target`` does not stand behind the action: the target was
     invalidated after the approval, or something the action reached it through (the revision it
-    used, say) was invalidated before the action. A rejection before the approval is overruled
-    by it."""
+    used, say) was invalidated before the action and not approved again since. A rejection
+    before the approval is overruled by it."""
     problems = [
         why
         for when, why in invalidated.get(target, [])
         if when is None or decided_at is None or when > decided_at
     ]
     between = [step["to"] for step in route if step["to"] != target]
-    return problems + [why for output in between for _, why in invalidated.get(output, [])]
+    return problems + [why for output in between for why in standing.get(output, [])]
 
 
 def _approvals(
     store: Store, outputs: list[str], informed: list[str], at: Moment
-) -> tuple[dict[str, Any], dict[str, str]]:
+) -> tuple[dict[str, Node], dict[str, str]]:
     """The approvals among the activities that used these outputs, and what each one decided on."""
     subject: dict[str, str] = {}
     for output, activities in used_by(store, outputs, at, ignore_runs=True).items():
@@ -491,7 +541,9 @@ def accountable(store: Store, person: str, *, as_of: AsOf = None) -> dict[str, A
     -------
     dict
         ``person`` and ``actions``: each with ``action``, ``basis``, ``valid`` and ``path``, as
-        :func:`authority` gives them for that action.
+        :func:`authority` gives them for that action; and ``unjudged``, the actions near the
+        person that have no time (a PROV document may bring one), so that no authority over
+        them can be judged.
 
     Raises
     ------
@@ -525,9 +577,10 @@ def accountable(store: Store, person: str, *, as_of: AsOf = None) -> dict[str, A
     users = store.traverse(later.depths, ["used"], Direction.DOWN, 1, as_of=moment_.as_of)
     candidates = store.nodes({*users.depths, *activities}, as_of=moment_.as_of)
     actions = sorted(i for i, n in candidates.items() if Type.ACTION in n.types)
+    unjudged = [i for i in actions if started(candidates[i]) is None]
     found = []
-    for action_id in actions:
-        answer = authority(store, action_id, as_of=as_of)
+    for action_id in (i for i in actions if i not in unjudged):
+        answer = authority(store, action_id, as_of=moment_)
         for holder in answer["holders"]:
             if holder["agent"] == agent:
                 found.append(
@@ -540,4 +593,4 @@ def accountable(store: Store, person: str, *, as_of: AsOf = None) -> dict[str, A
                         "path": holder["path"],
                     }
                 )
-    return {"person": agent, "as_of": moment_.time, "actions": found}
+    return {"person": agent, "as_of": moment_.time, "actions": found, "unjudged": unjudged}

@@ -14,7 +14,9 @@ import pytest
 
 from provenance.demo_data import load_demo
 from provenance.errors import InvalidRecord, NotFound
+from provenance.formats import FORMATS
 from provenance.graph import Element, Fragment, Relation, attributes
+from provenance.ingest import import_document
 from provenance.stores import PreparedRecord, SQLiteStore, Store
 from provenance.vocabulary import PROV, Attr, Role, Type
 from queries.authority import MAX_CHAIN, accountable, authority, delegations
@@ -322,6 +324,54 @@ def test_a_rejection_before_an_approval_does_not_withdraw_it(store: Store) -> No
     assert holder(answer, p("org"), "delegation")["valid"] is True
 
 
+@pytest.mark.parametrize("reverse", [False, True], ids=["as-written", "reversed"])
+def test_an_approval_carried_by_one_line_of_descent_stands_whatever_the_order_written(
+    store: Store, reverse: bool
+) -> None:
+    # al approves out/1-1 (10:10). Runs 2 and 3 each make something from it; rex rejects out/2-1
+    # (11:00). Run 4 makes out/4-1 from both, and di acts on it at 12:00. al's approval reaches
+    # the action through out/3-1, which still stood: al is valid, by that route, in whichever
+    # order runs 2 and 3 were recorded.
+    lines = [ward_run(n, f"10:{n}0", inputs=[earlier_output(iri("out/1-1"))]) for n in (2, 3)]
+    put(
+        store,
+        ward_run(1, "10:00"),
+        signed("a1", iri("out/1-1"), "al", "10:10"),
+        *(reversed(lines) if reverse else lines),
+        signed("no", iri("out/2-1"), "rex", "11:00", decision="rejected"),
+        ward_run(4, "10:40", inputs=[earlier_output(iri(f"out/{n}-1")) for n in (2, 3)]),
+        action("act", iri("out/4-1")),
+    )
+    al = holder(authority(store, ACT), p("al"), "approver")
+    assert al["valid"] is True
+    assert [step["to"] for step in al["path"][:3]] == [
+        iri("out/4-1"),
+        iri("out/3-1"),
+        iri("out/1-1"),
+    ]
+
+
+def test_a_rejection_overruled_before_the_action_withdraws_no_approval_upstream(
+    store: Store,
+) -> None:
+    # al approves out/1-1 (10:10); run 2 makes out/2-1 from it; rex rejects out/2-1 (11:00) and
+    # bo approves it (11:30), overruling him; di acts on out/2-1 at 12:00. Both al and bo stand
+    # behind the action.
+    put(
+        store,
+        ward_run(1, "10:00"),
+        signed("a1", iri("out/1-1"), "al", "10:10"),
+        ward_run(2, "10:20", inputs=[earlier_output(iri("out/1-1"))]),
+        signed("no", iri("out/2-1"), "rex", "11:00", decision="rejected"),
+        signed("a2", iri("out/2-1"), "bo", "11:30"),
+        action("act", iri("out/2-1"), approval_id=iri("approvals/a2")),
+    )
+    answer = authority(store, ACT)
+    assert holder(answer, p("al"), "approver")["valid"] is True
+    assert holder(answer, p("bo"), "approver")["valid"] is True
+    assert p("rex") not in {h["agent"] for h in answer["holders"]}
+
+
 def test_a_claim_beyond_the_longest_chain_followed_says_so(store: Store) -> None:
     # vic -> p1 -> ... -> p11: eleven links, one more than MAX_CHAIN (10). vic approves for p11.
     chain = ["vic", *(f"p{i}" for i in range(1, 12))]
@@ -600,6 +650,38 @@ def test_a_valid_chain_is_preferred_to_a_shorter_invalid_one(store: Store) -> No
     assert [step["to"] for step in org["path"][-3:]] == [p("boss"), p("chief"), p("org")]
 
 
+@pytest.mark.parametrize("claim", [True, False], ids=["claimed", "not-claimed"])
+def test_a_long_valid_chain_does_not_hide_who_stands_above_a_short_invalid_one(
+    store: Store, claim: bool
+) -> None:
+    # vic -> a1 -> ... -> a9 -> yan: ten valid links, yan at the limit. vic -> bea -> yan: two
+    # links, bea's for yan expired before the action. yan -> zed. zed is three links above vic,
+    # by an invalid chain: listed as a delegation, not as a claim no chain reaches.
+    long_chain = ["vic", *(f"a{i}" for i in range(1, 10)), "yan"]
+    put(
+        store,
+        *(delegation(a, b) for a, b in pairwise(long_chain)),
+        delegation("vic", "bea"),
+        delegation("bea", "yan", valid_to="2026-01-01T08:00:00+00:00"),
+        delegation("yan", "zed"),
+        ward_run(1, "10:00"),
+        signed("a1", iri("out/1-1"), "vic", "11:00", for_="zed" if claim else None),
+        action("act", iri("out/1-1"), approval_id=iri("approvals/a1")),
+    )
+    answer = authority(store, ACT)
+    assert holder(answer, p("yan"), "delegation")["valid"] is True
+    zed = holder(answer, p("zed"), "delegation")
+    assert zed["valid"] is False
+    assert [step["to"] for step in zed["path"][-3:]] == [p("bea"), p("yan"), p("zed")]
+    assert zed["problems"] == [
+        f"delegation {iri('delegations/bea-for-yan')} expired 2026-01-01T08:00:00+00:00, "
+        f"before {ACT_TIME}"
+    ]
+    assert all(h["basis"] != "claimed delegation" for h in answer["holders"])
+    found = accountable(store, p("zed"))["actions"]
+    assert [(a["action"], a["basis"], a["valid"]) for a in found] == [(ACT, "delegation", False)]
+
+
 def claimed_on(store: Store, decision: str, when: str) -> dict[str, Any]:
     put(
         store,
@@ -630,6 +712,26 @@ def test_a_claim_made_on_an_approval_that_confers_nothing_adds_no_holder(
 
 
 # -- accountable -----------------------------------------------------------------------------
+
+
+def test_accountable_names_actions_without_a_time_and_judges_the_rest(store: Store) -> None:
+    # di acts on out/1-1 at 12:00; a PROV document adds another action of di's with no time.
+    # Authority over it cannot be judged: accountable says so and still lists act.
+    put(store, ward_run(1, "10:00"), action("act", iri("out/1-1")))
+    untimed = iri("actions/untimed")
+    document = """document
+prefix t <https://test.example/>
+prefix raidt <https://w3id.org/raidt#>
+activity(t:actions/untimed, -, -, [prov:type='raidt:Action'])
+used(t:actions/untimed, t:out/1-1, -)
+wasAssociatedWith(t:actions/untimed, t:people/di, -, [prov:role='raidt:executor'])
+endDocument"""
+    import_document(document, FORMATS["provn"], store, source="untimed.provn")
+    with pytest.raises(InvalidRecord, match="no time"):
+        authority(store, untimed)
+    found = accountable(store, p("di"))
+    assert [(a["action"], a["basis"]) for a in found["actions"]] == [(ACT, "executor")]
+    assert found["unjudged"] == [untimed]
 
 
 def test_accountable_is_the_reverse_of_authority(store: Store) -> None:
