@@ -25,7 +25,7 @@ from provenance.stores.base import Store
 from provenance.vocabulary import Attr, Role, Type
 from queries.authority import delegations
 from queries.checks import CHECKS, Outcome, RubricParams
-from queries.context import AsOf, Moment, moment
+from queries.context import AsOf, Moment, associations, moment
 from queries.facts import Event, RunFacts, gather, gather_many
 
 __all__ = [
@@ -411,7 +411,7 @@ def weak_points(
         name: {"description": text, "count": 0, "runs": [], "evidence": []}
         for name, (_, text) in _WEAK_POINTS.items()
     }
-    overrides: dict[str, tuple[list[str], str | None, str]] = {}
+    overrides: dict[str, tuple[list[str], str | None, str | None]] = {}
     runs = store.ids_of_type(Type.RUN, as_of=at.as_of)
     memory = _Memory()
     for start in range(0, len(runs), _EVERY):
@@ -435,6 +435,10 @@ def weak_points(
                         facts.run.text(Attr.WORKFLOW),
                         run_id,
                     )
+    # an override of no run's output (a template version's rejection, say) is someone's still
+    loose = [o for o in store.ids_of_type(Type.OVERRIDE, as_of=at.as_of) if o not in overrides]
+    for override_id, people in associations(store, loose, at).items():
+        overrides[override_id] = ([a.agent for a in people if a.role == Role.OVERRIDER], None, None)
     if progress:
         progress(len(runs), len(runs))
     for entry in found.values():
@@ -449,7 +453,7 @@ _EVERY = 500
 
 
 def _repeated(
-    overrides: dict[str, tuple[list[str], str | None, str]], floor: int
+    overrides: dict[str, tuple[list[str], str | None, str | None]], floor: int
 ) -> dict[str, Any]:
     """People and workflows with ``floor`` or more overrides, each with its overrides and runs."""
     evidence: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -459,7 +463,7 @@ def _repeated(
         keys += [("workflow", workflow)] if workflow else []
         for key in keys:
             evidence[key].append(override_id)
-            runs[key].add(run_id)
+            runs[key].update([run_id] if run_id else [])
     repeated = [
         {
             "by": kind,

@@ -1502,6 +1502,40 @@ def test_repeated_overrides_threshold_comes_from_the_rubric(store: Store, tmp_pa
     }
 
 
+def test_overrides_of_decisions_on_no_run_count_towards_repeated_overrides(store: Store) -> None:
+    # Sam rejects template version v2 twice; Olga overrides both rejections. Neither override
+    # touches a run's output, and both are still Olga's: two overrides, no run behind them.
+    rejections = [
+        template_approval(
+            "v2", decision="rejected", name=f"tpl-v2-{n}", at=f"2025-12-1{n}T09:00:00+00:00"
+        )
+        for n in (1, 2)
+    ]
+    overrides = [
+        {
+            "type": "override",
+            "id": iri(f"overrides/tpl-{n}"),
+            "at": f"2025-12-1{n}T10:00:00+00:00",
+            "trigger": iri(f"approvals/tpl-v2-{n}"),
+            "target": iri("tpl/v2"),
+            "overridden_by": person("olga", "head of service"),
+            "rationale": "needed for the winter rota",
+        }
+        for n in (1, 2)
+    ]
+    put(store, template_version(), template_version("v2"), *rejections, *overrides)
+    repeated = weak_points(store)["weak_points"]["repeated-overrides"]
+    assert repeated["repeated"] == [
+        {
+            "by": "person",
+            "who": iri("people/olga"),
+            "overrides": [iri("overrides/tpl-1"), iri("overrides/tpl-2")],
+            "runs": [],
+        }
+    ]
+    assert repeated["count"] == 1
+
+
 H, B, C, E = (
     "https://hospital.example",
     "https://bank.example",
