@@ -6,6 +6,7 @@ signatures read plainly; tests swap the store with ``app.dependency_overrides[ge
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Annotated
 from urllib.parse import unquote
@@ -23,8 +24,8 @@ from provenance.stores.base import resolve_stored
 from provenance.vocabulary import Type
 
 __all__ = [
-    "KEY_COOKIE",
     "READ_ROLES",
+    "SESSION_COOKIE",
     "ActionId",
     "Admin",
     "EventWriter",
@@ -32,6 +33,7 @@ __all__ = [
     "NodeId",
     "OutputId",
     "PersonId",
+    "Presented",
     "Reader",
     "Recorder",
     "ReportsDep",
@@ -135,19 +137,33 @@ _bearer = HTTPBearer(
     description="An API key from `raidt keys create`, sent as `Authorization: Bearer <key>`.",
 )
 _NO_AUTH = ApiKey(ANONYMOUS, "--no-auth", Role.ADMIN, "")
-KEY_COOKIE = "raidt_key"
-"""The cookie the web pages' sign-in keeps the key in, for browsers, which cannot send it in a
-header. It is accepted for reading only (GET and HEAD), so no other site can make a browser
-write with it."""
+SESSION_COOKIE = "raidt_session"
+"""The cookie the web pages' sign-in keeps its session token in, for browsers, which cannot send
+a key in a header. It is accepted for reading only (GET and HEAD), so no other site can make a
+browser write with it."""
 _SAFE = frozenset({"GET", "HEAD"})
 
 
-def _token(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str | None:
-    """The key a request carries: in its Authorization header, or, to read, in the sign-in
-    cookie."""
+@dataclass(frozen=True, slots=True)
+class Presented:
+    """What a request offers to prove who sent it: a key, or a sign-in session's token."""
+
+    secret: str
+    session: bool = False
+
+    def key(self, keys: KeyStore) -> ApiKey | None:
+        """The live key it stands for, if any."""
+        return keys.session(self.secret) if self.session else keys.authenticate(self.secret)
+
+
+def _presented(
+    request: Request, credentials: HTTPAuthorizationCredentials | None
+) -> Presented | None:
+    """The key in the Authorization header, or, to read, the sign-in session in the cookie."""
     if credentials is not None:
-        return credentials.credentials
-    return request.cookies.get(KEY_COOKIE) if request.method in _SAFE else None
+        return Presented(credentials.credentials)
+    token = request.cookies.get(SESSION_COOKIE) if request.method in _SAFE else None
+    return Presented(token, session=True) if token else None
 
 
 class RoleCheck:
@@ -166,24 +182,25 @@ class RoleCheck:
         keys: KeysDep,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> ApiKey:
-        return self.admit(request, keys, _token(request, credentials))
+        return self.admit(request, keys, _presented(request, credentials))
 
-    def admit(self, request: Request, keys: KeyStore, token: str | None) -> ApiKey:
+    def admit(self, request: Request, keys: KeyStore, presented: Presented | None) -> ApiKey:
         if not get_settings(request).auth:
             return _NO_AUTH
-        if token is None:
+        if presented is None:
             raise HTTPException(
                 401,
                 "an API key is required: send Authorization: Bearer <key>",
                 {"WWW-Authenticate": "Bearer"},
             )
-        key = keys.authenticate(token)
+        key = presented.key(keys)
         if key is None:
-            raise HTTPException(
-                401,
-                "the API key is unknown or revoked",
-                {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            said = (
+                "the sign-in has ended, or its key was revoked"
+                if presented.session
+                else "the API key is unknown or revoked"
             )
+            raise HTTPException(401, said, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
         setattr(request.state, CALLER_KEY, key.id)
         if key.role not in self.allowed:
             wanted = ", ".join(sorted(r.value for r in self.allowed))
@@ -203,10 +220,10 @@ async def admit_before_body(request: Request) -> None:
     HTTPException
         401 or 403, as the route's own check would.
     """
-    token = _token(request, await _bearer(request))
+    presented = _presented(request, await _bearer(request))
     for dependency in getattr(request.scope.get("route"), "dependencies", ()):
         if isinstance(dependency.dependency, RoleCheck):
-            dependency.dependency.admit(request, get_keys(request), token)
+            dependency.dependency.admit(request, get_keys(request), presented)
 
 
 reader = RoleCheck(*READ_ROLES)

@@ -3,8 +3,12 @@ store.
 
 A key is shown once, when it is created; only its SHA-256 is kept. Each key carries its own id in
 the clear (``raidt_<id>_<secret>``), so a presented key is found by id and its hash compared in
-constant time. The access log is append-only: triggers refuse updates and deletes, and nothing in
-the HTTP service does more than insert into it, so no request can rewrite who did what.
+constant time. Signing the web pages in opens a session: a token of its own, kept by its hash,
+that reads for one key until it is closed, expires or the key is revoked, so that the key itself
+never sits in a browser.
+
+The access log is append-only: triggers refuse updates and deletes, and nothing in the HTTP
+service does more than insert into it, so no request can rewrite who did what.
 """
 
 from __future__ import annotations
@@ -17,15 +21,25 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
 from provenance.errors import NotFound, StoreError, StoreUnavailable
 
-__all__ = ["ANONYMOUS", "KEY_PREFIX", "AccessEntry", "ApiKey", "KeyStore", "Role"]
+__all__ = [
+    "ANONYMOUS",
+    "KEY_PREFIX",
+    "SESSION_LIFETIME",
+    "AccessEntry",
+    "ApiKey",
+    "KeyStore",
+    "Role",
+]
 
 KEY_PREFIX = "raidt"
+SESSION_LIFETIME = timedelta(hours=8)
+"""How long a sign-in lasts: a working day, after which the pages ask for the key again."""
 ANONYMOUS = "anonymous"
 """Who the access log names when a request carried no valid key."""
 
@@ -46,6 +60,11 @@ CREATE TABLE IF NOT EXISTS access_log (
     path TEXT NOT NULL,
     status INTEGER NOT NULL,
     duration_ms REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    sha256 TEXT PRIMARY KEY,
+    key_id TEXT NOT NULL REFERENCES keys (id),
+    expires TEXT NOT NULL
 );
 CREATE TRIGGER IF NOT EXISTS access_log_append_only_update BEFORE UPDATE ON access_log
 BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
@@ -191,6 +210,35 @@ class KeyStore:
         if row is None or not hmac.compare_digest(row[2], _digest(secret)):
             return None
         return ApiKey(key_id, row[0], Role(row[1]), row[3])
+
+    def open_session(self, key: ApiKey) -> str:
+        """A new sign-in session for a live key: the token to give the browser, which is not
+        stored. Sessions that have ended are cleared away as a new one opens."""
+        token = secrets.token_urlsafe(32)
+        now = datetime.now(UTC)
+        with self._errors("write to") as db:
+            db.execute("DELETE FROM sessions WHERE expires <= ?", (now.isoformat(),))
+            db.execute(
+                "INSERT INTO sessions VALUES (?, ?, ?)",
+                (_digest(token), key.id, (now + SESSION_LIFETIME).isoformat()),
+            )
+        return token
+
+    def session(self, token: str) -> ApiKey | None:
+        """The key a sign-in session reads for, or ``None`` once it has closed or expired, or
+        its key was revoked."""
+        with self._errors("read") as db:
+            row = db.execute(
+                "SELECT k.id, k.name, k.role, k.created FROM sessions s JOIN keys k "
+                "ON k.id = s.key_id WHERE s.sha256 = ? AND s.expires > ? AND k.revoked IS NULL",
+                (_digest(token), datetime.now(UTC).isoformat()),
+            ).fetchone()
+        return ApiKey(row[0], row[1], Role(row[2]), row[3]) if row else None
+
+    def close_session(self, token: str) -> None:
+        """End a sign-in session at once."""
+        with self._errors("write to") as db:
+            db.execute("DELETE FROM sessions WHERE sha256 = ?", (_digest(token),))
 
     def log(self, entry: AccessEntry) -> None:
         """Append one request to the access log."""

@@ -16,7 +16,16 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.deps import KEY_COOKIE, READ_ROLES, KeysDep, Reader, ReportsDep, RunId, StoreDep
+from api.deps import (
+    READ_ROLES,
+    SESSION_COOKIE,
+    KeysDep,
+    Reader,
+    ReportsDep,
+    RunId,
+    StoreDep,
+)
+from api.keys import SESSION_LIFETIME
 from api.models import RubricName
 from queries.runs import list_runs
 from queries.scores import score
@@ -81,8 +90,9 @@ def sign_in_form(next: str = "/ui/runs") -> HTMLResponse:
 
 @router.post("/sign-in", summary="Keep an API key for the pages")
 async def sign_in(request: Request, keys: KeysDep) -> Response:
-    """Check the key the form sent and keep it in a cookie scripts cannot read, sent back to this
-    service alone; then go on to the page asked for."""
+    """Check the key the form sent and open a session for it, kept in a cookie scripts cannot
+    read, sent back to this service alone; then go on to the page asked for. The key itself
+    stays out of the browser."""
     _from_here(request)
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     token = (form.get("key") or [""])[0].strip()
@@ -93,8 +103,9 @@ async def sign_in(request: Request, keys: KeysDep) -> Response:
         return HTMLResponse(pages.sign_in_page(target, problem), status_code=401)
     signed_in = RedirectResponse(target, status_code=303)
     signed_in.set_cookie(
-        KEY_COOKIE,
-        token,
+        SESSION_COOKIE,
+        keys.open_session(key),
+        max_age=int(SESSION_LIFETIME.total_seconds()),
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
@@ -103,11 +114,13 @@ async def sign_in(request: Request, keys: KeysDep) -> Response:
     return signed_in
 
 
-@router.post("/sign-out", summary="Forget the pages' API key")
-def sign_out(request: Request) -> RedirectResponse:
+@router.post("/sign-out", summary="End the pages' sign-in session")
+def sign_out(request: Request, keys: KeysDep) -> RedirectResponse:
     _from_here(request)
+    if token := request.cookies.get(SESSION_COOKIE):
+        keys.close_session(token)
     signed_out = RedirectResponse("/ui/sign-in", status_code=303)
-    signed_out.delete_cookie(KEY_COOKIE, path="/")
+    signed_out.delete_cookie(SESSION_COOKIE, path="/")
     return signed_out
 
 

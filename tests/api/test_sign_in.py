@@ -1,14 +1,16 @@
 """Signing the web pages in with an API key: a browser cannot send the key in a header, so the
-sign-in keeps it in a cookie, accepted for reading only."""
+sign-in opens a session whose token it keeps in a cookie, accepted for reading only."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
-from api.deps import KEY_COOKIE
-from api.keys import KeyStore, Role
+from api.deps import SESSION_COOKIE
+from api.keys import SESSION_LIFETIME, KeyStore, Role
 from tests.factories import run
 
 PAGE = {"Accept": "text/html"}
@@ -32,25 +34,61 @@ def test_a_page_opened_without_a_key_goes_to_the_sign_in(client: TestClient) -> 
     assert client.get("/ui/weak-points?format=json").status_code == 401
 
 
-def test_signing_in_keeps_the_key_for_reading(client: TestClient, keys: KeyStore) -> None:
+def test_signing_in_opens_a_session_for_reading(client: TestClient, keys: KeyStore) -> None:
     _, secret = keys.create(Role.AUDITOR)
     answer = sign_in(client, secret, "/ui/weak-points")
     assert answer.status_code == 303
     assert answer.headers["location"] == "/ui/weak-points"
     cookie = answer.headers["set-cookie"]
-    assert cookie.startswith(f"{KEY_COOKIE}={secret};")
+    assert cookie.startswith(f"{SESSION_COOKIE}=")
+    assert secret not in cookie  # the key itself never sits in the browser
+    assert f"Max-Age={int(SESSION_LIFETIME.total_seconds())}" in cookie
     assert "HttpOnly" in cookie
     assert "SameSite=strict" in cookie
     assert client.get("/ui/weak-points", headers=PAGE).status_code == 200
     assert client.get("/weak-points").status_code == 200  # the pages' scripts read the API too
+    token = client.cookies[SESSION_COOKIE]
     client.post("/ui/sign-out")
+    assert client.get("/weak-points").status_code == 401
+    # the session ended on the server: the old cookie, sent again, reads nothing
+    client.cookies.set(SESSION_COOKIE, token)
+    answer = client.get("/weak-points")
+    assert answer.status_code == 401
+    assert answer.json()["detail"] == "the sign-in has ended, or its key was revoked"
+
+
+def test_a_session_ends_with_its_key_and_its_time(
+    client: TestClient, keys: KeyStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    revoked, secret = keys.create(Role.AUDITOR)
+    sign_in(client, secret, "/ui/runs")
+    assert client.get("/weak-points").status_code == 200
+    keys.revoke(revoked.id)
+    assert client.get("/weak-points").status_code == 401
+    _, other = keys.create(Role.AUDITOR)
+    sign_in(client, other, "/ui/runs")
+    assert client.get("/weak-points").status_code == 200
+    later = datetime.now(UTC) + SESSION_LIFETIME + timedelta(minutes=1)
+    monkeypatch.setattr("api.keys.datetime", _Clock(later))
     assert client.get("/weak-points").status_code == 401
 
 
+class _Clock:
+    """``datetime`` as the keys file sees it, at a moment of the test's choosing."""
+
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+
+    def now(self, tz: Any = None) -> datetime:
+        return self._now
+
+
 def test_the_cookie_never_writes(client: TestClient, keys: KeyStore) -> None:
-    # Another site can make a browser send a POST with the cookie; it is not a key for writing.
-    _, secret = keys.create(Role.RECORDER)
-    client.cookies.set(KEY_COOKIE, secret)
+    # Another site can make a browser send a POST with the cookie; it is not a key for writing,
+    # even for an admin's session.
+    _, secret = keys.create(Role.ADMIN)
+    sign_in(client, secret, "/ui/runs")
+    assert client.cookies.get(SESSION_COOKIE)
     assert client.post("/runs", json=run(99)).status_code == 401
     assert (
         client.post(
