@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from prov.model import ProvDocument
 
@@ -34,14 +34,21 @@ def _merged(store: Store, ids: Iterable[str], as_of: int | None = None) -> list[
     ]
 
 
-def export_nodes(store: Store, ids: Iterable[str], *, as_of: int | None = None) -> ProvDocument:
+def export_nodes(
+    store: Store,
+    ids: Iterable[str],
+    *,
+    as_of: int | None = None,
+    namespaces: Mapping[str, str] | None = None,
+) -> ProvDocument:
     """A PROV document of the given nodes and every relation among them, as the records up to
-    ``as_of`` (a sequence number) describe them, or all of them."""
+    ``as_of`` (a sequence number) describe them, or all of them; its ids written with the
+    ``namespaces`` given, or with every prefix the store knows."""
     wanted = sorted(set(ids))
     return to_document(
         _merged(store, wanted, as_of),
         store.relations_between(wanted, as_of=as_of),
-        store.namespaces(),
+        store.namespaces() if namespaces is None else namespaces,
     )
 
 

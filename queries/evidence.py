@@ -22,6 +22,7 @@ from provenance.errors import InvalidRecord, ProvenanceError, StoreError
 from provenance.export import export_nodes
 from provenance.formats import FORMATS, write_document
 from provenance.hashing import GENESIS, sha256_hex, sha256_tag
+from provenance.identifiers import STANDARD_NAMESPACES
 from provenance.integrity import verify
 from provenance.stores.base import Store
 from provenance.vocabulary import Attr
@@ -132,10 +133,17 @@ def _bundle_ids(
 
 
 def pack_files(
-    store: Store, run: str, *, rubric: Rubric | str | None = None, at: Moment = NOW
+    store: Store,
+    run: str,
+    *,
+    rubric: Rubric | str | None = None,
+    at: Moment = NOW,
+    namespaces: Mapping[str, str] | None = None,
 ) -> dict[str, bytes]:
     """The files of a run's evidence pack, its pictures and manifest aside, as the store stood
-    at ``at``: what :func:`verify_pack` builds again to check a pack against its store.
+    at ``at``: what :func:`verify_pack` builds again to check a pack against its store, its PROV
+    written with the ``namespaces`` the pack declares (the store keeps no time for a prefix, and
+    one learnt later would write the same ids another way).
 
     Raises
     ------
@@ -149,7 +157,7 @@ def pack_files(
     powers = {action.id: authority(store, action.id, as_of=at) for action in facts.actions}
     holders = {h["agent"] for answer in powers.values() for h in answer["holders"]}
     ids = _bundle_ids(facts, traces.values(), holders)
-    document = export_nodes(store, ids, as_of=at.as_of)
+    document = export_nodes(store, ids, as_of=at.as_of, namespaces=namespaces)
     decisions = {f"{a.id}/decision" for a in [*facts.approvals, *facts.template_approvals]}
     delegation_ids = {
         step["id"]
@@ -291,9 +299,7 @@ def verify_pack(
     rewriting files and manifest together could pass it. Given the ``store`` the pack came from,
     each record must also be the store's own, content hash, chain hash and time alike, and every
     report is built again as of the pack's last record and compared: a forged record or report
-    cannot pass that. With ``draw`` too, so are the pictures. One later change to the store does
-    show: a namespace prefix learnt afterwards for part of an id (the store keeps no time for
-    prefixes) changes how ``prov.json`` and ``prov.provn`` write those ids.
+    cannot pass that. With ``draw`` too, so are the pictures.
 
     Raises
     ------
@@ -357,7 +363,7 @@ def _unlike_the_store(
     moment = Moment(seq, as_of if isinstance(as_of, str) else None)
     try:
         rebuilt = {
-            **pack_files(store, run, rubric=rubric, at=moment),
+            **pack_files(store, run, rubric=rubric, at=moment, namespaces=_prefixes_of(contents)),
             **_drawn(draw, store, run, moment),
         }
     except ProvenanceError as error:
@@ -427,6 +433,19 @@ def _of_another_run(contents: dict[str, bytes], run: object) -> list[str]:
     if readme and readme != [f"RAIDT evidence pack for run {run}"]:
         found.append(f"README.txt: its first line is not about run {run}")
     return found
+
+
+def _prefixes_of(contents: dict[str, bytes]) -> dict[str, str] | None:
+    """The prefixes the pack's PROV declares, with PROV's own, to write it again the same way;
+    ``None`` when it declares none that can be read, and the store's are used. Prefixes only
+    say how ids are written: a forged one writes the store's ids otherwise, and shows."""
+    try:
+        declared = json.loads(contents["prov.json"])["prefix"]
+    except (KeyError, ValueError, TypeError, RecursionError):
+        return None
+    if not isinstance(declared, dict) or not all(isinstance(v, str) for v in declared.values()):
+        return None
+    return {**STANDARD_NAMESPACES, **declared}
 
 
 def _rubric_of(contents: dict[str, bytes]) -> Rubric | str:

@@ -699,15 +699,31 @@ def _forge_picture(contents: dict[str, bytes]) -> None:
     _fix_manifest(contents, "lineage.svg")
 
 
+def _forge_prefix(contents: dict[str, bytes]) -> None:
+    """Every id moved to another site by its prefix alone, with the manifest to match."""
+    document = json.loads(contents["prov.json"])
+    document["prefix"] = {
+        p: u.replace("test.example", "evil.example") for p, u in document["prefix"].items()
+    }
+    contents["prov.json"] = json.dumps(document).encode()
+    _fix_manifest(contents, "prov.json")
+
+
 @pytest.mark.parametrize(
-    ("forge", "forged"), [(_forge_score, "score.json"), (_forge_picture, "lineage.svg")]
+    ("forge", "forged"),
+    [
+        (_forge_score, ["score.json"]),
+        (_forge_picture, ["lineage.svg"]),
+        # written again with the forged prefixes, the PROV-N is not the pack's either
+        (_forge_prefix, ["prov.json", "prov.provn"]),
+    ],
 )
 def test_a_forged_report_or_picture_passes_offline_but_not_against_the_store(
     built: tuple[Path, str],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     forge: Callable[[dict[str, bytes]], None],
-    forged: str,
+    forged: list[str],
 ) -> None:
     pack, url = built
     path = tampered(pack.read_bytes(), tmp_path, forge)
@@ -716,7 +732,7 @@ def test_a_forged_report_or_picture_passes_offline_but_not_against_the_store(
     code, out, _ = cli(capsys, "verify-pack", str(path), "--store", url, "--json")
     assert code == 1
     assert json.loads(out)["problems"] == [
-        f"{forged}: not what the store gives for run {RUN1} as of record 7"
+        f"{name}: not what the store gives for run {RUN1} as of record 7" for name in forged
     ]
 
 
@@ -724,7 +740,8 @@ def test_a_pack_checks_against_its_store_after_the_store_has_grown(
     built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # Records written after the pack (a challenge to the run's output, a re-description of the
-    # output) change today's reports, but the pack is rebuilt as of its own record 7.
+    # output under a new prefix) change today's reports, but the pack is rebuilt as of its own
+    # record 7, its PROV written with the prefixes it declares.
     pack, url = built
     grown = tmp_path / "grown.db"
     copy_store(url, grown).close()
@@ -738,9 +755,10 @@ def test_a_pack_checks_against_its_store_after_the_store_has_grown(
         "grounds": "the dose still looks high",
     }
     put(later, challenge)
+    # and a prefix for the outputs' own namespace, which would write their ids otherwise
     redescribed = """document
-  prefix t <https://test.example/>
-  entity(t:out/1-1r, [prov:label="discharge letter, as filed later"])
+  prefix outs <https://test.example/out/>
+  entity(outs:1-1r, [prov:label="discharge letter, as filed later"])
 endDocument
 """
     import_document(redescribed, FORMATS["provn"], later, source="later.provn")
