@@ -21,14 +21,14 @@ from pydantic_core import ErrorDetails
 
 from provenance.errors import DanglingReference, InvalidRecord, RecordConflict
 from provenance.formats import Format, parse_document
-from provenance.graph import Attributes, Fragment, Json, Relation, as_iri, as_text
+from provenance.graph import Attributes, Element, Fragment, Json, Relation, as_iri, as_text
 from provenance.hashing import canonical_json, sha256_hex, sha256_tag
 from provenance.identifiers import is_iri
 from provenance.mapping import Reference, references, to_fragment
 from provenance.provdoc import from_document
 from provenance.records import RECORD_ADAPTER, Record
 from provenance.stores.base import Direction, PreparedRecord, Store, WriteResult
-from provenance.vocabulary import RAIDT, Attr
+from provenance.vocabulary import RAIDT, Attr, Type
 
 __all__ = [
     "BATCH",
@@ -225,6 +225,8 @@ class Known:
     """Entity → the activity that generated it."""
     records: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Record id → its content hash and where the input first gave it."""
+    settings: dict[str, Attributes] = field(default_factory=dict)
+    """Model configuration → the settings that are its content (it has no content hash)."""
 
     def learn_generations(self, relations: Iterable[Relation]) -> None:
         for relation in relations:
@@ -238,6 +240,17 @@ class Known:
                 self.hashes.setdefault(node_id, value)
             elif name == Attr.TYPE and (type_iri := as_iri(value)):
                 self.types.setdefault(node_id, set()).add(type_iri)
+                if type_iri == Type.MODEL_CONFIG:
+                    self.settings.setdefault(node_id, _settings(attributes))
+
+
+_SETTINGS = (Attr.PROVIDER, Attr.MODEL, Attr.MODEL_VERSION, Attr.PARAMETERS, Attr.TOOL)
+
+
+def _settings(attributes: Attributes) -> Attributes:
+    """What a model configuration is: its model and parameters, named by its id as a document
+    is by its content hash."""
+    return tuple(pair for pair in attributes if pair[0] in _SETTINGS)
 
 
 def _clashes(kinds: set[str], kind: str, strict: bool) -> bool:
@@ -270,7 +283,29 @@ def _check_elements(fragment: Fragment, known: Known, location: str, *, strict: 
                     "a revision)",
                     location=location,
                 )
+        if strict:
+            _check_settings(element, known, location)
         known.learn(element.id, (element.kind,), element.attributes)
+
+
+def _check_settings(element: Element, known: Known, location: str) -> None:
+    """A model configuration's id names one set of settings: a run that ran otherwise ran on
+    another configuration, and must not make the recorded one say two things."""
+    held = known.settings.get(element.id)
+    mine = _settings(element.attributes)
+    if held is None or not mine or mine == held:
+        return
+    differ = [
+        name.rsplit("#", 1)[-1]
+        for name in _SETTINGS
+        if [v for n, v in held if n == name] != [v for n, v in mine if n == name]
+    ]
+    said = ", ".join(differ)
+    raise InvalidRecord(
+        f"{element.id} is already recorded as a model configuration with other settings "
+        f"({said} differ); other settings need a configuration id of their own",
+        location=location,
+    )
 
 
 def _type_name(type_iri: str) -> str:

@@ -1,8 +1,9 @@
 """What a reviewer saw when they reviewed or signed off: the graph as it stood then.
 
-Everything recorded after the review is left out, and so is every event dated after it, so the
-answer shows exactly which versions (by content hash) of the output, its inputs, prompt and model
-configuration were before the reviewer, and which earlier reviews and escalations they could see.
+Everything recorded after the review is left out (records written in one transaction with it
+count as written with it), and so is every event dated after it, so the answer shows exactly
+which versions (by content hash) of the output, its inputs, prompt and model configuration were
+before the reviewer, and which earlier reviews and escalations they could see.
 """
 
 from __future__ import annotations
@@ -70,8 +71,8 @@ def reconstruct(store: Store, review: str) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``review``, ``kind``, ``reviewer``, ``time``, ``recorded_before`` (the sequence number the
-        store is read up to), ``output`` (what was reviewed, with its content hash), the
+        ``review``, ``kind``, ``reviewer``, ``time``, ``recorded_up_to`` (the sequence number the
+        store is read up to: the last record written with the review's), ``output`` (what was reviewed, with its content hash), the
         ``runs``, ``earlier_outputs`` (earlier runs' outputs and revisions it was made from, with
         their content hashes), ``inputs``, ``prompts``, ``prompt_templates`` and
         ``model_configs`` behind it, and the ``earlier_reviews``, ``earlier_approvals`` and
@@ -102,7 +103,9 @@ def reconstruct(store: Store, review: str) -> dict[str, Any]:
     when = ended(node)  # what they saw when they signed off, after any time spent reviewing
     if when is None:
         raise InvalidRecord(f"{node.id} has no time, so what was seen then cannot be told")
-    seq = record.seq - 1 if record else own.as_of
+    # what was written with the review, in one transaction, was written at the same moment: a
+    # file of the day's events lists an approval before the review it followed as often as after
+    seq = store.seq_at(record.recorded_at) if record else own.as_of
     at = Moment(seq, when.isoformat())
     used = store.traverse([node.id], ["used"], Direction.UP, 1, as_of=own.as_of)
     subject = next(iter(used.relations), None)
@@ -117,7 +120,7 @@ def reconstruct(store: Store, review: str) -> dict[str, Any]:
         "reviewer": reviewer.agent if reviewer else None,
         "role": role_name(reviewer.role) if reviewer else None,
         "time": when.isoformat(),
-        "recorded_before": seq,
+        "recorded_up_to": seq,
         "output": next(
             (
                 entity

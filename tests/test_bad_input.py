@@ -284,6 +284,43 @@ def test_an_input_used_again_with_its_own_hash_is_accepted(
     )
 
 
+def configured(n: int, temperature: float, *, config: str = "configs/prod") -> dict[str, Any]:
+    """Run ``n`` on the named model configuration, at ``temperature``."""
+    record = run(n, minute=n)
+    record["model"] = {
+        **record["model"],
+        "id": iri(config),
+        "parameters": {"temperature": temperature},
+    }
+    return record
+
+
+@pytest.mark.parametrize("where", ["stored", "same file"])
+def test_a_model_configuration_id_names_one_set_of_settings(
+    seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    # configs/prod ran run 2 at temperature 0.9; run 3 names it again, at 0. That is another
+    # configuration: recorded under the same id, a trace of run 2 would say either.
+    db, url = seeded
+    first = [configured(2, 0.9)]
+    if where == "stored":
+        assert raidt(["record", str(write_jsonl(tmp_path / "a.jsonl", first)), "--store", url]) == 0
+        first = []
+    before = dump(db)
+    path = write_jsonl(tmp_path / "b.jsonl", [*first, configured(3, 0.0)])
+    capsys.readouterr()
+    assert raidt(["record", str(path), "--store", url]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error == (
+        f"error: {path}:{len(first) + 1}: {iri('configs/prod')} is already recorded as a model "
+        "configuration with other settings (parameters differ); other settings need a "
+        "configuration id of their own"
+    )
+    assert dump(db) == before
+    same = write_jsonl(tmp_path / "c.jsonl", [*first, configured(4, 0.9)])
+    assert raidt(["record", str(same), "--store", url]) == 0
+
+
 def test_import_with_an_id_that_is_not_an_iri_is_refused(
     seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

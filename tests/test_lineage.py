@@ -347,6 +347,23 @@ def test_trace_as_of_hides_records_written_later(store: Store) -> None:
         trace(store, iri("out/3-1"), as_of=cut)
 
 
+def test_trace_as_of_ignores_a_type_a_later_record_gives_a_node(store: Store) -> None:
+    # cy reviews out/1-1; later a PROV document also calls that review a run. As of before the
+    # document, it is a review of an output on the path, as it was then.
+    put(store, run(1), review("r1", iri("out/1-1"), by="cy"))
+    cut = [r.recorded_at for r in store.records()][-1]
+    retyped = """document
+  prefix t <https://test.example/>
+  prefix raidt <https://w3id.org/raidt#>
+  activity(t:reviews/r1, -, -, [prov:type='raidt:Run'])
+endDocument
+"""
+    import_document(retyped, FORMATS["provn"], store, source="retyped.provn")
+    then = trace(store, iri("out/1-1"), as_of=cut)
+    assert ids(then["reviews"]) == {iri("reviews/r1")}
+    assert iri("people/cy") in {p["id"] for p in then["people"]}
+
+
 def test_self_approval_shows_as_two_roles_of_one_person(store: Store) -> None:
     put(store, run(1), approval("self", iri("out/1-1"), by="ana"))
     answer = trace(store, iri("out/1-1"))
@@ -674,7 +691,7 @@ def test_reconstruct_shows_only_what_was_before_the_reviewer(store: Store) -> No
     assert seen["reviewer"] == iri("people/cy")
     assert seen["role"] == "reviewer"
     assert seen["time"] == at("10:50")
-    assert seen["recorded_before"] == record.seq - 1
+    assert seen["recorded_up_to"] == record.seq  # the last of its transaction
     # The output as it was recorded when cy looked at it, not the later re-description.
     assert seen["output"]["id"] == iri("out/1-1")
     assert seen["output"]["content_hash"] == h("out 1 1")
@@ -736,7 +753,7 @@ def test_reconstruct_a_review_imported_in_a_document(store: Store) -> None:
     seen = reconstruct(store, iri("reviews/9"))
     stored = store.record(first.id)
     assert stored is not None
-    assert seen["recorded_before"] == stored.seq
+    assert seen["recorded_up_to"] == stored.seq
     assert seen["output"] == {
         **seen["output"],
         "id": iri("out/9"),
@@ -782,6 +799,24 @@ def test_reconstruct_shows_the_earlier_outputs_and_events_about_anything_on_the_
         iri("reviews/r-early"),
         iri("reviews/r-late"),
     ]
+
+
+def test_reconstruct_sees_what_was_written_with_the_review_whatever_its_order(
+    store: Store,
+) -> None:
+    # One file, in one transaction: bo's approval (11:20) comes before kim's review (10:20) and
+    # ana's escalation (10:30) that it followed. Both were before bo, recorded with the approval.
+    put(
+        store,
+        timed_run(1, "10:00"),
+        approval("a2", iri("out/1-1"), by="bo", at="11:20"),
+        reviewed("r0", iri("out/1-1"), "10:20", by="kim"),
+        escalation("e0", "10:30", iri("runs/1"), iri("out/1-1")),
+        reviewed("r-after", iri("out/1-1"), "11:30", by="cy"),
+    )
+    seen = reconstruct(store, iri("approvals/a2"))
+    assert [r["id"] for r in seen["earlier_reviews"]] == [iri("reviews/r0")]
+    assert [e["id"] for e in seen["escalations"]] == [iri("escalations/e0")]
 
 
 ADDED_TO_THE_REVIEW = """document

@@ -176,8 +176,12 @@ def _followed(without_activity: bool) -> str:
     return "r.seq <= $as_of" + bound
 
 
-_SKIPPED = "NONE(t IN b.types WHERE t IN $skipped)"
-"""The node ``b`` a step reaches has none of the types in ``$skipped``."""
+_SKIPPED = (
+    "NOT EXISTS { MATCH (d:Description)-[:DESCRIBES]->(b) "
+    "WHERE d.first_seq <= $as_of AND any(t IN d.types WHERE t IN $skipped) }"
+)
+"""The node ``b`` a step reaches has none of the types in ``$skipped``, as the descriptions
+recorded up to ``$as_of`` give them (a type a later record adds does not count before it)."""
 
 
 def reach(

@@ -550,8 +550,10 @@ class SQLiteStore:
         is the relation's kind, near and far node, the far node's IRI, attributes, id and bundle:
         the near node's IRI is known already."""
         for chunk in _chunks(nids):
-            sql, parameters = _step_query(side, len(chunk), kinds, bound, skipped, self._standing)
-            yield from self._db.execute(sql, (*chunk, *parameters, limit))
+            sql, parameters = _step_query(
+                side, len(chunk), kinds, bound, skipped, self._standing, limit
+            )
+            yield from self._db.execute(sql, (*chunk, *parameters))
 
     def relations_between(
         self,
@@ -606,22 +608,31 @@ class SQLiteStore:
     ) -> list[str]:
         """SQLite's plan for one traversal level: tests check it seeks an index."""
         side = "src" if direction is Direction.UP else "dst"
-        sql, parameters = _step_query(side, 2, list(kinds), without_activity, [], self._standing)
-        rows = self._db.execute(f"EXPLAIN QUERY PLAN {sql}", (1, 2, *parameters, 10))
+        sql, parameters = _step_query(
+            side, 2, list(kinds), without_activity, [], self._standing, 10
+        )
+        rows = self._db.execute(f"EXPLAIN QUERY PLAN {sql}", (1, 2, *parameters))
         return [row[-1] for row in rows]
 
 
 def _step_query(
-    side: str, count: int, kinds: list[str], bound: bool, skipped: list[str], indexed: bool
-) -> tuple[str, list[str]]:
-    """The query for one traversal level from ``count`` nodes, and its parameters after the
-    nodes' ids and before the record bound. A walk up standing delegations seeks their own
-    index, when the store has it (``indexed``); a node's types are looked up by their key."""
+    side: str,
+    count: int,
+    kinds: list[str],
+    bound: bool,
+    skipped: list[str],
+    indexed: bool,
+    limit: int,
+) -> tuple[str, list[str | int]]:
+    """The query for one traversal level from ``count`` nodes, as of record ``limit``, and its
+    parameters after the nodes' ids. A walk up standing delegations seeks their own index, when
+    the store has it (``indexed``); a node's types are looked up by their key, as of the same
+    record."""
     far = "dst" if side == "src" else "src"
     edges = "edges e"
     if bound and indexed and side == "src" and kinds == ["actedOnBehalfOf"]:
         edges = "edges e INDEXED BY edges_standing"
-        chosen, parameters = _standing("e."), []
+        chosen, parameters = _standing("e."), list[str | int]()
     else:
         chosen = f"e.kind IN ({_marks(len(kinds))})"
         chosen += " AND instr(e.attributes, ?) = 0" if bound else ""
@@ -629,12 +640,12 @@ def _step_query(
     if skipped:
         chosen += (
             f" AND NOT EXISTS (SELECT 1 FROM node_types t WHERE t.type IN ({_marks(len(skipped))})"
-            f" AND t.nid = e.{far})"
+            f" AND t.nid = e.{far} AND t.first_seq <= ?)"
         )
-        parameters += skipped
+        parameters += [*skipped, limit]
     sql = (
         f"SELECT e.kind, e.{side}, e.{far}, f.iri, e.attributes, e.rid, e.bundle "
         f"FROM {edges} JOIN nodes f ON f.nid = e.{far} "
         f"WHERE e.{side} IN ({_marks(count)}) AND {chosen} AND e.record_seq <= ?"
     )
-    return sql, parameters
+    return sql, [*parameters, limit]
