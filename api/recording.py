@@ -16,9 +16,17 @@ __all__ = ["check_event_belongs", "record", "run_scope"]
 
 
 def record(
-    store: Store, lock: threading.Lock, records: Sequence[Record], *, where: str = "body"
+    store: Store,
+    lock: threading.Lock,
+    records: Sequence[Record],
+    *,
+    where: str = "body",
+    under: str | None = None,
 ) -> WriteResult:
-    """Check and write records in one transaction, one request at a time.
+    """Check and write records in one transaction, one request at a time; events posted
+    ``under`` a run must be about it. The checks run inside the transaction, which in SQLite
+    holds the write lock from its start, so that another writer (``raidt record`` on the same
+    file) cannot slip in between a check and the write it allows.
 
     Raises
     ------
@@ -27,7 +35,10 @@ def record(
     RecordConflict
         When a record id is already stored with different content.
     """
-    with lock:
+    with lock, store.transaction():
+        if under is not None:
+            for event in records:
+                check_event_belongs(store, under, event)
         return write_records([Located(r, where) for r in records], store)
 
 

@@ -529,5 +529,6 @@ def import_document(
             "the document states nothing: no element and no relation", location=source
         )
     _check_names(prepared.fragment, source)
-    _check([(prepared, None, source)], store)
-    return prepared, store.write([prepared])
+    with store.transaction():
+        _check([(prepared, None, source)], store)
+        return prepared, store.write([prepared])

@@ -72,12 +72,12 @@ def reconstruct(store: Store, review: str) -> dict[str, Any]:
     -------
     dict
         ``review``, ``kind``, ``reviewer``, ``time``, ``recorded_up_to`` (the sequence number the
-        store is read up to: the last record written with the review's), ``output`` (what was reviewed, with its content hash), the
-        ``runs``, ``earlier_outputs`` (earlier runs' outputs and revisions it was made from, with
-        their content hashes), ``inputs``, ``prompts``, ``prompt_templates`` and
-        ``model_configs`` behind it, and the ``earlier_reviews``, ``earlier_approvals`` and
-        ``escalations`` (with overrides and challenges, about anything on that path) recorded
-        and dated before the review, in time order.
+        store is read up to: the last record written with the review's), ``output`` (what was
+        reviewed, with its content hash), the ``runs``, ``earlier_outputs`` (earlier runs' outputs
+        and revisions it was made from, with their content hashes), ``inputs``, ``prompts``,
+        ``prompt_templates`` and ``model_configs`` behind it, and the ``earlier_reviews``,
+        ``earlier_approvals`` and ``escalations`` (with overrides and challenges, about anything on
+        that path) recorded and dated before the review, in time order.
 
     Raises
     ------

@@ -11,7 +11,7 @@ from api.deps import EventWriter, RunId, StoreDep, WriteLock, event_writer
 from api.keys import Role
 from api.models import REVIEWER_EVENTS, Event, WriteResultPublic, demo_examples
 from api.problems import problem_responses
-from api.recording import check_event_belongs, record
+from api.recording import record
 from api.responses import WRITE, require_json, written
 
 __all__ = ["record_event", "router"]
@@ -55,6 +55,5 @@ def record_event(
             f"API key {caller.id} has the role reviewer, which may record "
             f"{', '.join(sorted(REVIEWER_EVENTS))} events, not {event.type}",
         )
-    check_event_belongs(store, run, event)
-    result = record(store, lock, [event])
+    result = record(store, lock, [event], under=run)
     return written(result, response, f"/nodes/{quote(event.id, safe='')}")

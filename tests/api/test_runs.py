@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.keys import Role
+from api.recording import record
+from provenance.errors import InvalidRecord
+from provenance.records import RECORD_ADAPTER
 from provenance.stores import SQLiteStore
+from provenance.vocabulary import Attr
 from queries.runs import list_runs
 from tests.api.conftest import RUN, enc
-from tests.factories import iri, run
+from tests.conftest import put
+from tests.factories import h, iri, run
 
 Headers = dict[Role, dict[str, str]]
 PROBLEM = "application/problem+json"
@@ -257,3 +265,38 @@ def test_an_evidence_pack_of_a_run_named_in_any_script_downloads(
         'attachment; filename="evidence-----.zip"; '
         "filename*=UTF-8''evidence-%E6%8A%A5%E5%91%8A-%C3%A9.zip"
     )
+
+
+def test_a_write_checks_inside_its_transaction_so_another_writer_cannot_slip_in(
+    tmp_path: Path,
+) -> None:
+    # `raidt record` holds the store's write transaction, having written docs/x with one hash;
+    # a request then posts a run saying docs/x has another. Checked before its own transaction,
+    # the request saw no docs/x and wrote it again; checked inside, it waits, sees it, refuses.
+    path = tmp_path / "shared.db"
+    command, service = SQLiteStore(path), SQLiteStore(path)
+    held, outcome = threading.Event(), []
+
+    def post() -> None:
+        held.wait()
+        try:
+            record(service, threading.Lock(), [RECORD_ADAPTER.validate_python(second)])
+        except InvalidRecord as error:
+            outcome.append(error.message)
+
+    first = run(1, inputs=[{"id": iri("docs/x"), "content_hash": h("one")}])
+    second = run(2, inputs=[{"id": iri("docs/x"), "content_hash": h("another")}])
+    request = threading.Thread(target=post)
+    request.start()
+    with command.transaction():
+        put(command, first)
+        held.set()
+        time.sleep(0.5)  # the request reaches its checks while the command's write is open
+    request.join()
+    assert outcome == [
+        f"{iri('docs/x')} is already recorded with content hash {h('one')}, not {h('another')}; "
+        "other content needs an id of its own (a new version or a revision)"
+    ]
+    assert [n.values(Attr.CONTENT_HASH) for n in command.nodes([iri("docs/x")]).values()] == [
+        [h("one")]
+    ]
