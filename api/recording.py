@@ -8,7 +8,7 @@ import threading
 from collections.abc import Sequence
 
 from provenance.errors import InvalidRecord
-from provenance.ingest import Located, write_records
+from provenance.ingest import Located, refuse_lone_surrogates, write_records
 from provenance.records import Escalation, Override, Record
 from provenance.stores import Direction, Store, WriteResult
 
@@ -35,6 +35,8 @@ def record(
     RecordConflict
         When a record id is already stored with different content.
     """
+    for item in records:
+        refuse_lone_surrogates(item.model_dump(), where)
     with lock, store.transaction():
         if under is not None:
             for event in records:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO
 
 from prov.model import ProvDocument
 from pydantic import ValidationError
@@ -41,6 +42,7 @@ __all__ = [
     "prepare_document",
     "read_records",
     "record_files",
+    "refuse_lone_surrogates",
     "write_records",
 ]
 
@@ -113,18 +115,85 @@ def _explain_field(field: str, items: list[ErrorDetails]) -> str:
 
 
 _TOO_DEEP = "malformed JSON: arrays or objects nested too deeply to read"
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+"""A JSON escape of a surrogate: JSON text holds one only in its escaped form, as half of a pair
+(an emoji) or alone (which is not text, and cannot be stored or hashed)."""
+_TOO_LONG = "malformed JSON: a number with more digits than can be read"
+_BOM = b"\xef\xbb\xbf"
 
 
-def _parse_record(text: str, location: str) -> Located:
+def _parse_record(line: bytes, location: str) -> Located:
+    text = _decoded(line, location)
     try:
-        data = json.loads(text.rstrip())
+        data = json.loads(text)
     except json.JSONDecodeError as error:
         raise InvalidRecord(
             f"malformed JSON at column {error.colno}: {error.msg}", location=location
         ) from error
     except RecursionError as error:
         raise InvalidRecord(_TOO_DEEP, location=location) from error
+    except ValueError as error:
+        raise InvalidRecord(_TOO_LONG, location=location) from error
+    if _SURROGATE_ESCAPE.search(text):
+        refuse_lone_surrogates(data, location)
     return _validate(data, location)
+
+
+def refuse_lone_surrogates(data: object, location: str) -> None:
+    """Refuse data whose strings (keys or values) hold a lone surrogate: it is not text, and
+    neither UTF-8 nor a hash can carry it.
+
+    Raises
+    ------
+    InvalidRecord
+        Naming the first field that holds one.
+    """
+    found = _with_surrogate(data, "")
+    if found is not None:
+        field, code = found
+        raise InvalidRecord(
+            f"field {field or 'record'}: holds U+{code:04X}, a lone surrogate, which is not text",
+            location=location,
+        )
+
+
+def _with_surrogate(data: object, path: str) -> tuple[str, int] | None:
+    """The dotted path of the first string in ``data`` that holds a lone surrogate, and the
+    surrogate."""
+    if isinstance(data, str):
+        return next(((path, ord(c)) for c in data if 0xD800 <= ord(c) <= 0xDFFF), None)
+    if isinstance(data, dict):
+        children = [(_printable(str(k)), k, v) for k, v in data.items()]
+    elif isinstance(data, list):
+        children = [(str(i), "", v) for i, v in enumerate(data)]
+    else:
+        return None
+    for name, key, value in children:
+        inner = f"{path}.{name}" if path else name
+        found = _with_surrogate(key, inner) or _with_surrogate(value, inner)
+        if found is not None:
+            return found
+    return None
+
+
+def _printable(text: str) -> str:
+    """Text a message can carry: a lone surrogate in it written as its escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _decoded(data: bytes, location: str) -> str:
+    """UTF-8 text, a byte order mark at its start aside; else where the first byte that is not
+    UTF-8 is, counted in lines and columns from the start of ``data``."""
+    try:
+        return data.removeprefix(_BOM).decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = data[: error.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        where = f"line {line}, column {column}" if b"\n" in before else f"column {column}"
+        raise InvalidRecord(
+            f"not UTF-8 text: byte 0x{data[error.start]:02x} at {where}", location=location
+        ) from error
 
 
 def _validate(data: object, location: str) -> Located:
@@ -152,25 +221,29 @@ def iter_records(path: str | Path) -> Iterator[Located]:
     is read a line at a time, so its size is not bound by memory."""
     name = str(path)
     try:
-        with Path(path).open(encoding="utf-8") as lines:
-            whole = Path(path).suffix.lower() == ".json" or _first_character(lines) == "["
+        with Path(path).open("rb") as lines:
+            whole = Path(path).suffix.lower() == ".json" or _first_character(lines) == b"["
             lines.seek(0)
             if whole:
-                yield from _json_records(lines.read(), name)
+                yield from _json_records(_decoded(lines.read(), name), name)
                 return
+            # lines end at a line feed alone: JSON allows a carriage return as white space
             for number, line in enumerate(lines, start=1):
                 if line.strip():
                     yield _parse_record(line, f"{name}:{number}")
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
         raise InvalidRecord(f"cannot read the file: {error}", location=name) from error
 
 
-def _first_character(lines: TextIO) -> str:
-    """The first character that is not white space, or ``""`` for an empty file."""
+def _first_character(lines: BinaryIO) -> bytes:
+    """The first byte that is not white space (nor a byte order mark), or ``b""``."""
+    start = True
     while chunk := lines.read(4096):
-        if stripped := chunk.lstrip():
-            return stripped[0]
-    return ""
+        stripped = (chunk.removeprefix(_BOM) if start else chunk).lstrip()
+        start = False
+        if stripped:
+            return stripped[:1]
+    return b""
 
 
 def _json_records(text: str, name: str) -> Iterator[Located]:
@@ -183,8 +256,12 @@ def _json_records(text: str, name: str) -> Iterator[Located]:
         ) from error
     except RecursionError as error:
         raise InvalidRecord(_TOO_DEEP, location=name) from error
+    except ValueError as error:
+        raise InvalidRecord(_TOO_LONG, location=name) from error
     items = data if isinstance(data, list) else [data]
     for i, item in enumerate(items):
+        if _SURROGATE_ESCAPE.search(text):
+            refuse_lone_surrogates(item, f"{name}: record {i + 1}")
         yield _validate(item, f"{name}: record {i + 1}")
 
 
@@ -194,16 +271,25 @@ def prepare(record: Record) -> PreparedRecord:
     return PreparedRecord(record.id, record.type, body, sha256_tag(body), to_fragment(record))
 
 
-def prepare_document(document: ProvDocument, record_id: str | None = None) -> PreparedRecord:
+def prepare_document(
+    document: ProvDocument, record_id: str | None = None, source: str = "document"
+) -> PreparedRecord:
     """An imported PROV document as one record, named by its content unless an id is given."""
     fragment = from_document(document)
-    body = canonical_json(
-        {
-            "namespaces": fragment.namespaces,
-            "items": [json.loads(i) for i in fragment.canonical_items()],
-        }
-    )
-    digest = sha256_hex(body)
+    try:
+        body = canonical_json(
+            {
+                "namespaces": fragment.namespaces,
+                "items": [json.loads(i) for i in fragment.canonical_items()],
+            }
+        )
+        digest = sha256_hex(body)
+    except UnicodeEncodeError as error:
+        code = ord(error.object[error.start])
+        raise InvalidRecord(
+            f"the document holds U+{code:04X}, a lone surrogate, which is not text",
+            location=source,
+        ) from error
     return PreparedRecord(
         record_id or f"urn:raidt:document:{digest}",
         DOCUMENT_KIND,
@@ -523,7 +609,7 @@ def import_document(
     """
     if record_id is not None and not is_iri(record_id):
         raise InvalidRecord(f"record id {record_id!r} is not an absolute IRI", location="id")
-    prepared = prepare_document(parse_document(data, fmt, source=source), record_id)
+    prepared = prepare_document(parse_document(data, fmt, source=source), record_id, source)
     if not prepared.fragment.elements and not prepared.fragment.relations:
         raise InvalidRecord(
             "the document states nothing: no element and no relation", location=source

@@ -13,6 +13,7 @@ import pytest
 
 from api.cli import run as raidt
 from provenance import ingest
+from provenance.stores import SQLiteStore
 from tests.conftest import dump
 from tests.factories import action, approval, h, iri, review, run
 
@@ -144,6 +145,21 @@ CASES = {
         {**run(3, minute=3), "purpose": "another purpose"},
         "line 2",
         f"record {iri('runs/3')} is given again with other content (first at ",
+    ),
+    "lone surrogate": (
+        {**review("r9", iri("out/1-1")), "comment": "ok \udc80"},
+        "line 2",
+        "field comment: holds U+DC80, a lone surrogate, which is not text",
+    ),
+    "lone surrogate in a parameter's name": (
+        {**run(2), "model": {**run(2)["model"], "parameters": {"t\ud800": 1}}},
+        "line 2",
+        "field model.parameters.t\\ud800: holds U+D800",
+    ),
+    "number too long to read": (
+        json.dumps(run(2)).replace('"temperature": 0.1', '"temperature": ' + "9" * 5001),
+        "line 2",
+        "malformed JSON: a number with more digits than can be read",
     ),
     "input changed within the file": (
         run(2, inputs=[{"id": iri("docs/3"), "content_hash": h("doc 3, edited")}]),
@@ -406,3 +422,35 @@ def test_a_library_warning_does_not_add_a_line_to_an_error(
     done = subprocess.run([*command, "--store", url], capture_output=True, text=True, check=False)
     assert done.returncode == 1
     assert done.stderr.strip() == f"error: {path}: '{iri('e 1')}' is not an absolute IRI"
+
+
+def test_a_line_that_is_not_utf8_is_named_with_its_column(
+    seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, url = seeded
+    latin = json.dumps(run(3, minute=3, task="café"), ensure_ascii=False).encode("latin-1")
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(json.dumps(run(2)).encode() + b"\n" + latin + b"\n")
+    before = dump(db)
+    capsys.readouterr()
+    assert raidt(["record", str(path), "--store", url]) == 1
+    column = latin.index(b"\xe9") + 1
+    assert capsys.readouterr().err.strip() == (
+        f"error: {path}:2: not UTF-8 text: byte 0xe9 at column {column}"
+    )
+    assert dump(db) == before
+
+
+def test_a_byte_order_mark_and_a_carriage_return_inside_a_record_are_read(
+    seeded: tuple[Path, str], tmp_path: Path
+) -> None:
+    # JSON takes a carriage return as white space; only a line feed ends a JSON Lines record.
+    spread = json.dumps(run(2)).replace(", ", ",\r ", 3)
+    path = tmp_path / "windows.jsonl"
+    path.write_bytes(
+        b"\xef\xbb\xbf" + spread.encode() + b"\r\n" + json.dumps(run(3, minute=3)).encode() + b"\n"
+    )
+    _, url = seeded
+    assert raidt(["record", str(path), "--store", url]) == 0
+    store = SQLiteStore(url.removeprefix("sqlite:///"))
+    assert store.counts()["records"] == 3

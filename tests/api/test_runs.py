@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -300,3 +301,26 @@ def test_a_write_checks_inside_its_transaction_so_another_writer_cannot_slip_in(
     assert [n.values(Attr.CONTENT_HASH) for n in command.nodes([iri("docs/x")]).values()] == [
         [h("one")]
     ]
+
+
+def test_a_lone_surrogate_is_refused_not_a_server_error(
+    client: TestClient, headers: dict[Role, dict[str, str]]
+) -> None:
+    # JSON can spell one (\udc80); it is not text, and can be neither stored nor hashed.
+    def post(path: str, body: object, role: Role) -> Any:
+        sent = {**headers[role], "Content-Type": "application/json"}
+        return client.post(path, content=json.dumps(body).encode(), headers=sent)
+
+    bad = run(5)
+    bad["model"]["parameters"] = {"stop": "ok \udc80"}
+    answer = post("/runs", bad, Role.RECORDER)
+    assert answer.status_code == 422
+    assert answer.json()["detail"] == (
+        "field model.parameters.stop: holds U+DC80, a lone surrogate, which is not text"
+    )
+    document = {"prefix": {"t": "https://test.example/"}, "entity": {"t:e": {"t:x": "\ud800"}}}
+    answer = post("/prov", document, Role.ADMIN)
+    assert answer.status_code == 422
+    assert answer.json()["detail"] == (
+        "the document holds U+D800, a lone surrogate, which is not text"
+    )
