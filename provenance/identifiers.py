@@ -32,7 +32,11 @@ STANDARD_NAMESPACES: dict[str, str] = {
     "config": "urn:raidt:config:",
 }
 
-_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`\x00-\x1f\x7f]+")
+_IRI = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`\x00-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]+"
+)
+"""A scheme and at least one character IRIs allow: no spaces, delimiters, controls or
+noncharacters (RFC 3987)."""
 _PREFIX_CHARS = re.compile(r"[^A-Za-z0-9]+")
 _GENERIC_HOST = {"", "www", "com", "org", "net", "gov", "edu", "io"}
 _SCHEMES = {"http", "https", "urn", "file", "ftp", "mailto", "tag", "data", "www"}

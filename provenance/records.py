@@ -100,16 +100,17 @@ def in_utc_range(value: datetime) -> datetime:
 Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(in_utc_range)]
 """An ISO 8601 time with a time zone, within the range of times in UTC."""
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 def _check_printable(value: str) -> str:
-    """Control characters (other than tab and line breaks) are refused: they are invisible in
-    every view, and PROV-XML cannot carry them at all."""
+    """Control characters (other than tab and line breaks) and the noncharacters U+FFFE and
+    U+FFFF are refused: they are invisible in every view, and PROV-XML cannot carry most of
+    them at all."""
     if found := _CONTROL.search(value):
-        raise ValueError(
-            f"contains the control character U+{ord(found.group()):04X} at position {found.start()}"
-        )
+        code = ord(found.group())
+        what = "the noncharacter" if code > 0xFFFD else "the control character"
+        raise ValueError(f"contains {what} U+{code:04X} at position {found.start()}")
     return value
 
 

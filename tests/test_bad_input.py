@@ -84,6 +84,21 @@ CASES = {
         "line 2",
         "field task: Value error, contains the control character U+001B at position 10",
     ),
+    "noncharacter": (
+        {**run(2), "task": "a\ufffeb"},
+        "line 2",
+        "field task: Value error, contains the noncharacter U+FFFE at position 1",
+    ),
+    "C1 control character": (
+        {**run(2), "purpose": "next\u0085line"},
+        "line 2",
+        "field purpose: Value error, contains the control character U+0085 at position 4",
+    ),
+    "id with a noncharacter": (
+        run(2, outputs=0) | {"outputs": [{"id": iri("out/2\uffff"), "content_hash": h("o")}]},
+        "line 2",
+        "field outputs.0.id: Value error, expected an absolute IRI",
+    ),
     "number that is not finite": (
         {**run(2), "model": {**run(2)["model"], "parameters": {"temperature": float("nan")}}},
         "line 2",
