@@ -29,7 +29,7 @@ from provenance.mapping import Reference, references, to_fragment
 from provenance.provdoc import from_document
 from provenance.records import RECORD_ADAPTER, Record
 from provenance.stores.base import Direction, PreparedRecord, Store, WriteResult
-from provenance.vocabulary import RAIDT, Attr, Type
+from provenance.vocabulary import PROV, RAIDT, Attr, Type
 
 __all__ = [
     "BATCH",
@@ -108,7 +108,7 @@ def _explain_field(field: str, items: list[ErrorDetails]) -> str:
         if len(wanted) == 1
         else f"Input should be {', '.join(wanted[:-1])} or {wanted[-1]}"
     )
-    if first["type"] != "missing" and "input" in first:
+    if first["type"] != "missing" and "input" in first and field != "record":
         shown = json.dumps(first["input"], default=str)
         message += f" (got {shown if len(shown) < 80 else shown[:77] + '...'})"
     return f"field {field}: {message}"
@@ -371,7 +371,28 @@ def _check_elements(fragment: Fragment, known: Known, location: str, *, strict: 
                 )
         if strict:
             _check_settings(element, known, location)
+            _check_agent_type(element, known, location)
         known.learn(element.id, (element.kind,), element.attributes)
+
+
+_AGENT_TYPES = {
+    Type.PERSON: "person",
+    Type.ORGANIZATION: "organization",
+    Type.SOFTWARE_AGENT: "software",
+}
+
+
+def _check_agent_type(element: Element, known: Known, location: str) -> None:
+    """A person stays a person: an agent recorded as one of a person, an organisation or a
+    piece of software is not another of them in a later record."""
+    mine = {t for t in element.types if t in _AGENT_TYPES}
+    held = known.types.get(element.id, set()) & _AGENT_TYPES.keys()
+    if mine and held and mine != held:
+        was, now = ("/".join(sorted(_AGENT_TYPES[t] for t in types)) for types in (held, mine))
+        raise InvalidRecord(
+            f"{element.id} is already recorded as {was}; it cannot also be {now}",
+            location=location,
+        )
 
 
 def _check_settings(element: Element, known: Known, location: str) -> None:
@@ -400,10 +421,14 @@ def _type_name(type_iri: str) -> str:
     return "".join(f" {c.lower()}" if c.isupper() else c for c in local).strip()
 
 
+def _a(name: str) -> str:
+    return f"{'an' if name[:1] in {'a', 'e', 'i', 'o', 'u'} else 'a'} {name}"
+
+
 def _check_reference(reference: Reference, known: Known, location: str) -> None:
     """What a record points to was recorded earlier, as the kind and type of thing it needs,
     and with the content the record says it has."""
-    field_name, ref, kind, type_iri, content_hash = reference
+    field_name, ref, kind, wanted, content_hash = reference
     kinds = known.kinds.get(ref, set())
     if kind not in kinds:
         why = f"is an {'/'.join(sorted(kinds))}" if kinds else "is not in the store"
@@ -412,11 +437,12 @@ def _check_reference(reference: Reference, known: Known, location: str) -> None:
             location=location,
         )
     types = known.types.get(ref, set())
-    if type_iri and type_iri not in types:
+    if wanted and not types.intersection(wanted):
         named = "/".join(sorted(_type_name(t) for t in types if t.startswith(RAIDT)))
-        why = f"is a {named}" if named else f"is not an {_type_name(type_iri)}"
+        expected = " or ".join(_a(_type_name(t)) for t in wanted)
+        why = f"is {_a(named)}" if named else f"is not {expected}"
         raise DanglingReference(
-            f"field {field_name}: {ref} {why}; expected an {_type_name(type_iri)} recorded earlier",
+            f"field {field_name}: {ref} {why}; expected {expected} recorded earlier",
             location=location,
         )
     held = known.hashes.get(ref)
@@ -459,6 +485,34 @@ def _check_generations(fragment: Fragment, known: Known, location: str) -> None:
                 location=location,
             )
         known.learn_generations((relation,))
+    _check_made_fresh(fragment, location)
+
+
+def _check_record_id(prepared: PreparedRecord, known: Known, location: str) -> None:
+    """A record that describes no node under its own id (a delegation, an imported document)
+    does not take a node's id: ``export ID`` and ``show ID`` would mean two things."""
+    if prepared.id in known.kinds and all(e.id != prepared.id for e in prepared.fragment.elements):
+        kinds = "/".join(sorted(known.kinds[prepared.id]))
+        raise InvalidRecord(
+            f"record id {prepared.id} is already the id of an {kinds}; a "
+            f"{prepared.kind.replace('_', ' ')} needs an id of its own",
+            location=location,
+        )
+
+
+def _check_made_fresh(fragment: Fragment, location: str) -> None:
+    """What a record says its activity made is not also something the record has it use, or
+    build on: a run's output cannot be its own prompt, input or template version."""
+    made = {r.src: r.dst for r in fragment.relations if r.kind == "wasGeneratedBy" and r.src}
+    for relation in fragment.relations:
+        plan = as_iri(relation.first(PROV + "plan"))
+        for used in (relation.dst, plan):
+            if used in made:
+                raise InvalidRecord(
+                    f"{used} is made by {made[used]}, and the same record has {relation.src} "
+                    f"{relation.kind} it; a result needs an id of its own",
+                    location=location,
+                )
 
 
 _AGENT_ENDS = {
@@ -497,6 +551,7 @@ def _check(
     """
     known = Known() if known is None else known
     wanted = {i for prepared, _, _ in located for i in prepared.fragment.ids()}
+    wanted.update(prepared.id for prepared, _, _ in located)
     stored = store.nodes(wanted - known.kinds.keys())
     for node_id, node in stored.items():
         known.learn(node_id, node.kinds, node.attributes)
@@ -511,6 +566,7 @@ def _check(
         known.learn_generations(earlier.relations)
     for prepared, record, location in located:
         _check_repeat(prepared, known, location)
+        _check_record_id(prepared, known, location)
         if record is None:
             # PROV documents state one generation at several granularities (the PROV primer's
             # chart is generated by a compilation and by the illustration within it)

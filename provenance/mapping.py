@@ -442,14 +442,17 @@ def to_fragment(record: Record) -> Fragment:
     return Fragment(tuple(elements), tuple(relations))
 
 
+_DECIDED_ON = (Type.OUTPUT, Type.PROMPT_TEMPLATE)
+
+
 class Reference(NamedTuple):
-    """A node a record points to, which must already be recorded: as ``kind``, of ``type`` when
-    one is named, and with ``content_hash`` when the record states it."""
+    """A node a record points to, which must already be recorded: as ``kind``, of one of
+    ``types`` when they are named, and with ``content_hash`` when the record states it."""
 
     field: str
     id: str
     kind: NodeKind
-    type: str | None = None
+    types: tuple[str, ...] = ()
     content_hash: str | None = None
 
 
@@ -462,17 +465,21 @@ def references(record: Record) -> list[Reference]:
     found: list[Reference] = []
     if isinstance(record, Run):
         found += [
-            Reference(f"inputs.{i}.id", source.id, "entity", Type.OUTPUT, source.content_hash)
+            Reference(f"inputs.{i}.id", source.id, "entity", (Type.OUTPUT,), source.content_hash)
             for i, source in enumerate(record.inputs)
             if source.kind == "output"
         ]
-    targeted = Review | Approval | Action | Challenge | Escalation | Override
-    if isinstance(record, targeted) and record.target:
+    if isinstance(record, Review | Approval):
+        # what is decided on is an output (a revision too) or a template version, never an input
+        found.append(Reference("target", record.target, "entity", _DECIDED_ON))
+    elif isinstance(record, Action):
+        found.append(Reference("target", record.target, "entity", (Type.OUTPUT,)))
+    elif isinstance(record, Challenge | Escalation | Override) and record.target:
         found.append(Reference("target", record.target, "entity"))
     if isinstance(record, Escalation | Override):
         found.append(Reference("trigger", record.trigger, "activity"))
     if isinstance(record, Action) and record.approval:
-        found.append(Reference("approval", record.approval, "activity", Type.APPROVAL))
+        found.append(Reference("approval", record.approval, "activity", (Type.APPROVAL,)))
     if isinstance(record, TemplateVersion) and record.previous:
-        found.append(Reference("previous", record.previous, "entity", Type.PROMPT_TEMPLATE))
+        found.append(Reference("previous", record.previous, "entity", (Type.PROMPT_TEMPLATE,)))
     return found

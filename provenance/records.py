@@ -227,6 +227,8 @@ class Run(_Model):
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
             raise ValueError(f"ids used twice in one run: {', '.join(repeated)}")
+        if self.model.agent is not None and self.model.agent == self.initiator.id:
+            raise ValueError("model.agent is the initiator's id: the model is an agent of its own")
         return self
 
 
@@ -239,7 +241,7 @@ class Review(_Event):
     """A person reviewed an output; edits produce a revision of it."""
 
     type: Literal["review"] = "review"
-    target: Iri = Field(description="The output reviewed")
+    target: Iri = Field(description="The output (or template version) reviewed")
     reviewer: AgentRef
     started_at: Instant | None = Field(default=None, description="Defaults to 'at'")
     comment: FreeText | None = None
@@ -263,6 +265,12 @@ class Approval(_Event):
     decision: Literal["approved", "rejected", "approved-with-edits"]
     rationale: FreeText | None = None
     on_behalf_of: Iri | None = Field(default=None, description="Whom the approver acted for")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Approval:
+        if self.on_behalf_of == self.approver.id:
+            raise ValueError("on_behalf_of is the approver: no one acts on their own behalf")
+        return self
 
 
 class Escalation(_Event):

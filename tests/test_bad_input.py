@@ -15,7 +15,7 @@ from api.cli import run as raidt
 from provenance import ingest
 from provenance.stores import SQLiteStore
 from tests.conftest import dump
-from tests.factories import action, approval, h, iri, review, run
+from tests.factories import action, approval, h, iri, person, review, run
 
 
 def write_jsonl(path: Path, records: list[Any]) -> Path:
@@ -144,7 +144,55 @@ CASES = {
     "prompt with an output's id": (
         {**run(2), "prompt": {"id": iri("out/2-1"), "content_hash": h("prompt 2")}},
         "line 2",
-        f"{iri('out/2-1')} is already recorded with content hash {h('prompt 2')}",
+        f"{iri('out/2-1')} is made by {iri('runs/2')}, and the same record has {iri('runs/2')} "
+        "used it; a result needs an id of its own",
+    ),
+    "output with the template version's id": (
+        {
+            **run(2, template="tpl/v7"),
+            "outputs": [{"id": iri("tpl/v7"), "content_hash": h("tpl/v7")}],
+        },
+        "line 2",
+        f"{iri('tpl/v7')} is made by {iri('runs/2')}, and the same record has",
+    ),
+    "delegation with an output's id": (
+        {
+            "type": "delegation",
+            "id": iri("out/1-1"),
+            "delegate": person("bo"),
+            "responsible": person("cy"),
+            "scope": ["*"],
+            "valid_from": "2026-01-01T00:00:00+00:00",
+        },
+        "line 2",
+        f"record id {iri('out/1-1')} is already the id of an entity; a delegation needs an id",
+    ),
+    "review of an input": (
+        review("r9", iri("docs/1")),
+        "line 2",
+        f"field target: {iri('docs/1')} is an input; expected an output or a prompt template "
+        "recorded earlier",
+    ),
+    "action on a prompt": (
+        action("x9", iri("runs/1/prompt")),
+        "line 2",
+        f"field target: {iri('runs/1/prompt')} is a prompt; expected an output recorded earlier",
+    ),
+    "approval on the approver's own behalf": (
+        {**approval("a9", iri("out/1-1"), by="bo"), "on_behalf_of": iri("people/bo")},
+        "line 2",
+        "field record: Value error, on_behalf_of is the approver: no one acts on their own "
+        "behalf\n",
+    ),
+    "model that is the initiator": (
+        {**run(2), "model": {**run(2)["model"], "agent": iri("people/ana")}},
+        "line 2",
+        "field record: Value error, model.agent is the initiator's id",
+    ),
+    "person recorded before as software": (
+        {**run(2), "initiator": {**person("ana"), "kind": "software"}},
+        "line 2",
+        f"{iri('people/ana')} is already recorded as person; it cannot also be software",
     ),
     "initiator with the run's id": (
         {**run(2), "initiator": {"id": iri("runs/2"), "name": "Ana"}},
