@@ -371,7 +371,8 @@ def _check_elements(fragment: Fragment, known: Known, location: str, *, strict: 
                 )
         if strict:
             _check_settings(element, known, location)
-            _check_agent_type(element, known, location)
+            if element.kind == "agent":
+                _check_agent_type(element, known, location)
         known.learn(element.id, (element.kind,), element.attributes)
 
 
@@ -399,8 +400,10 @@ def _check_settings(element: Element, known: Known, location: str) -> None:
     """A model configuration's id names one set of settings: a run that ran otherwise ran on
     another configuration, and must not make the recorded one say two things."""
     held = known.settings.get(element.id)
+    if held is None:
+        return
     mine = _settings(element.attributes)
-    if held is None or not mine or mine == held:
+    if not mine or mine == held:
         return
     differ = [
         name.rsplit("#", 1)[-1]
@@ -504,8 +507,10 @@ def _check_made_fresh(fragment: Fragment, location: str) -> None:
     """What a record says its activity made is not also something the record has it use, or
     build on: a run's output cannot be its own prompt, input or template version."""
     made = {r.src: r.dst for r in fragment.relations if r.kind == "wasGeneratedBy" and r.src}
+    if not made:
+        return
     for relation in fragment.relations:
-        plan = as_iri(relation.first(PROV + "plan"))
+        plan = relation.kind == "wasAssociatedWith" and as_iri(relation.first(PROV + "plan"))
         for used in (relation.dst, plan):
             if used in made:
                 raise InvalidRecord(
