@@ -7,6 +7,7 @@ writes it; the command line and the HTTP service both choose formats through it.
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,19 @@ from prov.model import ProvDocument
 
 from provenance.errors import InvalidRecord, UnsupportedFormat
 
-__all__ = ["FORMATS", "Format", "format_for", "parse_document", "write_document"]
+__all__ = [
+    "FORMATS",
+    "RELATIVE_BASE",
+    "Format",
+    "format_for",
+    "parse_document",
+    "write_document",
+]
+
+RELATIVE_BASE = "https://relative-iri.invalid/"
+"""What a relative IRI in an RDF document is resolved against, so that it can be found and
+refused: resolved against the reader's working folder, one file would mean other ids on each
+machine, and name the folder."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,13 +87,22 @@ def parse_document(text: str | bytes, fmt: Format, *, source: str = "document") 
         own explanation (with its line and column where it gives one).
     """
     data = text.encode() if isinstance(text, str) else text
-    try:
-        document = ProvDocument.deserialize(
-            content=data.decode() if fmt.name != "xml" else None,
-            source=io.BytesIO(data) if fmt.name == "xml" else None,
-            format=fmt.prov_name,
-            **fmt.options,
+    if fmt.name == "xml" and b"<!DOCTYPE" in data:
+        raise InvalidRecord(
+            "a document type declaration (<!DOCTYPE …>) is not taken: the entities it declares "
+            "would change what the document says",
+            location=source,
         )
+    options = {**fmt.options, **({"publicID": RELATIVE_BASE} if fmt.prov_name == "rdf" else {})}
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            document = ProvDocument.deserialize(
+                content=data.decode() if fmt.name != "xml" else None,
+                source=io.BytesIO(data) if fmt.name == "xml" else None,
+                format=fmt.prov_name,
+                **options,
+            )
     except Exception as error:  # every parser raises its own exception types
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise InvalidRecord(
@@ -88,6 +110,12 @@ def parse_document(text: str | bytes, fmt: Format, *, source: str = "document") 
         ) from error
     if not isinstance(document, ProvDocument):
         raise InvalidRecord(f"not a valid {fmt.title} document", location=source)
+    lost = next((w for w in caught if _LOSSY in str(w.message)), None)
+    if lost is not None:
+        said = str(lost.message).split(". prov ", 1)[0]
+        raise InvalidRecord(f"{said}; a document is taken whole or not at all", location=source)
+    for other in caught:
+        warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
     if fmt.name == "xml" and (root := _xml_root(data)) != _PROV_XML_ROOT:
         raise InvalidRecord(
             f"not a PROV-XML document: its root element is {root}, not prov:document",
@@ -97,6 +125,8 @@ def parse_document(text: str | bytes, fmt: Format, *, source: str = "document") 
 
 
 _PROV_XML_ROOT = "{http://www.w3.org/ns/prov#}document"
+_LOSSY = "is dropped"
+"""What the PROV reader says of a value it leaves out (a time that is not one)."""
 
 
 def _xml_root(data: bytes) -> str | None:

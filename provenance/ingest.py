@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from provenance.errors import DanglingReference, InvalidRecord, RecordConflict
-from provenance.formats import Format, parse_document
+from provenance.formats import RELATIVE_BASE, Format, parse_document
 from provenance.graph import Attributes, Element, Fragment, Json, Relation, as_iri, as_text
 from provenance.hashing import canonical_json, sha256_hex, sha256_tag
 from provenance.identifiers import is_iri
@@ -29,7 +29,7 @@ from provenance.mapping import Reference, references, to_fragment
 from provenance.provdoc import from_document
 from provenance.records import RECORD_ADAPTER, Record
 from provenance.stores.base import Direction, PreparedRecord, Store, WriteResult
-from provenance.vocabulary import PROV, RAIDT, Attr, Type
+from provenance.vocabulary import PROV, RAIDT, RELATION_SPECS, Attr, Type
 
 __all__ = [
     "BATCH",
@@ -655,6 +655,48 @@ def _check_names(fragment: Fragment, source: str) -> None:
     for node_id in (*fragment.ids(), *relation_ids):
         if not is_iri(node_id):
             raise InvalidRecord(f"{node_id!r} is not an absolute IRI", location=source)
+        if node_id.startswith(RELATIVE_BASE):
+            relative = node_id.removeprefix(RELATIVE_BASE)
+            raise InvalidRecord(
+                f"<{relative}> is a relative IRI; ids are absolute, whoever reads them",
+                location=source,
+            )
+
+
+def _check_statements(fragment: Fragment, store: Store, source: str) -> None:
+    """What PROV itself rules out in a document: a relation without its first argument (the
+    generated entity, the activity that used), an entity with two content hashes, an element
+    typed as the other kind, and a bundle (an entity) named like an activity."""
+    for relation in fragment.relations:
+        if relation.src is None:
+            first = RELATION_SPECS[relation.kind].src.rsplit("#", 1)[-1]
+            raise InvalidRecord(f"a {relation.kind} names no {first}", location=source)
+    for element in fragment.elements:
+        hashes = {as_text(v) for n, v in element.attributes if n == Attr.CONTENT_HASH}
+        if len(hashes) > 1:
+            raise InvalidRecord(
+                f"{element.id} is given {len(hashes)} content hashes; one id names one content",
+                location=source,
+            )
+        other = _OTHER_KIND.get(element.kind)
+        if other and other in element.types:
+            raise InvalidRecord(
+                f"{element.id} is described as an {element.kind} and typed {other}: it cannot "
+                "be both",
+                location=source,
+            )
+    bundles = {e.bundle for e in fragment.elements if e.bundle}
+    bundles.update(r.bundle for r in fragment.relations if r.bundle)
+    activities = {e.id for e in fragment.elements if e.kind == "activity"}
+    activities.update(i for i, n in store.nodes(bundles).items() if "activity" in n.kinds)
+    for bundle in sorted(bundles):
+        if bundle in activities:
+            raise InvalidRecord(
+                f"{bundle} names a bundle, which is an entity, and an activity", location=source
+            )
+
+
+_OTHER_KIND = {"entity": PROV + "Activity", "activity": PROV + "Entity"}
 
 
 def import_document(
@@ -677,5 +719,6 @@ def import_document(
         )
     _check_names(prepared.fragment, source)
     with store.transaction():
+        _check_statements(prepared.fragment, store, source)
         _check([(prepared, None, source)], store)
         return prepared, store.write([prepared])

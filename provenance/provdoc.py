@@ -31,6 +31,7 @@ from provenance.graph import (
     Json,
     NodeKind,
     Relation,
+    as_iri,
     attributes,
     encode_float,
 )
@@ -145,7 +146,21 @@ def from_document(document: ProvDocument) -> Fragment:
         elements += inner_elements
         relations += inner_relations
         namespaces.update(_namespaces(bundle))
-    return Fragment(tuple(elements), tuple(relations), tuple(sorted(namespaces.items())))
+    used = _iris(elements, relations)
+    kept = {p: u for p, u in namespaces.items() if any(i.startswith(u) for i in used)}
+    return Fragment(tuple(elements), tuple(relations), tuple(sorted(kept.items())))
+
+
+def _iris(elements: list[Element], relations: list[Relation]) -> set[str]:
+    """Every IRI the document writes: ids, attribute names and values. The prefixes worth
+    keeping are those some of them start with; an RDF reader declares dozens of its own."""
+    found: set[str] = set()
+    for pairs in (*(e.attributes for e in elements), *(r.attributes for r in relations)):
+        found.update(name for name, _ in pairs)
+        found.update(i for _, value in pairs if (i := as_iri(value)))
+    found.update(i for e in elements for i in (e.id, e.bundle) if i)
+    found.update(i for r in relations for i in (r.src, r.dst, r.id, r.bundle) if i)
+    return found
 
 
 class Namespaces:

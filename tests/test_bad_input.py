@@ -14,6 +14,7 @@ import pytest
 from api.cli import run as raidt
 from provenance import ingest
 from provenance.stores import SQLiteStore
+from provenance.vocabulary import PROV
 from tests.conftest import dump
 from tests.factories import action, approval, h, iri, person, review, run
 
@@ -322,6 +323,69 @@ endDocument""",
             None,
             f"{iri('out/1-1')} is already an entity; it cannot also be an activity",
         ),
+        (
+            "dropped.json",
+            json.dumps(
+                {"prefix": {"t": iri("")}, "activity": {"t:a1": {"prov:startTime": "soon"}}}
+            ),
+            None,
+            "'soon' is not an xsd:dateTime and is dropped; a document is taken whole or not at all",
+        ),
+        (
+            "entities.xml",
+            '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY who "Dr Okafor">]>'
+            '<prov:document xmlns:prov="http://www.w3.org/ns/prov#" '
+            f'xmlns:t="{iri("")}"><prov:entity prov:id="t:e">'
+            "<prov:label>approved by &who;</prov:label></prov:entity></prov:document>",
+            None,
+            "a document type declaration (<!DOCTYPE …>) is not taken",
+        ),
+        (
+            "relative.ttl",
+            "@prefix prov: <http://www.w3.org/ns/prov#> .\n<e10> a prov:Entity .\n",
+            None,
+            "<e10> is a relative IRI; ids are absolute, whoever reads them",
+        ),
+        (
+            "no-entity.json",
+            json.dumps(
+                {
+                    "prefix": {"t": iri("")},
+                    "activity": {"t:a1": {}},
+                    "wasGeneratedBy": {"t:g": {"prov:activity": "t:a1", "prov:entityy": "t:e"}},
+                }
+            ),
+            None,
+            "a wasGeneratedBy names no entity",
+        ),
+        (
+            "two-hashes.provn",
+            f"""document
+  prefix t <{iri("")}>
+  prefix raidt <https://w3id.org/raidt#>
+  entity(t:new, [raidt:contentHash="sha256:{"0" * 64}", raidt:contentHash="sha256:{"1" * 64}"])
+endDocument""",
+            None,
+            f"{iri('new')} is given 2 content hashes; one id names one content",
+        ),
+        (
+            "both-kinds.ttl",
+            "@prefix prov: <http://www.w3.org/ns/prov#> .\n"
+            f"<{iri('x1')}> a prov:Activity, prov:Entity .\n",
+            None,
+            f"{iri('x1')} is described as an activity and typed {PROV}Entity: it cannot be both",
+        ),
+        (
+            "bundle.provn",
+            f"""document
+  prefix t <{iri("")}>
+  bundle t:runs/1
+    entity(t:e)
+  endBundle
+endDocument""",
+            None,
+            f"{iri('runs/1')} names a bundle, which is an entity, and an activity",
+        ),
     ],
 )
 def test_bad_documents_are_refused(
@@ -517,3 +581,22 @@ def test_a_byte_order_mark_and_a_carriage_return_inside_a_record_are_read(
     assert raidt(["record", str(path), "--store", url]) == 0
     store = SQLiteStore(url.removeprefix("sqlite:///"))
     assert store.counts()["records"] == 3
+
+
+def test_an_import_keeps_only_the_prefixes_its_ids_use(
+    seeded: tuple[Path, str], tmp_path: Path
+) -> None:
+    # An RDF reader declares some thirty prefixes of its own (schema, foaf, brick …); a prefix
+    # no id of the document uses is not the document's, and the store does not learn it.
+    _, url = seeded
+    path = tmp_path / "one.ttl"
+    path.write_text(
+        "@prefix prov: <http://www.w3.org/ns/prov#> .\n"
+        "@prefix lab: <https://lab.example/> .\n"
+        "@prefix unused: <https://unused.example/> .\n"
+        "lab:e1 a prov:Entity .\n"
+    )
+    store = SQLiteStore(url.removeprefix("sqlite:///"))
+    before = set(store.namespaces().items())
+    assert raidt(["import", str(path), "--store", url]) == 0
+    assert set(store.namespaces().items()) - before == {("lab", "https://lab.example/")}
