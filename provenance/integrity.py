@@ -4,6 +4,9 @@ Each record keeps the SHA-256 of its canonical body, the hash of the graph rows 
 chain hash over both and over the record before it. Editing any stored row breaks one of them;
 ``verify`` names the first record where that happens. Anchor the head of the chain somewhere else
 (a ticket, a signed log) and even a rewrite of the whole chain is caught with ``expect_head``.
+
+The rules every write is checked by are checked again across the whole store: no entity has two
+content hashes and no id is both an entity and an activity, whoever wrote the records.
 """
 
 from __future__ import annotations
@@ -13,12 +16,12 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from provenance.graph import Fragment
+from provenance.graph import Fragment, Json, as_text
 from provenance.hashing import GENESIS, chain_hash, sha256_tag
 from provenance.mapping import to_fragment
 from provenance.records import RECORD_ADAPTER
 from provenance.stores.base import Store, StoredRecord, graph_hash
-from provenance.vocabulary import Type
+from provenance.vocabulary import Attr, Type
 
 __all__ = ["Problem", "VerifyReport", "verify"]
 
@@ -81,6 +84,28 @@ def _problems(record: StoredRecord, previous: str, stored: Fragment) -> list[str
     return found
 
 
+def _contradictions(stored: Fragment, hashes: dict[str, Json], kinds: dict[str, str]) -> list[str]:
+    """What this record says that an earlier one (or itself) contradicts: another content hash
+    for an entity, or the other kind for an id (an agent may be either). ``hashes`` and
+    ``kinds`` keep what was said first."""
+    found = []
+    for element in stored.elements:
+        if element.kind != "agent":
+            kind = kinds.setdefault(element.id, element.kind)
+            if kind != element.kind:
+                found.append(f"{element.id} is an {element.kind} here and an {kind} before")
+        for name, value in element.attributes:
+            if (
+                name == Attr.CONTENT_HASH
+                and (held := hashes.setdefault(element.id, value)) != value
+            ):
+                found.append(
+                    f"{element.id} has content hash {as_text(value)} here and {as_text(held)} "
+                    "before"
+                )
+    return found
+
+
 def _type_index_problems(store: Store, typed: dict[str, set[str]], last: int) -> list[Problem]:
     """The index the stores keep of nodes by type, which lists ask (``raidt runs``), must say
     what the descriptions say: it is kept beside the hashed rows, not inside them."""
@@ -107,11 +132,16 @@ def verify(store: Store, *, expect_head: str | None = None) -> VerifyReport:
     report = VerifyReport()
     previous = GENESIS
     typed: dict[str, set[str]] = defaultdict(set)
+    hashes: dict[str, Json] = {}
+    kinds: dict[str, str] = {}
     for record in store.records():
         report.records += 1
         stored = store.fragment(record.seq)
         report.problems += [
             Problem(record.seq, record.id, what) for what in _problems(record, previous, stored)
+        ]
+        report.problems += [
+            Problem(record.seq, record.id, what) for what in _contradictions(stored, hashes, kinds)
         ]
         for element in stored.elements:
             for type_iri in element.types:

@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from api.cli import run as raidt
-from tests.factories import approval, iri, review, run
+from provenance.graph import Element, Fragment
+from provenance.hashing import sha256_tag
+from provenance.ingest import prepare
+from provenance.integrity import verify
+from provenance.records import RECORD_ADAPTER
+from provenance.stores import PreparedRecord, SQLiteStore
+from tests.factories import approval, h, iri, review, run
 
 
 @pytest.fixture
@@ -142,4 +148,21 @@ def test_the_type_index_is_checked_against_the_descriptions(
     assert [p["problem"] for p in report["problems"]] == [
         f"the index of https://w3id.org/raidt#Action lists {iri('runs/1')}",
         f"the index of https://w3id.org/raidt#Run leaves out {iri('runs/1')}",
+    ]
+
+
+def test_verify_finds_what_contradicts_an_earlier_record(tmp_path: Path) -> None:
+    # Each record's own hashes are right, but together they say two things: docs/x has two
+    # content hashes, and out/1-1 is an entity and an activity. Ingest refuses both; a store
+    # written by other hands, or by two writers racing, is still checked.
+    store = SQLiteStore(tmp_path / "raidt.db")
+    first = run(1, inputs=[{"id": iri("docs/x"), "content_hash": h("one")}])
+    second = run(2, minute=2, inputs=[{"id": iri("docs/x"), "content_hash": h("two")}])
+    store.write([prepare(RECORD_ADAPTER.validate_python(r)) for r in (first, second)])
+    odd = Fragment((Element(iri("out/1-1"), "activity"),))
+    store.write([PreparedRecord("urn:test:odd", "prov-document", "{}", sha256_tag("{}"), odd)])
+    report = verify(store)
+    assert [(p.seq, p.what) for p in report.problems] == [
+        (2, f"{iri('docs/x')} has content hash {h('two')} here and {h('one')} before"),
+        (3, f"{iri('out/1-1')} is an activity here and an entity before"),
     ]
