@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from prov.model import ProvDocument
 from pydantic import ValidationError
@@ -122,18 +122,44 @@ _TOO_LONG = "malformed JSON: a number with more digits than can be read"
 _BOM = b"\xef\xbb\xbf"
 
 
-def _parse_record(line: bytes, location: str) -> Located:
-    text = _decoded(line, location)
+class _Repeated(ValueError):
+    """A key given twice in one JSON object: which value was meant cannot be told."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"malformed JSON: the key {_printable(key)!r} is given twice in one object"
+        )
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        keys = [key for key, _ in pairs]
+        raise _Repeated(next(key for i, key in enumerate(keys) if key in keys[:i]))
+    return found
+
+
+def _loads(text: str, location: str, *, whole: bool = False) -> Any:
+    """JSON text as data, or why it is not JSON that can be read; a ``whole`` file's errors
+    say their line, a JSON Lines record's only its column (the location says the line)."""
     try:
-        data = json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique)
     except json.JSONDecodeError as error:
+        line = f"line {error.lineno}, " if whole else ""
         raise InvalidRecord(
-            f"malformed JSON at column {error.colno}: {error.msg}", location=location
+            f"malformed JSON at {line}column {error.colno}: {error.msg}", location=location
         ) from error
     except RecursionError as error:
         raise InvalidRecord(_TOO_DEEP, location=location) from error
+    except _Repeated as error:
+        raise InvalidRecord(str(error), location=location) from error
     except ValueError as error:
         raise InvalidRecord(_TOO_LONG, location=location) from error
+
+
+def _parse_record(line: bytes, location: str) -> Located:
+    text = _decoded(line, location)
+    data = _loads(text, location)
     if _SURROGATE_ESCAPE.search(text):
         refuse_lone_surrogates(data, location)
     return _validate(data, location)
@@ -247,17 +273,7 @@ def _first_character(lines: BinaryIO) -> bytes:
 
 
 def _json_records(text: str, name: str) -> Iterator[Located]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InvalidRecord(
-            f"malformed JSON at line {error.lineno}, column {error.colno}: {error.msg}",
-            location=name,
-        ) from error
-    except RecursionError as error:
-        raise InvalidRecord(_TOO_DEEP, location=name) from error
-    except ValueError as error:
-        raise InvalidRecord(_TOO_LONG, location=name) from error
+    data = _loads(text, name, whole=True)
     items = data if isinstance(data, list) else [data]
     for i, item in enumerate(items):
         if _SURROGATE_ESCAPE.search(text):

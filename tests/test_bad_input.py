@@ -85,6 +85,13 @@ CASES = {
         "line 2",
         "field task: Value error, contains the control character U+001B at position 10",
     ),
+    "key given twice": (
+        json.dumps(run(2)).replace(
+            '"risk_level": "high"', '"risk_level": "high", "risk_level": "low"'
+        ),
+        "line 2",
+        "malformed JSON: the key 'risk_level' is given twice in one object",
+    ),
     "noncharacter": (
         {**run(2), "task": "a\ufffeb"},
         "line 2",
