@@ -43,7 +43,10 @@ __all__: list[str] = []
 
 @app.command()
 def record(
-    paths: Annotated[list[Path], typer.Argument(help="JSON or JSON Lines files of records.")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="JSON or JSON Lines files of records; - reads standard input."),
+    ],
     store: StoreOption = DEFAULT_STORE_URL,
     as_json: JsonOption = False,
 ) -> None:

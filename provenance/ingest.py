@@ -7,8 +7,10 @@ was, and the error names the file, the line and the field.
 from __future__ import annotations
 
 import gc
+import io
 import json
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -247,7 +249,7 @@ def iter_records(path: str | Path) -> Iterator[Located]:
     is read a line at a time, so its size is not bound by memory."""
     name = str(path)
     try:
-        with Path(path).open("rb") as lines:
+        with _opened(path) as lines:
             whole = Path(path).suffix.lower() == ".json" or _first_character(lines) == b"["
             lines.seek(0)
             if whole:
@@ -259,6 +261,17 @@ def iter_records(path: str | Path) -> Iterator[Located]:
                     yield _parse_record(line, f"{name}:{number}")
     except OSError as error:
         raise InvalidRecord(f"cannot read the file: {error}", location=name) from error
+
+
+@contextmanager
+def _opened(path: str | Path) -> Iterator[BinaryIO]:
+    """A file to read twice (its first character tells the format): ``-`` is standard input,
+    and a pipe is read into memory, since it cannot go back."""
+    if str(path) == "-":
+        yield io.BytesIO(sys.stdin.buffer.read())
+        return
+    with Path(path).open("rb") as raw:
+        yield raw if raw.seekable() else io.BytesIO(raw.read())
 
 
 def _first_character(lines: BinaryIO) -> bytes:

@@ -3,6 +3,7 @@ stays row for row as it was."""
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -607,3 +608,13 @@ def test_an_import_keeps_only_the_prefixes_its_ids_use(
     before = set(store.namespaces().items())
     assert raidt(["import", str(path), "--store", url]) == 0
     assert set(store.namespaces().items()) - before == {("lab", "https://lab.example/")}
+
+
+def test_records_can_come_from_standard_input(
+    seeded: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, url = seeded
+    data = "\n".join(json.dumps(run(n, minute=n)) for n in (2, 3)).encode()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+    assert raidt(["record", "-", "--store", url]) == 0
+    assert SQLiteStore(url.removeprefix("sqlite:///")).counts()["records"] == 3
