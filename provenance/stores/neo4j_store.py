@@ -189,12 +189,15 @@ class Neo4jStore:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """An explicit transaction the writes of this thread join until the block ends; unlike a
-        single write, it is not retried on a transient error."""
+        single write, it is not retried on a transient error. It takes the chain's write lock
+        as it begins, as SQLite's does, so that checks made inside it see every write another
+        writer committed before, and none that lands in between."""
         with (
             self._errors("write to"),
             self._session() as session,
             session.begin_transaction() as tx,
         ):
+            tx.run(cypher.HEAD, genesis=GENESIS).consume()
             self._local.transaction = tx
             self._local.stamp = stamp()
             try:
