@@ -171,6 +171,7 @@ class VerifyReportPublic(BaseModel):
                     "head": "3f5e0c…",
                     "first_problem": None,
                     "problems": [],
+                    "contradictions": [],
                 }
             ]
         }
@@ -181,6 +182,10 @@ class VerifyReportPublic(BaseModel):
     head: str = Field(description="The chain head: keep it elsewhere to detect a rewrite")
     first_problem: VerifyProblem | None
     problems: list[VerifyProblem]
+    contradictions: list[VerifyProblem] = Field(
+        description="Records that contradict earlier ones (an entity's second content hash, an "
+        "id of two kinds): not tampering, so they do not fail the check"
+    )
 
 
 class Health(BaseModel):

@@ -161,6 +161,8 @@ def verify(
         print_json(report.as_dict())
     elif report.ok:
         out.print(f"ok: {report.records} records, chain head {report.head}")
+        for said in report.contradictions:
+            err.print(f"warning: record {said.record} (#{said.seq}) contradicts: {said.what}")
     else:
         first = report.problems[0]
         err.print(

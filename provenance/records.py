@@ -21,6 +21,7 @@ from pydantic import (
     FiniteFloat,
     StringConstraints,
     TypeAdapter,
+    ValidationInfo,
     model_validator,
 )
 
@@ -28,6 +29,7 @@ from provenance.identifiers import is_iri
 
 __all__ = [
     "RECORD_ADAPTER",
+    "STORED",
     "Action",
     "AgentRef",
     "Approval",
@@ -53,8 +55,18 @@ __all__ = [
 ]
 
 
-def _check_iri(value: str) -> str:
-    if not is_iri(value):
+STORED: dict[str, bool] = {"stored": True}
+"""The validation context for a body read back from a store. It was checked when it was written,
+by the rules of its day; read back, it is parsed only, so that a rule added since does not make a
+stored record look tampered with."""
+
+
+def _checking(info: ValidationInfo) -> bool:
+    return not (info.context or {}).get("stored")
+
+
+def _check_iri(value: str, info: ValidationInfo) -> str:
+    if _checking(info) and not is_iri(value):
         raise ValueError(
             f"expected an absolute IRI such as https://example.org/runs/1, got {value!r}"
         )
@@ -103,11 +115,11 @@ Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(in
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
-def _check_printable(value: str) -> str:
+def _check_printable(value: str, info: ValidationInfo) -> str:
     """Control characters (other than tab and line breaks) and the noncharacters U+FFFE and
     U+FFFF are refused: they are invisible in every view, and PROV-XML cannot carry most of
     them at all."""
-    if found := _CONTROL.search(value):
+    if _checking(info) and (found := _CONTROL.search(value)):
         code = ord(found.group())
         what = "the noncharacter" if code > 0xFFFD else "the control character"
         raise ValueError(f"contains {what} U+{code:04X} at position {found.start()}")
@@ -220,7 +232,9 @@ class Run(_Model):
     policy: PolicyContext | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> Run:
+    def _consistent(self, info: ValidationInfo) -> Run:
+        if not _checking(info):
+            return self
         if self.ended_at < self.started_at:
             raise ValueError("ended_at is before started_at")
         ids = [self.id, *(i.id for i in self.inputs), *(o.id for o in self.outputs)]
@@ -248,7 +262,9 @@ class Review(_Event):
     revision: Artifact | None = Field(default=None, description="The edited output, if edited")
 
     @model_validator(mode="after")
-    def _consistent(self) -> Review:
+    def _consistent(self, info: ValidationInfo) -> Review:
+        if not _checking(info):
+            return self
         if self.started_at is not None and self.started_at > self.at:
             raise ValueError("started_at is after at")
         if self.revision is not None and self.revision.id == self.target:
@@ -267,7 +283,9 @@ class Approval(_Event):
     on_behalf_of: Iri | None = Field(default=None, description="Whom the approver acted for")
 
     @model_validator(mode="after")
-    def _consistent(self) -> Approval:
+    def _consistent(self, info: ValidationInfo) -> Approval:
+        if not _checking(info):
+            return self
         if self.on_behalf_of == self.approver.id:
             raise ValueError("on_behalf_of is the approver: no one acts on their own behalf")
         return self
@@ -330,7 +348,9 @@ class Delegation(_Model):
     valid_to: Instant | None = None
 
     @model_validator(mode="after")
-    def _consistent(self) -> Delegation:
+    def _consistent(self, info: ValidationInfo) -> Delegation:
+        if not _checking(info):
+            return self
         if self.valid_to is not None and self.valid_to < self.valid_from:
             raise ValueError("valid_to is before valid_from")
         if self.delegate.id == self.responsible.id:
