@@ -28,7 +28,7 @@ from provenance.graph import Attributes, Element, Fragment, Json, Relation, as_i
 from provenance.hashing import canonical_json, sha256_hex, sha256_tag
 from provenance.identifiers import is_iri
 from provenance.mapping import Reference, references, to_fragment
-from provenance.provdoc import from_document
+from provenance.provdoc import from_document, iris, used_namespaces
 from provenance.records import RECORD_ADAPTER, Record
 from provenance.stores.base import Direction, PreparedRecord, Store, WriteResult
 from provenance.vocabulary import PROV, RAIDT, RELATION_SPECS, Attr, Type
@@ -319,12 +319,14 @@ def prepare_document(
             f"the document holds U+{code:04X}, a lone surrogate, which is not text",
             location=source,
         ) from error
+    # the body keeps every prefix the document declared, as ever, so that importing it again
+    # finds it stored; the store learns only those its ids use
     return PreparedRecord(
         record_id or f"urn:raidt:document:{digest}",
         DOCUMENT_KIND,
         body,
         "sha256:" + digest,
-        fragment,
+        used_namespaces(fragment),
     )
 
 
@@ -684,12 +686,13 @@ def _check_names(fragment: Fragment, source: str) -> None:
     for node_id in (*fragment.ids(), *relation_ids):
         if not is_iri(node_id):
             raise InvalidRecord(f"{node_id!r} is not an absolute IRI", location=source)
-        if node_id.startswith(RELATIVE_BASE):
-            relative = node_id.removeprefix(RELATIVE_BASE)
-            raise InvalidRecord(
-                f"<{relative}> is a relative IRI; ids are absolute, whoever reads them",
-                location=source,
-            )
+    relative = sorted(i for i in iris(fragment) if i.startswith(RELATIVE_BASE))
+    if relative:
+        raise InvalidRecord(
+            f"<{relative[0].removeprefix(RELATIVE_BASE)}> is a relative IRI; IRIs are absolute, "
+            "whoever reads them",
+            location=source,
+        )
 
 
 def _check_statements(fragment: Fragment, store: Store, source: str) -> None:

@@ -38,7 +38,7 @@ from provenance.graph import (
 from provenance.identifiers import STANDARD_NAMESPACES, namespace_of, suggest_prefix
 from provenance.vocabulary import DERIVATION_SUBTYPES, PROV, RELATION_SPECS
 
-__all__ = ["Namespaces", "from_document", "to_document"]
+__all__ = ["Namespaces", "from_document", "iris", "to_document", "used_namespaces"]
 
 _ELEMENT_KINDS: dict[type[ProvElement], NodeKind] = {
     ProvEntity: "entity",
@@ -146,21 +146,27 @@ def from_document(document: ProvDocument) -> Fragment:
         elements += inner_elements
         relations += inner_relations
         namespaces.update(_namespaces(bundle))
-    used = _iris(elements, relations)
-    kept = {p: u for p, u in namespaces.items() if any(i.startswith(u) for i in used)}
-    return Fragment(tuple(elements), tuple(relations), tuple(sorted(kept.items())))
+    return Fragment(tuple(elements), tuple(relations), tuple(sorted(namespaces.items())))
 
 
-def _iris(elements: list[Element], relations: list[Relation]) -> set[str]:
-    """Every IRI the document writes: ids, attribute names and values. The prefixes worth
-    keeping are those some of them start with; an RDF reader declares dozens of its own."""
+def iris(fragment: Fragment) -> set[str]:
+    """Every IRI a fragment writes: ids, attribute names and IRI values."""
     found: set[str] = set()
-    for pairs in (*(e.attributes for e in elements), *(r.attributes for r in relations)):
+    items = (*fragment.elements, *fragment.relations)
+    for pairs in (item.attributes for item in items):
         found.update(name for name, _ in pairs)
         found.update(i for _, value in pairs if (i := as_iri(value)))
-    found.update(i for e in elements for i in (e.id, e.bundle) if i)
-    found.update(i for r in relations for i in (r.src, r.dst, r.id, r.bundle) if i)
+    found.update(i for e in fragment.elements for i in (e.id, e.bundle) if i)
+    found.update(i for r in fragment.relations for i in (r.src, r.dst, r.id, r.bundle) if i)
     return found
+
+
+def used_namespaces(fragment: Fragment) -> Fragment:
+    """The fragment with only the prefixes some IRI of it starts with: an RDF reader declares
+    dozens of its own, which are not the document's to teach a store."""
+    used = iris(fragment)
+    kept = tuple((p, u) for p, u in fragment.namespaces if any(i.startswith(u) for i in used))
+    return Fragment(fragment.elements, fragment.relations, kept)
 
 
 class Namespaces:

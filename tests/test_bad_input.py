@@ -352,7 +352,14 @@ endDocument""",
             "relative.ttl",
             "@prefix prov: <http://www.w3.org/ns/prov#> .\n<e10> a prov:Entity .\n",
             None,
-            "<e10> is a relative IRI; ids are absolute, whoever reads them",
+            "<e10> is a relative IRI; IRIs are absolute, whoever reads them",
+        ),
+        (
+            "relative-type.ttl",
+            "@prefix prov: <http://www.w3.org/ns/prov#> .\n"
+            f"<{iri('e')}> a prov:Entity ; prov:type <Thing> .\n",
+            None,
+            "<Thing> is a relative IRI; IRIs are absolute, whoever reads them",
         ),
         (
             "no-entity.json",
@@ -608,6 +615,10 @@ def test_an_import_keeps_only_the_prefixes_its_ids_use(
     before = set(store.namespaces().items())
     assert raidt(["import", str(path), "--store", url]) == 0
     assert set(store.namespaces().items()) - before == {("lab", "https://lab.example/")}
+    # the record keeps what the document declared: imported again, it is found stored
+    counts = store.counts()
+    assert raidt(["import", str(path), "--store", url]) == 0
+    assert store.counts() == counts
 
 
 def test_records_can_come_from_standard_input(
