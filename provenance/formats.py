@@ -7,11 +7,12 @@ writes it; the command line and the HTTP service both choose formats through it.
 from __future__ import annotations
 
 import io
+import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
+from xml.parsers import expat
 
 from prov.model import ProvDocument
 
@@ -87,7 +88,8 @@ def parse_document(text: str | bytes, fmt: Format, *, source: str = "document") 
         own explanation (with its line and column where it gives one).
     """
     data = text.encode() if isinstance(text, str) else text
-    if fmt.name == "xml" and b"<!DOCTYPE" in data:
+    root, declared = _xml_start(data) if fmt.name == "xml" else (None, False)
+    if declared:
         raise InvalidRecord(
             "a document type declaration (<!DOCTYPE …>) is not taken: the entities it declares "
             "would change what the document says",
@@ -95,7 +97,7 @@ def parse_document(text: str | bytes, fmt: Format, *, source: str = "document") 
         )
     options = {**fmt.options, **({"publicID": RELATIVE_BASE} if fmt.prov_name == "rdf" else {})}
     try:
-        with warnings.catch_warnings(record=True) as caught:
+        with _PARSING, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             document = ProvDocument.deserialize(
                 content=data.decode() if fmt.name != "xml" else None,
@@ -116,7 +118,7 @@ def parse_document(text: str | bytes, fmt: Format, *, source: str = "document") 
         raise InvalidRecord(f"{said}; a document is taken whole or not at all", location=source)
     for other in caught:
         warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
-    if fmt.name == "xml" and (root := _xml_root(data)) != _PROV_XML_ROOT:
+    if fmt.name == "xml" and root != _PROV_XML_ROOT:
         raise InvalidRecord(
             f"not a PROV-XML document: its root element is {root}, not prov:document",
             location=source,
@@ -125,26 +127,40 @@ def parse_document(text: str | bytes, fmt: Format, *, source: str = "document") 
 
 
 _PROV_XML_ROOT = "{http://www.w3.org/ns/prov#}document"
+_PARSING = threading.Lock()
+"""Held while the PROV reader runs: what it warns of is caught in the process's one warnings
+state, which two threads of the service must not swap at once."""
 _LOSSY = "is dropped"
 """What the PROV reader says of a value it leaves out (a time that is not one)."""
 
 
-def _xml_root(data: bytes) -> str | None:
-    """The root element's name, read no further than its start tag: the PROV-XML reader
-    takes any XML, ``<notprov/>`` included, as an empty document."""
-    parser: ElementTree.XMLPullParser[ElementTree.Element] = ElementTree.XMLPullParser(
-        events=("start",)
-    )
+class _Started(Exception):
+    """The root element has begun: all that was wanted of the document is known."""
+
+
+def _xml_start(data: bytes) -> tuple[str | None, bool]:
+    """The root element's name, and whether a document type was declared before it, read no
+    further than the root's start tag: the PROV-XML reader takes any XML, ``<notprov/>``
+    included, as an empty document, and would expand the entities a declaration defines."""
+    parser = expat.ParserCreate(namespace_separator="}")
+    seen: dict[str, Any] = {"root": None, "declared": False}
+
+    def declared(*_: Any) -> None:
+        seen["declared"] = True
+
+    def started(name: str, _: Any) -> None:
+        seen["root"] = "{" + name if "}" in name else name
+        raise _Started
+
+    parser.StartDoctypeDeclHandler = declared
+    parser.StartElementHandler = started
     try:
         for offset in range(0, len(data), 1 << 16):
-            parser.feed(data[offset : offset + (1 << 16)])
-            for event in parser.read_events():
-                element = event[-1]
-                if isinstance(element, ElementTree.Element):
-                    return element.tag
-    except ElementTree.ParseError:
-        return None
-    return None
+            parser.Parse(data[offset : offset + (1 << 16)], False)
+        parser.Parse(b"", True)
+    except (_Started, expat.ExpatError):
+        pass
+    return seen["root"], seen["declared"]
 
 
 def write_document(document: ProvDocument, fmt: Format) -> str:

@@ -288,8 +288,9 @@ def _first_character(lines: BinaryIO) -> bytes:
 def _json_records(text: str, name: str) -> Iterator[Located]:
     data = _loads(text, name, whole=True)
     items = data if isinstance(data, list) else [data]
+    escaped = _SURROGATE_ESCAPE.search(text) is not None
     for i, item in enumerate(items):
-        if _SURROGATE_ESCAPE.search(text):
+        if escaped:
             refuse_lone_surrogates(item, f"{name}: record {i + 1}")
         yield _validate(item, f"{name}: record {i + 1}")
 

@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,8 @@ import pytest
 
 from api.cli import run as raidt
 from provenance import ingest
+from provenance.errors import InvalidRecord
+from provenance.formats import FORMATS, parse_document
 from provenance.stores import SQLiteStore
 from provenance.vocabulary import PROV
 from tests.conftest import dump
@@ -629,3 +632,52 @@ def test_records_can_come_from_standard_input(
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
     assert raidt(["record", "-", "--store", url]) == 0
     assert SQLiteStore(url.removeprefix("sqlite:///")).counts()["records"] == 3
+
+
+def test_a_document_type_is_found_in_any_encoding_and_only_where_it_is_one(
+    seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, url = seeded
+
+    def document(prolog: str, label: str) -> str:
+        return (
+            f'<?xml version="1.0" encoding="UTF-16"?>{prolog}'
+            '<prov:document xmlns:prov="http://www.w3.org/ns/prov#" '
+            f'xmlns:t="{iri("")}"><prov:entity prov:id="t:e">'
+            f"<prov:label>{label}</prov:label></prov:entity></prov:document>"
+        )
+
+    declared = tmp_path / "declared.xml"
+    declared.write_bytes(
+        document('<!DOCTYPE d [<!ENTITY who "Mallory">]>', "&who;").encode("utf-16")
+    )
+    assert raidt(["import", str(declared), "--store", url]) == 1
+    assert "a document type declaration" in capsys.readouterr().err
+    quoted = tmp_path / "quoted.xml"
+    quoted.write_bytes(document("", "<![CDATA[<!DOCTYPE html> is markup]]>").encode("utf-16"))
+    assert raidt(["import", str(quoted), "--store", url]) == 0
+
+
+def test_documents_read_at_once_by_the_service_threads_are_each_judged_alone() -> None:
+    # The reader's warnings are caught in the process's one warnings state: two threads swapping
+    # it at once let a document that loses a value through, or refused a sound one.
+    lossy = json.dumps({"prefix": {"t": iri("")}, "activity": {"t:a": {"prov:startTime": "x"}}})
+    sound = json.dumps({"prefix": {"t": iri("")}, "activity": {"t:a": {}}})
+    verdicts: list[tuple[str, bool]] = []
+
+    def read(name: str, text: str) -> None:
+        for _ in range(150):
+            try:
+                parse_document(text, FORMATS["json"])
+                verdicts.append((name, True))
+            except InvalidRecord:
+                verdicts.append((name, False))
+
+    threads = [
+        threading.Thread(target=read, args=p) for p in [("lossy", lossy), ("sound", sound)] * 2
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert set(verdicts) == {("lossy", False), ("sound", True)}
