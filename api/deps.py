@@ -82,15 +82,18 @@ class StoreHolder:
                 self._store = None
 
     def names(self) -> dict[str, str]:
-        """How error messages may name the store, longest first, and what the service says
-        instead: where the store lives is no caller's business."""
-        names = {self.url: "the store"}
+        """How error messages name where the store lives, and what the service says instead:
+        its URL, and a file store's path and folder as the store's messages put them (never a
+        bare path, which an IRI in the same message may hold)."""
+        names = {f" in {self.url}": " in the store"}
         if self.url.startswith("sqlite:///"):
             path = PurePath(self.url.removeprefix("sqlite:///"))
-            names[str(path)] = "the store"
-            if path.parent.name:
-                names[str(path.parent)] = "the store's folder"
-        return dict(sorted(names.items(), key=lambda pair: -len(pair[0])))
+            names[f"the store {path}:"] = "the store:"
+            names[f"cannot open {path}:"] = "cannot open the store:"
+            names[f"no directory {path.parent}"] = "no directory for it"
+            names[f"no store at {path}:"] = "no store there:"
+            names[f"{path} has store schema"] = "the store has schema"
+        return names
 
 
 def get_settings(request: Request) -> Settings:

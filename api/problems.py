@@ -154,7 +154,7 @@ def _discreet(request: Request, detail: str) -> str:
     """The detail without the store's URL or file path, which the log keeps."""
     holder = getattr(request.app.state, "stores", None)
     for name, said in holder.names().items() if holder else ():
-        detail = detail.replace(f"the store {name}", said).replace(name, said)
+        detail = detail.replace(name, said)
     return detail
 
 

@@ -144,8 +144,12 @@ def test_problems_do_not_say_where_the_store_lives(tmp_path: Path) -> None:
         gone = assert_problem(client.get("/verify"), 503)
         folder.mkdir()
         missing = assert_problem(client.get("/nodes/" + enc("https://nowhere.example/1")), 404)
-    assert gone["detail"] == "cannot open the store: no directory the store's folder"
+        # an IRI that holds the store's folder keeps it: only the store's own mentions go
+        holding = "https://files.example" + str(folder) + "/out/7"
+        kept = assert_problem(client.get("/nodes/" + enc(holding)), 404)
+    assert gone["detail"] == "cannot open the store: no directory for it"
     assert missing["detail"] == "no node https://nowhere.example/1 in the store"
+    assert kept["detail"] == f"no node {holding} in the store"
 
 
 def test_a_store_that_comes_back_is_served(tmp_path: Path) -> None:
