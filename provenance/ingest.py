@@ -212,15 +212,16 @@ def _printable(text: str) -> str:
 def _decoded(data: bytes, location: str) -> str:
     """UTF-8 text, a byte order mark at its start aside; else where the first byte that is not
     UTF-8 is, counted in lines and columns from the start of ``data``."""
+    text = data.removeprefix(_BOM)
     try:
-        return data.removeprefix(_BOM).decode("utf-8")
+        return text.decode("utf-8")
     except UnicodeDecodeError as error:
-        before = data[: error.start]
+        before = text[: error.start]
         line = before.count(b"\n") + 1
         column = len(before) - (before.rfind(b"\n") + 1) + 1
         where = f"line {line}, column {column}" if b"\n" in before else f"column {column}"
         raise InvalidRecord(
-            f"not UTF-8 text: byte 0x{data[error.start]:02x} at {where}", location=location
+            f"not UTF-8 text: byte 0x{text[error.start]:02x} at {where}", location=location
         ) from error
 
 
@@ -420,7 +421,7 @@ def _check_agent_type(element: Element, known: Known, location: str) -> None:
     piece of software is not another of them in a later record."""
     mine = {t for t in element.types if t in _AGENT_TYPES}
     held = known.types.get(element.id, set()) & _AGENT_TYPES.keys()
-    if mine and held and mine != held:
+    if mine and held and not mine <= held:
         was, now = ("/".join(sorted(_AGENT_TYPES[t] for t in types)) for types in (held, mine))
         raise InvalidRecord(
             f"{element.id} is already recorded as {was}; it cannot also be {now}",

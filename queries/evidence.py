@@ -436,7 +436,7 @@ def _of_another_run(contents: dict[str, bytes], run: object) -> list[str]:
 
 
 def _prefixes_of(contents: dict[str, bytes]) -> dict[str, str] | None:
-    """The prefixes the pack's PROV declares, with PROV's own, to write it again the same way;
+    """The prefixes the pack's PROV declares, PROV's own above them, to write it again the same way;
     ``None`` when it declares none that can be read, and the store's are used. Prefixes only
     say how ids are written: a forged one writes the store's ids otherwise, and shows."""
     try:
@@ -445,7 +445,7 @@ def _prefixes_of(contents: dict[str, bytes]) -> dict[str, str] | None:
         return None
     if not isinstance(declared, dict) or not all(isinstance(v, str) for v in declared.values()):
         return None
-    return {**STANDARD_NAMESPACES, **declared}
+    return {**declared, **STANDARD_NAMESPACES}
 
 
 def _rubric_of(contents: dict[str, bytes]) -> Rubric | str:

@@ -586,6 +586,20 @@ def test_a_line_that_is_not_utf8_is_named_with_its_column(
     assert dump(db) == before
 
 
+def test_a_byte_that_is_not_utf8_after_a_byte_order_mark_is_the_one_named(
+    seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, url = seeded
+    line = json.dumps(run(2)).encode().replace(b"discharge", b"dis\xffcharge", 1)
+    path = tmp_path / "marked.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + line + b"\n")
+    assert raidt(["record", str(path), "--store", url]) == 1
+    column = line.index(b"\xff") + 1
+    assert capsys.readouterr().err.strip() == (
+        f"error: {path}:1: not UTF-8 text: byte 0xff at column {column}"
+    )
+
+
 def test_a_byte_order_mark_and_a_carriage_return_inside_a_record_are_read(
     seeded: tuple[Path, str], tmp_path: Path
 ) -> None:
@@ -681,3 +695,20 @@ def test_documents_read_at_once_by_the_service_threads_are_each_judged_alone() -
     for thread in threads:
         thread.join()
     assert set(verdicts) == {("lossy", False), ("sound", True)}
+
+
+def test_an_agent_a_document_typed_twice_may_be_named_by_either(
+    seeded: tuple[Path, str], tmp_path: Path
+) -> None:
+    # A document calls bo both a person and software; a record naming bo as a person agrees
+    # with one of them and contradicts nothing.
+    _, url = seeded
+    document = tmp_path / "bo.provn"
+    document.write_text(
+        f"document\n  prefix t <{iri('')}>\n"
+        "  agent(t:people/bo, [prov:type='prov:Person', prov:type='prov:SoftwareAgent'])\n"
+        "endDocument\n"
+    )
+    assert raidt(["import", str(document), "--store", url]) == 0
+    records = write_jsonl(tmp_path / "bo.jsonl", [review("r9", iri("out/1-1"), by="bo")])
+    assert raidt(["record", str(records), "--store", url]) == 0

@@ -709,6 +709,14 @@ def _forge_prefix(contents: dict[str, bytes]) -> None:
     _fix_manifest(contents, "prov.json")
 
 
+def _forge_prov_prefix(contents: dict[str, bytes]) -> None:
+    """PROV's own prefix bound elsewhere in prov.json alone, with the manifest to match."""
+    document = json.loads(contents["prov.json"])
+    document["prefix"] = {**document["prefix"], "prov": "https://evil.example/prov#"}
+    contents["prov.json"] = json.dumps(document).encode()
+    _fix_manifest(contents, "prov.json")
+
+
 @pytest.mark.parametrize(
     ("forge", "forged"),
     [
@@ -716,6 +724,8 @@ def _forge_prefix(contents: dict[str, bytes]) -> None:
         (_forge_picture, ["lineage.svg"]),
         # written again with the forged prefixes, the PROV-N is not the pack's either
         (_forge_prefix, ["prov.json", "prov.provn"]),
+        # PROV's own prefixes are not the pack's to bind: the untouched PROV-N is not blamed
+        (_forge_prov_prefix, ["prov.json"]),
     ],
 )
 def test_a_forged_report_or_picture_passes_offline_but_not_against_the_store(
