@@ -10,9 +10,10 @@ of recorded delegations from the approver to that person behind it.
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from heapq import heapify, heappop, heappush
 from typing import Any
 
 from provenance.errors import InvalidRecord
@@ -191,9 +192,9 @@ def _chains(
     origins: list[_Holder], general: dict[str, list[Relation]], when: datetime
 ) -> list[_Holder]:
     """Everyone up the delegation chains of the direct holders, at most ``MAX_CHAIN`` links
-    away: each person once per direct holder, by their shortest valid chain if they have one,
-    else by their shortest chain. Each delegation is judged at ``when``, for the work of the
-    direct holder it stands behind.
+    away: each person once per direct holder, by their chain with the fewest delegations that
+    were not valid, then the shortest; valid holders first. Each delegation is judged at
+    ``when``, for the work of the direct holder it stands behind.
 
     Settling each person once keeps the answer linear in the delegations, where listing every
     path would grow factorially in a web of people who delegate to one another. A claim to act
@@ -203,34 +204,43 @@ def _chains(
     """
     found: list[_Holder] = []
     for origin in origins:
-        valid, _ = ({}, False) if origin.problems else _walk(origin, general, when, valid_only=True)
-        every, cut = _walk(origin, general, when, valid_only=False)
-        found += valid.values()
-        found += (holder for agent, holder in every.items() if agent not in valid)
-        found += _unbacked_claim(origin, {origin.agent, *every}, cut)
+        best, cut = _walk(origin, general, when)
+        ranked = sorted(best.values(), key=lambda b: (b[0] > 0, b[1]))
+        found += (holder for _, _, holder in ranked)
+        found += _unbacked_claim(origin, {origin.agent, *best}, cut)
     return found
 
 
 def _walk(
-    origin: _Holder, general: dict[str, list[Relation]], when: datetime, *, valid_only: bool
-) -> tuple[dict[str, _Holder], bool]:
-    """Breadth-first up the delegations above a direct holder, over valid ones only if asked:
-    each person reached within ``MAX_CHAIN`` links, by their shortest chain; and whether a
-    delegation went further, so that a longer chain may exist."""
-    reached: dict[str, _Holder] = {}
-    seen = {origin.agent}
-    frontier = [origin]
-    for depth in range(MAX_CHAIN + 1):
-        upper: list[_Holder] = []
-        for holder in frontier:
-            for relation in sorted(general[holder.agent], key=lambda r: (r.dst or "", r.id or "")):
+    origin: _Holder, general: dict[str, list[Relation]], when: datetime
+) -> tuple[dict[str, tuple[int, int, _Holder]], bool]:
+    """Level by level up the delegations above a direct holder: for each person reached within
+    ``MAX_CHAIN`` links, the fewest delegations on a chain to them that were not valid, that
+    chain's length and the holder it makes; and whether a delegation leads further, to someone
+    not reached, so that a longer chain may exist.
+
+    Counting the invalid links, not settling each person on first sight, is what lets a long
+    valid chain to someone and a short invalid one both count: whoever stands above them is
+    reached by the short one within the limit, and still explained by the valid one below."""
+    best: dict[str, tuple[int, int, _Holder]] = {}
+    level: dict[str, tuple[int, _Holder]] = {origin.agent: (0, origin)}
+    for depth in range(1, MAX_CHAIN + 2):
+        upper: dict[str, tuple[int, _Holder]] = {}
+        for agent, (cost, holder) in level.items():
+            for relation in sorted(general[agent], key=lambda r: (r.dst or "", r.id or "")):
                 assert relation.dst is not None
-                if relation.dst in seen:
+                if relation.dst == origin.agent:
                     continue
-                if depth == MAX_CHAIN:
-                    return reached, True
+                if depth > MAX_CHAIN:
+                    if relation.dst not in best:
+                        return best, True
+                    continue
                 own = _delegation_problems(relation, when, origin.context)
-                if valid_only and own:
+                total = cost + bool(own)
+                held = best.get(relation.dst)
+                if (held is not None and held[0] <= total) or (
+                    relation.dst in upper and upper[relation.dst][0] <= total
+                ):
                     continue
                 step = _step(
                     "actedOnBehalfOf",
@@ -240,17 +250,18 @@ def _walk(
                     valid=not own,
                     problems=own,
                 )
-                seen.add(relation.dst)
-                reached[relation.dst] = _Holder(
+                above = _Holder(
                     relation.dst,
                     "delegation",
                     origin.agent,
                     [*holder.path, step],
                     holder.problems + own,
                 )
-                upper.append(reached[relation.dst])
-        frontier = upper
-    return reached, False
+                upper[relation.dst] = (total, above)
+        for agent, (cost, holder) in upper.items():
+            best[agent] = (cost, depth, holder)
+        level = upper
+    return best, False
 
 
 def delegations(
@@ -424,26 +435,27 @@ def _routes(
     action: str, used: list[str], relations: tuple[Relation, ...], withdrawn: set[str]
 ) -> dict[str, list[dict[str, Any]]]:
     """For each output the action rests on, the relations leading from the action to it: the
-    shortest route through outputs not ``withdrawn`` at the action, where there is one, so that
-    an approval carried by one line of descent is not lost to another that was rejected; else
-    the shortest route. Ties go by the ids, so the answer does not depend on the order the
-    records were written in."""
-    routes: dict[str, list[dict[str, Any]]] = {o: [_step("used", action, o)] for o in sorted(used)}
+    route through the fewest outputs ``withdrawn`` at the action, then the shortest, so that an
+    approval carried by one line of descent is not lost to another that was rejected. Ties go
+    by the ids, so the answer does not depend on the order the records were written in."""
     leaving = by_src(relations, DERIVATIONS)
-    for through_withdrawn in (False, True):
-        frontier = deque(o for o in routes if through_withdrawn or o not in withdrawn)
-        while frontier:
-            current = frontier.popleft()
-            for relation in sorted(leaving[current], key=lambda r: (r.dst or "", r.kind)):
-                assert relation.dst is not None
-                if relation.dst in routes:
-                    continue
-                routes[relation.dst] = [
-                    *routes[current],
-                    _step(relation.kind, current, relation.dst),
-                ]
-                if through_withdrawn or relation.dst not in withdrawn:
-                    frontier.append(relation.dst)
+    queue: list[tuple[int, int, tuple[str, ...], list[dict[str, Any]]]] = [
+        (0, 1, (output,), [_step("used", action, output)]) for output in sorted(used)
+    ]
+    heapify(queue)
+    routes: dict[str, list[dict[str, Any]]] = {}
+    while queue:
+        passed, length, ids, route = heappop(queue)
+        current = ids[-1]
+        if current in routes:
+            continue
+        routes[current] = route
+        through = passed + (current in withdrawn)
+        for relation in leaving[current]:
+            assert relation.dst is not None
+            if relation.dst not in routes:
+                step = _step(relation.kind, current, relation.dst)
+                heappush(queue, (through, length + 1, (*ids, relation.dst), [*route, step]))
     return routes
 
 

@@ -682,6 +682,30 @@ def test_a_long_valid_chain_does_not_hide_who_stands_above_a_short_invalid_one(
     assert [(a["action"], a["basis"], a["valid"]) for a in found] == [(ACT, "delegation", False)]
 
 
+def test_above_a_valid_holder_the_chain_shown_is_the_one_with_fewest_invalid_links(
+    store: Store,
+) -> None:
+    # di's own delegation to yan expired; di -> abe -> yan holds. yan's to xia is out of scope.
+    # xia is not valid, for that last link alone: the chain shown runs through abe.
+    put(
+        store,
+        delegation("di", "yan", valid_to="2026-01-01T08:00:00+00:00"),
+        delegation("di", "abe"),
+        delegation("abe", "yan"),
+        delegation("yan", "xia", scope=["finance"]),
+        ward_run(1, "10:00"),
+        action("act", iri("out/1-1")),
+    )
+    answer = authority(store, ACT)
+    assert holder(answer, p("yan"), "delegation")["valid"] is True
+    xia = holder(answer, p("xia"), "delegation")
+    assert [step["to"] for step in xia["path"][1:]] == [p("abe"), p("yan"), p("xia")]
+    assert len(xia["problems"]) == 1
+    assert xia["problems"][0].startswith(
+        f"delegation {iri('delegations/yan-for-xia')} covers finance"
+    )
+
+
 def claimed_on(store: Store, decision: str, when: str) -> dict[str, Any]:
     put(
         store,
