@@ -346,6 +346,9 @@ class Known:
     """Record id → its content hash and where the input first gave it."""
     settings: dict[str, Attributes] = field(default_factory=dict)
     """Model configuration → the settings that are its content (it has no content hash)."""
+    nameless: set[str] = field(default_factory=set)
+    """Ids of records that describe no node of their own (delegations, documents): no node may
+    take one, as none of them may take a node's."""
 
     def learn_generations(self, relations: Iterable[Relation]) -> None:
         for relation in relations:
@@ -386,6 +389,12 @@ def _check_elements(fragment: Fragment, known: Known, location: str, *, strict: 
     so a changed document is a new entity (or a revision), never the old one rewritten. Each
     element is learnt once checked, so two parts of one record cannot clash either."""
     for element in fragment.elements:
+        if element.id in known.nameless:
+            raise InvalidRecord(
+                f"{element.id} is already the id of a record that is not a node (a delegation or "
+                "a document); a node needs an id of its own",
+                location=location,
+            )
         kinds = known.kinds.get(element.id, set())
         if _clashes(kinds, element.kind, strict):
             raise InvalidRecord(
@@ -527,13 +536,16 @@ def _check_generations(fragment: Fragment, known: Known, location: str) -> None:
 def _check_record_id(prepared: PreparedRecord, known: Known, location: str) -> None:
     """A record that describes no node under its own id (a delegation, an imported document)
     does not take a node's id: ``export ID`` and ``show ID`` would mean two things."""
-    if prepared.id in known.kinds and all(e.id != prepared.id for e in prepared.fragment.elements):
+    if any(e.id == prepared.id for e in prepared.fragment.elements):
+        return
+    if prepared.id in known.kinds:
         kinds = "/".join(sorted(known.kinds[prepared.id]))
         raise InvalidRecord(
             f"record id {prepared.id} is already the id of an {kinds}; a "
             f"{prepared.kind.replace('_', ' ')} needs an id of its own",
             location=location,
         )
+    known.nameless.add(prepared.id)
 
 
 def _check_made_fresh(fragment: Fragment, location: str) -> None:
@@ -593,6 +605,8 @@ def _check(
     stored = store.nodes(wanted - known.kinds.keys())
     for node_id, node in stored.items():
         known.learn(node_id, node.kinds, node.attributes)
+    # a stored record whose id no node has is a delegation's or a document's
+    known.nameless.update(store.record_hashes(wanted - known.kinds.keys() - known.records.keys()))
     generated = {
         r.src
         for prepared, _, _ in located

@@ -712,3 +712,35 @@ def test_an_agent_a_document_typed_twice_may_be_named_by_either(
     assert raidt(["import", str(document), "--store", url]) == 0
     records = write_jsonl(tmp_path / "bo.jsonl", [review("r9", iri("out/1-1"), by="bo")])
     assert raidt(["record", str(records), "--store", url]) == 0
+
+
+@pytest.mark.parametrize("apart", [True, False], ids=["stored", "same file"])
+def test_a_node_cannot_take_the_id_of_a_delegation(
+    seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str], apart: bool
+) -> None:
+    # A delegation is a record with no node of its own; a run's input with its id would make
+    # `show` and `export` of that id mean two things.
+    db, url = seeded
+    shared = iri("x/shared")
+    granted = {
+        "type": "delegation",
+        "id": shared,
+        "delegate": person("bo"),
+        "responsible": person("cy"),
+        "scope": ["*"],
+        "valid_from": "2026-01-01T00:00:00+00:00",
+    }
+    first: list[Any] = [granted]
+    if apart:
+        assert raidt(["record", str(write_jsonl(tmp_path / "a.jsonl", first)), "--store", url]) == 0
+        first = []
+    before = dump(db)
+    using = run(2, inputs=[{"id": shared, "content_hash": h("shared")}])
+    path = write_jsonl(tmp_path / "b.jsonl", [*first, using])
+    capsys.readouterr()
+    assert raidt(["record", str(path), "--store", url]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"error: {path}:{len(first) + 1}: {shared} is already the id of a record that is not a "
+        "node (a delegation or a document); a node needs an id of its own"
+    )
+    assert dump(db) == before

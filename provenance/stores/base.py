@@ -157,6 +157,10 @@ class Store(Protocol):
 
     def record(self, record_id: str) -> StoredRecord | None: ...
 
+    def record_hashes(self, record_ids: Iterable[str]) -> dict[str, str]:
+        """The content hash of each of these records the store holds, by id: many at once."""
+        ...
+
     def records(self, *, after: int = 0) -> Iterator[StoredRecord]:
         """Every record with a sequence number above ``after``, in write order."""
         ...

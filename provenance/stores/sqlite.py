@@ -231,7 +231,8 @@ class SQLiteStore:
 
     def write(self, records: Sequence[PreparedRecord]) -> WriteResult:
         with self._errors("write to"), self._atomic():
-            planned, result = plan(records, self._stored(records), self._head(), self._stamp)
+            stored = self.record_hashes(r.id for r in records)
+            planned, result = plan(records, stored, self._head(), self._stamp)
             self._insert(planned)
         return result
 
@@ -268,16 +269,16 @@ class SQLiteStore:
             self._nids.clear()
             raise
 
-    def _stored(self, records: Sequence[PreparedRecord]) -> dict[str, str]:
+    def record_hashes(self, record_ids: Iterable[str]) -> dict[str, str]:
         stored: dict[str, str] = {}
-        ids = [r.id for r in records]
-        for chunk in _chunks(ids):
-            stored.update(
-                self._db.execute(
-                    f"SELECT id, content_hash FROM records WHERE id IN ({_marks(len(chunk))})",
-                    chunk,
-                ).fetchall()
-            )
+        with self._errors("read"):
+            for chunk in _chunks(list(dict.fromkeys(record_ids))):
+                stored.update(
+                    self._db.execute(
+                        f"SELECT id, content_hash FROM records WHERE id IN ({_marks(len(chunk))})",
+                        chunk,
+                    ).fetchall()
+                )
         return stored
 
     def _head(self) -> Head:
