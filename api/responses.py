@@ -1,17 +1,21 @@
 """What routes share about answering: the query answer response, the problems each kind of route
-may return (for OpenAPI), and the JSON content-type check of record bodies."""
+may return (for OpenAPI), the JSON content-type check of record bodies, and the one way record
+bodies are read as JSON."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from email.message import Message
 from typing import Any
 
 import orjson
 from fastapi import HTTPException, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 
 from api.models import WriteResultPublic
 from api.problems import problem_responses
+from provenance.ingest import parse_json
 from provenance.stores import WriteResult
 
 __all__ = [
@@ -19,6 +23,7 @@ __all__ = [
     "READ_ID",
     "WRITE",
     "JsonAnswer",
+    "RecordRoute",
     "answer",
     "json_media_type",
     "require_json",
@@ -75,3 +80,23 @@ def written(result: WriteResult, response: Response, location: str) -> WriteResu
     response.status_code = 201 if result.written else 200
     response.headers["Location"] = location
     return WriteResultPublic(written=result.written, unchanged=result.unchanged)
+
+
+class _RecordRequest(Request):
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = parse_json(await self.body())
+        return self._json
+
+
+class RecordRoute(APIRoute):
+    """A route whose JSON body is read as ``raidt record`` reads a file: a key given twice in
+    one object is refused (400), not taken at its last value."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def read_strictly(request: Request) -> Response:
+            return await handler(_RecordRequest(request.scope, request.receive))
+
+        return read_strictly

@@ -40,6 +40,7 @@ __all__ = [
     "Located",
     "import_document",
     "iter_records",
+    "parse_json",
     "prepare",
     "prepare_document",
     "read_records",
@@ -124,13 +125,11 @@ _TOO_LONG = "malformed JSON: a number with more digits than can be read"
 _BOM = b"\xef\xbb\xbf"
 
 
-class _Repeated(ValueError):
+class _Repeated(json.JSONDecodeError):
     """A key given twice in one JSON object: which value was meant cannot be told."""
 
     def __init__(self, key: str) -> None:
-        super().__init__(
-            f"malformed JSON: the key {_printable(key)!r} is given twice in one object"
-        )
+        super().__init__(f"the key {_printable(key)!r} is given twice in one object", "", 0)
 
 
 def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -141,11 +140,19 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
+def parse_json(text: str | bytes) -> Any:
+    """JSON text as data, a key given twice in one object refused (``json.JSONDecodeError``):
+    the one reading of JSON for records, on the command line and over HTTP."""
+    return json.loads(text, object_pairs_hook=_unique)
+
+
 def _loads(text: str, location: str, *, whole: bool = False) -> Any:
     """JSON text as data, or why it is not JSON that can be read; a ``whole`` file's errors
     say their line, a JSON Lines record's only its column (the location says the line)."""
     try:
-        return json.loads(text, object_pairs_hook=_unique)
+        return parse_json(text)
+    except _Repeated as error:
+        raise InvalidRecord(f"malformed JSON: {error.msg}", location=location) from error
     except json.JSONDecodeError as error:
         line = f"line {error.lineno}, " if whole else ""
         raise InvalidRecord(
@@ -153,8 +160,6 @@ def _loads(text: str, location: str, *, whole: bool = False) -> Any:
         ) from error
     except RecursionError as error:
         raise InvalidRecord(_TOO_DEEP, location=location) from error
-    except _Repeated as error:
-        raise InvalidRecord(str(error), location=location) from error
     except ValueError as error:
         raise InvalidRecord(_TOO_LONG, location=location) from error
 

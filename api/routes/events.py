@@ -12,11 +12,11 @@ from api.keys import Role
 from api.models import REVIEWER_EVENTS, Event, WriteResultPublic, demo_examples
 from api.problems import problem_responses
 from api.recording import record
-from api.responses import WRITE, require_json, written
+from api.responses import WRITE, RecordRoute, require_json, written
 
 __all__ = ["record_event", "router"]
 
-router = APIRouter(prefix="/runs", tags=["events"])
+router = APIRouter(prefix="/runs", tags=["events"], route_class=RecordRoute)
 
 
 @router.post(

@@ -11,13 +11,13 @@ from api.deps import StoreDep, TemplateId, WriteLock, admin
 from api.models import WriteResultPublic, demo_examples
 from api.problems import problem_responses
 from api.recording import record
-from api.responses import WRITE, require_json, written
+from api.responses import WRITE, RecordRoute, require_json, written
 from provenance.errors import InvalidRecord
 from provenance.records import Delegation, TemplateVersion
 
 __all__ = ["record_delegation", "record_template_version", "router"]
 
-router = APIRouter(tags=["governance"])
+router = APIRouter(tags=["governance"], route_class=RecordRoute)
 
 
 @router.post(

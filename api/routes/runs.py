@@ -18,13 +18,13 @@ from api.models import (
     demo_examples,
 )
 from api.recording import record
-from api.responses import READ, READ_ID, WRITE, require_json, written
+from api.responses import READ, READ_ID, WRITE, RecordRoute, require_json, written
 from provenance.records import Instant, Run
 from queries.runs import list_runs
 
 __all__ = ["item_router", "record_run", "router", "run_detail", "runs"]
 
-router = APIRouter(prefix="/runs", tags=["runs"])
+router = APIRouter(prefix="/runs", tags=["runs"], route_class=RecordRoute)
 item_router = APIRouter(prefix="/runs", tags=["runs"])
 """``GET /runs/{id}`` on its own, included after every ``/runs/{id}/…`` route: an id sent with
 unencoded slashes could otherwise swallow their suffixes."""

@@ -324,3 +324,22 @@ def test_a_lone_surrogate_is_refused_not_a_server_error(
     assert answer.json()["detail"] == (
         "the document holds U+D800, a lone surrogate, which is not text"
     )
+
+
+def test_a_key_given_twice_in_a_body_is_refused_as_raidt_record_refuses_it(
+    client: TestClient, headers: dict[Role, dict[str, str]], demo_store: SQLiteStore
+) -> None:
+    body = json.dumps(run(5)).replace(
+        '"risk_level": "high"', '"risk_level": "high", "risk_level": "low"'
+    )
+    before = demo_store.counts()
+    answer = client.post(
+        "/runs",
+        content=body.encode(),
+        headers={**headers[Role.RECORDER], "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 400
+    assert answer.json()["detail"] == (
+        "the body is not readable JSON: the key 'risk_level' is given twice in one object"
+    )
+    assert demo_store.counts() == before
