@@ -103,27 +103,29 @@ def rubric_names() -> list[str]:
 
 
 def load_rubric(name_or_path: str | Path | None = None) -> Rubric:
-    """A shipped rubric by name (default ``general``) or a rubric file.
+    """A shipped rubric by name (default ``general``) or a rubric file. A shipped name always
+    means the shipped rubric: a file of that name in the working folder does not stand in for it
+    (``./general`` reaches that file).
 
     Raises
     ------
     InvalidRecord
         When no such rubric exists or the file is not a valid rubric.
     """
-    chosen = str(name_or_path or "general")
+    chosen = name_or_path or "general"
+    if isinstance(chosen, str) and chosen in rubric_names():
+        return _shipped_rubric(chosen)
     path = Path(chosen)
     if path.suffix == ".toml" or path.exists():
         if not path.exists():
-            raise _no_rubric(chosen)
+            raise _no_rubric(str(chosen))
         try:
             source = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             reason = "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error.strerror
             raise InvalidRecord(f"cannot read the rubric: {reason}", location=str(path)) from error
         return _parse_rubric(source, str(path))
-    if chosen in rubric_names():
-        return _shipped_rubric(chosen)
-    raise _no_rubric(chosen)
+    raise _no_rubric(str(chosen))
 
 
 def _no_rubric(chosen: str) -> InvalidRecord:

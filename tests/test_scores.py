@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -1928,3 +1929,21 @@ def test_an_override_counts_for_the_run_whose_output_it_overrode(store: Store) -
             "runs": [iri("runs/3")],
         }
     ]
+
+
+def test_a_shipped_name_means_the_shipped_rubric_whatever_lies_in_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file called `general` where the command runs (or the service starts) stood in for the
+    # shipped rubric, the default included; `./general` still reaches such a file.
+    fake = (
+        'name = "general"\ntitle = "fake"\n[[checks]]\nid = "purpose-stated"\n'
+        'pillar = "responsibility"\nweight = 1\n'
+    )
+    (tmp_path / "general").write_text(fake)
+    (tmp_path / "healthcare").mkdir()
+    monkeypatch.chdir(tmp_path)
+    for name in (None, "general"):
+        assert load_rubric(name) == load_rubric(str(files("queries") / "rubrics" / "general.toml"))
+    assert load_rubric("healthcare").name == "healthcare"
+    assert load_rubric("./general").title == "fake"
