@@ -277,17 +277,25 @@ def delegations(
     ``when`` for ``context``.
 
     ``on_behalf_of`` is whom ``agent`` said they acted for on the decision being judged (their
-    association's ``raidt:onBehalfOf``): then only the chain that reaches that person counts,
-    however valid the others, and with none there is one invalid item saying so. Otherwise every
-    chain is given. Each item has ``agent`` (who stands behind), ``path``, ``valid`` and
-    ``problems``.
+    association's ``raidt:onBehalfOf``): then only the chain that reaches that person, and those
+    that go on above them, count, however valid the others; with none there is one invalid item
+    saying so. Otherwise every chain is given. Each item has ``agent`` (who stands behind),
+    ``path``, ``valid``, ``problems`` and ``top``: whether that person stands under no one, so
+    that a valid chain to them is authority that goes all the way up.
     """
     origin = _Holder(agent, "self", None, [], claimed=on_behalf_of, context=context)
     general = _delegations_above(store, {agent}, at)
-    chains = [chain.as_dict({}) for chain in _chains([origin], general, when)]
+    chains = [
+        {**chain.as_dict({}), "top": not general.get(chain.agent)}
+        for chain in _chains([origin], general, when)
+    ]
     if on_behalf_of is None or on_behalf_of == agent:
         return chains
-    return [chain for chain in chains if chain["agent"] == on_behalf_of]
+    return [
+        chain
+        for chain in chains
+        if chain["agent"] == on_behalf_of or any(s["to"] == on_behalf_of for s in chain["path"])
+    ]
 
 
 def authority(

@@ -137,11 +137,14 @@ def _initiator_named(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome
 
 @_check("reviewer-distinct")
 def _reviewer_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
-    """Four eyes: someone other than the initiator reviewed each output, after it was made."""
+    """Four eyes: someone other than the initiator reviewed each output, after it was made; not
+    the model that made it either, which acts for the initiator."""
     initiator = f.initiator.agent if f.initiator else None
     early = _before_generation(f, f.reviews)
     reviews = [e for e in f.reviews if e not in early]
-    others = [e for e in reviews if any(a != initiator for a in e.agents(Role.REVIEWER))]
+    others = [
+        e for e in reviews if any(a not in (initiator, f.model) for a in e.agents(Role.REVIEWER))
+    ]
     unreviewed = _not_covered(f, others)
     if others and not unreviewed:
         return Outcome(
@@ -152,7 +155,7 @@ def _reviewer_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outco
     if others:
         return Outcome(False, "output(s) no one but the initiator reviewed", unreviewed)
     if reviews:
-        return Outcome(False, "the only reviewer is the initiator", _ids(reviews))
+        return Outcome(False, "the only reviewer is the initiator or the model", _ids(reviews))
     if early:
         return Outcome(
             False, "the only review(s) are dated before the output was made", _ids(early)
@@ -221,7 +224,10 @@ def _decision_recorded(f: RunFacts, params: RubricParams, judge: Judge) -> Outco
 
 @_check("approver-authority")
 def _approver_authority(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
-    """Each approver held valid delegated authority, in scope, at the time they approved."""
+    """Each approver held valid delegated authority, in scope, at the time they approved: a
+    chain of valid delegations up to someone who stands under no one (through the person they
+    acted for, when they said so). A valid first link to someone whose own authority had
+    lapsed is not enough."""
     approvals = _approving(f.approvals)
     if not approvals:
         return Outcome(None, "no approving decision to judge")
@@ -230,7 +236,7 @@ def _approver_authority(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
     for event in approvals:
         for approver in event.agents(Role.APPROVER):
             found = judge.delegations(approver, event)
-            if not any(c["valid"] for c in found):
+            if not any(c["valid"] and c["top"] for c in found):
                 lacking.append(event.id)
                 problems += [p for c in found for p in c["problems"]] or [
                     f"{approver} holds no delegation"

@@ -439,7 +439,7 @@ def test_reviewer_distinct_fails_when_initiator_reviews_own_output(store: Store)
     assert verdicts(profile) == {**GOOD, "reviewer-distinct": False}
     failed = check(profile, "reviewer-distinct")
     assert failed["evidence"] == [iri("reviews/1")]
-    assert failed["explanation"] == "the only reviewer is the initiator"
+    assert failed["explanation"] == "the only reviewer is the initiator or the model"
 
 
 def test_approver_distinct_fails_on_self_approval(store: Store) -> None:
@@ -1947,3 +1947,34 @@ def test_a_shipped_name_means_the_shipped_rubric_whatever_lies_in_the_working_fo
         assert load_rubric(name) == load_rubric(str(files("queries") / "rubrics" / "general.toml"))
     assert load_rubric("healthcare").name == "healthcare"
     assert load_rubric("./general").title == "fake"
+
+
+@pytest.mark.parametrize("claim", [True, False], ids=["for-lu", "no-claim"])
+def test_approver_authority_needs_the_chain_valid_all_the_way_up(store: Store, claim: bool) -> None:
+    # bo -> lu holds; lu's own delegation from the organisation expired before the approval.
+    # bo's authority comes from lu's, which had lapsed: a valid first link is not enough.
+    lapsed = delegation("lu", "org", scope=("*",), valid_to="2025-12-31T00:00:00+00:00")
+    approval = approval_of(1, on_behalf_of=LU if claim else None)
+    profile = scored(store, lapsed, *governed(approval=approval))
+    failed = check(profile, "approver-authority")
+    assert failed["passed"] is False
+    assert failed["explanation"] == (
+        f"delegation {iri('delegations/lu-for-org')} expired 2025-12-31T00:00:00+00:00, before "
+        "2026-01-01T11:00:00+00:00"
+    )
+    # renewed, the same chain is authority all the way up
+    renewed = SQLiteStore(":memory:")
+    again = scored(renewed, delegation("lu", "org", scope=("*",)), *governed(approval=approval))
+    assert check(again, "approver-authority")["passed"] is True
+
+
+def test_the_model_is_not_a_second_pair_of_eyes(store: Store) -> None:
+    # The only review is by the run's own model agent: it acts for the initiator.
+    record = run_record(1)
+    record["model"] = {**record["model"], "agent": iri("agents/writer")}
+    review = review_of(1)
+    review["reviewer"] = {"id": iri("agents/writer"), "kind": "software"}
+    profile = scored(store, *governed(run=record, review=review))
+    failed = check(profile, "reviewer-distinct")
+    assert failed["passed"] is False
+    assert failed["explanation"] == "the only reviewer is the initiator or the model"
