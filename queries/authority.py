@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from heapq import heapify, heappop, heappush
+from itertools import count
 from typing import Any
 
 from provenance.errors import InvalidRecord
@@ -447,13 +448,19 @@ def _routes(
     approval carried by one line of descent is not lost to another that was rejected. Ties go
     by the ids, so the answer does not depend on the order the records were written in."""
     leaving = by_src(relations, DERIVATIONS)
-    queue: list[tuple[int, int, tuple[str, ...], list[dict[str, Any]]]] = [
-        (0, 1, (output,), [_step("used", action, output)]) for output in sorted(used)
+    # each entry: (outputs withdrawn passed through, length, ids along it, kinds along it, a
+    # count, route); the kinds order two relations joining the same pair (a derivation stated
+    # as both wasDerivedFrom and wasRevisionOf), the count any two left equal, whose routes are
+    # the same steps: the route itself is never compared
+    order = count()
+    queue: list[tuple[int, int, tuple[str, ...], tuple[str, ...], int, list[dict[str, Any]]]] = [
+        (0, 1, (output,), ("used",), next(order), [_step("used", action, output)])
+        for output in sorted(used)
     ]
     heapify(queue)
     routes: dict[str, list[dict[str, Any]]] = {}
     while queue:
-        passed, length, ids, route = heappop(queue)
+        passed, length, ids, kinds, _, route = heappop(queue)
         current = ids[-1]
         if current in routes:
             continue
@@ -463,7 +470,8 @@ def _routes(
             assert relation.dst is not None
             if relation.dst not in routes:
                 step = _step(relation.kind, current, relation.dst)
-                heappush(queue, (through, length + 1, (*ids, relation.dst), [*route, step]))
+                entry = (through, length + 1, (*ids, relation.dst), (*kinds, relation.kind))
+                heappush(queue, (*entry, next(order), [*route, step]))
     return routes
 
 

@@ -372,6 +372,26 @@ def test_a_rejection_overruled_before_the_action_withdraws_no_approval_upstream(
     assert p("rex") not in {h["agent"] for h in answer["holders"]}
 
 
+def test_a_derivation_stated_twice_over_one_pair_does_not_stop_the_answer(store: Store) -> None:
+    # A PROV document says e2 was derived from e1 twice: as a derivation and as a revision (and
+    # as the first again, with an id). The action on e2 rests on both, and on nothing else.
+    document = """document
+  prefix t <https://test.example/>
+  prefix raidt <https://w3id.org/raidt#>
+  entity(t:e1)
+  entity(t:e2)
+  wasDerivedFrom(t:e2, t:e1)
+  wasDerivedFrom(t:d2; t:e2, t:e1, -, -, -)
+  wasDerivedFrom(t:e2, t:e1, -, -, -, [prov:type='prov:Revision'])
+  activity(t:act, 2026-01-01T12:00:00Z, 2026-01-01T12:00:00Z, [prov:type='raidt:Action'])
+  used(t:act, t:e2, -)
+endDocument"""
+    import_document(document, FORMATS["provn"], store, source="twice.provn")
+    answer = authority(store, iri("act"))
+    assert answer["outputs"] == [iri("e1"), iri("e2")]
+    assert answer["holders"] == []
+
+
 def test_a_claim_beyond_the_longest_chain_followed_says_so(store: Store) -> None:
     # vic -> p1 -> ... -> p11: eleven links, one more than MAX_CHAIN (10). vic approves for p11.
     chain = ["vic", *(f"p{i}" for i in range(1, 12))]
