@@ -7,7 +7,6 @@ signatures read plainly; tests swap the store with ``app.dependency_overrides[ge
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import PurePath
 from typing import Annotated
 from urllib.parse import unquote
 
@@ -81,19 +80,11 @@ class StoreHolder:
                 self._store.close()
                 self._store = None
 
-    def names(self) -> dict[str, str]:
-        """How error messages name where the store lives, and what the service says instead:
-        its URL, and a file store's path and folder as the store's messages put them (never a
-        bare path, which an IRI in the same message may hold)."""
-        names = {f" in {self.url}": " in the store"}
-        if self.url.startswith("sqlite:///"):
-            path = PurePath(self.url.removeprefix("sqlite:///"))
-            names[f"the store {path}:"] = "the store:"
-            names[f"cannot open {path}:"] = "cannot open the store:"
-            names[f"no directory {path.parent}"] = "no directory for it"
-            names[f"no store at {path}:"] = "no store there:"
-            names[f"{path} has store schema"] = "the store has schema"
-        return names
+    def urls(self) -> list[str]:
+        """The URLs messages may name the store by: the one configured, and the opened store's
+        own (a Neo4j store adds its database to it)."""
+        opened = self._store.url if self._store is not None else None
+        return [self.url, *([opened] if opened and opened != self.url else [])]
 
 
 def get_settings(request: Request) -> Settings:

@@ -150,11 +150,22 @@ def _instance(request: Request) -> str:
     return raw.decode("latin-1") if isinstance(raw, bytes) else request.url.path
 
 
-def _discreet(request: Request, detail: str) -> str:
-    """The detail without the store's URL or file path, which the log keeps."""
+_STORE_FAILED = {
+    503: "the store cannot be reached now; the service's log says why",
+    500: "the store failed; the service's log says why",
+}
+"""What a caller is told of a store that failed: where it lives, and how, is the log's business
+(a URL may hold a password)."""
+
+
+def _discreet(request: Request, status: int, detail: str) -> str:
+    """The detail as a caller may see it: a store's failure in general terms, and a question's
+    answer without the store's URL, which the log keeps."""
+    if status in _STORE_FAILED:
+        return _STORE_FAILED[status]
     holder = getattr(request.app.state, "stores", None)
-    for name, said in holder.names().items() if holder else ():
-        detail = detail.replace(name, said)
+    for url in holder.urls() if holder else ():
+        detail = detail.replace(f" in {url}", " in the store")
     return detail
 
 
@@ -166,13 +177,13 @@ async def _provenance_error(request: Request, error: Exception) -> JSONResponse:
     if isinstance(error, InvalidRecord):
         return problem_response(
             status,
-            _discreet(request, error.message),
+            _discreet(request, status, error.message),
             kind=kind,
             instance=_instance(request),
             location=error.location,
         )
     return problem_response(
-        status, _discreet(request, str(error)), kind=kind, instance=_instance(request)
+        status, _discreet(request, status, str(error)), kind=kind, instance=_instance(request)
     )
 
 

@@ -147,7 +147,7 @@ def test_problems_do_not_say_where_the_store_lives(tmp_path: Path) -> None:
         # an IRI that holds the store's folder keeps it: only the store's own mentions go
         holding = "https://files.example" + str(folder) + "/out/7"
         kept = assert_problem(client.get("/nodes/" + enc(holding)), 404)
-    assert gone["detail"] == "cannot open the store: no directory for it"
+    assert gone["detail"] == "the store cannot be reached now; the service's log says why"
     assert missing["detail"] == "no node https://nowhere.example/1 in the store"
     assert kept["detail"] == f"no node {holding} in the store"
 
@@ -174,3 +174,15 @@ def test_an_unexpected_failure_is_a_problem_without_details(
         answer = client.get("/verify", headers=auditor)
     problem = assert_problem(answer, 500)
     assert "secret" not in json.dumps(problem)
+
+
+@pytest.mark.parametrize(
+    "url", ["postgres://app:s3cret@db.internal/prov", "sqlite:///./private-dir/raidt.db"]
+)
+def test_a_store_that_cannot_be_opened_is_not_described_to_the_caller(
+    tmp_path: Path, url: str
+) -> None:
+    # A URL may hold a password; a path names the server's folders. The log has them.
+    with TestClient(create_app(Settings(store=url, keys=tmp_path / "k.db", auth=False))) as c:
+        problem = assert_problem(c.get("/runs"), 503)
+    assert problem["detail"] == "the store cannot be reached now; the service's log says why"
