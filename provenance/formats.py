@@ -88,7 +88,7 @@ def parse_document(text: str | bytes, fmt: Format, *, source: str = "document") 
         own explanation (with its line and column where it gives one).
     """
     data = text.encode() if isinstance(text, str) else text
-    root, declared = _xml_start(data) if fmt.name == "xml" else (None, False)
+    root, declared = _xml_start(data, source) if fmt.name == "xml" else (None, False)
     if declared:
         raise InvalidRecord(
             "a document type declaration (<!DOCTYPE …>) is not taken: the entities it declares "
@@ -138,7 +138,7 @@ class _Started(Exception):
     """The root element has begun: all that was wanted of the document is known."""
 
 
-def _xml_start(data: bytes) -> tuple[str | None, bool]:
+def _xml_start(data: bytes, source: str) -> tuple[str | None, bool]:
     """The root element's name, and whether a document type was declared before it, read no
     further than the root's start tag: the PROV-XML reader takes any XML, ``<notprov/>``
     included, as an empty document, and would expand the entities a declaration defines."""
@@ -160,6 +160,11 @@ def _xml_start(data: bytes) -> tuple[str | None, bool]:
         parser.Parse(b"", True)
     except (_Started, expat.ExpatError):
         pass
+    except ValueError as error:  # an encoding the XML parser cannot read (Shift_JIS)
+        raise InvalidRecord(
+            f"not a PROV-XML document that can be read here: {error}; write it as UTF-8",
+            location=source,
+        ) from error
     return seen["root"], seen["declared"]
 
 

@@ -545,8 +545,9 @@ def _check_record_id(prepared: PreparedRecord, known: Known, location: str) -> N
         return
     if prepared.id in known.kinds:
         kinds = "/".join(sorted(known.kinds[prepared.id]))
+        what = f"an {kinds}" if kinds else "a node other records refer to"
         raise InvalidRecord(
-            f"record id {prepared.id} is already the id of an {kinds}; a "
+            f"record id {prepared.id} is already the id of {what}; a "
             f"{prepared.kind.replace('_', ' ')} needs an id of its own",
             location=location,
         )
@@ -610,8 +611,10 @@ def _check(
     stored = store.nodes(wanted - known.kinds.keys())
     for node_id, node in stored.items():
         known.learn(node_id, node.kinds, node.attributes)
-    # a stored record whose id no node has is a delegation's or a document's
-    known.nameless.update(store.record_hashes(wanted - known.kinds.keys() - known.records.keys()))
+    # a stored record whose id no described node has is a delegation's or a document's (a bare
+    # reference to the id, which makes a node of no kind, does not make it a node's)
+    undescribed = {i for i in wanted if not known.kinds.get(i)} - known.records.keys()
+    known.nameless.update(store.record_hashes(undescribed))
     generated = {
         r.src
         for prepared, _, _ in located

@@ -744,3 +744,46 @@ def test_a_node_cannot_take_the_id_of_a_delegation(
         "node (a delegation or a document); a node needs an id of its own"
     )
     assert dump(db) == before
+
+
+def test_a_delegation_id_a_document_referred_to_first_is_no_node_s_to_take(
+    seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A document derives t:x from the delegation's id before anything describes it: a bare
+    # reference, which makes a node of no kind. A run may not then take that id as a person's.
+    _, url = seeded
+    shared = iri("delegations/a-for-b")
+    granted = {
+        "type": "delegation",
+        "id": shared,
+        "delegate": person("a"),
+        "responsible": person("b"),
+        "scope": ["*"],
+        "valid_from": "2026-01-01T00:00:00+00:00",
+    }
+    assert raidt(["record", str(write_jsonl(tmp_path / "d.jsonl", [granted])), "--store", url]) == 0
+    reference = tmp_path / "ref.provn"
+    reference.write_text(
+        f"document\n  prefix t <{iri('')}>\n"
+        "  wasDerivedFrom(t:x, t:delegations/a-for-b)\nendDocument\n"
+    )
+    assert raidt(["import", str(reference), "--store", url]) == 0
+    taking = run(2, initiator="a") | {"initiator": {"id": shared, "name": "A"}}
+    capsys.readouterr()
+    assert raidt(["record", str(write_jsonl(tmp_path / "r.jsonl", [taking])), "--store", url]) == 1
+    assert "is already the id of a record that is not a node" in capsys.readouterr().err
+
+
+def test_an_xml_encoding_the_reader_cannot_take_is_one_clear_line(
+    seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, url = seeded
+    path = tmp_path / "sjis.xml"
+    path.write_bytes(
+        b'<?xml version="1.0" encoding="Shift_JIS"?>'
+        b'<prov:document xmlns:prov="http://www.w3.org/ns/prov#"/>'
+    )
+    assert raidt(["import", str(path), "--store", url]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.startswith(f"error: {path}: not a PROV-XML document that can be read here")
+    assert error.count("\n") == 0
