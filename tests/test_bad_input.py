@@ -39,6 +39,18 @@ def seeded(tmp_path: Path) -> tuple[Path, str]:
     return db, url
 
 
+def delegation(record_id: str, delegate: str = "bo", responsible: str = "cy") -> dict[str, Any]:
+    """A delegation in every scope from 2026 on, under ``record_id``."""
+    return {
+        "type": "delegation",
+        "id": record_id,
+        "delegate": person(delegate),
+        "responsible": person(responsible),
+        "scope": ["*"],
+        "valid_from": "2026-01-01T00:00:00+00:00",
+    }
+
+
 def without(record: dict[str, Any], field: str) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k != field}
 
@@ -168,14 +180,7 @@ CASES = {
         f"{iri('tpl/v7')} is made by {iri('runs/2')}, and the same record has",
     ),
     "delegation with an output's id": (
-        {
-            "type": "delegation",
-            "id": iri("out/1-1"),
-            "delegate": person("bo"),
-            "responsible": person("cy"),
-            "scope": ["*"],
-            "valid_from": "2026-01-01T00:00:00+00:00",
-        },
+        delegation(iri("out/1-1")),
         "line 2",
         f"record id {iri('out/1-1')} is already the id of an entity; a delegation needs an id",
     ),
@@ -722,15 +727,7 @@ def test_a_node_cannot_take_the_id_of_a_delegation(
     # `show` and `export` of that id mean two things.
     db, url = seeded
     shared = iri("x/shared")
-    granted = {
-        "type": "delegation",
-        "id": shared,
-        "delegate": person("bo"),
-        "responsible": person("cy"),
-        "scope": ["*"],
-        "valid_from": "2026-01-01T00:00:00+00:00",
-    }
-    first: list[Any] = [granted]
+    first: list[Any] = [delegation(shared)]
     if apart:
         assert raidt(["record", str(write_jsonl(tmp_path / "a.jsonl", first)), "--store", url]) == 0
         first = []
@@ -753,15 +750,8 @@ def test_a_delegation_id_a_document_referred_to_first_is_no_node_s_to_take(
     # reference, which makes a node of no kind. A run may not then take that id as a person's.
     _, url = seeded
     shared = iri("delegations/a-for-b")
-    granted = {
-        "type": "delegation",
-        "id": shared,
-        "delegate": person("a"),
-        "responsible": person("b"),
-        "scope": ["*"],
-        "valid_from": "2026-01-01T00:00:00+00:00",
-    }
-    assert raidt(["record", str(write_jsonl(tmp_path / "d.jsonl", [granted])), "--store", url]) == 0
+    granted = write_jsonl(tmp_path / "d.jsonl", [delegation(shared, "a", "b")])
+    assert raidt(["record", str(granted), "--store", url]) == 0
     reference = tmp_path / "ref.provn"
     reference.write_text(
         f"document\n  prefix t <{iri('')}>\n"
