@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from provenance.graph import as_datetime, as_iri
 from provenance.vocabulary import PROV, Attr, Role, Type
-from queries.context import ended, started
+from queries.context import EARLIEST, ended, started
 from queries.facts import Event, RunFacts
 
 __all__ = ["CHECKS", "Judge", "Outcome", "RubricParams"]
@@ -173,7 +173,12 @@ def _review_timely(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     early = _before_generation(f, f.reviews)
     if early:
         return Outcome(False, "reviewed before the output was generated", _ids(early))
-    late = [e for e in f.reviews if e.time and e.time - done > timedelta(hours=hours)]
+    # each output's first review is what is timed: a second look days later is no delay
+    outputs_of = _outputs_of(f)
+    first: dict[str | None, Event] = {}
+    for e in sorted((e for e in f.reviews if e.time), key=lambda e: e.time or EARLIEST):
+        first.setdefault(outputs_of.get(e.subject or ""), e)
+    late = [e for e in first.values() if e.time and e.time - done > timedelta(hours=hours)]
     if late:
         return Outcome(False, f"reviewed more than {hours:g} h after generation", _ids(late))
     return Outcome(True, f"reviewed within {hours:g} h of generation", _ids(f.reviews))
@@ -183,8 +188,8 @@ def _review_timely(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
 def _approver_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """No self-approval: the output was not approved by its initiator, by someone acting in the
     initiator's name, or by the model that made it (which acts for the initiator)."""
-    if not f.approvals:
-        return Outcome(None, "no approval to judge")
+    if not _approving(f.approvals):
+        return Outcome(None, "no approving decision to judge")
     initiator = f.initiator.agent if f.initiator else None
     own = [
         e
@@ -475,10 +480,18 @@ def _escalations_resolved(f: RunFacts, params: RubricParams, judge: Judge) -> Ou
     if not f.escalations:
         return Outcome(None, "no escalation")
     decisions = [*f.approvals, *f.overrides]
+    outputs_of = _outputs_of(f)
+
+    def about(decision: Event, escalation: Event) -> bool:
+        """A decision on the output escalated (through any revision of it), or on anything
+        when the escalation is about the run, an input or a template."""
+        escalated = outputs_of.get(escalation.subject or "")
+        return escalated is None or outputs_of.get(decision.subject or "") == escalated
+
     open_ = [
         e.id
         for e in f.escalations
-        if not any(d.time and e.time and d.time >= e.time for d in decisions)
+        if not any(d.time and e.time and d.time >= e.time and about(d, e) for d in decisions)
     ]
     if open_:
         return Outcome(False, "escalation(s) never resolved", open_)
@@ -557,6 +570,15 @@ def _actions_linked(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     loose = [a.id for a in f.actions if not a.informed_by]
     if loose:
         return Outcome(False, "action(s) that name no approval", loose)
+    approving = {e.id for e in _approving(f.approvals)}
+    rejecting = [
+        a.id
+        for a in f.actions
+        if any(i in {e.id for e in f.approvals} - approving for i in a.informed_by)
+        and not any(i in approving for i in a.informed_by)
+    ]
+    if rejecting:
+        return Outcome(False, "action(s) naming a rejection as their approval", rejecting)
     decided = {e.id: e.subject for e in f.approvals}
     astray = [
         a.id for a in f.actions if not any(decided.get(i) == a.subject for i in a.informed_by)

@@ -411,8 +411,9 @@ def test_a_review_of_the_template_is_not_a_review_of_the_run(store: Store) -> No
 
 
 def test_an_initiator_rejecting_their_own_output_is_not_a_self_approval(store: Store) -> None:
+    # nothing was approved, so there is no self-approval to judge: the check does not apply
     profile = scored(store, *governed(approval=approval_of(1, by="ana", decision="rejected")))
-    assert check(profile, "approver-distinct")["passed"] is True
+    assert check(profile, "approver-distinct")["passed"] is None
     assert weak_points(store)["weak_points"]["self-approvals"]["runs"] == []
 
 
@@ -655,13 +656,19 @@ def test_action_with_no_approval_at_all(store: Store) -> None:
 def test_action_on_a_rejected_output(store: Store) -> None:
     rejected = approval_of(1, decision="rejected", rationale="wrong dose")
     profile = scored(store, *governed(approval=rejected))
-    # a rejection approves nothing: authority has nothing to judge; the rejection has a reason
+    # a rejection approves nothing: authority and self-approval have nothing to judge; the
+    # rejection has a reason; the action names it as its approval
     assert verdicts(profile) == {
         **GOOD,
         "approver-authority": None,
+        "approver-distinct": None,
         "decision-rationale": True,
         "action-on-approved": False,
+        "actions-linked": False,
     }
+    assert check(profile, "actions-linked")["explanation"] == (
+        "action(s) naming a rejection as their approval"
+    )
     failed = check(profile, "action-on-approved")
     assert failed["evidence"] == [iri("actions/1")]
     assert failed["explanation"] == "action(s) on an unapproved or invalidated output"
@@ -1978,3 +1985,20 @@ def test_the_model_is_not_a_second_pair_of_eyes(store: Store) -> None:
     failed = check(profile, "reviewer-distinct")
     assert failed["passed"] is False
     assert failed["explanation"] == "the only reviewer is the initiator or the model"
+
+
+def test_an_escalation_is_resolved_by_a_decision_on_what_it_was_about(store: Store) -> None:
+    # Two outputs; cy escalates out/1-2 at 10:45; the only later decision is on out/1-1.
+    escalated = {**escalation_of(1, at=t("10:45:00")), "target": iri("out/1-2")}
+    profile = scored(store, *governed(run=run_record(1, outputs=2), escalation=escalated))
+    failed = check(profile, "escalations-resolved")
+    assert (failed["passed"], failed["evidence"]) == (False, [iri("escalations/1")])
+    decided = approval_of(1, target=iri("out/1-2"), name="1-2", at=t("11:10:00"))
+    put(store, decided)
+    assert check(score(store, RUN1), "escalations-resolved")["passed"] is True
+
+
+def test_a_second_look_days_later_does_not_make_a_timely_review_late(store: Store) -> None:
+    again = {**review_of(1, at=t("09:00:00", "2026-01-05")), "id": iri("reviews/1-again")}
+    profile = scored(store, *governed(again=again))
+    assert check(profile, "review-timely")["passed"] is True
