@@ -25,11 +25,11 @@ __all__ = ["CHECKS", "Judge", "Outcome", "RubricParams"]
 class RubricParams(BaseModel):
     """The settings a rubric gives the checks that take one."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     review_within_hours: float = Field(default=72, gt=0, le=1_000_000, allow_inf_nan=False)
     """A review later than this after generation fails ``review-timely``."""
-    upstream_traceability: float = Field(default=60, ge=0, le=100)
+    upstream_traceability: float = Field(default=60, ge=0, le=100, allow_inf_nan=False)
     """Earlier runs must score at least this on traceability (``upstream-traceable``)."""
     repeated_overrides: int = Field(default=2, ge=2)
     """This many overrides by one person or in one workflow is a pattern (``weak-points``)."""

@@ -45,7 +45,7 @@ Pillar = Literal[
 
 
 class RubricCheck(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     id: str
     pillar: Pillar
@@ -62,16 +62,19 @@ class RubricCheck(BaseModel):
 class Rubric(BaseModel):
     """Which checks count, under which pillar, how much, and what the thresholds are."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    """Strict: a weight written "3" or true, or a flag written "yes", is a mistake to point out,
+    not a value to guess at."""
 
-    name: str
+    name: str = Field(min_length=1)
     title: str
     description: str = ""
     ratings: dict[str, Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]] = Field(
         default_factory=lambda: {"strong": 80.0, "adequate": 60.0}, min_length=1
     )
     params: RubricParams = Field(default_factory=RubricParams)
-    checks: tuple[RubricCheck, ...] = Field(min_length=1)
+    checks: tuple[RubricCheck, ...] = Field(min_length=1, strict=False)
+    """A list in TOML and JSON, kept as a tuple; each check within is read strictly."""
 
     @field_validator("checks")
     @classmethod

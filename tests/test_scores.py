@@ -1284,6 +1284,25 @@ def _rubric_file(tmp_path: Path, check: str) -> str:
             'id = "initiator-named"\npillar = "responsibility"\nweight = 1\n[ratings]',
             ["not a valid rubric: ratings: Dictionary should have at least 1 item"],
         ),
+        # numbers and flags are read as written, not guessed at
+        (
+            'id = "initiator-named"\npillar = "responsibility"\nweight = "3"',
+            ["not a valid rubric: checks.0.weight: Input should be a valid number"],
+        ),
+        (
+            'id = "initiator-named"\npillar = "responsibility"\nweight = true',
+            ["not a valid rubric: checks.0.weight: Input should be a valid number"],
+        ),
+        (
+            'id = "initiator-named"\npillar = "responsibility"\nweight = 1\n'
+            '[params]\nrationale_for_every_decision = "yes"',
+            ["params.rationale_for_every_decision: Input should be a valid boolean"],
+        ),
+        (
+            'id = "initiator-named"\npillar = "responsibility"\nweight = 1\n'
+            "[params]\nupstream_traceability = nan",
+            ["params.upstream_traceability: Input should be a finite number"],
+        ),
     ],
 )
 def test_invalid_rubric_is_refused(tmp_path: Path, check_toml: str, fragments: list[str]) -> None:
