@@ -142,7 +142,13 @@ def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def parse_json(text: str | bytes) -> Any:
     """JSON text as data, a key given twice in one object refused (``json.JSONDecodeError``):
-    the one reading of JSON for records, on the command line and over HTTP."""
+    the one reading of JSON for records, on the command line and over HTTP. Bytes are UTF-8 (a
+    byte order mark aside), never guessed at as UTF-16 or UTF-32."""
+    if isinstance(text, bytes):
+        try:
+            text = text.removeprefix(_BOM).decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise json.JSONDecodeError("not UTF-8 text", "", error.start) from error
     return json.loads(text, object_pairs_hook=_unique)
 
 

@@ -343,3 +343,18 @@ def test_a_key_given_twice_in_a_body_is_refused_as_raidt_record_refuses_it(
         "the body is not readable JSON: the key 'risk_level' is given twice in one object"
     )
     assert demo_store.counts() == before
+
+
+def test_a_body_that_is_not_utf8_is_refused_as_raidt_record_refuses_it(
+    client: TestClient, headers: dict[Role, dict[str, str]], demo_store: SQLiteStore
+) -> None:
+    # JSON read from bytes would guess UTF-16; records are UTF-8 on both doors.
+    before = demo_store.counts()
+    answer = client.post(
+        "/runs",
+        content=json.dumps(run(5)).encode("utf-16"),
+        headers={**headers[Role.RECORDER], "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 400
+    assert answer.json()["detail"] == "the body is not readable JSON: not UTF-8 text"
+    assert demo_store.counts() == before
