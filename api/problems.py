@@ -159,13 +159,16 @@ _STORE_FAILED = {
 
 
 def _discreet(request: Request, status: int, detail: str) -> str:
-    """The detail as a caller may see it: a store's failure in general terms, and a question's
-    answer without the store's URL, which the log keeps."""
-    if status in _STORE_FAILED:
-        return _STORE_FAILED[status]
+    """The detail as a caller may see it: without the store's URL or file path, which the log
+    keeps; a store's failure that cannot be told without them (an unreachable store, an error
+    of the database) in general terms."""
     holder = getattr(request.app.state, "stores", None)
-    for url in holder.urls() if holder else ():
-        detail = detail.replace(f" in {url}", " in the store")
+    urls = holder.urls() if holder else []
+    for url in urls:
+        detail = detail.replace(f" in {url}", " in the store").replace(url, "the store")
+    named = [u.removeprefix("sqlite:///") for u in urls if u.startswith("sqlite:///")]
+    if status == 503 or (status in _STORE_FAILED and any(path in detail for path in named)):
+        return _STORE_FAILED[status]
     return detail
 
 

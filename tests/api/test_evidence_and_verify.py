@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.deps import get_store
+from api.main import create_app
+from api.settings import Settings
 from provenance.demo_data import load_demo
 from provenance.integrity import verify
 from provenance.stores import SQLiteStore
@@ -80,3 +82,23 @@ def test_verify_names_a_tampered_record(
     assert report["ok"] is False
     assert report["first_problem"]["record"] == RUN
     assert report["first_problem"]["seq"] == tampered.seq
+
+
+def test_a_pack_refused_for_a_store_that_fails_verification_says_so(tmp_path: Path) -> None:
+    # The refusal is the store's failure, but one a caller can be told: where the store lives
+    # is not in it.
+    path = tmp_path / "demo.db"
+    store = SQLiteStore(path)
+    load_demo(store)
+    store.close()
+    raw = sqlite3.connect(path)
+    raw.execute("UPDATE records SET body = body || ' ' WHERE seq = 3")
+    raw.commit()
+    raw.close()
+    settings = Settings(store=f"sqlite:///{path}", keys=tmp_path / "k.db", auth=False)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        answer = client.get(f"/runs/{enc(RUN)}/evidence-pack")
+    assert answer.status_code == 500
+    detail = answer.json()["detail"]
+    assert detail.startswith("the store fails verification at record 3 (")
+    assert str(tmp_path) not in detail
