@@ -26,6 +26,7 @@ from api.deps import (
     StoreDep,
 )
 from api.keys import SESSION_LIFETIME
+from api.middleware import CALLER_KEY
 from api.models import RubricName
 from queries.runs import list_runs
 from queries.scores import score
@@ -98,6 +99,8 @@ async def sign_in(request: Request, keys: KeysDep) -> Response:
     token = (form.get("key") or [""])[0].strip()
     target = _here((form.get("next") or ["/ui/runs"])[0])
     key = keys.authenticate(token) if token else None
+    if key is not None:
+        setattr(request.state, CALLER_KEY, key.id)  # the access log names who signed in
     if key is None or key.role not in READ_ROLES:
         problem = "that key is unknown, revoked, or not one that may read"
         return HTMLResponse(pages.sign_in_page(target, problem), status_code=401)
@@ -118,6 +121,8 @@ async def sign_in(request: Request, keys: KeysDep) -> Response:
 def sign_out(request: Request, keys: KeysDep) -> RedirectResponse:
     _from_here(request)
     if token := request.cookies.get(SESSION_COOKIE):
+        if (key := keys.session(token)) is not None:
+            setattr(request.state, CALLER_KEY, key.id)
         keys.close_session(token)
     signed_out = RedirectResponse("/ui/sign-in", status_code=303)
     signed_out.delete_cookie(SESSION_COOKIE, path="/")

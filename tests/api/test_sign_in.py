@@ -131,3 +131,11 @@ def test_another_site_cannot_sign_a_browser_in_or_out(client: TestClient, keys: 
         "/ui/sign-in", content=f"key={secret}", headers=here, follow_redirects=False
     )
     assert signed_in.status_code == 303
+
+
+def test_signing_in_and_out_is_logged_under_the_key(client: TestClient, keys: KeyStore) -> None:
+    key, secret = keys.create(Role.AUDITOR)
+    sign_in(client, secret, "/ui/runs")
+    client.post("/ui/sign-out")
+    logged = [(e.method, e.path, e.who) for e in keys.entries() if e.method == "POST"]
+    assert logged == [("POST", "/ui/sign-in", key.id), ("POST", "/ui/sign-out", key.id)]
