@@ -28,6 +28,7 @@ from provenance.errors import InvalidRecord
 from provenance.stores import DEFAULT_STORE_URL
 from queries.authority import accountable as accountable_query
 from queries.authority import authority as authority_query
+from queries.context import moment
 from queries.evidence import build_pack, verify_pack
 from queries.lineage import impact as impact_query
 from queries.lineage import trace as trace_query
@@ -399,12 +400,14 @@ def evidence(
         "evidence-pack.zip"
     ),
     rubric: RubricOption = None,
+    as_of: AsOfOption = None,
     store: StoreOption = DEFAULT_STORE_URL,
 ) -> None:
     """Write a run's evidence pack: PROV bundle, trace, authority, score, timeline, manifest."""
     chosen = load_rubric(rubric)
     with open_for_command(store) as opened:
-        data = build_pack(opened, run, rubric=chosen, draw=pack_pictures)
+        at = moment(opened, as_of)
+        data = build_pack(opened, run, rubric=chosen, at=at, draw=pack_pictures)
     write_output(output, data)
     err.print(f"wrote evidence pack ({len(data)} bytes) to {output}")
 

@@ -781,6 +781,47 @@ endDocument
         assert unzip(today)[name] != unzip(pack)[name]
 
 
+def _timeless(data: Any) -> Any:
+    """An answer without the moment it was asked as of."""
+    if isinstance(data, dict):
+        return {k: _timeless(v) for k, v in data.items() if k != "as_of"}
+    return [_timeless(v) for v in data] if isinstance(data, list) else data
+
+
+def test_a_pack_as_of_a_moment_is_the_store_as_it_stood_then(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The store grows by a challenge; a pack as of the time of its record 7 is the pack built
+    # then, its moment named, and it checks against the grown store.
+    pack, url = built
+    grown = tmp_path / "grown.db"
+    copy_store(url, grown).close()
+    later = SQLiteStore(grown)
+    then = [r.recorded_at for r in later.records()][-1]
+    challenge = {
+        "type": "challenge",
+        "id": iri("challenges/later"),
+        "at": "2026-01-02T09:00:00+00:00",
+        "target": REV,
+        "challenger": person("gp", "general practitioner"),
+        "grounds": "the dose still looks high",
+    }
+    put(later, challenge)
+    later.close()
+    past = tmp_path / "past.zip"
+    command = ["evidence", RUN1, "--as-of", then, "-o", str(past)]
+    assert raidt([*command, "--store", f"sqlite:///{grown}"]) == 0
+    contents, original = unzip(past), unzip(pack)
+    manifest = json.loads(contents["manifest.json"])
+    assert (manifest["store_records"], manifest["as_of"]) == (7, then)
+    for name in ("prov.json", "prov.provn", "records.jsonl", "timeline.json"):
+        assert contents[name] == original[name], name
+    for name in ("trace.json", "authority.json", "score.json"):  # the same, but as of then
+        assert _timeless(json.loads(contents[name])) == _timeless(json.loads(original[name]))
+    code, out, _ = cli(capsys, "verify-pack", str(past), "--store", f"sqlite:///{grown}", "--json")
+    assert (code, json.loads(out)["problems"]) == (0, [])
+
+
 def test_a_manifest_pointing_at_another_chain_head_is_caught(
     built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Depends, Response
 from api.deps import RunId, StoreDep, reader
 from api.models import RubricName
 from api.problems import problem_responses
+from api.routes.lineage import AsOfQuery
 from api.routes.scores import RubricQuery
+from queries.context import moment
 from queries.evidence import build_pack
 from visualisation.static import pack_pictures
 
@@ -31,11 +33,14 @@ router = APIRouter(tags=["evidence"], dependencies=[Depends(reader)])
     summary="A run's evidence pack",
 )
 def evidence_pack(
-    run: RunId, store: StoreDep, rubric: RubricQuery = RubricName.GENERAL
+    run: RunId,
+    store: StoreDep,
+    rubric: RubricQuery = RubricName.GENERAL,
+    as_of: AsOfQuery = None,
 ) -> Response:
     """PROV bundle (PROV-JSON, PROV-N), trace, authority, score, timeline, records and a SHA-256
-    manifest, as ``raidt evidence`` writes it."""
-    data = build_pack(store, run, rubric=rubric.value, draw=pack_pictures)
+    manifest, as ``raidt evidence`` writes it; with ``as_of``, as the store stood then."""
+    data = build_pack(store, run, rubric=rubric.value, at=moment(store, as_of), draw=pack_pictures)
     name = run.rstrip("/").rsplit("/", 1)[-1] or "run"
     ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "-" for c in name)
     # HTTP headers are Latin-1: an ASCII name for every client, the real one (RFC 6266) for most
