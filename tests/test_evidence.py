@@ -746,6 +746,18 @@ def test_a_forged_report_or_picture_passes_offline_but_not_against_the_store(
     ]
 
 
+def later_challenge(name: str) -> dict[str, Any]:
+    """A challenge to the run's revised output, the day after: written after the pack."""
+    return {
+        "type": "challenge",
+        "id": iri(name),
+        "at": "2026-01-02T09:00:00+00:00",
+        "target": REV,
+        "challenger": person("gp", "general practitioner"),
+        "grounds": "the dose still looks high",
+    }
+
+
 def test_a_pack_checks_against_its_store_after_the_store_has_grown(
     built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -756,15 +768,7 @@ def test_a_pack_checks_against_its_store_after_the_store_has_grown(
     grown = tmp_path / "grown.db"
     copy_store(url, grown).close()
     later = SQLiteStore(grown)
-    challenge = {
-        "type": "challenge",
-        "id": iri("challenges/1"),
-        "at": "2026-01-02T09:00:00+00:00",
-        "target": REV,
-        "challenger": person("gp", "general practitioner"),
-        "grounds": "the dose still looks high",
-    }
-    put(later, challenge)
+    put(later, later_challenge("challenges/1"))
     # and a prefix for the outputs' own namespace, which would write their ids otherwise
     redescribed = """document
   prefix outs <https://test.example/out/>
@@ -798,15 +802,7 @@ def test_a_pack_as_of_a_moment_is_the_store_as_it_stood_then(
     copy_store(url, grown).close()
     later = SQLiteStore(grown)
     then = [r.recorded_at for r in later.records()][-1]
-    challenge = {
-        "type": "challenge",
-        "id": iri("challenges/later"),
-        "at": "2026-01-02T09:00:00+00:00",
-        "target": REV,
-        "challenger": person("gp", "general practitioner"),
-        "grounds": "the dose still looks high",
-    }
-    put(later, challenge)
+    put(later, later_challenge("challenges/later"))
     later.close()
     past = tmp_path / "past.zip"
     command = ["evidence", RUN1, "--as-of", then, "-o", str(past)]
