@@ -14,7 +14,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from heapq import heapify, heappop, heappush
-from itertools import count
 from typing import Any
 
 from provenance.errors import InvalidRecord
@@ -448,30 +447,26 @@ def _routes(
     approval carried by one line of descent is not lost to another that was rejected. Ties go
     by the ids, so the answer does not depend on the order the records were written in."""
     leaving = by_src(relations, DERIVATIONS)
-    # each entry: (outputs withdrawn passed through, length, ids along it, kinds along it, a
-    # count, route); the kinds order two relations joining the same pair (a derivation stated
-    # as both wasDerivedFrom and wasRevisionOf), the count any two left equal, whose routes are
-    # the same steps: the route itself is never compared
-    order = count()
-    queue: list[tuple[int, int, tuple[str, ...], tuple[str, ...], int, list[dict[str, Any]]]] = [
-        (0, 1, (output,), ("used",), next(order), [_step("used", action, output)])
-        for output in sorted(used)
+    # each entry: (outputs withdrawn passed through, length, ids along it, kinds along it); the
+    # route is built from the ids and kinds once an output is reached, and two entries left
+    # equal (one relation stated twice) are the same steps
+    queue: list[tuple[int, int, tuple[str, ...], tuple[str, ...]]] = [
+        (0, 1, (output,), ("used",)) for output in sorted(used)
     ]
     heapify(queue)
     routes: dict[str, list[dict[str, Any]]] = {}
     while queue:
-        passed, length, ids, kinds, _, route = heappop(queue)
+        passed, length, ids, kinds = heappop(queue)
         current = ids[-1]
         if current in routes:
             continue
-        routes[current] = route
+        routes[current] = [_step(*step) for step in zip(kinds, (action, *ids), ids, strict=False)]
         through = passed + (current in withdrawn)
         for relation in leaving[current]:
             assert relation.dst is not None
             if relation.dst not in routes:
-                step = _step(relation.kind, current, relation.dst)
                 entry = (through, length + 1, (*ids, relation.dst), (*kinds, relation.kind))
-                heappush(queue, (*entry, next(order), [*route, step]))
+                heappush(queue, entry)
     return routes
 
 
