@@ -12,13 +12,10 @@ from collections import OrderedDict
 from typing import Any
 
 from provenance.stores import Store
-from queries.context import AsOf, Moment, moment
+from queries.context import AsOf, Moment, last_record, moment
 from queries.scores import weak_points
 
 __all__ = ["KeptReports"]
-
-_END_OF_TIME = "9999-12-31T23:59:59.999999+00:00"
-"""Later than any record's time: the store as of then is the store as it is."""
 
 
 class KeptReports:
@@ -36,7 +33,7 @@ class KeptReports:
         the same one waits for it rather than making it again."""
         at = moment(store, as_of)
         if at.as_of is None:
-            at = Moment(store.seq_at(_END_OF_TIME))
+            at = Moment(last_record(store))
         key = (rubric, at.as_of or 0, at.time)
         with self._lock:
             if key not in self._kept:

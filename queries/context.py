@@ -30,6 +30,7 @@ __all__ = [
     "by_src",
     "ended",
     "in_time_order",
+    "last_record",
     "moment",
     "parse_time",
     "reach",
@@ -99,6 +100,15 @@ NOW = Moment()
 
 AsOf = str | datetime | Moment | None
 """When to answer from: a time, a :class:`Moment`, or ``None`` for now."""
+
+
+_END_OF_TIME = "9999-12-31T23:59:59.999999+00:00"
+"""Later than any record's time: the store as of then is the store as it is."""
+
+
+def last_record(store: Store) -> int:
+    """The sequence number of the store's last record (0 when it holds none)."""
+    return store.seq_at(_END_OF_TIME)
 
 
 def moment(store: Store, as_of: AsOf) -> Moment:

@@ -19,6 +19,7 @@ from queries.context import (
     associations,
     ended,
     in_time_order,
+    last_record,
     require_node,
     started,
     used_by,
@@ -28,7 +29,6 @@ from queries.lineage import role_name, time_text, trace
 __all__ = ["reconstruct"]
 
 _EVENT_TYPES = (Type.ESCALATION, Type.OVERRIDE, Type.CHALLENGE)
-_END_OF_TIME = "9999-12-31T23:59:59+00:00"
 
 
 def _earlier(time: str | None, cut: datetime) -> bool:
@@ -48,7 +48,7 @@ def _introduced(store: Store, node_id: str) -> int:
     document left it, what the review stood on included, is what its reviewer saw. Found by
     bisection over ``as_of``, a few lookups on any store.
     """
-    low, high = 1, store.seq_at(_END_OF_TIME)
+    low, high = 1, last_record(store)
     while low < high:
         middle = (low + high) // 2
         if store.nodes([node_id], as_of=middle):
