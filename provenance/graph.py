@@ -179,6 +179,12 @@ class Element(_Canonical):
         return [t for name, value in self.attributes if name == Attr.TYPE and (t := as_iri(value))]
 
     @property
+    def content_hashes(self) -> set[str | None]:
+        """The distinct content hashes this description gives: one id names one content, so
+        more than one is a contradiction."""
+        return {as_text(value) for name, value in self.attributes if name == Attr.CONTENT_HASH}
+
+    @property
     def digest(self) -> str:
         """The SHA-256 of the canonical form: the key a store keeps one description under."""
         cached: str | None = self.__dict__.get("_digest")

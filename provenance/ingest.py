@@ -734,7 +734,7 @@ def _check_statements(fragment: Fragment, store: Store, source: str) -> None:
             first = RELATION_SPECS[relation.kind].src.rsplit("#", 1)[-1]
             raise InvalidRecord(f"a {relation.kind} names no {first}", location=source)
     for element in fragment.elements:
-        hashes = {as_text(v) for n, v in element.attributes if n == Attr.CONTENT_HASH}
+        hashes = element.content_hashes
         if len(hashes) > 1:
             raise InvalidRecord(
                 f"{element.id} is given {len(hashes)} content hashes; one id names one content",

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from provenance.graph import Fragment, as_text
+from provenance.graph import Fragment
 from provenance.hashing import GENESIS, chain_hash, sha256_tag
 from provenance.mapping import to_fragment
 from provenance.records import RECORD_ADAPTER, STORED
 from provenance.stores.base import Store, StoredRecord, graph_hash
-from provenance.vocabulary import Attr, Type
+from provenance.vocabulary import Type
 
 __all__ = ["Problem", "VerifyReport", "verify"]
 
@@ -104,7 +104,7 @@ def _contradictions(
             kind = kinds.setdefault(element.id, element.kind)
             if kind != element.kind:
                 found.append(f"{element.id} is an {element.kind} here and an {kind} before")
-        given = {as_text(v) for n, v in element.attributes if n == Attr.CONTENT_HASH}
+        given = element.content_hashes
         if len(given) > 1:
             found.append(f"{element.id} is given {len(given)} content hashes in one record")
         elif given:
