@@ -758,6 +758,13 @@ def later_challenge(name: str) -> dict[str, Any]:
     }
 
 
+def grown_copy(url: str, folder: Path) -> tuple[Path, SQLiteStore]:
+    """A copy of the pack's store, opened, for a test to grow after the pack was built."""
+    grown = folder / "grown.db"
+    copy_store(url, grown).close()
+    return grown, SQLiteStore(grown)
+
+
 def test_a_pack_checks_against_its_store_after_the_store_has_grown(
     built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -765,9 +772,7 @@ def test_a_pack_checks_against_its_store_after_the_store_has_grown(
     # output under a new prefix) change today's reports, but the pack is rebuilt as of its own
     # record 7, its PROV written with the prefixes it declares.
     pack, url = built
-    grown = tmp_path / "grown.db"
-    copy_store(url, grown).close()
-    later = SQLiteStore(grown)
+    grown, later = grown_copy(url, tmp_path)
     put(later, later_challenge("challenges/1"))
     # and a prefix for the outputs' own namespace, which would write their ids otherwise
     redescribed = """document
@@ -798,9 +803,7 @@ def test_a_pack_as_of_a_moment_is_the_store_as_it_stood_then(
     # The store grows by a challenge; a pack as of the time of its record 7 is the pack built
     # then, its moment named, and it checks against the grown store.
     pack, url = built
-    grown = tmp_path / "grown.db"
-    copy_store(url, grown).close()
-    later = SQLiteStore(grown)
+    grown, later = grown_copy(url, tmp_path)
     then = [r.recorded_at for r in later.records()][-1]
     put(later, later_challenge("challenges/later"))
     later.close()
