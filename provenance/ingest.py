@@ -123,6 +123,8 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 (an emoji) or alone (which is not text, and cannot be stored or hashed)."""
 _TOO_LONG = "malformed JSON: a number with more digits than can be read"
 _BOM = b"\xef\xbb\xbf"
+_BETWEEN_ITEMS = re.compile(r"[ \t\r\n,]*")
+"""What may lie before an item of a JSON array that has been read without error so far."""
 
 
 class _Repeated(json.JSONDecodeError):
@@ -298,13 +300,44 @@ def _first_character(lines: BinaryIO) -> bytes:
 
 
 def _json_records(text: str, name: str) -> Iterator[Located]:
-    data = _loads(text, name, whole=True)
+    try:
+        data = _loads(text, name, whole=True)
+    except InvalidRecord as error:
+        if isinstance(error.__cause__, _Repeated) and (n := _repeating_item(text)) is not None:
+            raise InvalidRecord(error.message, location=f"{name}: record {n}") from error
+        raise
     items = data if isinstance(data, list) else [data]
     escaped = _SURROGATE_ESCAPE.search(text) is not None
     for i, item in enumerate(items):
         if escaped:
             refuse_lone_surrogates(item, f"{name}: record {i + 1}")
         yield _validate(item, f"{name}: record {i + 1}")
+
+
+def _repeating_item(text: str) -> int | None:
+    """Which item (from 1) of a top-level JSON array gives a key twice, read one item at a
+    time: the hook that finds the key cannot tell where it is. ``None`` when the text is not
+    an array."""
+    decoder = json.JSONDecoder(object_pairs_hook=_unique)
+    start = _skipped(text, 0)
+    if not text.startswith("[", start):
+        return None
+    position, n = start + 1, 0
+    while True:
+        position = _skipped(text, position)
+        n += 1
+        try:
+            _, position = decoder.raw_decode(text, position)
+        except _Repeated:
+            return n
+        except json.JSONDecodeError:
+            return None
+
+
+def _skipped(text: str, position: int) -> int:
+    """Where the next item may start: past white space and commas from ``position``."""
+    found = _BETWEEN_ITEMS.match(text, position)
+    return found.end() if found else position
 
 
 def prepare(record: Record) -> PreparedRecord:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from provenance.graph import as_datetime, as_iri
 from provenance.vocabulary import PROV, Attr, Role, Type
+from queries.authority import MAX_CHAIN
 from queries.context import EARLIEST, ended, started
 from queries.facts import Event, RunFacts
 
@@ -243,12 +244,21 @@ def _approver_authority(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
             found = judge.delegations(approver, event)
             if not any(c["valid"] and c["top"] for c in found):
                 lacking.append(event.id)
-                problems += [p for c in found for p in c["problems"]] or [
-                    f"{approver} holds no delegation"
-                ]
+                problems += [p for c in found for p in c["problems"]] or [_no_top(approver, found)]
     if lacking:
         return Outcome(False, "; ".join(dict.fromkeys(problems)), lacking)
     return Outcome(True, "every approver held a valid delegation in scope", _ids(approvals))
+
+
+def _no_top(approver: str, chains: list[dict[str, Any]]) -> str:
+    """Why valid delegations alone did not make authority: there were none, or none of them
+    reaches someone who stands under no one (the chain loops, or runs on past the limit)."""
+    if not chains:
+        return f"{approver} holds no delegation"
+    return (
+        f"no chain of valid delegations from {approver} reaches someone who stands under no one "
+        f"within {MAX_CHAIN} links (the delegations loop, or go on further)"
+    )
 
 
 @_check("inputs-hashed")

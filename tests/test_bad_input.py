@@ -777,3 +777,19 @@ def test_an_xml_encoding_the_reader_cannot_take_is_one_clear_line(
     error = capsys.readouterr().err.strip()
     assert error.startswith(f"error: {path}: not a PROV-XML document that can be read here")
     assert error.count("\n") == 0
+
+
+def test_a_key_given_twice_in_a_json_array_names_its_record(
+    seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The hook that finds the key cannot tell where it is; the record it lies in can be told.
+    db, url = seeded
+    path = tmp_path / "batch.json"
+    third = json.dumps(run(6)).replace('"task":', '"task": "x", "task":')
+    path.write_text(f"[{json.dumps(run(4))},\n {json.dumps(run(5))} ,\n{third}]")
+    before = dump(db)
+    assert raidt(["record", str(path), "--store", url]) == 1
+    assert f"{path}: record 3: malformed JSON: the key 'task' is given twice" in (
+        capsys.readouterr().err
+    )
+    assert dump(db) == before

@@ -2021,3 +2021,25 @@ def test_a_second_look_days_later_does_not_make_a_timely_review_late(store: Stor
     again = {**review_of(1, at=t("09:00:00", "2026-01-05")), "id": iri("reviews/1-again")}
     profile = scored(store, *governed(again=again))
     assert check(profile, "review-timely")["passed"] is True
+
+
+@pytest.mark.parametrize(
+    "above",
+    [
+        [("lu", "p1"), *((f"p{i}", f"p{i + 1}") for i in range(1, 11))],
+        [("lu", "p1"), ("p1", "p2"), ("p2", "lu")],
+    ],
+    ids=["past-the-limit", "loop"],
+)
+def test_approver_authority_names_a_chain_that_never_reaches_the_top(
+    store: Store, above: list[tuple[str, str]]
+) -> None:
+    # Every delegation above bo is valid, but none reaches someone who stands under no one
+    # within the limit: the chain runs on past it, or loops back. That is not "no delegation".
+    chain = [delegation(d, r, scope=("*",)) for d, r in above]
+    failed = check(scored(store, *chain, *governed()), "approver-authority")
+    assert failed["passed"] is False
+    assert failed["explanation"] == (
+        f"no chain of valid delegations from {iri('people/bo')} reaches someone who stands "
+        "under no one within 10 links (the delegations loop, or go on further)"
+    )
