@@ -17,6 +17,7 @@ from xml.parsers import expat
 from prov.model import ProvDocument
 
 from provenance.errors import InvalidRecord, UnsupportedFormat
+from provenance.provdoc import without_unusable_prefixes
 
 __all__ = [
     "FORMATS",
@@ -123,7 +124,7 @@ def parse_document(text: str | bytes, fmt: Format, *, source: str = "document") 
             f"not a PROV-XML document: its root element is {root}, not prov:document",
             location=source,
         )
-    return document
+    return without_unusable_prefixes(document) if fmt.prov_name == "rdf" else document
 
 
 _PROV_XML_ROOT = "{http://www.w3.org/ns/prov#}document"

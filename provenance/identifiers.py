@@ -50,10 +50,12 @@ def is_iri(value: str) -> bool:
 @lru_cache(maxsize=65536)
 def namespace_of(value: str) -> str:
     """The namespace of an IRI: up to its fragment (``…#``), else its host (``https://host/``),
-    else its first name segment (``urn:uuid:``).
+    else its first name segment (``urn:uuid:``), else the IRI itself.
 
-    One prefix per host keeps names readable and stable (``hospital:runs/0412``); the local part
-    left is never empty, so that every IRI has a prefixed form.
+    One prefix per host keeps names readable and stable (``hospital:runs/0412``). An IRI with
+    nothing after its host or its first segment (``https://out.example/``, ``urn:doc1``) is its
+    own namespace, written as a prefix and an empty local part (``out:``, which PROV-N allows):
+    a namespace must be an IRI, and a scheme alone (``https:``) is not one.
     """
     if "#" in value and not value.endswith("#"):
         return value[: value.rindex("#") + 1]
@@ -61,7 +63,7 @@ def namespace_of(value: str) -> str:
     cut = rest.find("/", 2) if rest.startswith("//") else rest.find(":")
     if 0 <= cut < len(rest) - 1:
         return value[: len(scheme) + cut + 2]
-    return scheme + ":"
+    return value
 
 
 def reads_as_scheme(prefix: str) -> bool:

@@ -35,10 +35,17 @@ from provenance.graph import (
     attributes,
     encode_float,
 )
-from provenance.identifiers import STANDARD_NAMESPACES, namespace_of, suggest_prefix
+from provenance.identifiers import STANDARD_NAMESPACES, is_iri, namespace_of, suggest_prefix
 from provenance.vocabulary import DERIVATION_SUBTYPES, PROV, RELATION_SPECS
 
-__all__ = ["Namespaces", "from_document", "iris", "to_document", "used_namespaces"]
+__all__ = [
+    "Namespaces",
+    "from_document",
+    "iris",
+    "to_document",
+    "used_namespaces",
+    "without_unusable_prefixes",
+]
 
 _ELEMENT_KINDS: dict[type[ProvElement], NodeKind] = {
     ProvEntity: "entity",
@@ -169,11 +176,37 @@ def used_namespaces(fragment: Fragment) -> Fragment:
     return Fragment(fragment.elements, fragment.relations, kept)
 
 
+def _unusable_prefixes(document: ProvDocument) -> bool:
+    containers: list[ProvBundle] = [document, *document.bundles]
+    return any(not is_iri(n.uri) for c in containers for n in c.namespaces)
+
+
+def without_unusable_prefixes(document: ProvDocument) -> ProvDocument:
+    """The document with its names rewritten under prefixes bound to IRIs, when it has one
+    bound to what is not an IRI.
+
+    A PROV-O reader makes up a prefix for each IRI under no declared namespace, and for
+    ``<urn:x>`` it binds one to ``urn:``, which is no IRI and which no one declared; in RDF a
+    prefix is only a way of writing IRIs, so another one loses nothing.
+    """
+    if not _unusable_prefixes(document):
+        return document
+    fragment = from_document(document)
+    usable = {prefix: uri for prefix, uri in fragment.namespaces if is_iri(uri)}
+    return to_document(fragment.elements, fragment.relations, usable)
+
+
 class Namespaces:
-    """Turns stored IRIs back into qualified names, preferring the prefixes the store knows."""
+    """Turns stored IRIs back into qualified names, preferring the prefixes the store knows.
+
+    A known prefix bound to what is not an IRI (``https:``, which older stores learnt for ids
+    with nothing after their host) is passed over: a PROV reader, this project's included,
+    refuses a document that declares it.
+    """
 
     def __init__(self, known: Mapping[str, str]) -> None:
-        self._by_prefix = {**STANDARD_NAMESPACES, **{p: u for p, u in known.items() if p}}
+        usable = {p: u for p, u in known.items() if p and is_iri(u)}
+        self._by_prefix = {**STANDARD_NAMESPACES, **usable}
         self._uris = sorted(set(self._by_prefix.values()), key=len, reverse=True)
         self._prefix_of = {
             uri: prefix for prefix, uri in sorted(self._by_prefix.items(), reverse=True)
@@ -184,7 +217,7 @@ class Namespaces:
         cached = self._cache.get(value)
         if cached is not None:
             return cached
-        uri = next((u for u in self._uris if value.startswith(u) and len(value) > len(u)), None)
+        uri = next((u for u in self._uris if value.startswith(u)), None)
         if uri is None:
             uri = namespace_of(value)
             prefix = suggest_prefix(uri, self._by_prefix)

@@ -93,6 +93,21 @@ def test_export_then_import_into_another_store(
     assert len(first.get_records()) == 33
 
 
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_an_id_with_nothing_after_its_host_exports_in_a_form_that_imports(
+    fmt: str, tmp_path: Path, url: str
+) -> None:
+    document = tmp_path / "root.ttl"
+    document.write_text(
+        "@prefix prov: <http://www.w3.org/ns/prov#> .\n<https://out.example/> a prov:Entity .\n"
+    )
+    assert raidt(["import", str(document), "--store", url]) == 0
+    exported = tmp_path / f"all.{fmt}"
+    assert raidt(["export", "--format", fmt, "-o", str(exported), "--store", url]) == 0
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    assert raidt(["import", str(exported), "--store", fresh]) == 0
+
+
 def test_export_one_record_and_one_node(
     tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

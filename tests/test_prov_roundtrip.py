@@ -23,6 +23,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 from prov.constants import PROV, PROV_N_MAP
+from prov.identifier import Namespace
 from prov.model import Literal, ProvDocument
 from prov.tests import examples
 
@@ -30,7 +31,7 @@ from provenance.errors import InvalidRecord
 from provenance.export import export_document
 from provenance.formats import FORMATS, Format, parse_document, write_document
 from provenance.ingest import import_document
-from provenance.provdoc import from_document, to_document
+from provenance.provdoc import Namespaces, from_document, to_document
 from provenance.stores.sqlite import SQLiteStore
 from provenance.vocabulary import DERIVATION_SUBTYPES, RELATION_SPECS
 from tests.prov_strategies import RELATION_KINDS, describe_difference, prov_documents
@@ -115,6 +116,7 @@ def check_roundtrip(text: str, read: ProvDocument, fmt: Format) -> None:
 
     written = write_document(exported, fmt)
     back = parse_document(written, fmt, source=f"export.{fmt.name}")
+    imports_again(written, fmt)
     if same(back, reference):
         return
     # prov does not always settle on a document: writing what it read and reading that back can
@@ -127,6 +129,16 @@ def check_roundtrip(text: str, read: ProvDocument, fmt: Format) -> None:
         f"the store's {fmt.title} export, read back, differs from what was read:\n"
         f"{describe_difference(reference, back)}"
     )
+
+
+def imports_again(text: str, fmt: Format) -> None:
+    """A store's export is a document the store itself takes: every prefix it declares is bound
+    to an IRI."""
+    store = SQLiteStore(":memory:")
+    try:
+        import_document(text, fmt, store, source=f"export.{fmt.name}")
+    finally:
+        store.close()
 
 
 def check_import_twice(text: str, fmt: Format) -> None:
@@ -280,6 +292,21 @@ def wide_integers() -> ProvDocument:
     return document
 
 
+def ids_with_nothing_after_host_or_scheme() -> ProvDocument:
+    """Ids that are a whole namespace of their own: nothing after the host, or one opaque name
+    after the scheme (the namespace each is written under must still be an IRI)."""
+    document = _document()
+    bare = [
+        Namespace("o", "https://out.example/")[""],
+        Namespace("u", "urn:d")["oc1"],
+        Namespace("m", "mailto:ana")["@test.example"],
+    ]
+    for identifier in bare:
+        document.entity(identifier)
+    document.wasDerivedFrom(bare[0], bare[1])
+    return document
+
+
 @formats
 @pytest.mark.parametrize(
     "build",
@@ -288,6 +315,7 @@ def wide_integers() -> ProvDocument:
         derivation_typed_twice,
         datatype_in_its_own_namespace,
         wide_integers,
+        ids_with_nothing_after_host_or_scheme,
     ],
 )
 def test_found_case_roundtrips(build: Callable[[], ProvDocument], fmt: Format) -> None:
@@ -307,3 +335,26 @@ def test_an_empty_bundle_is_refused_with_a_clear_error(fmt: Format) -> None:
         import_document(text, fmt, store, source="empty.doc")
     assert store.counts()["records"] == 0
     store.close()
+
+
+def test_an_rdf_iri_under_no_declared_namespace_imports() -> None:
+    """A PROV-O reader makes up a prefix for ``<urn:x>`` bound to ``urn:``, which is no IRI; the
+    document never declared it, so it is not a reason to refuse the document."""
+    text = "@prefix prov: <http://www.w3.org/ns/prov#> .\n<urn:x> a prov:Entity .\n"
+    fmt = FORMATS["ttl"]
+    store = SQLiteStore(":memory:")
+    try:
+        prepared, _ = import_document(text, fmt, store, source="urn.ttl")
+        assert [e.id for e in prepared.fragment.elements] == ["urn:x"]
+        for out in FORMATS.values():
+            imports_again(write_document(export_document(store), out), out)
+    finally:
+        store.close()
+
+
+def test_a_prefix_bound_to_a_scheme_alone_is_not_written() -> None:
+    """Stores that learnt ``https:`` for an id with nothing after its host still export ids
+    under prefixes bound to IRIs."""
+    names = Namespaces({"ns2": "https:", "ex": "http://example.org/"})
+    assert names.qname("https://out.example/").namespace.uri == "https://out.example/"
+    assert names.qname("http://example.org/").namespace.prefix == "ex"
