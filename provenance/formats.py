@@ -7,6 +7,7 @@ writes it; the command line and the HTTP service both choose formats through it.
 from __future__ import annotations
 
 import io
+import re
 import threading
 import warnings
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
-from prov.model import ProvDocument
+from prov.model import ProvBundle, ProvDocument
 
 from provenance.errors import InvalidRecord, UnsupportedFormat
 from provenance.provdoc import without_unusable_prefixes
@@ -185,4 +186,29 @@ def write_document(document: ProvDocument, fmt: Format) -> str:
             f"cannot write it as {fmt.title}: {error}; choose another format"
         ) from error
     assert isinstance(output, str)
-    return output
+    return _with_every_prefix(output, document) if fmt.name == "ttl" else output
+
+
+_TURTLE_PREFIX = re.compile(r"^@prefix ([^\s:]*): <([^>]*)> \.$", re.MULTILINE)
+
+
+def _with_every_prefix(text: str, document: ProvDocument) -> str:
+    """Turtle declaring every prefix of the document, used or not.
+
+    The Turtle writer declares only the prefixes it shortens some IRI with, and it cannot
+    shorten one whose local part holds a ``/``; the PROV-O reader then cannot name an IRI the
+    document mentions but does not describe, and refuses the whole text.
+    """
+    declared = _TURTLE_PREFIX.findall(text)
+    prefixes = {prefix for prefix, _ in declared}
+    uris = {uri for _, uri in declared}
+    containers: list[ProvBundle] = [document, *document.bundles]
+    missing = sorted(
+        {
+            (n.prefix, n.uri)
+            for c in containers
+            for n in c.namespaces
+            if n.prefix not in prefixes and n.uri not in uris
+        }
+    )
+    return "".join(f"@prefix {prefix}: <{uri}> .\n" for prefix, uri in missing) + text

@@ -81,6 +81,13 @@ def namespace_uris(draw: st.DrawFn) -> str:
 
 # Local parts of qualified names: PROV-N, XML (NCName) and Turtle all accept these.
 local_names = st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,5}(-[A-Za-z0-9]{1,3})?", fullmatch=True)
+# Local parts of ids holding a path, as the project's own ids do (``runs/0412``): a Turtle writer
+# cannot shorten such an IRI, so it writes it in full and, when it shortens no IRI under that
+# namespace, leaves the namespace's prefix out.
+path_local_names = st.from_regex(
+    r"[A-Za-z][A-Za-z0-9_]{0,5}(/[A-Za-z0-9_]{1,4}){1,2}", fullmatch=True
+)
+id_local_names = st.one_of(local_names, path_local_names)
 
 # -- values ------------------------------------------------------------------------------------
 
@@ -153,6 +160,8 @@ class Names:
     relations and bundles."""
 
     namespaces: list[Namespace]
+    paths_only: Namespace | None = None
+    """A namespace of ids that all hold a path, and of nothing else (no attribute name)."""
     entities: list[QualifiedName] = field(default_factory=list)
     activities: list[QualifiedName] = field(default_factory=list)
     agents: list[QualifiedName] = field(default_factory=list)
@@ -197,7 +206,7 @@ class Vocabulary:
 
     def __init__(self, names: Names) -> None:
         self.names = names
-        namespaces = st.sampled_from(names.namespaces)
+        namespaces = st.sampled_from([n for n in names.namespaces if n is not names.paths_only])
         self.own_names = st.builds(lambda ns, local: ns[local], namespaces, local_names)
         self.qualified_names = st.one_of(st.sampled_from(names.elements()), self.own_names)
         own_typed = st.builds(
@@ -491,6 +500,15 @@ def _names(draw: st.DrawFn, bundles: int) -> Names:
         prefixes.append("")  # a default namespace
         uris.append(draw(namespace_uris().filter(lambda uri: uri not in uris)))
     namespaces = [Namespace(p, u) for p, u in zip(prefixes, uris, strict=True)]
+    paths_only = None
+    unused = [p for p in PREFIXES if p not in prefixes]
+    if unused and draw(st.booleans()):
+        uri = draw(namespace_uris().filter(lambda uri: uri not in uris))
+        paths_only = Namespace(draw(st.sampled_from(unused)), uri)
+    qualified = st.builds(lambda ns, local: ns[local], st.sampled_from(namespaces), id_local_names)
+    if paths_only is not None:
+        qualified = st.one_of(qualified, st.builds(paths_only.__getitem__, path_local_names))
+        namespaces = [*namespaces, paths_only]
     counts = {
         "entities": draw(st.integers(1, 4)),
         "activities": draw(st.integers(1, 2)),
@@ -499,15 +517,8 @@ def _names(draw: st.DrawFn, bundles: int) -> Names:
         "bundles": bundles,
     }
     total = sum(counts.values())
-    ids = draw(
-        st.lists(
-            st.builds(lambda ns, local: ns[local], st.sampled_from(namespaces), local_names),
-            min_size=total,
-            max_size=total,
-            unique_by=lambda q: q.uri,
-        )
-    )
-    names = Names(namespaces)
+    ids = draw(st.lists(qualified, min_size=total, max_size=total, unique_by=lambda q: q.uri))
+    names = Names(namespaces, paths_only)
     for pool, count in counts.items():
         setattr(names, pool, ids[:count])
         ids = ids[count:]

@@ -119,6 +119,17 @@ def test_export_one_record_and_one_node(
     assert "wasGeneratedBy(test:out/1-1, test:runs/1" in node
 
 
+def test_a_turtle_export_of_one_record_imports_into_another_store(tmp_path: Path, url: str) -> None:
+    """The record mentions nodes it does not describe, under ids whose local parts hold a
+    ``/``, which the Turtle writer does not shorten."""
+    assert raidt(["demo", "--store", url]) == 0
+    exported = tmp_path / "entry.ttl"
+    entry = "hospital:actions/discharge-0412-ehr-entry"
+    assert raidt(["export", entry, "--format", "ttl", "-o", str(exported), "--store", url]) == 0
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    assert raidt(["import", str(exported), "--store", other]) == 0
+
+
 def test_import_twice_changes_nothing(
     tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -307,6 +307,15 @@ def ids_with_nothing_after_host_or_scheme() -> ProvDocument:
     return document
 
 
+def mention_of_an_undescribed_id_with_a_path() -> ProvDocument:
+    """Every IRI holds a ``/`` in its local part, so a Turtle writer shortens none of them and
+    leaves the prefix out; the id the document only mentions must still read back."""
+    document = _document()
+    document.activity("ex:x/a")
+    document.wasInformedBy("ex:x/a", "ex:b/c")
+    return document
+
+
 @formats
 @pytest.mark.parametrize(
     "build",
@@ -316,6 +325,7 @@ def ids_with_nothing_after_host_or_scheme() -> ProvDocument:
         datatype_in_its_own_namespace,
         wide_integers,
         ids_with_nothing_after_host_or_scheme,
+        mention_of_an_undescribed_id_with_a_path,
     ],
 )
 def test_found_case_roundtrips(build: Callable[[], ProvDocument], fmt: Format) -> None:
@@ -358,3 +368,9 @@ def test_a_prefix_bound_to_a_scheme_alone_is_not_written() -> None:
     names = Namespaces({"ns2": "https:", "ex": "http://example.org/"})
     assert names.qname("https://out.example/").namespace.uri == "https://out.example/"
     assert names.qname("http://example.org/").namespace.prefix == "ex"
+
+
+def test_turtle_reads_back_an_id_it_could_not_shorten() -> None:
+    fmt = FORMATS["ttl"]
+    text, read = read_back(mention_of_an_undescribed_id_with_a_path(), fmt)
+    check_roundtrip(text, read, fmt)
