@@ -130,10 +130,12 @@ def parse_document(text: str | bytes, fmt: Format, *, source: str = "document") 
 
 _PROV_XML_ROOT = "{http://www.w3.org/ns/prov#}document"
 _PARSING = threading.Lock()
-"""Held while the PROV reader runs: what it warns of is caught in the process's one warnings
-state, which two threads of the service must not swap at once."""
+"""Held while the PROV reader or writer runs: what it warns of is caught in the process's one
+warnings state, which two threads of the service must not swap at once."""
 _LOSSY = "is dropped"
 """What the PROV reader says of a value it leaves out (a time that is not one)."""
+_CHANGED = "changes the IRI"
+"""What the PROV-N writer says when it can write a name only as another IRI (a bare ``%``)."""
 
 
 class _Started(Exception):
@@ -180,11 +182,22 @@ def write_document(document: ProvDocument, fmt: Format) -> str:
         an imported document brought in).
     """
     try:
-        output = document.serialize(format=fmt.prov_name, **fmt.options)
+        with _PARSING, warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            output = document.serialize(format=fmt.prov_name, **fmt.options)
     except ValueError as error:
         raise UnsupportedFormat(
             f"cannot write it as {fmt.title}: {error}; choose another format"
         ) from error
+    changed = next((w for w in caught if _CHANGED in str(w.message)), None)
+    if changed is not None:
+        said = str(changed.message).split("; ", 1)[0]
+        raise UnsupportedFormat(
+            f"cannot write it as {fmt.title}: {said}, and writing it otherwise would change "
+            "the IRI; choose another format"
+        )
+    for other in caught:
+        warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
     assert isinstance(output, str)
     return _with_every_prefix(output, document) if fmt.name == "ttl" else output
 

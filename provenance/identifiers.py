@@ -33,10 +33,12 @@ STANDARD_NAMESPACES: dict[str, str] = {
 }
 
 _IRI = re.compile(
-    r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`\x00-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]+"
+    r"[A-Za-z][A-Za-z0-9+.\-]*:"
+    r"(?:[^\s<>\"{}|\\^`%\x00-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]|%[0-9A-Fa-f]{2})+"
 )
 """A scheme and at least one character IRIs allow: no spaces, delimiters, controls or
-noncharacters (RFC 3987)."""
+noncharacters, and a ``%`` only as the start of a percent-encoded octet (RFC 3987): a bare one
+is no IRI, and PROV-N could write it only as ``%25``, another IRI."""
 _PREFIX_CHARS = re.compile(r"[^A-Za-z0-9]+")
 _GENERIC_HOST = {"", "www", "com", "org", "net", "gov", "edu", "io"}
 _SCHEMES = {"http", "https", "urn", "file", "ftp", "mailto", "tag", "data", "www"}
