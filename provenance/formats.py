@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
+import prov
 from prov.model import ProvBundle, ProvDocument
 
 from provenance.errors import InvalidRecord, UnsupportedFormat
@@ -178,14 +179,15 @@ def write_document(document: ProvDocument, fmt: Format) -> str:
     Raises
     ------
     UnsupportedFormat
-        When the format cannot carry what the document holds (PROV-XML and control characters
-        an imported document brought in).
+        When the format cannot carry what the document holds: PROV-XML and control characters
+        an imported document brought in, PROV-JSONLD and a mentionOf, PROV-N and a name it
+        could write only as another IRI.
     """
     try:
         with _PARSING, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             output = document.serialize(format=fmt.prov_name, **fmt.options)
-    except ValueError as error:
+    except (ValueError, prov.Error) as error:  # prov's writers raise errors of their own
         raise UnsupportedFormat(
             f"cannot write it as {fmt.title}: {error}; choose another format"
         ) from error

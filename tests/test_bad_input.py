@@ -559,6 +559,28 @@ def test_what_a_format_cannot_carry_is_one_clear_line(
     assert raidt(["export", "--format", "json", "--store", url]) == 0
 
 
+def test_a_mention_prov_jsonld_cannot_carry_is_one_clear_line(
+    seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # PROV-JSONLD defines no term for mentionOf; the service answers the same refusal with 406.
+    _, url = seeded
+    mention = f"""document
+  prefix t <{iri("")}>
+  bundle t:b
+    entity(t:general)
+  endBundle
+  entity(t:specific)
+  mentionOf(t:specific, t:general, t:b)
+endDocument"""
+    imported(url, tmp_path / "mention.provn", mention)
+    capsys.readouterr()
+    assert raidt(["export", "--format", "jsonld", "--store", url]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("error: cannot write it as PROV-JSONLD: PROV-JSONLD cannot represent")
+    assert error.count("\n") == 0
+    assert raidt(["export", "--format", "json", "--store", url]) == 0
+
+
 @PROV_N_CANNOT_WRITE
 def test_a_name_prov_n_would_write_as_another_iri_is_one_clear_line(
     seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
