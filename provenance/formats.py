@@ -186,7 +186,7 @@ def write_document(document: ProvDocument, fmt: Format) -> str:
     try:
         with _PARSING, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            output = document.serialize(format=fmt.prov_name, **fmt.options)
+            output = _serialize(document, fmt)
     except (ValueError, prov.Error) as error:  # prov's writers raise errors of their own
         raise UnsupportedFormat(
             f"cannot write it as {fmt.title}: {error}; choose another format"
@@ -200,8 +200,20 @@ def write_document(document: ProvDocument, fmt: Format) -> str:
         )
     for other in caught:
         warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
-    assert isinstance(output, str)
     return _with_every_prefix(output, document) if fmt.name == "ttl" else output
+
+
+def _serialize(document: ProvDocument, fmt: Format) -> str:
+    """The document as text. PROV-XML is written as UTF-8 bytes: written as text, it declares
+    ASCII and writes a name beyond ASCII (``ex:é``) as a character reference, which is not
+    allowed in a name, so no XML reader takes it."""
+    if fmt.name != "xml":
+        output = document.serialize(format=fmt.prov_name, **fmt.options)
+        assert isinstance(output, str)
+        return output
+    buffer = io.BytesIO()
+    document.serialize(buffer, format=fmt.prov_name, **fmt.options)
+    return buffer.getvalue().decode("utf-8")
 
 
 _TURTLE_PREFIX = re.compile(r"^@prefix ([^\s:]*): <([^>]*)> \.$", re.MULTILINE)

@@ -316,6 +316,12 @@ def mention_of_an_undescribed_id_with_a_path() -> ProvDocument:
     return document
 
 
+def attribute_named_beyond_ascii() -> ProvDocument:
+    document = _document()
+    document.entity("ex:e", {"ex:é": "v", "ex:日本": 1})
+    return document
+
+
 @formats
 @pytest.mark.parametrize(
     "build",
@@ -326,6 +332,7 @@ def mention_of_an_undescribed_id_with_a_path() -> ProvDocument:
         wide_integers,
         ids_with_nothing_after_host_or_scheme,
         mention_of_an_undescribed_id_with_a_path,
+        attribute_named_beyond_ascii,
     ],
 )
 def test_found_case_roundtrips(build: Callable[[], ProvDocument], fmt: Format) -> None:
@@ -373,4 +380,10 @@ def test_a_prefix_bound_to_a_scheme_alone_is_not_written() -> None:
 def test_turtle_reads_back_an_id_it_could_not_shorten() -> None:
     fmt = FORMATS["ttl"]
     text, read = read_back(mention_of_an_undescribed_id_with_a_path(), fmt)
+    check_roundtrip(text, read, fmt)
+
+
+def test_xml_writes_names_beyond_ascii() -> None:
+    fmt = FORMATS["xml"]
+    text, read = read_back(attribute_named_beyond_ascii(), fmt)
     check_roundtrip(text, read, fmt)
