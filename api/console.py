@@ -61,10 +61,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 _WIDTH = shutil.get_terminal_size((160, 24)).columns
-out = Console(highlight=False, soft_wrap=True, width=_WIDTH, markup=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
-"""Neither reads markup: what they print comes from records, and a scope of ``[/]`` or a name
-with ``[red]`` in it is text to show, not styling."""
+out = Console(highlight=False, soft_wrap=True, width=_WIDTH, markup=False, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+"""Neither reads markup nor emoji codes: what they print comes from records, and a scope of
+``[/]``, a name with ``[red]`` in it or an id such as ``urn:x:doc`` is text to show, not styling
+or ❌."""
 
 StoreOption = Annotated[
     str,

@@ -226,3 +226,19 @@ def test_text_from_records_is_printed_as_given_not_read_as_styling(
     assert 'prov:label = "[bold]Ana[/bold]"' in capsys.readouterr().out
     assert raidt(["score", iri("runs/1"), "--store", url]) == 0
     assert "started by [bold]Ana[/bold] (" in capsys.readouterr().out
+
+
+def test_emoji_codes_in_ids_and_labels_are_printed_as_given(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # ":x:" in an id and ":smile:" in a label are text, not emoji to draw.
+    document = tmp_path / "doc.provn"
+    document.write_text(
+        'document\n prefix ex <http://example.org/>\n entity(ex:e, [prov:label=":smile:"])\n'
+        "endDocument\n"
+    )
+    imported = output_of(capsys, "import", str(document), "--id", "urn:x:doc", "--store", url)
+    assert imported.startswith("urn:x:doc: imported")
+    assert 'prov:label = ":smile:"' in output_of(capsys, "show", "ex:e", "--store", url)
+    assert raidt(["export", "urn:x:y", "--store", url]) == 1
+    assert "urn:x:y" in capsys.readouterr().err
