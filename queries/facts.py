@@ -156,7 +156,7 @@ def gather_many(store: Store, runs: Iterable[Node], at: Moment = NOW) -> dict[st
     custody = _grouped(
         store.traverse(_union(products), _CUSTODY, Direction.UP, 1, as_of=at.as_of), "src"
     )
-    initiators = {i: next((a for a in people[i] if a.role == Role.INITIATOR), None) for i in ids}
+    initiators = {i: _initiator(people[i]) for i in ids}
     templates = {i: a.plan for i, a in initiators.items() if a and a.plan}
     informed = {i: {r.src for r in made[i] if r.kind == "wasInformedBy" and r.src} for i in ids}
     events = _events(store, products, informed, templates, at)
@@ -313,7 +313,7 @@ def _facts(
     inputs_made: dict[str, datetime],
 ) -> RunFacts:
     """One run's facts from what was read for all: each event sorted into its kind."""
-    initiator = next((a for a in people if a.role == Role.INITIATOR), None)
+    initiator = _initiator(people)
 
     def pick(node_id: str | None) -> Node | None:
         return nodes.get(node_id) if node_id else None
@@ -322,7 +322,7 @@ def _facts(
         run=run,
         initiator=initiator,
         initiator_node=pick(initiator.agent if initiator else None),
-        model=next((a.agent for a in people if a.role == Role.GENERATOR), None),
+        model=min((a.agent for a in people if a.role == Role.GENERATOR), default=None),
         template=pick(template_id),
         prompt=pick(used.get(Role.PROMPT)),
         config=pick(used.get(Role.CONFIGURATION)),
@@ -354,6 +354,17 @@ def _facts(
         elif group:
             getattr(facts, group).append(event)
     return facts
+
+
+def _initiator(people: Iterable[Association]) -> Association | None:
+    """Who started a run: of several agents in the initiator's role, the smallest id (then
+    template version), whatever order a store lists them in; ``list_runs`` picks by the same
+    rule, so that a run has one initiator in every answer."""
+    return min(
+        (a for a in people if a.role == Role.INITIATOR),
+        key=lambda a: (a.agent, a.plan or ""),
+        default=None,
+    )
 
 
 def _union(groups: Mapping[str, Iterable[str]]) -> list[str]:

@@ -167,9 +167,10 @@ def _run(
 def _attached(
     store: Store, entities: list[str], exclude: set[str], at: Moment
 ) -> tuple[dict[str, Node], dict[str, str]]:
-    """The reviews and approvals of entities on the path, each with the entity it decided on."""
+    """The reviews and approvals of entities on the path, each with the entity it decided on:
+    the smallest id, if it used several on the path, whatever order a store lists them in."""
     subject: dict[str, str] = {}
-    for entity, activities in used_by(store, entities, at, ignore_runs=True).items():
+    for entity, activities in sorted(used_by(store, entities, at, ignore_runs=True).items()):
         for activity in activities:
             if activity not in exclude:
                 subject.setdefault(activity, entity)
@@ -350,10 +351,11 @@ def trace(
 def _path_activity(
     node: Node, depth: int, people: list[Association], used: list[Relation], made: list[str]
 ) -> tuple[str, dict[str, Any]]:
-    """Which list of a trace an activity on the path goes in, and as what."""
+    """Which list of a trace an activity on the path goes in, and as what; a review or approval
+    decided on what it used (the smallest id, if it used several)."""
     if Type.RUN in node.types:
         return "runs", _run(node, depth, people, used, made)
-    target = next((r.dst for r in used if r.dst), "")
+    target = min((r.dst for r in used if r.dst), default="")
     if Type.REVIEW in node.types:
         return "reviews", _review(node, target, people, made)
     if Type.APPROVAL in node.types:

@@ -13,8 +13,9 @@ from typing import Any
 
 from provenance.errors import InvalidRecord
 from provenance.stores.base import Direction, Store
-from provenance.vocabulary import Attr, Type
+from provenance.vocabulary import Attr, Role, Type
 from queries.context import (
+    Association,
     Moment,
     associations,
     ended,
@@ -29,6 +30,7 @@ from queries.lineage import role_name, time_text, trace
 __all__ = ["reconstruct"]
 
 _EVENT_TYPES = (Type.ESCALATION, Type.OVERRIDE, Type.CHALLENGE)
+_SIGNING_ROLES = (Role.REVIEWER, Role.APPROVER)
 
 
 def _earlier(time: str | None, cut: datetime) -> bool:
@@ -107,13 +109,9 @@ def reconstruct(store: Store, review: str) -> dict[str, Any]:
     # file of the day's events lists an approval before the review it followed as often as after
     seq = store.seq_at(record.recorded_at) if record else own.as_of
     at = Moment(seq, when.isoformat())
-    used = store.traverse([node.id], ["used"], Direction.UP, 1, as_of=own.as_of)
-    subject = next(iter(used.relations), None)
-    if subject is None or subject.dst is None:
-        raise InvalidRecord(f"{node.id} does not name what it reviewed")
-    seen = trace(store, subject.dst, as_of=at)
-    people = associations(store, [node.id], own)[node.id]
-    reviewer = next((a for a in people if a.role is not None), None)
+    subject = _reviewed(store, node.id, own)
+    seen = trace(store, subject, as_of=at)
+    reviewer = _signer(associations(store, [node.id], own)[node.id])
     return {
         "review": node.id,
         "kind": "approval" if Type.APPROVAL in node.types else "review",
@@ -126,12 +124,12 @@ def reconstruct(store: Store, review: str) -> dict[str, Any]:
                 entity
                 for kind in ("outputs", "prompt_templates", "inputs", "prompts")
                 for entity in seen[kind]
-                if entity["id"] == subject.dst
+                if entity["id"] == subject
             ),
-            {"id": subject.dst, "content_hash": None},
+            {"id": subject, "content_hash": None},
         ),
         "runs": seen["runs"],
-        "earlier_outputs": [o for o in seen["outputs"] if o["id"] != subject.dst],
+        "earlier_outputs": [o for o in seen["outputs"] if o["id"] != subject],
         "inputs": seen["inputs"],
         "prompts": seen["prompts"],
         "prompt_templates": seen["prompt_templates"],
@@ -140,6 +138,32 @@ def reconstruct(store: Store, review: str) -> dict[str, Any]:
         "earlier_approvals": _before(seen["approvals"], when, node.id),
         "escalations": _events(store, seen, at, when),
     }
+
+
+def _reviewed(store: Store, review: str, own: Moment) -> str:
+    """What a review or approval was of: the entity it used, or the smallest id of those it
+    used when a document says it used several, whatever order a store lists them in.
+
+    Raises
+    ------
+    InvalidRecord
+        When it used nothing.
+    """
+    used = store.traverse([review], ["used"], Direction.UP, 1, as_of=own.as_of)
+    subject = min((r.dst for r in used.relations if r.dst), default=None)
+    if subject is None:
+        raise InvalidRecord(f"{review} does not name what it reviewed")
+    return subject
+
+
+def _signer(people: list[Association]) -> Association | None:
+    """Who signed off: an agent in the reviewer's or approver's role, else in any role; of
+    several, the smallest id, whatever order a store lists them in."""
+    return min(
+        (a for a in people if a.role is not None),
+        key=lambda a: (a.role not in _SIGNING_ROLES, a.agent, a.role or ""),
+        default=None,
+    )
 
 
 def _events(store: Store, seen: dict[str, Any], at: Moment, cut: datetime) -> list[dict[str, Any]]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Container, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from provenance.errors import NotFound
-from provenance.graph import Attributes, Json, Node, as_datetime, as_iri, as_text
+from provenance.graph import Attributes, Json, Node, Relation, as_datetime, as_iri, as_text
 from provenance.stores.base import Direction, Store, resolve_stored
 from provenance.vocabulary import PROV, RELATION_KINDS, Attr, Role, Type
 from queries.context import parse_time
@@ -42,6 +43,20 @@ def _instant(run: Node) -> str:
     """When a run started, as UTC text that sorts by time whatever zone it was recorded in."""
     start = as_datetime(run.first(PROV + "startTime"))
     return start.astimezone(UTC).isoformat(timespec="microseconds") if start else ""
+
+
+def _initiators(relations: Iterable[Relation], runs: Container[str]) -> dict[str, tuple[str, str]]:
+    """Who started each run, with the template version they ran (``""`` for none): of several
+    agents in the initiator's role, the smallest id, then version, whatever order a store lists
+    them in; the facts that scores judge pick by the same rule."""
+    started: defaultdict[str, list[tuple[str, str]]] = defaultdict(list)
+    for relation in relations:
+        run_id, agent = relation.src, relation.dst
+        if relation.kind != "wasAssociatedWith" or not (run_id in runs and run_id and agent):
+            continue
+        if as_iri(relation.first(Attr.ROLE)) == Role.INITIATOR:
+            started[run_id].append((agent, as_iri(relation.first(PROV + "plan")) or ""))
+    return {run_id: min(pairs) for run_id, pairs in started.items()}
 
 
 def list_runs(
@@ -102,19 +117,14 @@ def list_runs(
     else:
         runs = {i: n for i, n in store.nodes(ids).items() if Type.RUN in n.types}
         run_ids = list(runs)
-    initiators: dict[str, str] = {}
-    plans: dict[str, str] = {}
     outputs: dict[str, list[str]] = {run_id: [] for run_id in run_ids}
     near = store.traverse(run_ids, ["wasAssociatedWith", "wasGeneratedBy"], Direction.BOTH, 1)
     for relation in near.relations:
-        if relation.kind == "wasAssociatedWith" and relation.src in runs and relation.dst:
-            if as_iri(relation.first(Attr.ROLE)) == Role.INITIATOR:
-                initiators[relation.src] = relation.dst
-                plan = as_iri(relation.first(PROV + "plan"))
-                if plan:
-                    plans[relation.src] = plan
-        elif relation.kind == "wasGeneratedBy" and relation.dst in outputs and relation.src:
+        if relation.kind == "wasGeneratedBy" and relation.dst in outputs and relation.src:
             outputs[relation.dst].append(relation.src)
+    started = _initiators(near.relations, runs)
+    initiators = {run_id: agent for run_id, (agent, _) in started.items()}
+    plans = {run_id: plan for run_id, (_, plan) in started.items() if plan}
     families = {
         version.id: version.first(Attr.TEMPLATE)
         for version in (store.nodes(set(plans.values())).values() if wanted_template else ())
@@ -166,16 +176,7 @@ def describe_node(store: Store, node_id: str) -> dict[str, Any]:
         raise NotFound(f"no node {full} in {store.url}")
     near = store.traverse([full], RELATION_KINDS, Direction.BOTH, 1)
     summary = node_summary(nodes[full])
-    summary["relations"] = [
-        {
-            "kind": r.kind,
-            "direction": "out" if r.src == full else "in",
-            "other": r.dst if r.src == full else r.src,
-            "id": r.id,
-            "attributes": grouped(r.attributes),
-        }
-        for r in near.relations
-    ]
+    summary["relations"] = _relations_of(full, near.relations)
     record = store.record(full)
     summary["record"] = (
         {
@@ -187,3 +188,26 @@ def describe_node(store: Store, node_id: str) -> dict[str, Any]:
         else None
     )
     return summary
+
+
+def _relations_of(node_id: str, relations: Iterable[Relation]) -> list[dict[str, Any]]:
+    """A node's relations as plain JSON: out before in, then by kind, the node at the other end,
+    id and attributes, whatever order a store lists them in."""
+
+    def other(relation: Relation) -> str | None:
+        return relation.dst if relation.src == node_id else relation.src
+
+    ordered = sorted(
+        relations,
+        key=lambda r: (r.src != node_id, r.kind, other(r) or "", r.id or "", r.attributes_json),
+    )
+    return [
+        {
+            "kind": r.kind,
+            "direction": "out" if r.src == node_id else "in",
+            "other": other(r),
+            "id": r.id,
+            "attributes": grouped(r.attributes),
+        }
+        for r in ordered
+    ]
