@@ -74,6 +74,16 @@ def test_unknown_relation_kinds_are_refused() -> None:
         cypher.reach(["used", "DETACH DELETE"], Direction.UP, 3)
 
 
+def test_the_store_asks_only_for_known_kinds() -> None:
+    """It drops the others before building a statement, so that no kind, or none PROV has,
+    finds nothing, as in SQLite."""
+    assert cypher.known_kinds(["used", "DETACH DELETE", "wasGeneratedBy", "used"]) == [
+        "used",
+        "wasGeneratedBy",
+    ]
+    assert cypher.known_kinds([]) == []
+
+
 @pytest.mark.parametrize(
     ("direction", "pattern"),
     [

@@ -7,15 +7,18 @@ tests cover what only it has. Tests marked as needing a server run where one is 
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 
+import neo4j
 import pytest
 
 from api.cli import run as raidt
 from provenance.errors import StoreUnavailable
 from provenance.graph import Relation, attributes, iri
-from provenance.stores import Neo4jStore, open_store
+from provenance.stores import Neo4jStore, cypher, open_store
 from provenance.stores.neo4j_store import _properties, neo4j_settings
 from provenance.vocabulary import PROV, Attr, Role
+from tests.factories import iri as at_test
 
 
 def free_port() -> int:
@@ -109,3 +112,21 @@ def test_an_unknown_database_is_one_clear_error(neo4j_url: str) -> None:
 def test_starting_twice_creates_the_schema_once(neo4j_url: str) -> None:
     Neo4jStore(neo4j_url).close()
     Neo4jStore(neo4j_url).close()
+
+
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[Neo4jStore]:
+    """A store on a port nothing listens on. Its driver connects only when a statement is sent,
+    so with the start-up check and the schema left out, what the store does before it sends one
+    is seen without a server; any statement it sends fails at once or after retrying."""
+    monkeypatch.setattr(neo4j.Driver, "verify_connectivity", lambda self, **config: None)
+    monkeypatch.setattr(cypher, "SCHEMA", [])
+    store = Neo4jStore(f"neo4j://127.0.0.1:{free_port()}")
+    yield store
+    store.close()
+
+
+def test_no_kinds_or_unknown_kinds_send_no_statement(offline: Neo4jStore) -> None:
+    ids = [at_test("runs/1"), at_test("out/1-1")]
+    assert offline.relations_between(ids, kinds=[]) == []
+    assert offline.relations_between(ids, kinds=["wasFoundBy"]) == []

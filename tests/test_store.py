@@ -384,6 +384,26 @@ def test_nodes_read_after_a_rolled_back_write_are_the_ones_asked_for(store: Stor
     assert iri("runs/2") not in store.nodes(up.depths)
 
 
+def test_nodes_come_in_the_order_asked(store: Store) -> None:
+    chain(store, 3)
+    asked = [iri("runs/3"), iri("out/1-1"), iri("runs/2"), iri("docs/none"), iri("runs/1")]
+    store.traverse([iri("runs/2")], UP_KINDS, Direction.UP, 1)  # SQLite keeps some row ids
+    assert list(store.nodes(asked)) == [i for i in asked if i != iri("docs/none")]
+    assert list(store.nodes(reversed(asked))) == [i for i in reversed(asked) if "none" not in i]
+
+
+def test_no_kinds_or_unknown_kinds_find_no_relations(store: Store) -> None:
+    put(store, run(1))
+    ids = [iri("runs/1"), iri("out/1-1"), iri("docs/1")]
+    assert store.relations_between(ids, kinds=[]) == []
+    assert store.relations_between(ids, kinds=["wasFoundBy"]) == []
+    assert {r.kind for r in store.relations_between(ids, kinds=["used", "wasFoundBy"])} == {"used"}
+    lone = store.traverse([iri("out/1-1")], ["wasFoundBy"], Direction.BOTH, 3)
+    assert (lone.depths, lone.relations) == ({iri("out/1-1"): 0}, ())
+    mixed = store.traverse([iri("out/1-1")], ["wasGeneratedBy", "wasFoundBy"], Direction.UP, 3)
+    assert set(mixed.depths) == {iri("out/1-1"), iri("runs/1")}
+
+
 class _Recording:
     """A connection that notes the text of every statement it is given."""
 

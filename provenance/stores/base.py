@@ -129,7 +129,10 @@ class WriteResult:
 @dataclass(frozen=True, slots=True)
 class Traversal:
     """What a traversal reached: each node with the depth it was first reached at, and the
-    relations followed (each once), in the order they were found."""
+    relations followed (each once), in the order they were found.
+
+    That order is each store's own: a question that picks one of several relations or nodes
+    states its rule (the smallest id, say), so that every store gives the same answer."""
 
     depths: dict[str, int]
     relations: tuple[Relation, ...]
@@ -174,7 +177,8 @@ class Store(Protocol):
         ...
 
     def nodes(self, ids: Iterable[str], *, as_of: int | None = None) -> dict[str, Node]:
-        """The stored nodes among ``ids``, each with all its descriptions merged."""
+        """The stored nodes among ``ids``, in the order asked, each with all its descriptions
+        merged."""
         ...
 
     def ids_of_type(self, type_iri: str, *, as_of: int | None = None) -> list[str]:
@@ -192,7 +196,8 @@ class Store(Protocol):
         without_activity: bool = False,
         without_types: Collection[str] = (),
     ) -> Traversal:
-        """Breadth-first from ``starts`` over relations of the given kinds, to ``max_depth`` hops.
+        """Breadth-first from ``starts`` over relations of the given kinds, to ``max_depth`` hops;
+        a kind PROV does not have is followed nowhere, as no relation is of it.
 
         Each node is expanded once, however many paths reach it, so cycles terminate.
         ``without_activity`` follows only relations not bound to one activity (no
@@ -210,7 +215,8 @@ class Store(Protocol):
         kinds: Iterable[str] | None = None,
         as_of: int | None = None,
     ) -> list[Relation]:
-        """Every relation (of ``kinds``, or of any kind) whose two ends are both among ``ids``."""
+        """Every relation (of ``kinds``, or of any kind) whose two ends are both among ``ids``;
+        none for no kinds, and none of a kind PROV does not have."""
         ...
 
     def namespaces(self) -> dict[str, str]:

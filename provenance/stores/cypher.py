@@ -44,6 +44,7 @@ __all__ = [
     "descriptions_of_record",
     "ids_of_type",
     "kinds_of",
+    "known_kinds",
     "reach",
     "relations_between",
     "relations_of_record",
@@ -153,6 +154,12 @@ _ARROWS = {
 def kinds_of(types: str) -> list[str]:
     """The relation kinds back from a relationship type."""
     return [kind for kind, rel in RELATION_TYPES.items() if rel == types]
+
+
+def known_kinds(kinds: Iterable[str]) -> list[str]:
+    """The PROV relation kinds among ``kinds``, each once, in a fixed order: a store asked for a
+    kind PROV does not have finds no relation of it, as SQLite's does, rather than refusing."""
+    return sorted(set(kinds) & RELATION_TYPES.keys())
 
 
 def type_expression(kinds: Iterable[str]) -> str:

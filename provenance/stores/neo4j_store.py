@@ -347,8 +347,9 @@ class Neo4jStore:
         return int(self._read(cypher.SEQ_AT, time=time)[0]["seq"])
 
     def nodes(self, ids: Iterable[str], *, as_of: int | None = None) -> dict[str, Node]:
-        rows = self._read(cypher.NODES, ids=list(dict.fromkeys(ids)), as_of=_limit(as_of))
-        return {
+        wanted = list(dict.fromkeys(ids))
+        rows = self._read(cypher.NODES, ids=wanted, as_of=_limit(as_of))
+        found = {
             row["id"]: Node.merge(
                 row["id"],
                 (
@@ -359,6 +360,7 @@ class Neo4jStore:
             )
             for row in rows
         }
+        return {node_id: found[node_id] for node_id in wanted if node_id in found}
 
     def ids_of_type(self, type_iri: str, *, as_of: int | None = None) -> list[str]:
         rows = self._read(cypher.ids_of_type(type_iri), type=type_iri, as_of=_limit(as_of))
@@ -377,7 +379,7 @@ class Neo4jStore:
     ) -> Traversal:
         limit = _limit(as_of)
         skipped = sorted(set(without_types))
-        kind_list = sorted(set(kinds))
+        kind_list = cypher.known_kinds(kinds)
         wanted = list(dict.fromkeys(starts))
         present = [row[0] for row in self._read(cypher.START_NODES, ids=wanted, as_of=limit)]
         depths = dict.fromkeys(present, 0)
@@ -404,8 +406,11 @@ class Neo4jStore:
         kinds: Iterable[str] | None = None,
         as_of: int | None = None,
     ) -> list[Relation]:
+        kind_list = cypher.known_kinds(cypher.RELATION_TYPES if kinds is None else kinds)
+        if not kind_list:
+            return []
         rows = self._read(
-            cypher.relations_between(kinds if kinds is not None else cypher.RELATION_TYPES),
+            cypher.relations_between(kind_list),
             ids=list(dict.fromkeys(ids)),
             as_of=_limit(as_of),
         )

@@ -458,7 +458,7 @@ class SQLiteStore:
                         found = descriptions.setdefault(iri, [])
                         if kind is not None:
                             found.append((read_kind(kind), read_attributes(attributes)))
-        return {iri: Node.merge(iri, elements) for iri, elements in descriptions.items()}
+        return {iri: Node.merge(iri, descriptions[iri]) for iri in wanted if iri in descriptions}
 
     def ids_of_type(self, type_iri: str, *, as_of: int | None = None) -> list[str]:
         with self._errors("read"):
