@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import neo4j
 import pytest
@@ -115,6 +116,20 @@ def test_starting_twice_creates_the_schema_once(neo4j_url: str) -> None:
 
 
 @pytest.fixture
+def sessions(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The settings of every session a driver opens from now on."""
+    opened: list[dict[str, Any]] = []
+    real = neo4j.Driver.session
+
+    def session(self: neo4j.Driver, **config: Any) -> neo4j.Session:
+        opened.append(config)
+        return real(self, **config)
+
+    monkeypatch.setattr(neo4j.Driver, "session", session)
+    return opened
+
+
+@pytest.fixture
 def offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[Neo4jStore]:
     """A store on a port nothing listens on. Its driver connects only when a statement is sent,
     so with the start-up check and the schema left out, what the store does before it sends one
@@ -124,6 +139,18 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[Neo4jStore]:
     store = Neo4jStore(f"neo4j://127.0.0.1:{free_port()}")
     yield store
     store.close()
+
+
+def test_every_session_shares_the_store_bookmark_manager(
+    sessions: list[dict[str, Any]], offline: Neo4jStore
+) -> None:
+    # Reads then see the store's own earlier writes, on whichever cluster member they land.
+    with pytest.raises(StoreUnavailable), offline.transaction():
+        pass
+    assert len(sessions) == 2  # the schema's, then the transaction's
+    manager = sessions[0]["bookmark_manager"]
+    assert isinstance(manager, neo4j.api.BookmarkManager)
+    assert all(s["bookmark_manager"] is manager for s in sessions)
 
 
 def test_no_kinds_or_unknown_kinds_send_no_statement(offline: Neo4jStore) -> None:

@@ -112,6 +112,7 @@ class Neo4jStore:
         self.url = f"{settings['uri']}/{settings['database']}"
         self._database = settings["database"]
         self._local = threading.local()
+        self._bookmarks = neo4j.GraphDatabase.bookmark_manager()
         with self._errors("connect to"):
             self._driver = neo4j.GraphDatabase.driver(
                 settings["uri"], auth=(settings["user"], settings["password"])
@@ -156,7 +157,10 @@ class Neo4jStore:
             raise StoreUnavailable(f"cannot {doing} {where}: {error}") from error
 
     def _session(self) -> neo4j.Session:
-        return self._driver.session(database=self._database)
+        """A session that sees every write this store committed before it: on a cluster, a read
+        may go to a server the last write has not reached yet, and the store's one bookmark
+        manager makes it wait until it has (a copy checked at once after it is written)."""
+        return self._driver.session(database=self._database, bookmark_manager=self._bookmarks)
 
     def _read(self, query: str, **params: Any) -> list[neo4j.Record]:
         """Run a read, inside this thread's open transaction if it has one, so that it sees the
