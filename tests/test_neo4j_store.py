@@ -14,12 +14,14 @@ import neo4j
 import pytest
 
 from api.cli import run as raidt
-from provenance.errors import StoreUnavailable
+from provenance.errors import StoreError, StoreUnavailable
 from provenance.graph import Relation, attributes, iri
 from provenance.stores import Neo4jStore, cypher, open_store
 from provenance.stores.neo4j_store import _properties, neo4j_settings
 from provenance.vocabulary import PROV, Attr, Role
+from tests.conftest import empty_neo4j, put
 from tests.factories import iri as at_test
+from tests.factories import run
 
 
 def free_port() -> int:
@@ -157,3 +159,40 @@ def test_no_kinds_or_unknown_kinds_send_no_statement(offline: Neo4jStore) -> Non
     ids = [at_test("runs/1"), at_test("out/1-1")]
     assert offline.relations_between(ids, kinds=[]) == []
     assert offline.relations_between(ids, kinds=["wasFoundBy"]) == []
+
+
+def test_a_nested_transaction_joins_the_open_one(
+    offline: Neo4jStore, sessions: list[dict[str, Any]]
+) -> None:
+    # A transaction of its own would wait for ever on the chain lock the open one holds.
+    outer = object()
+    offline._local.transaction = outer
+    with offline.transaction():
+        assert offline._open_transaction() is outer
+    with pytest.raises(RuntimeError, match="abandoned"), offline.transaction():
+        raise RuntimeError("abandoned")
+    assert offline._open_transaction() is outer
+    assert sessions == []
+
+
+def test_a_failure_inside_a_nested_transaction_fails_the_outer_one(neo4j_url: str) -> None:
+    # SQLite rolls back to a savepoint; Neo4j has none, so it keeps none of the outer one.
+    empty_neo4j(neo4j_url)
+    store = Neo4jStore(neo4j_url)
+
+    def caught_inside() -> None:
+        with store.transaction():
+            put(store, run(1))
+            try:
+                with store.transaction():
+                    put(store, run(2))
+                    raise RuntimeError("abandoned")
+            except RuntimeError:
+                pass
+
+    try:
+        with pytest.raises(StoreError, match="nothing of it is written"):
+            caught_inside()
+        assert store.counts()["records"] == 0
+    finally:
+        store.close()

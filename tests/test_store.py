@@ -404,6 +404,28 @@ def test_no_kinds_or_unknown_kinds_find_no_relations(store: Store) -> None:
     assert set(mixed.depths) == {iri("out/1-1"), iri("runs/1")}
 
 
+def test_a_transaction_inside_another_lands_with_it_or_not_at_all(store: Store) -> None:
+    with store.transaction():
+        put(store, run(1))
+        with store.transaction():
+            put(store, run(2))
+        assert store.record(iri("runs/2")) is not None
+    assert store.counts()["records"] == 2
+
+    def doomed() -> None:
+        with store.transaction():
+            put(store, run(3))
+            with store.transaction():
+                put(store, run(4))
+                raise RuntimeError("abandoned")
+
+    with pytest.raises(RuntimeError):
+        doomed()
+    assert store.counts()["records"] == 2
+    put(store, run(5))
+    assert verify(store).ok
+
+
 class _Recording:
     """A connection that notes the text of every statement it is given."""
 

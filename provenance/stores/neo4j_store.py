@@ -199,7 +199,17 @@ class Neo4jStore:
         """An explicit transaction the writes of this thread join until the block ends; unlike a
         single write, it is not retried on a transient error. It takes the chain's write lock
         as it begins, as SQLite's does, so that checks made inside it see every write another
-        writer committed before, and none that lands in between."""
+        writer committed before, and none that lands in between.
+
+        One opened inside another in the same thread joins it, where SQLite nests a savepoint:
+        Neo4j has none, and a transaction of its own would wait for ever on the chain lock the
+        outer one holds. What the inner block wrote cannot be undone alone, so its failure fails
+        the outer transaction too, even if caught there: all of it is written, or none.
+        """
+        if self._open_transaction() is not None:
+            with self._joined():
+                yield
+            return
         with (
             self._errors("write to"),
             self._session() as session,
@@ -208,12 +218,28 @@ class Neo4jStore:
             tx.run(cypher.HEAD, genesis=GENESIS).consume()
             self._local.transaction = tx
             self._local.stamp = stamp()
+            self._local.broken = False
             try:
                 yield
+                if self._local.broken:
+                    raise StoreError(
+                        "a transaction nested in this one failed, and Neo4j cannot undo part of "
+                        "a transaction: nothing of it is written"
+                    )
                 tx.commit()
             finally:
                 self._local.transaction = None
                 self._local.stamp = None
+
+    @contextmanager
+    def _joined(self) -> Iterator[None]:
+        """A transaction nested in this thread's open one: that one, marked broken if the block
+        fails."""
+        try:
+            yield
+        except BaseException:
+            self._local.broken = True
+            raise
 
     def _write(
         self, tx: neo4j.ManagedTransaction | neo4j.Transaction, records: Sequence[PreparedRecord]
