@@ -97,9 +97,11 @@ def _contradictions(
 ) -> list[str]:
     """What this record says that an earlier one (or itself) contradicts: another content hash
     for an entity, or the other kind for an id (an agent may be either). ``hashes`` and
-    ``kinds`` keep what was said first."""
+    ``kinds`` keep what was said first: in an earlier record, or within one record first in
+    the elements' canonical order, not in the order a store lists them, so that every store
+    words its warnings alike."""
     found = []
-    for element in stored.elements:
+    for element in sorted(stored.elements, key=lambda e: e.canonical):
         if element.kind != "agent":
             kind = kinds.setdefault(element.id, element.kind)
             if kind != element.kind:
