@@ -457,11 +457,12 @@ def view(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="lineage.svg, .png or .html")
     ] = Path("lineage.svg"),
-    depth: Annotated[int, typer.Option(help="How many relations to follow each way.")] = 6,
+    depth: Annotated[int, typer.Option(min=1, help="How many relations to follow each way.")] = 6,
     as_of: AsOfOption = None,
     store: StoreOption = DEFAULT_STORE_URL,
 ) -> None:
-    """Draw the lineage around a node, in PROV's conventions, as SVG, PNG or a web page."""
+    """Draw the lineage around a node, in PROV's conventions, as SVG, PNG or a web page; around
+    a person or model, from the latest activities they took part in."""
     fmt = output.suffix.lstrip(".").lower()
     if fmt not in PICTURE_FORMATS:
         raise InvalidRecord(f"cannot draw {output.name}: the file must end in .svg, .png or .html")

@@ -849,3 +849,13 @@ def test_a_key_given_twice_in_a_json_array_names_its_record(
         capsys.readouterr().err
     )
     assert dump(db) == before
+
+
+def test_a_picture_of_no_depth_is_a_usage_error(
+    seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, url = seeded
+    out = tmp_path / "v.svg"
+    assert raidt(["view", iri("runs/1"), "--depth", "0", "-o", str(out), "--store", url]) == 2
+    assert "--depth" in capsys.readouterr().err
+    assert not out.exists()

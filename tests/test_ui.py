@@ -31,7 +31,7 @@ from api.settings import Settings
 from provenance.demo_data import load_demo
 from provenance.stores import SQLiteStore
 from queries.authority import authority
-from queries.lineage import trace
+from queries.lineage import trace, trace_ids
 from queries.runs import list_runs
 from tests.conftest import put
 from tests.factories import iri
@@ -164,20 +164,18 @@ def test_clicking_an_output_highlights_its_way_back_to_the_approvers(
         ".getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; })()"
     )
     page.mouse.click(*position)
-    page.wait_for_function("window.raidtLineage.cy.nodes('.highlighted').length > 0")
+    page.get_by_text("back to its inputs and approvers").wait_for()  # the service has answered
     shoot(page, "run-page-output-path")
     lit = set(page.evaluate("window.raidtLineage.cy.nodes('.highlighted').map(n => n.id())"))
     store = SQLiteStore(demo_db)
     answer = trace(store, OUTPUT)
     store.close()
     drawn = set(page.evaluate("window.raidtLineage.cy.nodes().map(n => n.id())"))
-    own = [a for a in answer["approvals"] if a["output"] == OUTPUT]
-    assert [a["approver"] for a in own] == [H + "people/dr-amara-okafor"]
-    assert {a["id"] for a in own} | {a["approver"] for a in own} <= lit
-    # every approval and approver on the way back that the page draws is lit
-    assert {a["approver"] for a in answer["approvals"]} & drawn <= lit
-    assert {a["id"] for a in answer["approvals"]} & drawn <= lit
-    assert {i["id"] for i in answer["inputs"]} <= lit
+    # everything trace names is drawn, template approvals and whom approvers acted for too, and
+    # lit; nothing else is
+    assert trace_ids(answer) <= drawn
+    assert lit == trace_ids(answer)
+    assert {a["approver"] for a in answer["approvals"]} | {H + "people/dr-priya-raman"} <= lit
     assert H + "actions/discharge-0412-ehr-entry" not in lit
     assert "back to its inputs and approvers" in page.inner_text("#highlight-status")
     assert "content" in page.inner_text("#details")  # its attributes and hash are shown
@@ -389,3 +387,16 @@ def test_the_runs_page_shows_a_page_of_runs_at_a_time(client: TestClient, demo_d
     assert "no runs here, of " in beyond
     assert 'rel="prev" href="?sector=finance&amp;offset=6&amp;limit=3"' in beyond
     assert client.get("/ui/runs", params={"limit": 0}).status_code == 422
+
+
+def test_a_run_page_looks_from_the_time_it_is_asked_as_of(client: TestClient) -> None:
+    # Before the demo was recorded the run did not exist; after, the page says when it looks
+    # from, and its clicks ask as of then.
+    run = quote(RUN, safe="")
+    assert client.get(f"/ui/runs/{run}?format=json&as_of=2020-01-01T00:00:00Z").status_code == 404
+    later = "2999-01-01T00:00:00+00:00"
+    data = client.get(f"/ui/runs/{run}", params={"format": "json", "as_of": later}).json()
+    assert data["as_of"] == "2999-01-01T00:00:00.000000+00:00"
+    page = client.get(f"/ui/runs/{run}", params={"as_of": later}).text
+    assert "as the store stood at 2999-01-01T00:00:00.000000+00:00" in page
+    assert client.get(f"/ui/runs/{run}?format=json").json()["as_of"] is None

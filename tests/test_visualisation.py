@@ -16,8 +16,9 @@ import pytest
 
 from provenance.stores import SQLiteStore
 from provenance.vocabulary import Type
+from queries.lineage import trace, trace_ids
 from tests.conftest import put
-from tests.factories import approval, earlier_output, iri, review, run
+from tests.factories import approval, earlier_output, h, iri, review, run
 from visualisation.lineage import LineageView, lineage_view
 from visualisation.static import _laid_out, positions, render
 
@@ -107,3 +108,124 @@ def test_a_lineage_of_a_thousand_nodes_is_placed(tmp_path: Path) -> None:
         [placed[o][0] for o in outputs], abs=5
     )
     assert [centres[o] for o in outputs] == sorted(centres[o] for o in outputs)
+
+
+def svg_nodes(picture: bytes) -> dict[str, ElementTree.Element]:
+    """The node groups of an SVG picture by the id each is drawn for."""
+    svg = ElementTree.fromstring(picture)
+    return {
+        str(group.findtext(f"{SVG}title")): group
+        for group in svg.iter(f"{SVG}g")
+        if group.get("class") == "node"
+    }
+
+
+def test_a_picture_holds_every_decision_and_person_trace_names(tmp_path: Path) -> None:
+    # Run 2 reads run 1's output; run 1's output was approved by bo acting for lu, and the
+    # template version they both followed was approved too. Trace of run 2's output names all
+    # of them; so must the picture that lights that trace.
+    store = SQLiteStore(tmp_path / "v.db")
+    first_approval = {**approval("1", iri("out/1-1")), "on_behalf_of": iri("people/lu")}
+    put(
+        store,
+        run(1),
+        approval("tpl", iri("tpl/v1"), by="max", at="09:00"),
+        first_approval,
+        run(2, inputs=[earlier_output(iri("out/1-1"))], minute=20),
+    )
+    picture = lineage_view(store, iri("runs/2"))
+    answer = trace(store, iri("out/2-1"))
+    store.close()
+    assert trace_ids(answer) <= set(picture.nodes)
+    assert {iri("approvals/tpl"), iri("approvals/1"), iri("people/lu")} <= set(picture.nodes)
+    claims = [r for r in picture.relations if r.kind == "actedOnBehalfOf"]
+    assert (iri("people/bo"), iri("people/lu")) in {(r.src, r.dst) for r in claims}
+
+
+def centre_x(group: ElementTree.Element) -> float:
+    """Where a drawn node stands across: an ellipse's centre, or the middle of a polygon."""
+    ellipse = group.find(f".//{SVG}ellipse")
+    if ellipse is not None:
+        return float(ellipse.get("cx", "nan"))
+    polygon = group.find(f".//{SVG}polygon")
+    assert polygon is not None
+    xs = [float(point.split(",")[0]) for point in str(polygon.get("points")).split()]
+    return (min(xs) + max(xs)) / 2
+
+
+def test_a_rejection_stands_after_the_draft_it_rejected(tmp_path: Path) -> None:
+    # The approver is recorded before the run, so that the layout cannot lean on the order
+    # nodes were stored in: an invalidation names its older end first, unlike the others.
+    store = SQLiteStore(tmp_path / "r.db")
+    delegation = {
+        "type": "delegation",
+        "id": iri("delegations/bo"),
+        "delegate": {"id": iri("people/bo")},
+        "responsible": {"id": iri("people/boss")},
+        "scope": ["other"],
+        "valid_from": "2025-01-01T00:00:00+00:00",
+    }
+    put(store, delegation, run(1), approval("no", iri("out/1-1"), decision="rejected", at="10:05"))
+    picture = lineage_view(store, iri("runs/1"))
+    store.close()
+    assert "wasInvalidatedBy" in {r.kind for r in picture.relations}
+    steps = [iri("runs/1"), iri("out/1-1"), iri("approvals/no")]
+    x = {node: at[0] for node, at in positions(picture).items()}
+    assert [x[s] for s in steps] == sorted({x[s] for s in steps})
+    drawn = svg_nodes(render(picture, "svg"))
+    across = [centre_x(drawn[s]) for s in steps]
+    assert across == sorted(set(across))
+
+
+def test_pictures_show_text_as_written(tmp_path: Path) -> None:
+    # Graphviz reads "\N" as the node's name, "\n" and "\l" as line ends and "&amp;" as "&";
+    # the task, the label and the ids must come out as the record wrote them, and each node
+    # must have an id of its own though several ids end alike.
+    store = SQLiteStore(tmp_path / "t.db")
+    task = r"C:\new\Notes \N \G \l &amp; <b>"
+    put(store, run(1, task=task, inputs=[{"id": iri("docs/1"), "content_hash": h("d")}]))
+    picture = lineage_view(store, iri("runs/1"))
+    store.close()
+    drawn = svg_nodes(render(picture, "svg"))
+    lines = ["".join(t.itertext()) for t in drawn[iri("runs/1")].iter(f"{SVG}text")]
+    assert lines == ["1", task]
+    ids = [str(group.get("id")) for group in drawn.values()]
+    assert len(ids) == len(set(ids)) == len(picture.nodes)  # runs/1, docs/1, …/1 alike
+
+
+def test_long_labels_are_cut_and_the_whole_text_kept(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "l.db")
+    task = "word " * 600 + "end"
+    put(store, run(1, task=task))
+    picture = lineage_view(store, iri("runs/1"))
+    store.close()
+    node = picture.nodes[iri("runs/1")]
+    name, detail = node.label.split("\n")
+    assert name == "1"
+    assert len(detail) == 60
+    assert task.startswith(detail.removesuffix("…"))
+    assert task in node.attributes.values()
+
+
+def test_a_picture_around_a_person_starts_from_what_they_did(tmp_path: Path) -> None:
+    # Ana ran runs 1 and 2; bo approved run 2's output. Around bo: the approval, what it
+    # decided on and where that came from; around ana: both runs.
+    store = SQLiteStore(tmp_path / "p.db")
+    put(store, run(1), run(2, minute=5), approval("2", iri("out/2-1")))
+    around_bo = lineage_view(store, iri("people/bo"), depth=2)
+    around_ana = lineage_view(store, iri("people/ana"), depth=1)
+    store.close()
+    assert {iri("approvals/2"), iri("out/2-1"), iri("runs/2")} <= set(around_bo.nodes)
+    assert iri("runs/1") not in around_bo.nodes
+    assert {iri("runs/1"), iri("runs/2")} <= set(around_ana.nodes)
+    assert {(r.src, r.dst) for r in around_bo.relations if r.kind == "wasAssociatedWith"} >= {
+        (iri("approvals/2"), iri("people/bo"))
+    }
+
+
+def test_a_picture_has_a_depth_of_one_at_least(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "d.db")
+    put(store, run(1))
+    with pytest.raises(ValueError, match="depth of at least 1, not 0"):
+        lineage_view(store, iri("runs/1"), depth=0)
+    store.close()

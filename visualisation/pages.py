@@ -110,8 +110,13 @@ def run_page(data: dict[str, Any]) -> str:
     # every "<" as its JSON escape: no text in the data ("</script>", "<!--<script>") can end or
     # bend the script element that carries it
     payload = json.dumps(data).replace("<", "\\u003c")
+    when = (
+        f'<p class="as-of">as the store stood at {escape(data["as_of"])}</p>'
+        if data["as_of"]
+        else ""
+    )
     body = (
-        f'<p class="iri">{escape(data["focus"])}</p>'
+        f'<p class="iri">{escape(data["focus"])}</p>{when}'
         f'<div class="controls legend">{legend} · click an output for its way back to inputs and '
         f"approvers, an action for who held authority over it</div>"
         f'<div class="controls"><label>depth <select id="depth">{depths}</select></label>'

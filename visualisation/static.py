@@ -1,9 +1,9 @@
 """Static pictures of a lineage for reports and evidence packs: SVG, PNG, or a self-contained page.
 
 Graphviz lays the graph out left to right in time order (inputs, run, output, review, approval,
-action). PROV relations point from the newer thing to what it depends on, so each edge is laid out
-from the older end and drawn with its arrow back, as PROV draws it. The Graphviz library comes
-inside the pygraphviz wheel, so no system package is needed.
+action). Each edge is laid out from its older end (see ``in_time``: PROV mostly names the newer
+thing first) and drawn with its arrow at the relation's second argument, as PROV draws it. The
+Graphviz library comes inside the pygraphviz wheel, so no system package is needed.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pygraphviz
 from provenance.stores.base import Store
 from provenance.vocabulary import Type
 from queries.context import Moment
-from visualisation.lineage import KIND_STYLE, LineageView, lineage_view, short_name
+from visualisation.lineage import KIND_STYLE, LineageView, in_time, lineage_view
 
 __all__ = ["FORMATS", "pack_pictures", "positions", "render", "to_agraph"]
 
@@ -41,24 +41,31 @@ def to_agraph(view: LineageView) -> pygraphviz.AGraph:
         style = KIND_STYLE[node.kind]
         graph.add_node(
             node.id,
-            label=node.label,
+            label=_literal(node.label),
             shape=style["shape"],
             fillcolor=style["fill"],
             color=style["stroke"],
             penwidth="3" if node.id == view.focus else "1",
-            tooltip=f"{node.type_name}: {node.id}",
-            id=f"node-{short_name(node.id)}",
+            tooltip=_literal(f"{node.type_name}: {node.id}"),
+            id=f"node-{node.id}",
         )
     for relation in view.relations:
-        if relation.src in view.nodes and relation.dst in view.nodes:
+        older, newer = in_time(relation)
+        if older in view.nodes and newer in view.nodes:
             graph.add_edge(
-                relation.dst,
-                relation.src,
+                older,
+                newer,
                 label=relation.kind,
-                dir="back",
+                dir="back" if older == relation.dst else "forward",
                 weight="0" if relation.kind in _BESIDE else "1",
             )
     return graph
+
+
+def _literal(text: str) -> str:
+    """Text as Graphviz shows it as written: in its labels a backslash starts an escape (``\\N``
+    is the node's name, ``\\l`` ends a line) and ``&…;`` an entity."""
+    return text.replace("\\", "\\\\").replace("&", "&amp;")
 
 
 def _laid_out(view: LineageView) -> list[tuple[str, str, bool]]:
@@ -73,7 +80,7 @@ def _laid_out(view: LineageView) -> list[tuple[str, str, bool]]:
     """
     edges = []
     for relation in view.relations:
-        older, newer = relation.dst, relation.src
+        older, newer = in_time(relation)
         if older and newer and older in view.nodes and newer in view.nodes:
             beside = relation.kind in _BESIDE or not _REUSED.isdisjoint(view.nodes[older].types)
             edges.append((older, newer, beside))

@@ -28,6 +28,7 @@ from api.deps import (
 from api.keys import SESSION_LIFETIME
 from api.middleware import CALLER_KEY
 from api.models import RubricName
+from api.routes.lineage import AsOfQuery
 from queries.runs import list_runs
 from queries.scores import score
 from visualisation import pages
@@ -60,7 +61,8 @@ def _answer(fmt: str, data: Any, page: str) -> Response:
 
 def mount_static(app: FastAPI) -> None:
     """Serve the pages' script and style, and the browser libraries npm installed there (by
-    ``make install``; without them the run page lists everything but cannot draw the graph)."""
+    ``make install``; without them the run page shows its score and failed checks, but neither
+    draws nor lists the lineage)."""
     libraries = WEB / "node_modules"
     app.mount("/ui/static/lib", StaticFiles(directory=libraries, check_dir=False), name="ui-lib")
     app.mount("/ui/static", StaticFiles(directory=WEB), name="ui-static")
@@ -182,9 +184,12 @@ def run_page(
     _: Reader,
     run: RunId,
     depth: Annotated[int, Query(ge=1, le=200)] = 6,
+    as_of: AsOfQuery = None,
     format: Format = "html",
 ) -> Response:
-    data = run_page_data(store, run, depth=depth)
+    """The run's lineage as the store stood ``as_of``, or now; what a click asks is asked as of
+    the same time."""
+    data = run_page_data(store, run, depth=depth, as_of=as_of)
     return _answer(format, data, pages.run_page(data))
 
 

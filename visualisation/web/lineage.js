@@ -9,45 +9,7 @@
     activity: { shape: 'rectangle', fill: '#9FB1FC', stroke: '#0000FF' },
     agent: { shape: 'pentagon', fill: '#FED37F', stroke: '#000000' },
   };
-  const lineage = new Set(['wasGeneratedBy', 'used', 'wasDerivedFrom', 'wasRevisionOf', 'wasQuotedFrom', 'hadPrimarySource']);
-  const deciding = new Set(['Review', 'Approval']);
   const typeOf = new Map(data.nodes.map((n) => [n.id, n.type]));
-  const from = new Map();
-  const into = new Map();
-  for (const rel of data.relations) {
-    if (!from.has(rel.source)) from.set(rel.source, []);
-    from.get(rel.source).push(rel);
-    if (!into.has(rel.target)) into.set(rel.target, []);
-    into.get(rel.target).push(rel);
-  }
-
-  // The way back from an output, as trace answers it: everything upstream over lineage relations,
-  // the reviews and approvals of outputs and templates on it (with their decisions), and the
-  // people and models associated with every activity found.
-  function wayBack(start) {
-    const keep = new Set([start]);
-    const queue = [start];
-    while (queue.length) {
-      const node = queue.shift();
-      for (const rel of from.get(node) || []) {
-        if (lineage.has(rel.kind) && !keep.has(rel.target)) { keep.add(rel.target); queue.push(rel.target); }
-      }
-    }
-    for (const node of [...keep]) {
-      for (const rel of into.get(node) || []) {
-        if (rel.kind === 'used' && deciding.has(typeOf.get(rel.source))) keep.add(rel.source);
-      }
-    }
-    for (const node of [...keep]) {
-      for (const rel of into.get(node) || []) {
-        if (rel.kind === 'wasGeneratedBy' && typeOf.get(rel.source) === 'Decision') keep.add(rel.source);
-      }
-      for (const rel of from.get(node) || []) {
-        if (rel.kind === 'wasAssociatedWith') keep.add(rel.target);
-      }
-    }
-    return [...keep];
-  }
 
   const elements = [];
   for (const node of data.nodes) {
@@ -149,13 +111,29 @@
     status.textContent = message;
   }
 
-  // Who held authority over an action, asked of the service on demand: the answer holds the
-  // approvals of everything upstream of the action, too much to embed for every action of a large
-  // lineage. Its nodes are the action and every holder with the relations that make them one.
-  async function authorityOf(id) {
-    const response = await fetch('/actions/' + encodeURIComponent(id) + '/authority');
+  // The questions a click asks of the service, as of the time the page looks from: each answer
+  // holds everything upstream of the node, too much to embed for every node of a large lineage.
+  async function ask(path, id) {
+    const query = data.as_of ? '?as_of=' + encodeURIComponent(data.as_of) : '';
+    const response = await fetch('/' + path[0] + '/' + encodeURIComponent(id) + '/' + path[1] + query);
     if (!response.ok) throw new Error('the service answered ' + response.status);
-    const answer = await response.json();
+    return response.json();
+  }
+
+  // An output's way back, as trace answers it: every node its lists name.
+  async function wayBack(id) {
+    const answer = await ask(['outputs', 'trace'], id);
+    const nodes = new Set([answer.output]);
+    for (const value of Object.values(answer)) {
+      if (Array.isArray(value)) for (const item of value) nodes.add(item.id);
+    }
+    return { nodes: [...nodes], invalid: [] };
+  }
+
+  // Who held authority over an action: the action and every holder with the relations that make
+  // them one.
+  async function authorityOf(id) {
+    const answer = await ask(['actions', 'authority'], id);
     const nodes = new Set([id]);
     const invalid = [];
     for (const holder of answer.holders) {
@@ -169,19 +147,19 @@
     return { nodes: [...nodes], invalid: invalid };
   }
 
-  async function showAuthority(id) {
+  // Light what the service answers about a node; a later click wins over an earlier answer.
+  async function light(id, question, asking, said) {
     asked = id;
-    status.textContent = 'asking who held authority over ' + short(id) + '…';
+    status.textContent = 'asking ' + asking + '…';
     let answer;
     try {
-      answer = await authorityOf(id);
+      answer = await question(id);
     } catch (error) {
-      if (asked === id) status.textContent = 'could not ask who held authority over ' + short(id) + ': ' + error.message;
+      if (asked === id) status.textContent = 'could not ask ' + asking + ': ' + error.message;
       return;
     }
-    if (asked !== id) return;  // another node was clicked meanwhile
-    highlight(answer.nodes, answer.invalid, 'who held authority over ' + short(id) +
-      (answer.invalid.length ? ' (dashed: delegation not valid then)' : ''));
+    if (asked !== id) return;
+    highlight(answer.nodes, answer.invalid, said(answer));
   }
 
   async function select(id) {
@@ -192,9 +170,12 @@
     node.select();
     show(node);
     if (typeOf.get(id) === 'Output') {
-      highlight(wayBack(id), [], 'path from ' + short(id) + ' back to its inputs and approvers');
+      await light(id, wayBack, 'where ' + short(id) + ' came from',
+        () => 'path from ' + short(id) + ' back to its inputs and approvers');
     } else if (typeOf.get(id) === 'Action') {
-      await showAuthority(id);
+      await light(id, authorityOf, 'who held authority over ' + short(id),
+        (answer) => 'who held authority over ' + short(id) +
+          (answer.invalid.length ? ' (dashed: delegation not valid then)' : ''));
     }
     return true;
   }
