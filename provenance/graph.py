@@ -106,6 +106,8 @@ def as_text(value: Json | None) -> str | None:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
+    if "@value" in value:  # a typed or language-tagged literal: its text, not its tag
+        return str(value["@value"])
     return next(iter(value.values()))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provenance.graph import Element, Json, Relation, _sort_key, attributes
+from provenance.graph import Element, Json, Relation, _sort_key, as_text, attributes
 from provenance.hashing import canonical_json, sha256_hex
 
 names = st.sampled_from(["urn:a", "urn:b", "urn:c", "http://www.w3.org/ns/prov#type"])
@@ -68,3 +68,13 @@ def test_relation_forms_match_their_definition(
     assert relation.canonical == canonical_json(
         ["relation", "used", "urn:src", dst, rel_id, None, attrs]
     )
+
+
+def test_a_literal_is_shown_by_its_text() -> None:
+    # Stored keys are sorted, so "@lang" and "@type" come before "@value": the text is what a
+    # person reads, not the tag.
+    assert as_text({"@lang": "fr", "@value": "bonjour"}) == "bonjour"
+    assert as_text({"@type": "urn:t", "@value": "12.50"}) == "12.50"
+    assert as_text({"@lang": "en", "@value": ""}) == ""
+    assert as_text({"@id": "urn:x"}) == "urn:x"
+    assert as_text({"@dt": "2024-01-01T00:00:00+00:00"}) == "2024-01-01T00:00:00+00:00"
