@@ -163,13 +163,17 @@ def _association(relation: Relation) -> Association:
 def associations(
     store: Store, activities: Iterable[str], at: Moment = NOW
 ) -> dict[str, list[Association]]:
-    """Every agent associated with each activity, with role and plan."""
+    """Every agent associated with each activity, with role and plan, ordered by role, agent and
+    plan: whoever takes the first in a role (the approver, the reviewer) takes the same one on
+    every store, whatever order it lists relations in."""
     wanted = list(activities)
     found: dict[str, list[Association]] = {a: [] for a in wanted}
     step = store.traverse(wanted, ["wasAssociatedWith"], Direction.UP, 1, as_of=at.as_of)
     for relation in step.relations:
         if relation.src in found and relation.dst:
             found[relation.src].append(_association(relation))
+    for people in found.values():
+        people.sort(key=lambda a: (a.role or "", a.agent, a.plan or "", a.on_behalf_of or ""))
     return found
 
 

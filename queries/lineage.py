@@ -141,8 +141,12 @@ def _run(
     used: list[Relation],
     generated: list[str],
 ) -> dict[str, Any]:
-    by_role = {role_name(a.role): a for a in people}
-    uses = {role_name(as_iri(r.first(Attr.ROLE))): r.dst for r in used}
+    by_role: dict[str, Association] = {}
+    for association in people:  # the first in each role, as associations orders them
+        by_role.setdefault(role_name(association.role), association)
+    uses: dict[str, str | None] = {}
+    for relation in sorted(used, key=lambda r: r.dst or ""):  # the smallest id in each role
+        uses.setdefault(role_name(as_iri(relation.first(Attr.ROLE))), relation.dst)
     initiator = by_role.get("initiator")
     return {
         "id": node.id,

@@ -181,3 +181,33 @@ def test_a_node_lists_its_relations_out_then_in_by_kind_and_other_end(store: Sto
         ("in", "wasGeneratedBy", at_test("out/a")),
         ("in", "wasGeneratedBy", at_test("out/z")),
     ]
+
+
+def test_trace_names_the_smallest_of_several_approvers_and_initiators(store: Store) -> None:
+    # zed was recorded before bea, so a store listing relations by when the far end was first
+    # recorded would name zed first; the rule names bea, for the approval and for the run.
+    outputs_z_then_a(store)
+    run, approval = "runs/1", "approvals/p1"
+    write(
+        store,
+        at_test(run),
+        [activity(run, Type.RUN)],
+        [
+            Relation("wasGeneratedBy", at_test("out/a"), at_test(run)),
+            took_part(run, "zed", Role.INITIATOR),
+            took_part(run, "bea", Role.INITIATOR),
+        ],
+    )
+    write(
+        store,
+        at_test(approval),
+        [activity(approval, Type.APPROVAL)],
+        [
+            used(approval, "a"),
+            took_part(approval, "zed", Role.APPROVER),
+            took_part(approval, "bea", Role.APPROVER),
+        ],
+    )
+    answer = trace(store, at_test("out/a"))
+    assert [a["approver"] for a in answer["approvals"]] == [at_test("people/bea")]
+    assert [r["initiator"] for r in answer["runs"]] == [at_test("people/bea")]
