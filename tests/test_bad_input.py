@@ -544,58 +544,58 @@ def imported(url: str, path: Path, text: str) -> None:
     assert raidt(["import", str(path), "--store", url]) == 0
 
 
-def test_what_a_format_cannot_carry_is_one_clear_line(
-    seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # A PROV-JSON document may carry a control character, which PROV-XML cannot.
-    _, url = seeded
-    label = {"prefix": {"t": iri("")}, "entity": {"t:e1": {"prov:label": "a\u0001b"}}}
-    imported(url, tmp_path / "label.json", json.dumps(label))
-    capsys.readouterr()
-    assert raidt(["export", "--format", "xml", "--store", url]) == 1
-    error = capsys.readouterr().err.strip()
-    assert error.startswith("error: cannot write it as PROV-XML: All strings must be XML")
-    assert error.count("\n") == 0
-    assert raidt(["export", "--format", "json", "--store", url]) == 0
-
-
-def test_a_mention_prov_jsonld_cannot_carry_is_one_clear_line(
-    seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # PROV-JSONLD defines no term for mentionOf; the service answers the same refusal with 406.
-    _, url = seeded
-    mention = f"""document
+@pytest.mark.parametrize(
+    ("name", "document", "fmt", "said"),
+    [
+        pytest.param(
+            "label.json",
+            json.dumps({"prefix": {"t": iri("")}, "entity": {"t:e1": {"prov:label": "a\u0001b"}}}),
+            "xml",
+            "PROV-XML: All strings must be XML",
+            id="control-character-in-xml",
+        ),
+        pytest.param(
+            "mention.provn",
+            f"""document
   prefix t <{iri("")}>
   bundle t:b
     entity(t:general)
   endBundle
   entity(t:specific)
   mentionOf(t:specific, t:general, t:b)
-endDocument"""
-    imported(url, tmp_path / "mention.provn", mention)
-    capsys.readouterr()
-    assert raidt(["export", "--format", "jsonld", "--store", url]) == 1
-    error = capsys.readouterr().err.strip()
-    assert error.startswith("error: cannot write it as PROV-JSONLD: PROV-JSONLD cannot represent")
-    assert error.count("\n") == 0
-    assert raidt(["export", "--format", "json", "--store", url]) == 0
-
-
-@PROV_N_CANNOT_WRITE
-def test_a_name_prov_n_would_write_as_another_iri_is_one_clear_line(
-    seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+endDocument""",
+            "jsonld",
+            "PROV-JSONLD: PROV-JSONLD cannot represent",
+            id="mention-in-jsonld",
+        ),
+        pytest.param(
+            "percent.json",
+            json.dumps({"prefix": {"t": iri("")}, "entity": {"t:e1": {"t:50%": "half"}}}),
+            "provn",
+            f"PROV-N: the local part '50%' of <{iri('50%')}>",
+            id="bare-percent-in-provn",
+            marks=PROV_N_CANNOT_WRITE,
+        ),
+    ],
+)
+def test_what_a_format_cannot_carry_is_one_clear_line(
+    name: str,
+    document: str,
+    fmt: str,
+    said: str,
+    seeded: tuple[Path, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    # An attribute's name is no id, and may hold a bare '%'; PROV-N could write it only as
-    # '%25', which reads back as another name.
+    # A PROV-JSON document may carry a control character, which PROV-XML cannot; PROV-JSONLD
+    # defines no term for mentionOf; an attribute's name is no id and may hold a bare '%',
+    # which PROV-N could write only as '%25', another name. The service answers 406.
     _, url = seeded
-    named = {"prefix": {"t": iri("")}, "entity": {"t:e1": {"t:50%": "half"}}}
-    imported(url, tmp_path / "percent.json", json.dumps(named))
+    imported(url, tmp_path / name, document)
     capsys.readouterr()
-    assert raidt(["export", "--format", "provn", "--store", url]) == 1
+    assert raidt(["export", "--format", fmt, "--store", url]) == 1
     error = capsys.readouterr().err.strip()
-    assert error.startswith(
-        f"error: cannot write it as PROV-N: the local part '50%' of <{iri('50%')}>"
-    )
+    assert error.startswith(f"error: cannot write it as {said}")
     assert error.count("\n") == 0
     assert raidt(["export", "--format", "json", "--store", url]) == 0
 
