@@ -71,7 +71,8 @@ def export_document(store: Store, target: str | None = None) -> ProvDocument:
             elements, relations = list(fragment.elements), list(fragment.relations)
         elif store.nodes([full]):
             reached = store.traverse([full], RELATION_KINDS, Direction.BOTH, 1)
-            elements, relations = _merged(store, reached.depths), list(reached.relations)
+            elements = _merged(store, reached.depths)
+            relations = [*reached.relations, *store.loose_relations([full])]
         else:
             raise NotFound(f"no record or node {full} in {store.url}")
     return to_document(elements, relations, namespaces)

@@ -176,7 +176,7 @@ def describe_node(store: Store, node_id: str) -> dict[str, Any]:
         raise NotFound(f"no node {full} in {store.url}")
     near = store.traverse([full], RELATION_KINDS, Direction.BOTH, 1)
     summary = node_summary(nodes[full])
-    summary["relations"] = _relations_of(full, near.relations)
+    summary["relations"] = _relations_of(full, [*near.relations, *store.loose_relations([full])])
     record = store.record(full)
     summary["record"] = (
         {

@@ -242,3 +242,24 @@ def test_emoji_codes_in_ids_and_labels_are_printed_as_given(
     assert 'prov:label = ":smile:"' in output_of(capsys, "show", "ex:e", "--store", url)
     assert raidt(["export", "urn:x:y", "--store", url]) == 1
     assert "urn:x:y" in capsys.readouterr().err
+
+
+def test_show_and_export_of_a_node_keep_relations_with_nothing_at_the_other_end(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # PROV lets a relation leave its other end out ("-"); such a relation is still the node's.
+    document = tmp_path / "doc.provn"
+    document.write_text(
+        "document\n prefix ex <http://example.org/>\n activity(ex:act)\n"
+        " used(ex:act, -, 2020-01-01T00:00:00Z)\n wasAssociatedWith(ex:act, -, ex:plan)\n"
+        "endDocument\n"
+    )
+    output_of(capsys, "import", str(document), "--store", url)
+    shown = json.loads(output_of(capsys, "show", "ex:act", "--json", "--store", url))
+    assert [(r["kind"], r["direction"], r["other"]) for r in shown["relations"]] == [
+        ("used", "out", None),
+        ("wasAssociatedWith", "out", None),
+    ]
+    exported = output_of(capsys, "export", "ex:act", "--format", "provn", "--store", url)
+    assert "used(ex:act, -, 2020-01-01T00:00:00" in exported
+    assert "wasAssociatedWith(ex:act, -, ex:plan)" in exported

@@ -475,3 +475,26 @@ def test_threads_sharing_a_store_lose_nothing(tmp_path) -> None:
     assert shared.counts()["records"] == 40
     assert verify(shared).ok
     shared.close()
+
+
+def test_a_node_s_loose_relations_are_found_as_of_a_record(store: Store) -> None:
+    # used(act, -), wasGeneratedBy(-, act) and wasAssociatedWith(act, -, plan) name act and
+    # nothing at their other end; a traversal, going node to node, never meets them.
+    act, other = iri("activities/act"), iri("activities/other")
+    plan = (("http://www.w3.org/ns/prov#plan", {"@id": iri("plans/p")}),)
+    first = Fragment(
+        elements=(Element(act, "activity"), Element(other, "activity")),
+        relations=(
+            Relation("used", act, None, (("http://www.w3.org/ns/prov#time", 1),)),
+            Relation("wasAssociatedWith", act, None, plan),
+            Relation("used", other, None),
+            Relation("used", act, other),
+        ),
+    )
+    later = Fragment(relations=(Relation("wasGeneratedBy", None, act),))
+    store.write([PreparedRecord("urn:test:loose", "prov-document", "{}", "sha256:x", first)])
+    store.write([PreparedRecord("urn:test:later", "prov-document", "{}", "sha256:y", later)])
+    found = sorted(r.canonical for r in store.loose_relations([act]))
+    assert found == sorted(r.canonical for r in (*first.relations[:2], *later.relations))
+    assert {r.kind for r in store.loose_relations([act], as_of=1)} == {"used", "wasAssociatedWith"}
+    assert store.loose_relations([iri("nowhere")]) == []

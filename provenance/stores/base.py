@@ -219,6 +219,11 @@ class Store(Protocol):
         none for no kinds, and none of a kind PROV does not have."""
         ...
 
+    def loose_relations(self, ids: Iterable[str], *, as_of: int | None = None) -> list[Relation]:
+        """Every relation with one end among ``ids`` and the other missing (``used(a, -)``, which
+        PROV allows): a traversal goes from node to node, so it passes these by."""
+        ...
+
     def namespaces(self) -> dict[str, str]:
         """Prefix → namespace IRI for every prefix the store knows."""
         ...

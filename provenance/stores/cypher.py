@@ -26,6 +26,7 @@ __all__ = [
     "EXISTING_RECORDS",
     "HEAD",
     "KIND_LABELS",
+    "LOOSE_OF_NODES",
     "LOOSE_OF_RECORD",
     "MERGE_DESCRIPTIONS",
     "MERGE_NODES",
@@ -75,6 +76,8 @@ SCHEMA = [
     "CREATE CONSTRAINT raidt_chain IF NOT EXISTS FOR (c:Chain) REQUIRE c.name IS UNIQUE",
     "CREATE INDEX raidt_record_time IF NOT EXISTS FOR (r:Record) ON (r.recorded_at)",
     "CREATE INDEX raidt_loose_seq IF NOT EXISTS FOR (l:LooseRelation) ON (l.seq)",
+    "CREATE INDEX raidt_loose_src IF NOT EXISTS FOR (l:LooseRelation) ON (l.src)",
+    "CREATE INDEX raidt_loose_dst IF NOT EXISTS FOR (l:LooseRelation) ON (l.dst)",
     *(
         f"CREATE INDEX raidt_{rel.lower()}_seq IF NOT EXISTS FOR ()-[r:{rel}]-() ON (r.seq)"
         for rel in RELATION_TYPES.values()
@@ -133,6 +136,11 @@ COUNT_NODES = "MATCH (n:Node) RETURN count(n) AS n"
 COUNT_RELATIONS = (
     f"MATCH ()-[r:{'|'.join(RELATION_TYPES.values())}]->() RETURN count(r) AS n "
     "UNION ALL MATCH (l:LooseRelation) RETURN count(l) AS n"
+)
+LOOSE_OF_NODES = (
+    "MATCH (l:LooseRelation) WHERE (l.src IN $ids OR l.dst IN $ids) AND l.seq <= $as_of "
+    "RETURN l.kind AS kind, l.src AS src, l.dst AS dst, l.attributes AS attributes, "
+    "l.rid AS rid, l.bundle AS bundle"
 )
 LOOSE_OF_RECORD = (
     "MATCH (l:LooseRelation) WHERE l.seq = $seq "

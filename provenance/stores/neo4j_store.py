@@ -446,6 +446,11 @@ class Neo4jStore:
         )
         return list({_statement(row): _relation(row) for row in rows}.values())
 
+    def loose_relations(self, ids: Iterable[str], *, as_of: int | None = None) -> list[Relation]:
+        rows = self._read(cypher.LOOSE_OF_NODES, ids=list(dict.fromkeys(ids)), as_of=_limit(as_of))
+        found = (_relation(row, row["kind"]) for row in rows)
+        return list({r.canonical: r for r in found}.values())
+
     def namespaces(self) -> dict[str, str]:
         stored = {row["prefix"]: row["uri"] for row in self._read(cypher.NAMESPACES)}
         return {**STANDARD_NAMESPACES, **stored}

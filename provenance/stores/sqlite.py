@@ -588,6 +588,19 @@ class SQLiteStore:
             ).fetchall()
         return list({row[1:]: _relation(row) for row in rows}.values())
 
+    def loose_relations(self, ids: Iterable[str], *, as_of: int | None = None) -> list[Relation]:
+        limit = as_of if as_of is not None else 2**62
+        rows: list[tuple[Any, ...]] = []
+        with self._errors("read"):
+            for chunk in _chunks(list(dict.fromkeys(ids))):
+                among = f"IN (SELECT nid FROM nodes WHERE iri IN ({_marks(len(chunk))}))"
+                rows += self._db.execute(
+                    f"SELECT {_EDGE_COLUMNS} FROM {_EDGE_JOIN} WHERE e.record_seq <= ? AND "
+                    f"(e.src {among} AND e.dst IS NULL OR e.dst {among} AND e.src IS NULL)",
+                    (limit, *chunk, *chunk),
+                )
+        return list({row[1:]: _relation(row) for row in rows}.values())
+
     def namespaces(self) -> dict[str, str]:
         with self._errors("read"):
             stored = dict(self._db.execute("SELECT prefix, uri FROM namespaces").fetchall())
