@@ -384,8 +384,9 @@ class Known:
     kinds: dict[str, set[str]] = field(default_factory=dict)
     types: dict[str, set[str]] = field(default_factory=dict)
     hashes: dict[str, Json] = field(default_factory=dict)
-    generated: dict[str, str] = field(default_factory=dict)
-    """Entity → the activity that generated it."""
+    generated: dict[str, set[str]] = field(default_factory=dict)
+    """Entity → the activities that generated it: one, but a PROV document may state its
+    generation at several granularities (a compilation, and the illustration within it)."""
     records: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Record id → its content hash and where the input first gave it."""
     settings: dict[str, Attributes] = field(default_factory=dict)
@@ -397,7 +398,7 @@ class Known:
     def learn_generations(self, relations: Iterable[Relation]) -> None:
         for relation in relations:
             if relation.kind == "wasGeneratedBy" and relation.src and relation.dst:
-                self.generated.setdefault(relation.src, relation.dst)
+                self.generated.setdefault(relation.src, set()).add(relation.dst)
 
     def learn(self, node_id: str, kinds: Iterable[str], attributes: Attributes) -> None:
         self.kinds.setdefault(node_id, set()).update(kinds)
@@ -428,20 +429,52 @@ def _clashes(kinds: set[str], kind: str, strict: bool) -> bool:
     return strict or {kind, *kinds} >= {"entity", "activity"}
 
 
+class _AboutNode(InvalidRecord):
+    """A problem with one node of a record or document: for a record, the field that names the
+    node is told too, worked out only when there is a problem."""
+
+    def __init__(self, node: str | None, message: str, *, location: str) -> None:
+        super().__init__(message, location=location)
+        self.node = node
+
+
+def _field_of(record: Record, node_id: str | None) -> str:
+    """``field inputs.0.id: `` for the first field of a record that holds the id, else ``""``."""
+    found = _path_to(record.model_dump(mode="json"), node_id, "") if node_id else None
+    return f"field {found}: " if found else ""
+
+
+def _path_to(data: object, node_id: str, path: str) -> str | None:
+    if data == node_id:
+        return path or None
+    children: Iterable[tuple[object, object]] = ()
+    if isinstance(data, dict):
+        children = sorted(data.items(), key=lambda item: item[0] != "id")  # a part's own id first
+    elif isinstance(data, list):
+        children = enumerate(data)
+    for key, value in children:
+        found = _path_to(value, node_id, f"{path}.{key}" if path else str(key))
+        if found:
+            return found
+    return None
+
+
 def _check_elements(fragment: Fragment, known: Known, location: str, *, strict: bool) -> None:
     """No id changes kind, and no entity gets a second content hash: one id names one content,
     so a changed document is a new entity (or a revision), never the old one rewritten. Each
     element is learnt once checked, so two parts of one record cannot clash either."""
     for element in fragment.elements:
         if element.id in known.nameless:
-            raise InvalidRecord(
+            raise _AboutNode(
+                element.id,
                 f"{element.id} is already the id of a record that is not a node (a delegation or "
                 "a document); a node needs an id of its own",
                 location=location,
             )
         kinds = known.kinds.get(element.id, set())
         if _clashes(kinds, element.kind, strict):
-            raise InvalidRecord(
+            raise _AboutNode(
+                element.id,
                 f"{element.id} is already an {'/'.join(sorted(kinds))}; it cannot also be an "
                 f"{element.kind}",
                 location=location,
@@ -449,7 +482,8 @@ def _check_elements(fragment: Fragment, known: Known, location: str, *, strict: 
         held = known.hashes.get(element.id)
         for name, value in element.attributes:
             if name == Attr.CONTENT_HASH and held is not None and value != held:
-                raise InvalidRecord(
+                raise _AboutNode(
+                    element.id,
                     f"{element.id} is already recorded with content hash {as_text(held)}, not "
                     f"{as_text(value)}; other content needs an id of its own (a new version or "
                     "a revision)",
@@ -476,7 +510,8 @@ def _check_agent_type(element: Element, known: Known, location: str) -> None:
     held = known.types.get(element.id, set()) & _AGENT_TYPES.keys()
     if mine and held and not mine <= held:
         was, now = ("/".join(sorted(_AGENT_TYPES[t] for t in types)) for types in (held, mine))
-        raise InvalidRecord(
+        raise _AboutNode(
+            element.id,
             f"{element.id} is already recorded as {was}; it cannot also be {now}",
             location=location,
         )
@@ -497,7 +532,8 @@ def _check_settings(element: Element, known: Known, location: str) -> None:
         if [v for n, v in held if n == name] != [v for n, v in mine if n == name]
     ]
     said = ", ".join(differ)
-    raise InvalidRecord(
+    raise _AboutNode(
+        element.id,
         f"{element.id} is already recorded as a model configuration with other settings "
         f"({said} differ); other settings need a configuration id of their own",
         location=location,
@@ -561,20 +597,39 @@ def _check_generations(fragment: Fragment, known: Known, location: str) -> None:
         if relation.kind != "wasGeneratedBy" or not relation.src or not relation.dst:
             continue
         held = known.generated.get(relation.src)
-        if held is not None and held != relation.dst:
-            raise InvalidRecord(
-                f"{relation.src} was already generated by {held}; an entity is generated once, "
-                "so a new result needs an id of its own",
+        if held and relation.dst not in held:
+            raise _AboutNode(
+                relation.src,
+                f"{relation.src} was already generated by {', '.join(sorted(held))}; an entity "
+                "is generated once, so a new result needs an id of its own",
                 location=location,
             )
-        if held is None and relation.src in known.kinds:
-            raise InvalidRecord(
+        if not held and relation.src in known.kinds:
+            raise _AboutNode(
+                relation.src,
                 f"{relation.src} is already recorded and was not made by {relation.dst}; a new "
                 "result needs an id of its own",
                 location=location,
             )
         known.learn_generations((relation,))
     _check_made_fresh(fragment, location)
+
+
+def _check_added_generations(fragment: Fragment, known: Known, location: str) -> None:
+    """A document may state one generation at several granularities (the PROV primer's chart is
+    generated by a compilation and by the illustration within it), but not give an entity whose
+    generation is recorded already another activity that made it: that would rewrite where a
+    recorded output came from."""
+    for relation in fragment.relations:
+        if relation.kind != "wasGeneratedBy" or not relation.src or not relation.dst:
+            continue
+        held = known.generated.get(relation.src)
+        if held and relation.dst not in held:
+            raise InvalidRecord(
+                f"{relation.src} was already generated by {', '.join(sorted(held))}, not by "
+                f"{relation.dst}; an entity is generated once",
+                location=location,
+            )
 
 
 def _check_record_id(prepared: PreparedRecord, known: Known, location: str) -> None:
@@ -603,7 +658,8 @@ def _check_made_fresh(fragment: Fragment, location: str) -> None:
         plan = relation.kind == "wasAssociatedWith" and as_iri(relation.first(PROV + "plan"))
         for used in (relation.dst, plan):
             if used in made:
-                raise InvalidRecord(
+                raise _AboutNode(
+                    used,
                     f"{used} is made by {made[used]}, and the same record has {relation.src} "
                     f"{relation.kind} it; a result needs an id of its own",
                     location=location,
@@ -626,7 +682,8 @@ def _check_agent_ends(fragment: Fragment, known: Known, location: str) -> None:
             node = relation.src if end == "src" else relation.dst
             kinds = known.kinds.get(node or "", set())
             if kinds and "agent" not in kinds:
-                raise InvalidRecord(
+                raise _AboutNode(
+                    node,
                     f"{node} is an {'/'.join(sorted(kinds))}; only an agent can be on that end "
                     f"of {relation.kind}",
                     location=location,
@@ -667,16 +724,19 @@ def _check(
         _check_repeat(prepared, known, location)
         _check_record_id(prepared, known, location)
         if record is None:
-            # PROV documents state one generation at several granularities (the PROV primer's
-            # chart is generated by a compilation and by the illustration within it)
+            _check_added_generations(prepared.fragment, known, location)
             known.learn_generations(prepared.fragment.relations)
-        else:
+            _check_elements(prepared.fragment, known, location, strict=False)
+            continue
+        try:
             for reference in references(record):
                 _check_reference(reference, known, location)
             _check_generations(prepared.fragment, known, location)
-        _check_elements(prepared.fragment, known, location, strict=record is not None)
-        if record is not None:
+            _check_elements(prepared.fragment, known, location, strict=True)
             _check_agent_ends(prepared.fragment, known, location)
+        except _AboutNode as problem:
+            said = f"{_field_of(record, problem.node)}{problem.message}"
+            raise InvalidRecord(said, location=location) from problem
 
 
 @contextmanager

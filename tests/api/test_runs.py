@@ -295,7 +295,8 @@ def test_a_write_checks_inside_its_transaction_so_another_writer_cannot_slip_in(
         time.sleep(0.5)  # the request reaches its checks while the command's write is open
     request.join()
     assert outcome == [
-        f"{iri('docs/x')} is already recorded with content hash {h('one')}, not {h('another')}; "
+        f"field inputs.0.id: {iri('docs/x')} is already recorded with content hash {h('one')}, "
+        f"not {h('another')}; "
         "other content needs an id of its own (a new version or a revision)"
     ]
     assert [n.values(Attr.CONTENT_HASH) for n in command.nodes([iri("docs/x")]).values()] == [
