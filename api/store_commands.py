@@ -219,7 +219,7 @@ def _print_runs(
     summaries: list[dict[str, Any]], as_json: bool, short: Callable[[str], str]
 ) -> None:
     if as_json:
-        print_json(summaries)
+        print_json({"data": summaries, "count": len(summaries)})  # as GET /runs pages them
         return
     table = Table("run", "started", "sector", "risk", "task", "initiator", "outputs")
     for s in summaries:

@@ -30,7 +30,7 @@ from provenance.identifiers import is_iri
 from provenance.mapping import Reference, references, to_fragment
 from provenance.provdoc import from_document, iris, used_namespaces
 from provenance.records import RECORD_ADAPTER, Record
-from provenance.stores.base import Direction, PreparedRecord, Store, WriteResult
+from provenance.stores.base import Direction, PreparedRecord, Store, WriteResult, resolve_stored
 from provenance.vocabulary import PROV, RAIDT, RELATION_SPECS, Attr, Type
 
 __all__ = [
@@ -859,14 +859,18 @@ def import_document(
 ) -> tuple[PreparedRecord, WriteResult]:
     """Import one PROV document, in one transaction.
 
+    ``record_id`` may be a prefixed name whose prefix the store knows, as any id a user gives.
+
     Raises
     ------
     InvalidRecord
         When the document cannot be read, states nothing, or ``record_id`` is not an absolute
         IRI.
     """
-    if record_id is not None and not is_iri(record_id):
-        raise InvalidRecord(f"record id {record_id!r} is not an absolute IRI", location="id")
+    if record_id is not None:
+        if not is_iri(record_id):
+            raise InvalidRecord(f"record id {record_id!r} is not an absolute IRI", location="id")
+        record_id = resolve_stored(store, record_id)
     prepared = prepare_document(parse_document(data, fmt, source=source), record_id, source)
     if not prepared.fragment.elements and not prepared.fragment.relations:
         raise InvalidRecord(

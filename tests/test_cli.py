@@ -60,7 +60,8 @@ def test_runs_lists_what_was_recorded(
 ) -> None:
     record(tmp_path, url, capsys)
     runs = json.loads(output_of(capsys, "runs", "--store", url, "--json"))
-    assert runs == [
+    assert runs["count"] == 1
+    assert runs["data"] == [
         {
             "id": iri("runs/1"),
             "started_at": "2026-01-01T10:00:00+00:00",
@@ -263,3 +264,20 @@ def test_show_and_export_of_a_node_keep_relations_with_nothing_at_the_other_end(
     exported = output_of(capsys, "export", "ex:act", "--format", "provn", "--store", url)
     assert "used(ex:act, -, 2020-01-01T00:00:00" in exported
     assert "wasAssociatedWith(ex:act, -, ex:plan)" in exported
+
+
+def test_an_import_id_may_be_a_prefixed_name(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # After the first document the store knows ex:, so ex:docs/second names the full IRI.
+    document = tmp_path / "doc.provn"
+    document.write_text("document\n prefix ex <http://example.org/>\n entity(ex:e)\nendDocument\n")
+    output_of(capsys, "import", str(document), "--store", url)
+    document.write_text("document\n prefix ex <http://example.org/>\n entity(ex:f)\nendDocument\n")
+    said = json.loads(
+        output_of(
+            capsys, "import", str(document), "--id", "ex:docs/second", "--store", url, "--json"
+        )
+    )
+    assert said["record"] == "http://example.org/docs/second"
+    output_of(capsys, "export", "http://example.org/docs/second", "--store", url)

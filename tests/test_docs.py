@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from api.cli import app
+from api.cli import run as raidt
 from api.main import create_app
 from api.settings import Settings
 
@@ -58,3 +59,12 @@ def test_readme_mentions_every_api_route() -> None:
     assert routes, "no routes"
     missing = [route for route in routes if f"`{route}" not in README]
     assert not missing, f"README does not describe: {missing}"
+
+
+def test_the_example_record_records_after_the_demo(tmp_path: Path) -> None:
+    example = README.split("## Records", 1)[1].split("```json", 1)[1].split("```", 1)[0]
+    path = tmp_path / "example.json"
+    path.write_text(example)
+    url = f"sqlite:///{tmp_path / 'raidt.db'}"
+    assert raidt(["demo", "--store", url]) == 0
+    assert raidt(["record", str(path), "--store", url]) == 0
