@@ -11,7 +11,10 @@ from provenance.formats import FORMATS, Format
 
 __all__ = ["BY_MEDIA_TYPE", "DEFAULT", "format_for_accept", "format_for_content_type"]
 
-BY_MEDIA_TYPE: dict[str, Format] = {f.media_type: f for f in FORMATS.values()}
+BY_MEDIA_TYPE: dict[str, Format] = {
+    **{f.media_type: f for f in FORMATS.values()},
+    "application/provenance+xml": FORMATS["xml"],  # the type the PROV-XML note gives it
+}
 DEFAULT = FORMATS["json"]
 _PREFERENCE = {DEFAULT.media_type: DEFAULT, **BY_MEDIA_TYPE}
 """Which format a wildcard gets: PROV-JSON first, unless refused."""

@@ -16,7 +16,7 @@ from api.keys import ApiKey, KeyStore, Role
 from api.main import NO_AUTH_WARNING, create_app
 from api.settings import Settings, default_keys_path
 from provenance.errors import ProvenanceError
-from provenance.stores import DEFAULT_STORE_URL
+from provenance.stores import DEFAULT_STORE_URL, sqlite_path
 
 __all__ = ["keys_app", "listen"]
 
@@ -75,6 +75,7 @@ def serve(
     keys: KeysOption = None,
 ) -> None:
     """Serve the store over HTTP: the API, with its OpenAPI documentation at /docs."""
+    path = sqlite_path(store)
     settings = Settings(store=store, keys=keys)
     if no_auth:
         settings.auth = False
@@ -89,6 +90,11 @@ def serve(
         if host not in ("127.0.0.1", "::1", "localhost"):
             err.print(f"WARNING: and it listens on {host}, not only here.", style="bold red")
     out.print(f"serving {store} at {address} (API documentation at {address}/docs)")
+    if path is not None and path != ":memory:" and not Path(path).exists():
+        err.print(
+            f"note: no store at {path} yet; the service makes an empty one, which "
+            "`raidt record` or POST /runs fills"
+        )
     sys.stdout.flush()
     config = uvicorn.Config(service, log_level="warning", access_log=False, lifespan="on")
     uvicorn.Server(config).run(sockets=[sock])

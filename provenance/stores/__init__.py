@@ -32,6 +32,7 @@ __all__ = [
     "WriteResult",
     "graph_hash",
     "open_store",
+    "sqlite_path",
     "store_url",
 ]
 
@@ -44,6 +45,22 @@ def store_url(url: str | None = None) -> str:
     return url or os.environ.get("RAIDT_STORE") or DEFAULT_STORE_URL
 
 
+def sqlite_path(url: str) -> str | None:
+    """The file an ``sqlite:///`` URL names, or ``None`` for a store of another kind.
+
+    Raises
+    ------
+    StoreUnavailable
+        When an SQLite URL names no file.
+    """
+    if urlsplit(url).scheme != "sqlite":
+        return None
+    path = url.removeprefix("sqlite://")
+    if not path.startswith("/") or len(path) < 2:
+        raise StoreUnavailable(f"bad store URL {url!r}: expected sqlite:///path/to/file.db")
+    return path[1:]
+
+
 def open_store(url: str | None = None, *, create: bool = True) -> Store:
     """Open the store a URL names; an SQLite store that does not exist yet is made, unless
     ``create`` is false.
@@ -54,13 +71,10 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
         When the URL names no supported store or the store cannot be opened.
     """
     chosen = store_url(url)
-    scheme = urlsplit(chosen).scheme
-    if scheme == "sqlite":
-        path = chosen.removeprefix("sqlite://")
-        if not path.startswith("/") or len(path) < 2:
-            raise StoreUnavailable(f"bad store URL {chosen!r}: expected sqlite:///path/to/file.db")
-        return SQLiteStore(path[1:], create=create)
-    if scheme in NEO4J_SCHEMES:
+    path = sqlite_path(chosen)
+    if path is not None:
+        return SQLiteStore(path, create=create)
+    if urlsplit(chosen).scheme in NEO4J_SCHEMES:
         return Neo4jStore(chosen)
     raise StoreUnavailable(
         f"unsupported store URL {chosen!r}: expected sqlite:///path/to/file.db or neo4j://host:7687"

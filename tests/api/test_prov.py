@@ -141,6 +141,7 @@ def test_exports_come_in_the_format_accepted(
         ("text/html, text/turtle", "ttl"),
         ("application/json;q=0, */*", "provn"),
         ("text/provenance-notation;q=0, text/*", "ttl"),
+        ("application/provenance+xml", "xml"),
     ],
 )
 def test_the_most_preferred_supported_format_wins(

@@ -142,6 +142,8 @@ def test_serve_without_auth_says_so_loudly(tmp_path: Path) -> None:
         server.terminate()
         _, errors = server.communicate(timeout=15)
     assert "AUTHENTICATION IS OFF" in errors
+    # the store did not exist: the service says it makes an empty one, not a word otherwise
+    assert f"no store at {tmp_path / 'r.db'} yet; the service makes an empty one" in errors
 
 
 def test_keys_are_created_listed_and_revoked_from_the_command_line(tmp_path: Path) -> None:
