@@ -19,7 +19,7 @@ import prov
 from prov.model import ProvBundle, ProvDocument
 
 from provenance.errors import InvalidRecord, UnsupportedFormat
-from provenance.provdoc import without_unusable_prefixes
+from provenance.provdoc import with_declared_prefixes
 
 __all__ = [
     "FORMATS",
@@ -126,7 +126,17 @@ def parse_document(text: str | bytes, fmt: Format, *, source: str = "document") 
             f"not a PROV-XML document: its root element is {root}, not prov:document",
             location=source,
         )
-    return without_unusable_prefixes(document) if fmt.prov_name == "rdf" else document
+    if fmt.prov_name == "rdf":
+        return with_declared_prefixes(document, _declared_prefixes(data.decode()))
+    return document
+
+
+_TURTLE_DECLARATION = re.compile(r"^[ \t]*(?:@prefix|prefix)[ \t]+([^\s:]*):", re.I | re.M)
+
+
+def _declared_prefixes(text: str) -> set[str]:
+    """The prefixes a Turtle text declares (``@prefix ex: <…>`` or ``PREFIX ex: <…>``)."""
+    return set(_TURTLE_DECLARATION.findall(text))
 
 
 _PROV_XML_ROOT = "{http://www.w3.org/ns/prov#}document"

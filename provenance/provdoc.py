@@ -8,7 +8,7 @@ read and written back compares equal to what was read.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from prov.constants import PROV_N_MAP, PROV_RECORD_IDS_MAP
@@ -44,7 +44,7 @@ __all__ = [
     "iris",
     "to_document",
     "used_namespaces",
-    "without_unusable_prefixes",
+    "with_declared_prefixes",
 ]
 
 _ELEMENT_KINDS: dict[type[ProvElement], NodeKind] = {
@@ -176,24 +176,28 @@ def used_namespaces(fragment: Fragment) -> Fragment:
     return Fragment(fragment.elements, fragment.relations, kept)
 
 
-def _unusable_prefixes(document: ProvDocument) -> bool:
-    containers: list[ProvBundle] = [document, *document.bundles]
-    return any(not is_iri(n.uri) for c in containers for n in c.namespaces)
+def with_declared_prefixes(document: ProvDocument, declared: Collection[str]) -> ProvDocument:
+    """The document with its names written under the prefixes its text declared (and PROV's
+    own), each bound to an IRI.
 
-
-def without_unusable_prefixes(document: ProvDocument) -> ProvDocument:
-    """The document with its names rewritten under prefixes bound to IRIs, when it has one
-    bound to what is not an IRI.
-
-    A PROV-O reader makes up a prefix for each IRI under no declared namespace, and for
-    ``<urn:x>`` it binds one to ``urn:``, which is no IRI and which no one declared; in RDF a
-    prefix is only a way of writing IRIs, so another one loses nothing.
+    A PROV-O reader makes up a prefix for each IRI under no declared namespace: ``ns1`` for
+    ``https://hospital.example/people/``, or one bound to ``urn:``, which is no IRI. Learnt, such
+    a prefix would rename ids the store already shows under a prefix of its own. In RDF a prefix
+    is only a way of writing IRIs, so writing them under others loses nothing.
     """
-    if not _unusable_prefixes(document):
+
+    def kept(prefix: str, uri: str) -> bool:
+        return is_iri(uri) and (prefix in declared or uri in _STANDARD_URIS)
+
+    containers: list[ProvBundle] = [document, *document.bundles]
+    if all(kept(n.prefix, n.uri) for c in containers for n in c.namespaces):
         return document
     fragment = from_document(document)
-    usable = {prefix: uri for prefix, uri in fragment.namespaces if is_iri(uri)}
+    usable = {prefix: uri for prefix, uri in fragment.namespaces if kept(prefix, uri)}
     return to_document(fragment.elements, fragment.relations, usable)
+
+
+_STANDARD_URIS = frozenset(STANDARD_NAMESPACES.values())
 
 
 class Namespaces:

@@ -369,6 +369,31 @@ def test_an_rdf_iri_under_no_declared_namespace_imports() -> None:
         store.close()
 
 
+def test_turtle_teaches_the_store_only_the_prefixes_it_declares() -> None:
+    """The reader makes up ``ns1`` for ``https://org.example/people/``; learnt, it would show
+    ``org:people/ana``, written before, as ``ns1:ana``."""
+    fmt = FORMATS["ttl"]
+    store = SQLiteStore(":memory:")
+    try:
+        first = "document\n prefix org <https://org.example/>\n agent(org:people/ana)\nendDocument"
+        import_document(first, FORMATS["provn"], store, source="first.provn")
+        text = (
+            "@prefix prov: <http://www.w3.org/ns/prov#> .\n@prefix ex: <http://example.org/> .\n"
+            "<https://org.example/people/bo> a prov:Agent .\nex:e a prov:Entity .\n"
+        )
+        prepared, _ = import_document(text, fmt, store, source="more.ttl")
+        assert {e.id for e in prepared.fragment.elements} == {
+            "https://org.example/people/bo",
+            "http://example.org/e",
+        }
+        learnt = store.namespaces()
+        assert learnt["org"] == "https://org.example/"
+        assert learnt["ex"] == "http://example.org/"
+        assert not [p for p, uri in learnt.items() if uri.startswith("https://org.example/p")]
+    finally:
+        store.close()
+
+
 def test_a_prefix_bound_to_a_scheme_alone_is_not_written() -> None:
     """Stores that learnt ``https:`` for an id with nothing after its host still export ids
     under prefixes bound to IRIs."""
