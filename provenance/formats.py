@@ -16,10 +16,11 @@ from typing import Any
 from xml.parsers import expat
 
 import prov
-from prov.model import ProvBundle, ProvDocument
+from prov.model import ProvDocument
 
 from provenance.errors import InvalidRecord, UnsupportedFormat
 from provenance.provdoc import with_declared_prefixes
+from provenance.turtle import write_turtle
 
 __all__ = [
     "FORMATS",
@@ -210,13 +211,15 @@ def write_document(document: ProvDocument, fmt: Format) -> str:
         )
     for other in caught:
         warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
-    return _with_every_prefix(output, document) if fmt.name == "ttl" else output
+    return output
 
 
 def _serialize(document: ProvDocument, fmt: Format) -> str:
     """The document as text. PROV-XML is written as UTF-8 bytes: written as text, it declares
     ASCII and writes a name beyond ASCII (``ex:é``) as a character reference, which is not
     allowed in a name, so no XML reader takes it."""
+    if fmt.name == "ttl":
+        return write_turtle(document)
     if fmt.name != "xml":
         output = document.serialize(format=fmt.prov_name, **fmt.options)
         assert isinstance(output, str)
@@ -224,28 +227,3 @@ def _serialize(document: ProvDocument, fmt: Format) -> str:
     buffer = io.BytesIO()
     document.serialize(buffer, format=fmt.prov_name, **fmt.options)
     return buffer.getvalue().decode("utf-8")
-
-
-_TURTLE_PREFIX = re.compile(r"^@prefix ([^\s:]*): <([^>]*)> \.$", re.MULTILINE)
-
-
-def _with_every_prefix(text: str, document: ProvDocument) -> str:
-    """Turtle declaring every prefix of the document, used or not.
-
-    The Turtle writer declares only the prefixes it shortens some IRI with, and it cannot
-    shorten one whose local part holds a ``/``; the PROV-O reader then cannot name an IRI the
-    document mentions but does not describe, and refuses the whole text.
-    """
-    declared = _TURTLE_PREFIX.findall(text)
-    prefixes = {prefix for prefix, _ in declared}
-    uris = {uri for _, uri in declared}
-    containers: list[ProvBundle] = [document, *document.bundles]
-    missing = sorted(
-        {
-            (n.prefix, n.uri)
-            for c in containers
-            for n in c.namespaces
-            if n.prefix not in prefixes and n.uri not in uris
-        }
-    )
-    return "".join(f"@prefix {prefix}: <{uri}> .\n" for prefix, uri in missing) + text
