@@ -71,7 +71,7 @@ def export_document(store: Store, target: str | None = None) -> ProvDocument:
             elements, relations = list(fragment.elements), list(fragment.relations)
         elif store.nodes([full]):
             reached = store.traverse([full], RELATION_KINDS, Direction.BOTH, 1)
-            elements = _merged(store, reached.depths)
+            elements = store.descriptions(reached.depths)
             relations = [*reached.relations, *store.loose_relations([full])]
         else:
             raise NotFound(f"no record or node {full} in {store.url}")

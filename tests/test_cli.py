@@ -281,3 +281,24 @@ def test_an_import_id_may_be_a_prefixed_name(
     )
     assert said["record"] == "http://example.org/docs/second"
     output_of(capsys, "export", "http://example.org/docs/second", "--store", url)
+
+
+def test_a_node_s_export_keeps_each_bundle_s_statements_in_it(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # ex:e is described at the top level and in two bundles: exported alone, each description
+    # stays where it was said, not merged into one at the top.
+    document = tmp_path / "doc.provn"
+    document.write_text(
+        'document\n prefix ex <http://example.org/>\n entity(ex:e, [ex:top="1"])\n'
+        ' bundle ex:b1\n  entity(ex:e, [ex:inb="2"])\n  entity(ex:f)\n'
+        "  wasDerivedFrom(ex:e, ex:f)\n"
+        ' endBundle\n bundle ex:b2\n  entity(ex:e, [ex:inb2="3"])\n endBundle\nendDocument\n'
+    )
+    output_of(capsys, "import", str(document), "--store", url)
+    exported = json.loads(output_of(capsys, "export", "ex:e", "--store", url))
+    assert exported["entity"] == {"ex:e": {"ex:top": "1"}}
+    assert exported["bundle"]["ex:b1"]["entity"]["ex:e"] == {"ex:inb": "2"}
+    assert exported["bundle"]["ex:b1"]["entity"]["ex:f"] == {}
+    assert "wasDerivedFrom" in exported["bundle"]["ex:b1"]
+    assert exported["bundle"]["ex:b2"]["entity"] == {"ex:e": {"ex:inb2": "3"}}

@@ -498,3 +498,20 @@ def test_a_node_s_loose_relations_are_found_as_of_a_record(store: Store) -> None
     assert found == sorted(r.canonical for r in (*first.relations[:2], *later.relations))
     assert {r.kind for r in store.loose_relations([act], as_of=1)} == {"used", "wasAssociatedWith"}
     assert store.loose_relations([iri("nowhere")]) == []
+
+
+def test_descriptions_come_as_each_was_stated_as_of_a_record(store: Store) -> None:
+    e = iri("things/e")
+    top = Element(e, "entity", ((Attr.LABEL, "top"),))
+    inside = Element(e, "entity", ((Attr.LABEL, "inside"),), iri("bundles/b"))
+    later = Element(e, "entity", ((Attr.LABEL, "later"),))
+    first = Fragment(elements=(top, inside))
+    store.write([PreparedRecord("urn:test:one", "prov-document", "{}", "sha256:x", first)])
+    store.write(
+        [PreparedRecord("urn:test:two", "prov-document", "{}", "sha256:y", Fragment((later,)))]
+    )
+    described = sorted(store.descriptions([e, iri("nowhere")]), key=lambda d: d.canonical)
+    assert described == sorted([top, inside, later], key=lambda d: d.canonical)
+    assert sorted(d.canonical for d in store.descriptions([e], as_of=1)) == sorted(
+        d.canonical for d in (top, inside)
+    )

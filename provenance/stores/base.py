@@ -15,7 +15,7 @@ from typing import Protocol
 import orjson
 
 from provenance.errors import StoreError
-from provenance.graph import Attributes, Fragment, Node, NodeKind, Relation
+from provenance.graph import Attributes, Element, Fragment, Node, NodeKind, Relation
 from provenance.hashing import canonical_json, sha256_hex
 from provenance.identifiers import is_iri, resolve_id
 from provenance.vocabulary import PROV
@@ -217,6 +217,11 @@ class Store(Protocol):
     ) -> list[Relation]:
         """Every relation (of ``kinds``, or of any kind) whose two ends are both among ``ids``;
         none for no kinds, and none of a kind PROV does not have."""
+        ...
+
+    def descriptions(self, ids: Iterable[str], *, as_of: int | None = None) -> list[Element]:
+        """Every description of the nodes ``ids``, each as its record (or bundle) stated it: a
+        node merges them, and an export of one node must not move a bundle's statements out."""
         ...
 
     def loose_relations(self, ids: Iterable[str], *, as_of: int | None = None) -> list[Relation]:

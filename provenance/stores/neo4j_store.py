@@ -392,6 +392,15 @@ class Neo4jStore:
         }
         return {node_id: found[node_id] for node_id in wanted if node_id in found}
 
+    def descriptions(self, ids: Iterable[str], *, as_of: int | None = None) -> list[Element]:
+        rows = self._read(cypher.NODES, ids=list(dict.fromkeys(ids)), as_of=_limit(as_of))
+        return [
+            Element(row["id"], read_kind(kind), read_attributes(attributes), bundle)
+            for row in rows
+            for kind, bundle, attributes in row["descriptions"]
+            if kind is not None
+        ]
+
     def ids_of_type(self, type_iri: str, *, as_of: int | None = None) -> list[str]:
         rows = self._read(cypher.ids_of_type(type_iri), type=type_iri, as_of=_limit(as_of))
         return [row["id"] for row in rows]

@@ -460,6 +460,22 @@ class SQLiteStore:
                             found.append((read_kind(kind), read_attributes(attributes)))
         return {iri: Node.merge(iri, descriptions[iri]) for iri in wanted if iri in descriptions}
 
+    def descriptions(self, ids: Iterable[str], *, as_of: int | None = None) -> list[Element]:
+        limit = as_of if as_of is not None else 2**62
+        found: list[Element] = []
+        with self._errors("read"):
+            for chunk in _chunks(list(dict.fromkeys(ids))):
+                found += (
+                    Element(iri, read_kind(kind), read_attributes(attributes), bundle)
+                    for iri, kind, bundle, attributes in self._db.execute(
+                        "SELECT n.iri, d.kind, d.bundle, d.attributes FROM nodes n "
+                        "JOIN descriptions d ON d.nid = n.nid AND d.first_seq <= ? "
+                        f"WHERE n.iri IN ({_marks(len(chunk))}) ORDER BY d.did",
+                        (limit, *chunk),
+                    )
+                )
+        return found
+
     def ids_of_type(self, type_iri: str, *, as_of: int | None = None) -> list[str]:
         with self._errors("read"):
             cursor = self._db.execute(
