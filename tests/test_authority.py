@@ -977,3 +977,70 @@ def test_decisions_count_whatever_roles_they_used_the_output_in(store: Store) ->
         (iri("people/di"), "executor"),
         (iri("people/nan"), "approver"),
     ]
+
+
+# Two events at the same instant: each comparison below is pinned at its boundary.
+
+
+def test_a_delegation_that_starts_at_the_action_holds_then(store: Store) -> None:
+    starts = claimed(store, delegation("vic", "boss", valid_from="2026-01-01T12:00:00+00:00"))
+    assert boss(starts)["valid"] is True
+
+
+def test_a_delegation_that_ends_at_the_action_holds_then(store: Store) -> None:
+    ends = claimed(store, delegation("vic", "boss", valid_to="2026-01-01T12:00:00+00:00"))
+    assert boss(ends)["valid"] is True
+
+
+def test_an_approval_made_at_the_action_s_instant_counts(store: Store) -> None:
+    put(
+        store,
+        ward_run(1, "10:00"),
+        delegation("bo", "org"),
+        signed("a1", iri("out/1-1"), "bo", "12:00"),
+        action("act", iri("out/1-1"), approval_id=iri("approvals/a1")),
+    )
+    assert holder(authority(store, ACT), p("bo"), "approver")["valid"] is True
+
+
+def test_a_rejection_at_the_action_s_instant_withdraws_the_approval(store: Store) -> None:
+    put(
+        store,
+        ward_run(1, "10:00"),
+        delegation("bo", "org"),
+        signed("a1", iri("out/1-1"), "bo", "11:00"),
+        signed("no", iri("out/1-1"), "rex", "12:00", decision="rejected"),
+        action("act", iri("out/1-1"), approval_id=iri("approvals/a1")),
+    )
+    assert holder(authority(store, ACT), p("bo"), "approver")["valid"] is False
+
+
+def test_an_approval_after_the_action_does_not_overrule_a_rejection_before_it(
+    store: Store,
+) -> None:
+    # bo approved out/1-1; its revision was rejected before the action; lat approved the
+    # revision only after it: at the action, bo's approval stood withdrawn.
+    put(
+        store,
+        ward_run(1, "10:00"),
+        delegation("bo", "org"),
+        signed("a1", iri("out/1-1"), "bo", "10:40"),
+        revised("r1", iri("out/1-1"), iri("out/1-1r"), "10:50"),
+        signed("no", iri("out/1-1r"), "rex", "11:00", decision="rejected"),
+        action("act", iri("out/1-1r"), approval_id=iri("approvals/a1")),
+        signed("later", iri("out/1-1r"), "lat", "13:00"),
+    )
+    assert holder(authority(store, ACT), p("bo"), "approver")["valid"] is False
+
+
+def test_authority_at_a_time_given_as_a_datetime(store: Store) -> None:
+    put(
+        store,
+        ward_run(1, "10:00"),
+        signed("a1", iri("out/1-1"), "vic", "11:00", for_="boss"),
+        action("act", iri("out/1-1"), approval_id=iri("approvals/a1")),
+        delegation("vic", "boss", valid_to="2026-01-01T13:00:00+00:00"),
+    )
+    answer = authority(store, ACT, at=datetime(2026, 1, 1, 14, tzinfo=UTC))
+    assert answer["time"] == "2026-01-01T14:00:00+00:00"
+    assert boss(answer)["valid"] is False

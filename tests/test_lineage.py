@@ -510,14 +510,26 @@ def test_impact_of_a_person_takes_in_what_others_did_in_their_name(store: Store)
         "approvals": {iri("approvals/a2"): 2},
         "decisions": {iri("approvals/a2/decision"): 3},
     }
-    # One relation fewer to go and the approval is still in reach, its decision not.
+    # One relation fewer to go and the approval is still in reach, its decision not; one more
+    # fewer and nothing is.
     shallow = impact(store, iri("people/gus"), max_depth=2)
     assert grouped(shallow) == {"approvals": {iri("approvals/a2"): 2}}
+    assert grouped(impact(store, iri("people/gus"), max_depth=1)) == {}
     # Before a2 was written, gus was not in the store at all.
     cut = store.record(iri("actions/act1"))
     assert cut is not None
     with pytest.raises(NotFound):
         impact(store, iri("people/gus"), as_of=cut.recorded_at)
+
+
+def test_what_a_person_did_themselves_is_nearer_than_what_was_done_in_their_name(
+    store: Store,
+) -> None:
+    # gus entered act9 himself (1 relation) on cy's approval a2, made in gus's name (3 away
+    # through it): the action is 1 away.
+    clinic(store)
+    put(store, action("act9", iri("out/2-1"), approval_id=iri("approvals/a2"), by="gus"))
+    assert grouped(impact(store, iri("people/gus")))["actions"] == {iri("actions/act9"): 1}
 
 
 def test_impact_as_of_and_unknown_nodes(store: Store) -> None:

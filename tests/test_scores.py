@@ -2043,3 +2043,103 @@ def test_approver_authority_names_a_chain_that_never_reaches_the_top(
         f"no chain of valid delegations from {iri('people/bo')} reaches someone who stands "
         "under no one within 10 links (the delegations loop, or go on further)"
     )
+
+
+# Two events at the same instant, and defaults a rubric may leave out: each comparison and each
+# default below is pinned at its boundary.
+
+
+def test_a_review_at_the_instant_the_run_ended_is_after_the_output(store: Store) -> None:
+    profile = scored(store, *governed(review=review_of(1, at=t("10:00:30"))))
+    assert check(profile, "reviewer-distinct")["passed"] is True
+    assert check(profile, "review-timely")["passed"] is True
+
+
+def test_an_action_at_the_instant_of_its_approval_acted_on_an_approved_output(
+    store: Store,
+) -> None:
+    profile = scored(store, *governed(action=action_on(1, at=t("11:00:00"))))
+    assert check(profile, "action-on-approved")["passed"] is True
+
+
+def test_a_decision_at_the_instant_of_an_escalation_resolves_it(store: Store) -> None:
+    profile = scored(store, *governed(escalation=escalation_of(1, at=t("11:00:00"))))
+    assert check(profile, "escalations-resolved")["passed"] is True
+
+
+def test_an_escalation_while_the_run_went_on_is_in_time(store: Store) -> None:
+    profile = scored(store, *governed(escalation=escalation_of(1, at=t("10:00:15"))))
+    assert check(profile, "timestamps-consistent")["passed"] is True
+
+
+def test_a_run_may_start_the_instant_its_input_was_made(store: Store) -> None:
+    upstream = run_record(1, upstream=(iri("out/0-1"),))
+    upstream["started_at"] = t("10:00:30")  # run 0 made out/0-1 at 10:00:30
+    upstream["ended_at"] = t("10:01:00")
+    profile = scored(store, run_record(0), *governed(run=upstream))
+    assert check(profile, "timestamps-consistent")["passed"] is True
+
+
+def test_an_upstream_run_scoring_exactly_the_floor_is_traceable_enough(store: Store) -> None:
+    # Run 0 fails inputs-located alone: traceability 3 of 4, 75.0, the floor set here.
+    general = load_rubric()
+    rubric = general.model_copy(
+        update={"params": general.params.model_copy(update={"upstream_traceability": 75.0})}
+    )
+    records = (
+        run_record(0, located=False),
+        *governed(run=run_record(1, upstream=(iri("out/0-1"),))),
+    )
+    profile = scored(store, *records, rubric=rubric)
+    assert check(profile, "upstream-traceable")["passed"] is True
+
+
+def test_the_model_approving_its_own_output_is_no_second_pair_of_eyes(store: Store) -> None:
+    record = run_record(1)
+    record["model"] = {**record["model"], "agent": iri("agents/writer")}
+    approval = approval_of(1, on_behalf_of=None)
+    approval["approver"] = {"id": iri("agents/writer"), "kind": "software"}
+    profile = scored(store, *governed(run=record, approval=approval))
+    assert check(profile, "approver-distinct")["passed"] is False
+
+
+def test_a_decision_on_a_revision_of_a_revision_decides_on_the_output(store: Store) -> None:
+    # cy revised out/1-1 into rev1 (10:50); kim revised rev1 into rev2 (10:55); bo approved rev2.
+    second = {
+        **review_of(1, by="kim", at=t("10:55:00"), revision=iri("rev2")),
+        "id": iri("reviews/1b"),
+        "target": iri("rev1"),
+    }
+    profile = scored(
+        store,
+        *governed(
+            review=review_of(1, revision=iri("rev1")),
+            approval=None,
+            action=None,
+            second=second,
+            approved=approval_of(1, target=iri("rev2")),
+            acted=action_on(1, target=iri("rev2")),
+        ),
+    )
+    assert check(profile, "decision-recorded")["passed"] is True
+
+
+def test_a_rubric_without_params_gives_a_review_72_hours(store: Store, tmp_path: Path) -> None:
+    rubric = tmp_path / "r.toml"
+    rubric.write_text(
+        'name = "x"\ntitle = "x"\n[[checks]]\nid = "review-timely"\npillar = "dependability"\n'
+        "weight = 1\n"
+    )
+    late = review_of(1, at=t("22:00:30", "2026-01-03"))  # 60 hours after the output was made
+    profile = scored(store, *governed(review=late), rubric=str(rubric))
+    assert check(profile, "review-timely")["passed"] is True
+
+
+def test_weak_points_as_of_count_only_the_runs_recorded_by_then(store: Store) -> None:
+    put(store, *SHARED, *governed())
+    cut = store.record(iri("actions/1"))
+    assert cut is not None
+    time.sleep(0.01)  # the next transaction's stamp is later
+    put(store, *governed(2))
+    assert weak_points(store, as_of=cut.recorded_at)["runs"] == 1
+    assert weak_points(store)["runs"] == 2

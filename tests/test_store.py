@@ -515,3 +515,15 @@ def test_descriptions_come_as_each_was_stated_as_of_a_record(store: Store) -> No
     assert sorted(d.canonical for d in store.descriptions([e], as_of=1)) == sorted(
         d.canonical for d in (top, inside)
     )
+
+
+def test_relations_and_starts_recorded_later_are_not_there_as_of_before(store: Store) -> None:
+    put(store, run(1))
+    seq = store.seq_at("9999-12-31T00:00:00+00:00")
+    put(store, approval("a1", iri("out/1-1")))
+    decided = [iri("out/1-1"), iri("approvals/a1")]
+    assert store.relations_between(decided, as_of=seq) == []
+    assert store.relations_between(decided) != []
+    assert store.traverse([iri("approvals/a1")], ["used"], Direction.UP, 1, as_of=seq).depths == {}
+    assert store.ids_of_type(Type.APPROVAL, as_of=seq) == []
+    assert store.ids_of_type(Type.APPROVAL) == [iri("approvals/a1")]
