@@ -525,11 +525,13 @@ def _withdrawn(
     """Why an approval of ``target`` does not stand behind the action: the target was
     invalidated after the approval, or something the action reached it through (the revision it
     used, say) was invalidated before the action and not approved again since. A rejection
-    before the approval is overruled by it."""
+    before the approval is overruled by it; one at the same instant is not, as an approval at
+    the instant of a rejection does not overrule that (``_standing``): of two decisions at one
+    instant, the refusal holds."""
     problems = [
         why
         for when, why in invalidated.get(target, [])
-        if when is None or decided_at is None or when > decided_at
+        if when is None or decided_at is None or when >= decided_at
     ]
     between = [step["to"] for step in route if step["to"] != target]
     return problems + [why for output in between for why in standing.get(output, [])]

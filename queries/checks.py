@@ -79,6 +79,14 @@ def _approving(events: list[Event]) -> list[Event]:
     return [e for e in events if e.node.text(Attr.DECISION) in {"approved", "approved-with-edits"}]
 
 
+def _last_word(decisions: list[Event]) -> Event | None:
+    """The decision that stood last: the latest; of decisions at one instant, a refusal (which
+    came last cannot be told, and the cautious reading is that it was refused)."""
+    approving = {e.id for e in _approving(decisions)}
+    ordered = sorted(decisions, key=lambda e: (e.time or EARLIEST, e.id not in approving, e.id))
+    return ordered[-1] if ordered else None
+
+
 def _ids(events: list[Event]) -> list[str]:
     return [e.id for e in events]
 
@@ -416,18 +424,15 @@ def _review_explained(f: RunFacts, params: RubricParams, judge: Judge) -> Outcom
 @_check("template-approved")
 def _template_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """The template version stood approved when the run used it: its last decision before the run
-    approved it (a later rejection withdraws an earlier approval)."""
+    approved it (a later rejection withdraws an earlier approval; see ``_last_word``)."""
     if f.template is None:
         return Outcome(False, "no template version is recorded", [f.run.id])
     start = started(f.run)
-    before = sorted(
-        (e for e in f.template_approvals if e.time and start and e.time <= start),
-        key=lambda e: (e.time, e.id),
-    )
-    if before and before[-1] in _approving(before):
-        return Outcome(True, "template version approved before use", [before[-1].id])
-    if before:
-        return Outcome(False, "template version rejected before use", [before[-1].id])
+    last = _last_word([e for e in f.template_approvals if e.time and start and e.time <= start])
+    if last is not None and last in _approving([last]):
+        return Outcome(True, "template version approved before use", [last.id])
+    if last is not None:
+        return Outcome(False, "template version rejected before use", [last.id])
     if f.template_approvals:
         return Outcome(
             False,
@@ -451,7 +456,8 @@ def _workflow_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outco
 def _action_on_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """No action used an output that was unapproved or invalidated when it acted: the last
     decision on it before the action approved it, and nothing invalidated it since (a rejection
-    withdraws an earlier approval, a later approval restores it, as for template versions)."""
+    withdraws an earlier approval, a later approval restores it, as for template versions). Of
+    decisions at one instant the refusal holds (``_last_word``), as in ``authority``."""
     if not f.actions:
         return Outcome(None, "no action used the output")
     invalidated: dict[str, list[datetime | None]] = {}
@@ -462,19 +468,17 @@ def _action_on_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
     bad = []
     for action in f.actions:
         when = action.time
-        decided = sorted(
-            (
+        last = _last_word(
+            [
                 e
                 for e in f.approvals
                 if e.subject == action.subject and e.time and when and e.time <= when
-            ),
-            key=lambda e: (e.time, e.id),
+            ]
         )
-        last = decided[-1] if decided else None
-        approved = last is not None and last in _approving(decided)
+        approved = last is not None and last in _approving([last])
         since = last.time if last is not None else None
         withdrawn = any(
-            t is None or (when is not None and since is not None and since < t <= when)
+            t is None or (when is not None and since is not None and since <= t <= when)
             for t in invalidated.get(action.subject or "", [])
         )
         if not approved or withdrawn:

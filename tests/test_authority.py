@@ -1044,3 +1044,33 @@ def test_authority_at_a_time_given_as_a_datetime(store: Store) -> None:
     answer = authority(store, ACT, at=datetime(2026, 1, 1, 14, tzinfo=UTC))
     assert answer["time"] == "2026-01-01T14:00:00+00:00"
     assert boss(answer)["valid"] is False
+
+
+def test_of_an_approval_and_a_rejection_at_one_instant_the_rejection_holds(store: Store) -> None:
+    # bo approves out/1-1 at 11:00 and rex rejects it at 11:00: the approval does not stand
+    # behind the action, as an approval at a rejection's instant does not overrule it either.
+    put(
+        store,
+        ward_run(1, "10:00"),
+        delegation("bo", "org"),
+        signed("a1", iri("out/1-1"), "bo", "11:00"),
+        signed("no", iri("out/1-1"), "rex", "11:00", decision="rejected"),
+        action("act", iri("out/1-1"), approval_id=iri("approvals/a1")),
+    )
+    assert holder(authority(store, ACT), p("bo"), "approver")["valid"] is False
+
+
+def test_an_approval_at_a_rejection_s_instant_does_not_overrule_it(store: Store) -> None:
+    # bo approved out/1-1; its revision was rejected at 11:00 and approved by lat at 11:00; the
+    # action on the revision came at 12:00. The rejection still stood between bo and the action.
+    put(
+        store,
+        ward_run(1, "10:00"),
+        delegation("bo", "org"),
+        signed("a1", iri("out/1-1"), "bo", "10:40"),
+        revised("r1", iri("out/1-1"), iri("out/1-1r"), "10:50"),
+        signed("no", iri("out/1-1r"), "rex", "11:00", decision="rejected"),
+        signed("yes", iri("out/1-1r"), "lat", "11:00"),
+        action("act", iri("out/1-1r"), approval_id=iri("approvals/a1")),
+    )
+    assert holder(authority(store, ACT), p("bo"), "approver")["valid"] is False

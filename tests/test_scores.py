@@ -2143,3 +2143,25 @@ def test_weak_points_as_of_count_only_the_runs_recorded_by_then(store: Store) ->
     put(store, *governed(2))
     assert weak_points(store, as_of=cut.recorded_at)["runs"] == 1
     assert weak_points(store)["runs"] == 2
+
+
+@pytest.mark.parametrize("refusal", ["0-no", "z-no"], ids=["named-first", "named-last"])
+def test_of_an_approval_and_a_rejection_at_one_instant_the_rejection_holds(
+    store: Store, refusal: str
+) -> None:
+    # Which came last cannot be told from the time; the refusal holds, whatever the ids.
+    rejected = approval_of(1, decision="rejected", name=refusal, on_behalf_of=None)
+    profile = scored(store, *governed(rejection=rejected))
+    assert check(profile, "action-on-approved")["passed"] is False
+
+
+@pytest.mark.parametrize("refusal", ["a-no", "z-no"], ids=["named-first", "named-last"])
+def test_a_template_approved_and_rejected_at_one_instant_stood_rejected(
+    store: Store, refusal: str
+) -> None:
+    rejected = template_approval(decision="rejected", name=refusal)
+    profile = scored(store, *governed(rejection=rejected))
+    failed = check(profile, "template-approved")
+    assert failed["passed"] is False
+    assert failed["explanation"] == "template version rejected before use"
+    assert failed["evidence"] == [iri(f"approvals/{refusal}")]
