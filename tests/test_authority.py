@@ -392,6 +392,32 @@ endDocument"""
     assert answer["holders"] == []
 
 
+@pytest.mark.parametrize("derivation", ["prov:Quotation", "prov:PrimarySource"])
+def test_an_approval_upstream_of_a_quotation_or_primary_source_stands_behind_the_action(
+    store: Store, derivation: str
+) -> None:
+    # A PROV document quotes bo's approved out/1-1 in e2 (or cites it as e2's primary source),
+    # and an action uses e2: out/1-1 is upstream of the action, and bo's approval with it.
+    put(
+        store,
+        ward_run(1, "10:00"),
+        delegation("bo", "org"),
+        signed("a1", iri("out/1-1"), "bo", "11:00"),
+    )
+    document = f"""document
+  prefix t <https://test.example/>
+  prefix raidt <https://w3id.org/raidt#>
+  entity(t:e2)
+  wasDerivedFrom(t:e2, t:out/1-1, -, -, -, [prov:type='{derivation}'])
+  activity(t:act, 2026-01-01T12:00:00Z, 2026-01-01T12:00:00Z, [prov:type='raidt:Action'])
+  used(t:act, t:e2, -)
+endDocument"""
+    import_document(document, FORMATS["provn"], store, source="quoted.provn")
+    answer = authority(store, iri("act"))
+    assert answer["outputs"] == [iri("docs/1"), iri("e2"), iri("out/1-1")]
+    assert holder(answer, p("bo"), "approver")["valid"] is True
+
+
 def test_a_claim_beyond_the_longest_chain_followed_says_so(store: Store) -> None:
     # vic -> p1 -> ... -> p11: eleven links, one more than MAX_CHAIN (10). vic approves for p11.
     chain = ["vic", *(f"p{i}" for i in range(1, 12))]

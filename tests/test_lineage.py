@@ -909,15 +909,25 @@ def test_an_answer_says_when_it_reached_the_depth_limit(store: Store) -> None:
 
 
 def test_trace_orders_decisions_by_when_they_were_taken_in_any_offset(store: Store) -> None:
-    # 11:30 in London comes after 16:00 in Karachi (11:00 UTC)
+    # 11:30 in London comes after 16:00 in Karachi (11:00 UTC); the ids sort the other way, and
+    # so do the reviews'
     put(
         store,
         timed_run(1, "10:00"),
-        {**approval("london", iri("out/1-1"), by="bo"), "at": "2026-01-01T11:30:00+00:00"},
-        {**approval("karachi", iri("out/1-1"), by="cy"), "at": "2026-01-01T16:00:00+05:00"},
+        {**approval("a-london", iri("out/1-1"), by="bo"), "at": "2026-01-01T11:30:00+00:00"},
+        {**approval("z-karachi", iri("out/1-1"), by="cy"), "at": "2026-01-01T16:00:00+05:00"},
+        reviewed("a-second", iri("out/1-1"), "10:50"),
+        reviewed("z-first", iri("out/1-1"), "10:40"),
     )
-    approvals = [a["id"] for a in trace(store, iri("out/1-1"))["approvals"]]
-    assert approvals == [iri("approvals/karachi"), iri("approvals/london")]
+    answer = trace(store, iri("out/1-1"))
+    assert [a["id"] for a in answer["approvals"]] == [
+        iri("approvals/z-karachi"),
+        iri("approvals/a-london"),
+    ]
+    assert [r["id"] for r in answer["reviews"]] == [
+        iri("reviews/z-first"),
+        iri("reviews/a-second"),
+    ]
 
 
 def test_trace_refuses_what_is_not_an_entity(store: Store) -> None:
