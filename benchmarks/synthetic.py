@@ -305,7 +305,7 @@ def hubs(widths: list[int], length: int = 20, seed: int = 7) -> tuple[list[Recor
     ``length`` runs, and ``width`` chains of ``length`` runs follow from its output; now and then a
     chain also reads its neighbour's latest output. Each run is reviewed, approved and acted on as
     in :func:`generate`. A hub's lineage view at depth ``3 * length`` holds every run around it:
-    about ``12 * width * length`` nodes (1,100 for width 4 and length 20).
+    about ``15 * width * length`` nodes (1,250 for width 4 and length 20).
     """
     rng = random.Random(seed)
     org = _Organisation(2 * sum(widths) * length + len(widths), rng)

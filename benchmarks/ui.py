@@ -2,9 +2,9 @@
 
 Two kinds of page are measured. The largest lineage views of a synthetic organisation (up to about
 500 nodes at 100,000 runs), and lineages built to be large: hub runs fed by ``width`` chains of
-runs and followed by as many (``synthetic.hubs``; widths 4, 8 and 20 give about 1,100, 2,000 and
-4,500 nodes). Each store is served on loopback and each page opened in a fresh tab, and for each
-the script prints:
+runs and followed by as many (``synthetic.hubs``; widths 4, 8 and 20 give about 1,250, 2,250 and
+5,150 nodes with the reviews and approvals of every entity drawn). Each store is served on
+loopback and each page opened in a fresh tab, and for each the script prints:
 
 - the nodes and edges drawn;
 - server: from the request to the first byte of the page (lineage, layout, score, page data);
@@ -13,7 +13,8 @@ the script prints:
 - browser: first render less the time until the page had arrived (parsing the page and its
   data, Cytoscape's set-up, styling and first draw);
 - click: from selecting a node as a click does (the output with the longest way back, then the
-  latest action) to the first frame painted with the highlight.
+  latest action), through the service's answer (``trace`` or ``authority``), to the first frame
+  painted with the highlight.
 
 With ``--screenshots``, each page is kept as drawn first, and close up around its run.
 
