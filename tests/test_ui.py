@@ -400,3 +400,6 @@ def test_a_run_page_looks_from_the_time_it_is_asked_as_of(client: TestClient) ->
     page = client.get(f"/ui/runs/{run}", params={"as_of": later}).text
     assert "as the store stood at 2999-01-01T00:00:00.000000+00:00" in page
     assert client.get(f"/ui/runs/{run}?format=json").json()["as_of"] is None
+    # without a script, the page points at its JSON twin, as of the same time
+    twin = "?depth=6&amp;as_of=2999-01-01T00%3A00%3A00.000000%2B00%3A00&amp;format=json"
+    assert f'its data is at <a href="{twin}">this page' in page

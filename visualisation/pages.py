@@ -115,6 +115,8 @@ def run_page(data: dict[str, Any]) -> str:
         if data["as_of"]
         else ""
     )
+    asked = {"depth": data["depth"], **({"as_of": data["as_of"]} if data["as_of"] else {})}
+    twin = escape(urlencode({**asked, "format": "json"}))
     body = (
         f'<p class="iri">{escape(data["focus"])}</p>{when}'
         f'<div class="controls legend">{legend} · click an output for its way back to inputs and '
@@ -122,6 +124,8 @@ def run_page(data: dict[str, Any]) -> str:
         f'<div class="controls"><label>depth <select id="depth">{depths}</select></label>'
         f"{toggles}</div>"
         f'<p id="highlight-status" aria-live="polite"></p>'
+        f"<noscript><p>The lineage is drawn by a script; without one, its data is at "
+        f'<a href="?{twin}">this page\'s JSON twin</a>.</p></noscript>'
         f'<div class="layout"><div id="lineage"></div><aside id="details">'
         f"<p>Click a node to see its attributes and hashes.</p></aside></div>"
         f"<h2>Score profile: {overall['score']} ({escape(overall['rating'])}), "
