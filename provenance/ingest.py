@@ -854,6 +854,31 @@ def _check_statements(fragment: Fragment, store: Store, source: str) -> None:
 _OTHER_KIND = {"entity": PROV + "Activity", "activity": PROV + "Entity"}
 
 
+def _check_relation_ids(fragment: Fragment, store: Store, source: str) -> None:
+    """One relation id names one relation, in the document and in the store: given to another
+    (another kind, or other ends), it would make the two one in every format that writes
+    relations by their ids."""
+    named: dict[str, Relation] = {}
+    for relation in fragment.relations:
+        if relation.id:
+            _same_relation(named.setdefault(relation.id, relation), relation, source)
+    for stored in store.relations_named(named) if named else ():
+        if stored.id:
+            _same_relation(stored, named[stored.id], source)
+
+
+def _same_relation(held: Relation, given: Relation, source: str) -> None:
+    def said(r: Relation) -> str:
+        return f"{r.kind}({r.src or '-'}, {r.dst or '-'})"
+
+    if (held.kind, held.src, held.dst) != (given.kind, given.src, given.dst):
+        raise InvalidRecord(
+            f"relation id {given.id} names {said(held)}, and here {said(given)}; one id names "
+            "one relation",
+            location=source,
+        )
+
+
 def import_document(
     data: str | bytes, fmt: Format, store: Store, *, source: str, record_id: str | None = None
 ) -> tuple[PreparedRecord, WriteResult]:
@@ -879,5 +904,6 @@ def import_document(
     _check_names(prepared.fragment, source)
     with store.transaction():
         _check_statements(prepared.fragment, store, source)
+        _check_relation_ids(prepared.fragment, store, source)
         _check([(prepared, None, source)], store)
         return prepared, store.write([prepared])

@@ -426,6 +426,19 @@ endDocument""",
             f"{iri('runs/1')} names a bundle, which is an entity, and an activity",
         ),
         (
+            "reused.provn",
+            f"""document
+  prefix t <{iri("")}>
+  entity(t:e2)
+  activity(t:a2)
+  used(t:r9; t:a2, t:e2, -)
+  wasGeneratedBy(t:r9; t:e2, t:a2, -)
+endDocument""",
+            None,
+            f"relation id {iri('r9')} names used({iri('a2')}, {iri('e2')}), and here "
+            f"wasGeneratedBy({iri('e2')}, {iri('a2')}); one id names one relation",
+        ),
+        (
             "forged.provn",
             f"""document
   prefix t <{iri("")}>
@@ -873,3 +886,27 @@ def test_a_picture_of_no_depth_is_a_usage_error(
     assert raidt(["view", iri("runs/1"), "--depth", "0", "-o", str(out), "--store", url]) == 2
     assert "--depth" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_relation_id_names_one_relation_across_documents(
+    seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The first document names its generation t:r1; a later one may state that relation again,
+    # but not give its id to another.
+    db, url = seeded
+    first = f"document\n prefix t <{iri('')}>\n wasGeneratedBy(t:r1; t:e, t:a, -)\nendDocument\n"
+    imported(url, tmp_path / "first.provn", first)
+    again = first.replace(
+        "wasGeneratedBy(t:r1; t:e, t:a, -)", "wasGeneratedBy(t:r1; t:e, t:a, -)\n entity(t:f)"
+    )
+    imported(url, tmp_path / "again.provn", again)
+    before = dump(db)
+    other = tmp_path / "other.provn"
+    other.write_text(f"document\n prefix t <{iri('')}>\n used(t:r1; t:a2, t:e2, -)\nendDocument\n")
+    capsys.readouterr()
+    assert raidt(["import", str(other), "--store", url]) == 1
+    assert capsys.readouterr().err.strip() == (
+        f"error: {other}: relation id {iri('r1')} names wasGeneratedBy({iri('e')}, {iri('a')}), "
+        f"and here used({iri('a2')}, {iri('e2')}); one id names one relation"
+    )
+    assert dump(db) == before

@@ -527,3 +527,17 @@ def test_relations_and_starts_recorded_later_are_not_there_as_of_before(store: S
     assert store.traverse([iri("approvals/a1")], ["used"], Direction.UP, 1, as_of=seq).depths == {}
     assert store.ids_of_type(Type.APPROVAL, as_of=seq) == []
     assert store.ids_of_type(Type.APPROVAL) == [iri("approvals/a1")]
+
+
+def test_relations_are_found_by_their_ids_as_of_a_record(store: Store) -> None:
+    named = Relation("used", iri("a"), iri("e"), id=iri("r1"))
+    loose = Relation("wasGeneratedBy", iri("e2"), None, id=iri("r2"))
+    later = Relation("used", iri("a3"), iri("e3"), id=iri("r3"))
+    first = Fragment(relations=(named, loose, Relation("used", iri("a"), iri("e4"))))
+    store.write([PreparedRecord("urn:test:one", "prov-document", "{}", "sha256:x", first)])
+    store.write(
+        [PreparedRecord("urn:test:two", "prov-document", "{}", "sha256:y", Fragment((), (later,)))]
+    )
+    found = store.relations_named([iri("r1"), iri("r2"), iri("r3"), iri("r9")])
+    assert sorted(r.canonical for r in found) == sorted(r.canonical for r in (named, loose, later))
+    assert sorted(r.canonical for r in store.relations_named([iri("r3")], as_of=1)) == []

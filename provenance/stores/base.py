@@ -224,6 +224,11 @@ class Store(Protocol):
         node merges them, and an export of one node must not move a bundle's statements out."""
         ...
 
+    def relations_named(self, rids: Iterable[str], *, as_of: int | None = None) -> list[Relation]:
+        """Every relation whose id is among ``rids``: an id names one relation, and a document
+        that gives it to another is refused."""
+        ...
+
     def loose_relations(self, ids: Iterable[str], *, as_of: int | None = None) -> list[Relation]:
         """Every relation with one end among ``ids`` and the other missing (``used(a, -)``, which
         PROV allows): a traversal goes from node to node, so it passes these by."""

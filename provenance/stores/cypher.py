@@ -82,6 +82,11 @@ SCHEMA = [
         f"CREATE INDEX raidt_{rel.lower()}_seq IF NOT EXISTS FOR ()-[r:{rel}]-() ON (r.seq)"
         for rel in RELATION_TYPES.values()
     ),
+    "CREATE INDEX raidt_loose_rid IF NOT EXISTS FOR (l:LooseRelation) ON (l.rid)",
+    *(
+        f"CREATE INDEX raidt_{rel.lower()}_rid IF NOT EXISTS FOR ()-[r:{rel}]-() ON (r.rid)"
+        for rel in RELATION_TYPES.values()
+    ),
 ]
 """Created on start when missing; running them twice changes nothing."""
 
@@ -266,6 +271,22 @@ def descriptions_of_record() -> str:
     )
 
 
+def relations_named() -> str:
+    """Relations by their ids: one indexed search per relationship type, and the loose ones."""
+    typed = [
+        f"MATCH (s:Node)-[r:{rel}]->(d:Node) WHERE r.rid IN $rids AND r.seq <= $as_of "
+        "RETURN type(r) AS type, null AS kind, s.id AS src, d.id AS dst, "
+        "r.attributes AS attributes, r.rid AS rid, r.bundle AS bundle"
+        for rel in sorted(set(RELATION_TYPES.values()))
+    ]
+    loose = (
+        "MATCH (l:LooseRelation) WHERE l.rid IN $rids AND l.seq <= $as_of "
+        "RETURN null AS type, l.kind AS kind, l.src AS src, l.dst AS dst, "
+        "l.attributes AS attributes, l.rid AS rid, l.bundle AS bundle"
+    )
+    return " UNION ALL ".join([*typed, loose])
+
+
 def ids_of_type(type_iri: str) -> str:
     """Nodes of one type: by label when the type has one, else by the ``types`` property."""
     label = TYPE_LABELS.get(type_iri)
@@ -299,4 +320,11 @@ def all_statements() -> list[str]:
         for name, value in globals().items()
         if name.isupper() and not name.startswith("_") and isinstance(value, str)
     ]
-    return [*SCHEMA, *fixed, *built, relations_of_record(), descriptions_of_record()]
+    return [
+        *SCHEMA,
+        *fixed,
+        *built,
+        relations_of_record(),
+        descriptions_of_record(),
+        relations_named(),
+    ]

@@ -455,6 +455,12 @@ class Neo4jStore:
         )
         return list({_statement(row): _relation(row) for row in rows}.values())
 
+    def relations_named(self, rids: Iterable[str], *, as_of: int | None = None) -> list[Relation]:
+        rows = self._read(
+            cypher.relations_named(), rids=list(dict.fromkeys(rids)), as_of=_limit(as_of)
+        )
+        return [_relation(row, row["kind"]) for row in rows]
+
     def loose_relations(self, ids: Iterable[str], *, as_of: int | None = None) -> list[Relation]:
         rows = self._read(cypher.LOOSE_OF_NODES, ids=list(dict.fromkeys(ids)), as_of=_limit(as_of))
         found = (_relation(row, row["kind"]) for row in rows)

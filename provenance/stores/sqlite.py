@@ -113,6 +113,10 @@ _STANDING_INDEX = (
     f"CREATE INDEX IF NOT EXISTS edges_standing ON edges (src, dst) WHERE {_standing()}"
 )
 
+_RID_INDEX = "CREATE INDEX IF NOT EXISTS edges_by_rid ON edges (rid) WHERE rid IS NOT NULL"
+"""Relation ids, which only imported documents give: an import checks that each names one
+relation."""
+
 _CHUNK = 500
 _STATEMENTS = 512
 """Compiled statements the connection keeps: every shape of query, in every padded length."""
@@ -178,7 +182,8 @@ class SQLiteStore:
             self._db.execute("PRAGMA busy_timeout=10000")
             self._db.execute("PRAGMA cache_size=-262144")
             self._db.executescript(_SCHEMA)
-            self._standing = self._index_standing()
+            self._standing = self._indexed("edges_standing", _STANDING_INDEX)
+            self._indexed("edges_by_rid", _RID_INDEX)
             self._check_version()
 
     @contextmanager
@@ -207,16 +212,17 @@ class SQLiteStore:
                 f"{self.path} has store schema {row[0]}; this version reads schema {SCHEMA_VERSION}"
             )
 
-    def _index_standing(self) -> bool:
-        """Whether standing delegations have their index: a store made before it existed gets it
-        now, unless the file is read-only, when a walk up the chains reads the claims too."""
+    def _indexed(self, name: str, statement: str) -> bool:
+        """Whether the index ``name`` is there: a store made before it existed gets it now,
+        unless the file is read-only, when what would seek it reads the table instead (a walk up
+        the chains reads the claims too)."""
         found = self._db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'edges_standing'"
+            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)
         ).fetchone()
         if found:
             return True
         try:
-            self._db.execute(_STANDING_INDEX)
+            self._db.execute(statement)
         except sqlite3.OperationalError as error:
             if "readonly" not in str(error):
                 raise
@@ -603,6 +609,18 @@ class SQLiteStore:
                 (*kind_list, limit),
             ).fetchall()
         return list({row[1:]: _relation(row) for row in rows}.values())
+
+    def relations_named(self, rids: Iterable[str], *, as_of: int | None = None) -> list[Relation]:
+        limit = as_of if as_of is not None else 2**62
+        rows: list[tuple[Any, ...]] = []
+        with self._errors("read"):
+            for chunk in _chunks(list(dict.fromkeys(rids))):
+                rows += self._db.execute(
+                    f"SELECT {_EDGE_COLUMNS} FROM {_EDGE_JOIN} WHERE e.rid IS NOT NULL "
+                    f"AND e.rid IN ({_marks(len(chunk))}) AND e.record_seq <= ?",
+                    (*chunk, limit),
+                )
+        return [_relation(row) for row in rows]
 
     def loose_relations(self, ids: Iterable[str], *, as_of: int | None = None) -> list[Relation]:
         limit = as_of if as_of is not None else 2**62
