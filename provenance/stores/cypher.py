@@ -48,6 +48,7 @@ __all__ = [
     "known_kinds",
     "reach",
     "relations_between",
+    "relations_named",
     "relations_of_record",
     "step",
     "type_expression",
