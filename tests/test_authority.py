@@ -1100,3 +1100,26 @@ def test_an_approval_at_a_rejection_s_instant_does_not_overrule_it(store: Store)
         action("act", iri("out/1-1r"), approval_id=iri("approvals/a1")),
     )
     assert holder(authority(store, ACT), p("bo"), "approver")["valid"] is False
+
+
+def test_only_the_executor_and_the_approvers_hold_authority_by_their_part(store: Store) -> None:
+    # A PROV document can name anyone beside an action or an approval: an observer of either
+    # holds no authority by it; the executor and the approver do.
+    put(store, ward_run(1, "10:00"), delegation("bo", "org"))
+    document = """document
+  prefix t <https://test.example/>
+  prefix raidt <https://w3id.org/raidt#>
+  activity(t:approvals/a9, 2026-01-01T11:00:00Z, 2026-01-01T11:00:00Z,
+    [prov:type='raidt:Approval', raidt:decision="approved"])
+  used(t:approvals/a9, t:out/1-1, -)
+  wasAssociatedWith(t:approvals/a9, t:people/bo, -, [prov:role='raidt:approver'])
+  wasAssociatedWith(t:approvals/a9, t:people/obs, -, [prov:role='t:roles/observer'])
+  activity(t:act, 2026-01-01T12:00:00Z, 2026-01-01T12:00:00Z, [prov:type='raidt:Action'])
+  used(t:act, t:out/1-1, -)
+  wasAssociatedWith(t:act, t:people/di, -, [prov:role='raidt:executor'])
+  wasAssociatedWith(t:act, t:people/watcher, -, [prov:role='t:roles/observer'])
+endDocument"""
+    import_document(document, FORMATS["provn"], store, source="observed.provn")
+    answer = authority(store, iri("act"))
+    direct = {(h["agent"], h["basis"]) for h in answer["holders"] if h["basis"] != "delegation"}
+    assert direct == {(p("di"), "executor"), (p("bo"), "approver")}

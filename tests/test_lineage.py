@@ -1059,3 +1059,34 @@ def test_reconstruct_an_approval_of_a_template_version_shows_its_hash(store: Sto
     seen = reconstruct(store, iri("approvals/tpl-v1"))
     assert seen["output"]["id"] == iri("tpl/v1")
     assert seen["output"]["content_hash"] == h("tpl/v1")
+
+
+def test_trace_names_an_approver_and_a_reviewer_by_their_role_not_by_who_else_was_there(
+    store: Store,
+) -> None:
+    # A PROV document names an observer beside a review and an approval; an observer whose id
+    # sorts first is still neither the reviewer nor the approver.
+    put(store, timed_run(1, "10:00"))
+    document = """document
+  prefix t <https://test.example/>
+  prefix raidt <https://w3id.org/raidt#>
+  activity(t:reviews/r9, 2026-01-01T10:50:00Z, 2026-01-01T10:50:00Z, [prov:type='raidt:Review'])
+  used(t:reviews/r9, t:out/1-1, -)
+  wasAssociatedWith(t:reviews/r9, t:people/aaron, -, [prov:role='t:roles/observer'])
+  wasAssociatedWith(t:reviews/r9, t:people/cy, -, [prov:role='raidt:reviewer'])
+  activity(t:approvals/a9, 2026-01-01T11:00:00Z, 2026-01-01T11:00:00Z,
+    [prov:type='raidt:Approval', raidt:decision="approved"])
+  used(t:approvals/a9, t:out/1-1, -)
+  wasAssociatedWith(t:approvals/a9, t:people/aaron, -, [prov:role='t:roles/observer'])
+  wasAssociatedWith(t:approvals/a9, t:people/bo, -, [prov:role='raidt:approver'])
+endDocument"""
+    import_document(document, FORMATS["provn"], store, source="observed.provn")
+    answer = trace(store, iri("out/1-1"))
+    assert [(a["id"], a["approver"]) for a in answer["approvals"]] == [
+        (iri("approvals/a9"), iri("people/bo"))
+    ]
+    assert [(r["id"], r["reviewer"]) for r in answer["reviews"]] == [
+        (iri("reviews/r9"), iri("people/cy"))
+    ]
+    roles = {p["id"]: p["roles"] for p in answer["people"]}
+    assert roles[iri("people/aaron")] == [iri("roles/observer")]
