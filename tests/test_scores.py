@@ -2165,3 +2165,18 @@ def test_a_template_approved_and_rejected_at_one_instant_stood_rejected(
     assert failed["passed"] is False
     assert failed["explanation"] == "template version rejected before use"
     assert failed["evidence"] == [iri(f"approvals/{refusal}")]
+
+
+def test_an_invalidation_of_no_recorded_time_withdraws_the_approval(store: Store) -> None:
+    # A PROV document says out/1-1 was invalidated, and not when: whether before the action or
+    # after cannot be told, so the output does not count as approved when it was used.
+    put(store, *SHARED, *governed())
+    document = """document
+  prefix t <https://test.example/>
+  activity(t:activities/recall)
+  wasInvalidatedBy(t:out/1-1, t:activities/recall, -)
+endDocument"""
+    import_document(document, FORMATS["provn"], store, source="recall.provn")
+    failed = check(score(store, RUN1), "action-on-approved")
+    assert failed["passed"] is False
+    assert failed["evidence"] == [iri("actions/1")]
