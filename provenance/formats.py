@@ -100,11 +100,12 @@ def parse_document(text: str | bytes, fmt: Format, *, source: str = "document") 
             location=source,
         )
     options = {**fmt.options, **({"publicID": RELATIVE_BASE} if fmt.prov_name == "rdf" else {})}
+    content = data.decode() if fmt.name != "xml" else None
     try:
         with _PARSING, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             document = ProvDocument.deserialize(
-                content=data.decode() if fmt.name != "xml" else None,
+                content=content,
                 source=io.BytesIO(data) if fmt.name == "xml" else None,
                 format=fmt.prov_name,
                 **options,
@@ -127,8 +128,8 @@ def parse_document(text: str | bytes, fmt: Format, *, source: str = "document") 
             f"not a PROV-XML document: its root element is {root}, not prov:document",
             location=source,
         )
-    if fmt.prov_name == "rdf":
-        return with_declared_prefixes(document, _declared_prefixes(data.decode()))
+    if content is not None and fmt.prov_name == "rdf":
+        return with_declared_prefixes(document, _declared_prefixes(content))
     return document
 
 

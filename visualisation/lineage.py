@@ -218,7 +218,7 @@ def _starts(store: Store, focus: Node, at: Moment) -> list[str]:
         return [focus.id]
     took_part = store.traverse([focus.id], _AROUND[:2], Direction.DOWN, 1, as_of=at.as_of)
     around = store.nodes([i for i in took_part.depths if i != focus.id], as_of=at.as_of)
-    latest = sorted(around.values(), key=lambda n: (_time(n) is not None, _time(n), n.id))
+    latest = sorted(around.values(), key=lambda n: ((t := _time(n)) is not None, t, n.id))
     return [focus.id, *(n.id for n in latest[-AGENT_ACTIVITIES:])]
 
 
