@@ -100,10 +100,11 @@ def parse_document(text: str | bytes, fmt: Format, *, source: str = "document") 
             location=source,
         )
     options = {**fmt.options, **({"publicID": RELATIVE_BASE} if fmt.prov_name == "rdf" else {})}
-    content = data.decode() if fmt.name != "xml" else None
+    content: str | None = None
     try:
         with _PARSING, warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
+            content = data.decode() if fmt.name != "xml" else None
             document = ProvDocument.deserialize(
                 content=content,
                 source=io.BytesIO(data) if fmt.name == "xml" else None,
