@@ -80,6 +80,22 @@ def _at(seconds: float) -> str:
     return (START + timedelta(seconds=round(seconds))).isoformat()
 
 
+DIRECTORS = 5
+LEVEL_WEIGHTS = (1, 2, 3, 4)
+"""How many people stand at each depth below the directors, relatively: a wider base below."""
+
+
+def _level(i: int, rng: random.Random) -> int:
+    """How many delegations separate person ``i`` from a director: the first one below the
+    directors at each depth in turn, so that chains of every depth exist in any organisation,
+    then drawn by ``LEVEL_WEIGHTS``. Each manager stands one level above, among earlier people."""
+    if i < DIRECTORS:
+        return 0
+    if i < DIRECTORS + len(LEVEL_WEIGHTS):
+        return 1 + i - DIRECTORS
+    return rng.choices(range(1, len(LEVEL_WEIGHTS) + 1), weights=LEVEL_WEIGHTS)[0]
+
+
 class _Organisation:
     """People, their managers and delegations, and the prompt templates they use."""
 
@@ -93,16 +109,11 @@ class _Organisation:
         self.home: list[str] = []
         self.by_task: dict[str, list[int]] = {task: [] for task in self.tasks}
         level: list[int] = []
+        at_level: list[list[int]] = [[] for _ in POSITIONS]
         for i in range(count):
-            if i < 5:
-                boss, depth = None, 0
-            else:
-                # Managers come from earlier people, so delegation chains end at a director
-                # after at most four hops.
-                boss = rng.randrange(max(5, i // 3))
-                while level[boss] >= 4:
-                    boss = rng.randrange(max(5, i // 3))
-                depth = level[boss] + 1
+            depth = _level(i, rng)
+            boss = rng.choice(at_level[depth - 1]) if depth else None
+            at_level[depth].append(i)
             task = self.tasks[i % len(self.tasks)]
             level.append(depth)
             self.manager.append(boss)
