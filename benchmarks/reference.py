@@ -23,7 +23,7 @@ restated; nor is ``score``.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -123,7 +123,7 @@ class Reference:
                 if claimed := as_iri(association.first(Attr.ON_BEHALF_OF)):
                     roles[claimed].add("responsible")
         found["models"] &= set(self.nodes)
-        compared = {key: Counter(found[key]) for key in TRACE_KEYS}
+        compared: Comparable = {key: Counter(found[key]) for key in TRACE_KEYS}
         compared["people"] = Counter((agent, frozenset(r)) for agent, r in roles.items())
         return compared
 
@@ -197,7 +197,7 @@ class Reference:
         output whose invalidation still stood when the action took place."""
         standing = {o for o in outputs if self._standing(o, approvals, acted)}
         clear = _reach(self.along(DERIVATIONS), used, MAX_DEPTH, stop=standing)
-        found = []
+        found: list[_Origin] = []
         for approval, output in sorted(approvals.items()):
             node = self.node(approval)
             decided = _started(node)
@@ -259,7 +259,7 @@ class Reference:
             filter_edge=lambda u, v, k: _delegation_valid(chains[u][v][k]["rel"], acted, context),
         )
         valid_reached = nx.single_source_shortest_path_length(good, agent, cutoff=MAX_CHAIN)
-        found = [
+        found: list[_Origin] = [
             (person, "delegation", agent, valid and person in valid_reached, context, None)
             for person in reached
             if person != agent
@@ -327,7 +327,7 @@ def _depths(graph: nx.DiGraph, start: str, cutoff: int) -> dict[str, int]:
 
 
 def _reach(
-    graph: nx.DiGraph, starts: Iterable[str], cutoff: int, stop: set[str] = frozenset()
+    graph: nx.DiGraph, starts: Iterable[str], cutoff: int, stop: Collection[str] = ()
 ) -> dict[str, int]:
     """The nodes within ``cutoff`` steps of any start, with their distance; nodes in ``stop`` are
     reached but not gone past."""
