@@ -7,6 +7,7 @@ tests cover what only it has. Tests marked as needing a server run where one is 
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +18,7 @@ from api.cli import run as raidt
 from provenance.errors import StoreError, StoreUnavailable
 from provenance.graph import Relation, attributes, iri
 from provenance.stores import Neo4jStore, cypher, open_store
-from provenance.stores.neo4j_store import _properties, neo4j_settings
+from provenance.stores.neo4j_store import DEFAULT_TIMEOUT, _properties, neo4j_settings
 from provenance.vocabulary import PROV, Attr, Role
 from tests.conftest import empty_neo4j, put
 from tests.factories import iri as at_test
@@ -39,12 +40,14 @@ def test_settings_come_from_the_url_then_the_environment(monkeypatch: pytest.Mon
         "user": "auditor",
         "password": "s3cret",
         "database": "provenance",
+        "timeout": DEFAULT_TIMEOUT,
     }
     assert neo4j_settings("neo4j+s://ops:pw@db.example/audit") == {
         "uri": "neo4j+s://db.example",
         "user": "ops",
         "password": "pw",
         "database": "audit",
+        "timeout": DEFAULT_TIMEOUT,
     }
 
 
@@ -53,6 +56,22 @@ def test_defaults_without_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
     settings = neo4j_settings("bolt://localhost:7687")
     assert (settings["user"], settings["database"]) == ("neo4j", "neo4j")
+
+
+@pytest.mark.parametrize("given", ["0", "-3", "soon", "nan", "inf"])
+def test_a_timeout_that_is_not_a_positive_number_is_refused(
+    given: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAIDT_NEO4J_TIMEOUT", given)
+    with pytest.raises(StoreUnavailable, match=f"RAIDT_NEO4J_TIMEOUT .* not '{given}'"):
+        neo4j_settings("neo4j://graph.internal:7687")
+
+
+def test_the_timeout_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAIDT_NEO4J_TIMEOUT", "2.5")
+    assert neo4j_settings("neo4j://graph.internal:7687")["timeout"] == 2.5
+    monkeypatch.setenv("RAIDT_NEO4J_TIMEOUT", "")
+    assert neo4j_settings("neo4j://graph.internal:7687")["timeout"] == DEFAULT_TIMEOUT
 
 
 def test_relationship_properties_keep_the_prov_attributes() -> None:
@@ -95,6 +114,42 @@ def test_the_command_line_says_it_in_one_line(capsys: pytest.CaptureFixture[str]
     error = capsys.readouterr().err
     assert error.startswith("error: cannot connect to Neo4j at neo4j://127.0.0.1:")
     assert error.count("\n") == 1
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port that takes connections and never answers, as a hung server or a wrong service
+    behind a load balancer does."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield int(listener.getsockname()[1])
+
+
+def test_a_server_that_never_answers_is_given_up_on_in_time(
+    silent_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The driver alone would wait 60 s for its handshake; the bound is far from both.
+    monkeypatch.setenv("RAIDT_NEO4J_TIMEOUT", "1")
+    began = time.monotonic()
+    with pytest.raises(StoreUnavailable, match="cannot connect to Neo4j"):
+        Neo4jStore(f"bolt://127.0.0.1:{silent_port}")
+    assert time.monotonic() - began < 30
+
+
+def test_a_read_from_a_server_that_never_answers_stops_retrying_in_time(
+    silent_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The driver alone retries a failed read for 30 s before it gives up.
+    monkeypatch.setenv("RAIDT_NEO4J_TIMEOUT", "1")
+    monkeypatch.setattr(neo4j.Driver, "verify_connectivity", lambda self, **config: None)
+    monkeypatch.setattr(cypher, "SCHEMA", [])
+    store = Neo4jStore(f"neo4j://127.0.0.1:{silent_port}")
+    began = time.monotonic()
+    with pytest.raises(StoreUnavailable, match="cannot read from Neo4j"):
+        store.nodes([at_test("runs/1")])
+    assert time.monotonic() - began < 20
+    store.close()
 
 
 def test_a_wrong_password_is_one_clear_error(

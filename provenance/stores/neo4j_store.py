@@ -10,6 +10,7 @@ transaction, retried by the driver on transient errors, and appends to the chain
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from collections.abc import Collection, Iterable, Iterator, Sequence
@@ -43,9 +44,31 @@ _ALL = 2**62
 _PAGE = 1000
 
 
+DEFAULT_TIMEOUT = 15.0
+"""Seconds to wait for a server before saying it cannot be reached: the driver's own defaults
+(30 s of retries, 60 s for a connection) keep a caller, and a web request, waiting a minute."""
+
+
+def _timeout() -> float:
+    """``RAIDT_NEO4J_TIMEOUT``: how long to connect, and to retry a failed statement, at most."""
+    given = os.environ.get("RAIDT_NEO4J_TIMEOUT")
+    if not given:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(given)
+    except ValueError:
+        seconds = math.nan
+    if not (seconds > 0 and math.isfinite(seconds)):
+        raise StoreUnavailable(
+            f"RAIDT_NEO4J_TIMEOUT must be a number of seconds above 0, not {given!r}"
+        )
+    return seconds
+
+
 def neo4j_settings(url: str) -> dict[str, Any]:
-    """Where and as whom to connect: the URL, then ``RAIDT_NEO4J_USER``, ``RAIDT_NEO4J_PASSWORD``
-    and ``RAIDT_NEO4J_DATABASE`` (credentials in the URL win, as ``neo4j://user:pw@host``)."""
+    """Where and as whom to connect, and how long to wait: the URL, then ``RAIDT_NEO4J_USER``,
+    ``RAIDT_NEO4J_PASSWORD``, ``RAIDT_NEO4J_DATABASE`` and ``RAIDT_NEO4J_TIMEOUT`` (credentials
+    in the URL win, as ``neo4j://user:pw@host``)."""
     parts = urlsplit(url)
     user = parts.username or os.environ.get("RAIDT_NEO4J_USER", "neo4j")
     password = parts.password or os.environ.get("RAIDT_NEO4J_PASSWORD", "")
@@ -57,6 +80,7 @@ def neo4j_settings(url: str) -> dict[str, Any]:
         "user": user,
         "password": password,
         "database": database,
+        "timeout": _timeout(),
     }
 
 
@@ -115,7 +139,11 @@ class Neo4jStore:
         self._bookmarks = neo4j.GraphDatabase.bookmark_manager()
         with self._errors("connect to"):
             self._driver = neo4j.GraphDatabase.driver(
-                settings["uri"], auth=(settings["user"], settings["password"])
+                settings["uri"],
+                auth=(settings["user"], settings["password"]),
+                connection_timeout=settings["timeout"],
+                connection_acquisition_timeout=settings["timeout"],
+                max_transaction_retry_time=settings["timeout"],
             )
             try:
                 self._driver.verify_connectivity()
