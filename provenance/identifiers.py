@@ -17,6 +17,7 @@ from provenance.vocabulary import PROV, RAIDT, XSD
 __all__ = [
     "STANDARD_NAMESPACES",
     "compact",
+    "could_suggest",
     "is_iri",
     "namespace_of",
     "reads_as_scheme",
@@ -41,6 +42,7 @@ noncharacters, and a ``%`` only as the start of a percent-encoded octet (RFC 398
 is no IRI, and PROV-N could write it only as ``%25``, another IRI."""
 _PREFIX_CHARS = re.compile(r"[^A-Za-z0-9]+")
 _GENERIC_HOST = {"", "www", "com", "org", "net", "gov", "edu", "io"}
+_NUMBERED = re.compile(r"ns[2-9]|ns[1-9][0-9]+")
 _SCHEMES = {"http", "https", "urn", "file", "ftp", "mailto", "tag", "data", "www"}
 
 
@@ -80,6 +82,23 @@ def suggest_prefix(namespace: str, taken: Mapping[str, str]) -> str:
     ``https://hospital.example/runs/`` becomes ``runs``, or ``hospital_runs`` when ``runs`` is
     taken; a prefix never reads like a URI scheme, which some PROV-O readers would misparse.
     """
+    for stem in _stems(namespace):
+        if taken.get(stem, namespace) == namespace:
+            return stem
+    counter = 2
+    while taken.get(f"ns{counter}", namespace) != namespace:
+        counter += 1
+    return f"ns{counter}"
+
+
+def could_suggest(prefix: str, namespace: str) -> bool:
+    """Whether :func:`suggest_prefix` could give ``prefix`` for ``namespace``, whatever other
+    prefixes were taken: what a store's prefixes are held to when no record declared them."""
+    return prefix in _stems(namespace) or _NUMBERED.fullmatch(prefix) is not None
+
+
+def _stems(namespace: str) -> list[str]:
+    """The readable prefixes for a namespace, in the order they are tried."""
     parts = urlsplit(namespace)
     host = [w.lower() for w in _PREFIX_CHARS.split(parts.netloc) if w.lower() not in _GENERIC_HOST]
     words = [*host[:1], *(w.lower() for w in _PREFIX_CHARS.split(parts.path) if w)]
@@ -88,15 +107,12 @@ def suggest_prefix(namespace: str, taken: Mapping[str, str]) -> str:
         candidates.append(words[-1])
         if host and host[0] != words[-1]:
             candidates.append(f"{host[0]}_{words[-1]}")
-    for candidate in [*candidates, "ns"]:
-        readable = candidate[0].isalpha() and not reads_as_scheme(candidate)
-        stem = candidate if readable else "ns_" + candidate
-        if taken.get(stem, namespace) == namespace:
-            return stem
-    counter = 2
-    while taken.get(f"ns{counter}", namespace) != namespace:
-        counter += 1
-    return f"ns{counter}"
+    return [
+        candidate
+        if candidate[0].isalpha() and not reads_as_scheme(candidate)
+        else "ns_" + candidate
+        for candidate in [*candidates, "ns"]
+    ]
 
 
 def compact(value: str, namespaces: Mapping[str, str]) -> str:

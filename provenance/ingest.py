@@ -38,6 +38,7 @@ __all__ = [
     "DOCUMENT_KIND",
     "Known",
     "Located",
+    "document_record",
     "import_document",
     "iter_records",
     "parse_json",
@@ -350,7 +351,14 @@ def prepare_document(
     document: ProvDocument, record_id: str | None = None, source: str = "document"
 ) -> PreparedRecord:
     """An imported PROV document as one record, named by its content unless an id is given."""
-    fragment = from_document(document)
+    return document_record(from_document(document), record_id, source)
+
+
+def document_record(
+    fragment: Fragment, record_id: str | None = None, source: str = "document"
+) -> PreparedRecord:
+    """The record of a document's fragment: its body lists the fragment's canonical items,
+    which is what ``verify`` hashes its graph from."""
     try:
         body = canonical_json(
             {

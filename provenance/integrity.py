@@ -5,6 +5,11 @@ chain hash over both and over the record before it. Editing any stored row break
 ``verify`` names the first record where that happens. Anchor the head of the chain somewhere else
 (a ticket, a signed log) and even a rewrite of the whole chain is caught with ``expect_head``.
 
+The rows no record's hash covers are held to the records instead: which record each node,
+description and type is seen from (what answers as of a time filter by), that no relation or
+description belongs to no record, and that every prefix is one a record declared or the store
+would have chosen for a namespace its ids use.
+
 Beside that, the rules every write is checked by are looked at across the whole store: an entity
 with two content hashes, or an id that is both an entity and an activity, is listed as a
 contradiction. Ingest refuses both, but a store written by other hands, or by older versions,
@@ -13,21 +18,21 @@ may hold them; they say nothing about tampering, so they do not fail the check.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
 from provenance.graph import Fragment
-from provenance.hashing import GENESIS, chain_hash, sha256_tag
+from provenance.hashing import GENESIS, canonical_json, chain_hash, sha256_hex, sha256_tag
+from provenance.identifiers import STANDARD_NAMESPACES, could_suggest, namespace_of
+from provenance.ingest import DOCUMENT_KIND
 from provenance.mapping import to_fragment
 from provenance.records import RECORD_ADAPTER, STORED
 from provenance.stores.base import Store, StoredRecord, graph_hash
-from provenance.vocabulary import Type
 
 __all__ = ["Problem", "VerifyReport", "verify"]
-
-_VOCABULARY_TYPES = frozenset(value for name, value in vars(Type).items() if name.isupper())
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,23 +72,61 @@ class VerifyReport:
         }
 
 
-def _problems(record: StoredRecord, previous: str, stored: Fragment) -> list[str]:
+@dataclass(slots=True)
+class _Seen:
+    """What the records say, gathered as they are read in order: from which record on each
+    node, description and type is seen, how many relations they state, and the prefixes
+    documents declare."""
+
+    visible: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    relations: int = 0
+    declared: set[tuple[str, str]] = field(default_factory=set)
+
+    def add(self, seq: int, stored: Fragment) -> None:
+        for node_id in stored.ids():
+            self.visible.setdefault(("node", node_id, ""), seq)
+        for element in stored.elements:
+            self.visible.setdefault(("description", element.id, element.digest), seq)
+            for type_iri in element.types:
+                self.visible.setdefault(("type", element.id, type_iri), seq)
+        self.relations += len(stored.relations)
+
+
+def _body_problems(record: StoredRecord) -> tuple[list[str], list[tuple[str, str]]]:
+    """Whether the body is what the record's kind says and maps to its graph hash; and the
+    prefixes a document's body declares. The kind is in no hash, so it is read from the body:
+    a record that called itself a document would otherwise skip the mapping check."""
+    if record.kind == DOCUMENT_KIND:
+        try:
+            body = json.loads(record.body)
+            items = sorted({canonical_json(item) for item in body["items"]})
+            declared = [(str(prefix), str(uri)) for prefix, uri in body["namespaces"]]
+        except (ValueError, TypeError, KeyError):
+            return ["its body is not a PROV document's, as its kind says"], []
+        if sha256_hex("\n".join(items)) != record.graph_hash:
+            return ["its graph hash is not what its document states"], declared
+        return [], declared
+    try:
+        parsed = RECORD_ADAPTER.validate_json(record.body, context=STORED)
+    except ValidationError:
+        return ["its body is no longer a valid record"], []
+    if parsed.type != record.kind:
+        return [f"its kind is {record.kind!r}, but its body is a {parsed.type!r} record"], []
+    if graph_hash(to_fragment(parsed)) != record.graph_hash:
+        return ["its graph hash is not what its body maps to"], []
+    return [], []
+
+
+def _problems(record: StoredRecord, previous: str, stored: Fragment, seen: _Seen) -> list[str]:
     found = []
     if sha256_tag(record.body) != record.content_hash:
         found.append("its body does not match its content hash")
     stored_graph = graph_hash(stored)
     if stored_graph != record.graph_hash:
         found.append("its graph rows do not match its graph hash")
-    if record.kind != "prov-document":
-        try:
-            derived = graph_hash(
-                to_fragment(RECORD_ADAPTER.validate_json(record.body, context=STORED))
-            )
-        except ValidationError:
-            found.append("its body is no longer a valid record")
-        else:
-            if derived != record.graph_hash:
-                found.append("its graph hash is not what its body maps to")
+    body_problems, declared = _body_problems(record)
+    found += body_problems
+    seen.declared.update(declared)
     expected = chain_hash(
         previous, record.id, record.content_hash, record.graph_hash, record.recorded_at
     )
@@ -117,19 +160,78 @@ def _contradictions(
     return found
 
 
-def _type_index_problems(store: Store, typed: dict[str, set[str]], last: int) -> list[Problem]:
-    """The index the stores keep of nodes by type, which lists ask (``raidt runs``), must say
-    what the descriptions say: it is kept beside the hashed rows, not inside them."""
+_SHOWN = 5
+"""The most problems of one sort listed: a wholesale edit need not list a million rows."""
+
+
+def _named(what: str, node_id: str, key: str) -> str:
+    if what == "type":
+        return f"{node_id} as a {key}"
+    return f"the {what} {node_id}" + (f" ({key})" if key else "")
+
+
+def _visibility_problems(
+    expected: dict[tuple[str, str, str], int],
+    stored: Iterable[tuple[str, str, str, int]],
+    last: int,
+) -> list[Problem]:
+    """Each node, description and type (the index ``raidt runs`` lists by) must be seen from
+    the record that first gave it: a later one hides it from answers as of the time between, an
+    earlier one shows it before it was recorded, and one no record gives was never recorded."""
+    problems: list[Problem] = []
+    unseen = dict(expected)
+    for what, node_id, key, seq in stored:
+        wanted = unseen.pop((what, node_id, key), None)
+        named = _named(what, node_id, key)
+        if wanted is None:
+            problems.append(Problem(last, "(index)", f"the store shows {named}; no record does"))
+        elif wanted != seq:
+            said = f"the store shows {named} from record {seq}, not from record {wanted}"
+            problems.append(Problem(min(seq, wanted), "(index)", said))
+    for (what, node_id, key), seq in unseen.items():
+        said = f"the store leaves out {_named(what, node_id, key)}; record {seq} gives it"
+        problems.append(Problem(seq, "(index)", said))
+    return sorted(problems, key=lambda p: (p.seq, p.what))[:_SHOWN]
+
+
+def _relation_count_problems(store: Store, seen: _Seen, last: int) -> list[Problem]:
+    """Every relation the store holds belongs to a record: traversals read them all, and one
+    that belongs to none is read by no record's hash."""
+    held = store.counts()["relations"]
+    if held == seen.relations:
+        return []
+    return [
+        Problem(
+            last,
+            "(relations)",
+            f"the store holds {held} relations, and its records state {seen.relations}",
+        )
+    ]
+
+
+def _namespace_problems(store: Store, seen: _Seen, last: int) -> list[Problem]:
+    """Every prefix is one a document declared for its namespace, or one the store would have
+    chosen for a namespace its ids use: prefixed names are read and written by them, so a
+    swapped prefix would show one organisation's runs under another's name."""
+    used = {namespace_of(key[1]) for key in seen.visible if key[0] == "node"}
     problems = []
-    for type_iri in sorted({*typed, *_VOCABULARY_TYPES}):
-        indexed = set(store.ids_of_type(type_iri))
-        wanted = typed.get(type_iri, set())
-        for node_id in sorted(indexed ^ wanted)[:5]:
-            said = "lists" if node_id in indexed else "leaves out"
+    for prefix, uri in sorted(store.namespaces().items()):
+        if STANDARD_NAMESPACES.get(prefix) == uri or (prefix, uri) in seen.declared:
+            continue
+        if uri not in used and uri not in {u for _, u in seen.declared}:
             problems.append(
-                Problem(last, "(type index)", f"the index of {type_iri} {said} {node_id}")
+                Problem(last, "(prefixes)", f"prefix {prefix} names {uri}, which no record uses")
             )
-    return problems
+        elif not could_suggest(prefix, uri):
+            problems.append(
+                Problem(
+                    last,
+                    "(prefixes)",
+                    f"prefix {prefix} names {uri}, but no record declares it and it is not "
+                    "one the store chooses",
+                )
+            )
+    return problems[:_SHOWN]
 
 
 def verify(store: Store, *, expect_head: str | None = None) -> VerifyReport:
@@ -142,24 +244,25 @@ def verify(store: Store, *, expect_head: str | None = None) -> VerifyReport:
     """
     report = VerifyReport()
     previous = GENESIS
-    typed: dict[str, set[str]] = defaultdict(set)
     hashes: dict[str, str | None] = {}
     kinds: dict[str, str] = {}
+    seen = _Seen()
     for record in store.records():
         report.records += 1
         stored = store.fragment(record.seq)
+        seen.add(record.seq, stored)
         report.problems += [
-            Problem(record.seq, record.id, what) for what in _problems(record, previous, stored)
+            Problem(record.seq, record.id, what)
+            for what in _problems(record, previous, stored, seen)
         ]
         report.contradictions += [
             Problem(record.seq, record.id, what) for what in _contradictions(stored, hashes, kinds)
         ]
-        for element in stored.elements:
-            for type_iri in element.types:
-                typed[type_iri].add(element.id)
         previous = record.chain_hash
     report.head = previous
-    report.problems += _type_index_problems(store, typed, report.records)
+    report.problems += _visibility_problems(seen.visible, store.visibility(), report.records)
+    report.problems += _relation_count_problems(store, seen, report.records)
+    report.problems += _namespace_problems(store, seen, report.records)
     if expect_head is not None and expect_head != previous:
         report.problems.append(
             Problem(

@@ -2,7 +2,8 @@
 
 Records are copied in write order with their original times, so the target rebuilds the very same
 hash chain; the copy is checked at the end by counts, by ``verify`` on the target and by comparing
-both chain heads.
+both chain heads. The source is verified first: the target computes its hashes afresh, so a copy
+of a tampered store would verify, and the tampering would be laundered.
 """
 
 from __future__ import annotations
@@ -54,8 +55,16 @@ def copy_store(
     Raises
     ------
     StoreError
-        When the target holds other records, or the copy does not check out.
+        When the source does not verify, the target holds other records, or the copy does not
+        check out.
     """
+    source_report = verify(source)
+    if not source_report.ok:
+        problem = source_report.problems[0]
+        raise StoreError(
+            f"{source.url} does not verify ({problem.record}: {problem.what}); a copy would "
+            "hash the tampered rows afresh, so nothing was copied"
+        )
     held = target.counts()["records"]
     if held:
         theirs = [(r.id, r.content_hash, r.chain_hash) for r in target.records()]
@@ -77,7 +86,7 @@ def copy_store(
         copied += len(target.write(prepared).written)
         if progress:
             progress(len(batch))
-    source_report, target_report = verify(source), verify(target)
+    target_report = verify(target)
     if not target_report.ok:
         problem = target_report.problems[0]
         raise StoreError(

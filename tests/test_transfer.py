@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,18 @@ def test_copy_refuses_a_target_holding_other_records(
     put(store, run(1))
     with pytest.raises(StoreError, match="copy into an empty store"):
         copy_store(demo_store_session, store)
+
+
+def test_copy_refuses_a_source_that_does_not_verify(tmp_path: Path) -> None:
+    # The target hashes what it is given afresh: a tampered relation would verify there.
+    source = SQLiteStore(tmp_path / "a.db")
+    put(source, run(1))
+    with sqlite3.connect(tmp_path / "a.db") as db:
+        db.execute("UPDATE edges SET dst = src WHERE kind = 'used'")
+    target = SQLiteStore(tmp_path / "b.db")
+    with pytest.raises(StoreError, match=r"a\.db does not verify .* nothing was copied"):
+        copy_store(source, target)
+    assert target.counts()["records"] == 0
 
 
 def test_copy_command_reports_and_verifies(

@@ -11,12 +11,11 @@ import pytest
 
 from api.cli import run as raidt
 from provenance.graph import Element, Fragment
-from provenance.hashing import sha256_tag
-from provenance.ingest import prepare
+from provenance.ingest import document_record, prepare
 from provenance.integrity import verify
 from provenance.records import RECORD_ADAPTER, STORED
-from provenance.stores import PreparedRecord, SQLiteStore
-from provenance.vocabulary import Attr
+from provenance.stores import SQLiteStore
+from provenance.vocabulary import Attr, Type
 from tests.factories import approval, h, iri, review, run
 
 
@@ -147,8 +146,8 @@ def test_the_type_index_is_checked_against_the_descriptions(
     report = check(url, capsys)
     assert report["ok"] is False
     assert [p["problem"] for p in report["problems"]] == [
-        f"the index of https://w3id.org/raidt#Action lists {iri('runs/1')}",
-        f"the index of https://w3id.org/raidt#Run leaves out {iri('runs/1')}",
+        f"the store leaves out {iri('runs/1')} as a https://w3id.org/raidt#Run; record 1 gives it",
+        f"the store shows {iri('runs/1')} as a https://w3id.org/raidt#Action; no record does",
     ]
 
 
@@ -162,7 +161,7 @@ def test_verify_finds_what_contradicts_an_earlier_record(tmp_path: Path) -> None
     store.write([prepare(RECORD_ADAPTER.validate_python(r)) for r in (first, second)])
     twice = (Attr.CONTENT_HASH, h("a")), (Attr.CONTENT_HASH, h("b"))
     odd = Fragment((Element(iri("out/1-1"), "activity"), Element(iri("docs/y"), "entity", twice)))
-    store.write([PreparedRecord("urn:test:odd", "prov-document", "{}", sha256_tag("{}"), odd)])
+    store.write([document_record(odd, "urn:test:odd")])
     report = verify(store)
     # they say nothing of tampering: the store is intact, and says two things
     assert report.ok
@@ -185,9 +184,7 @@ def test_a_record_contradicting_itself_is_worded_alike_whatever_order_it_is_read
     for n, elements in enumerate([(one, two, *kinds), (two, one, *reversed(kinds))]):
         store = SQLiteStore(tmp_path / f"{n}.db")
         fragment = Fragment(tuple(elements))
-        store.write(
-            [PreparedRecord("urn:test:doc", "prov-document", "{}", sha256_tag("{}"), fragment)]
-        )
+        store.write([document_record(fragment, "urn:test:doc")])
         said.append([p.what for p in verify(store).contradictions])
         store.close()
     first, then = (e.attributes[0][1] for e in sorted((one, two), key=lambda e: e.canonical))
@@ -208,3 +205,98 @@ def test_a_record_written_under_older_rules_still_verifies(tmp_path: Path) -> No
     ]
     store.write([prepare(RECORD_ADAPTER.validate_python(r, context=STORED)) for r in older])
     assert verify(store).ok
+
+
+ROWS_NO_HASH_COVERS = {
+    "a relation that belongs to no record": (
+        "INSERT INTO edges (record_seq, kind, src, dst, rid, bundle, attributes) "
+        "SELECT 0, kind, src, dst, rid, bundle, attributes FROM edges WHERE record_seq = ?",
+        "the store holds",
+    ),
+    "a node hidden from answers as of any time": (
+        "UPDATE nodes SET first_seq = 4611686018427387905 "
+        "WHERE first_seq = ? AND iri LIKE '%runs/2'",
+        f"the store shows the node {iri('runs/2')} from record 4611686018427387905, not from "
+        "record 2",
+    ),
+    "a description that belongs to no record": (
+        "INSERT INTO descriptions (nid, kind, bundle, attributes, digest, first_seq) "
+        "SELECT nid, kind, bundle, replace(attributes, 'discharge summary', 'credit memo'), "
+        "'forged', first_seq FROM descriptions WHERE first_seq = ? AND attributes LIKE "
+        "'%discharge summary%'",
+        f"the store shows the description {iri('runs/2')} (forged); no record does",
+    ),
+    "a type seen before it was recorded": (
+        "UPDATE node_types SET first_seq = 1 WHERE first_seq = ? AND type LIKE '%#Run'",
+        f"the store shows {iri('runs/2')} as a https://w3id.org/raidt#Run from record 1, not "
+        "from record 2",
+    ),
+    "a record's kind": (
+        "UPDATE records SET kind = 'prov-document' WHERE seq = ?",
+        "its body is not a PROV document's, as its kind says",
+    ),
+}
+
+
+@pytest.mark.parametrize("what", sorted(ROWS_NO_HASH_COVERS))
+def test_rows_no_record_hash_covers_are_held_to_the_records(
+    what: str, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Answers read these rows too: left unchecked, they add, hide or move what was recorded
+    # while every hash and the chain head stay as they were.
+    head = check(url, capsys)["head"]
+    sql, problem = ROWS_NO_HASH_COVERS[what]
+    edit(url, sql, run2_seq(url))
+    report = check(url, capsys)
+    assert report["head"] == head
+    assert report["ok"] is False
+    assert [p for p in report["problems"] if problem in str(p["problem"])]
+
+
+def test_events_cut_from_the_chain_but_left_in_the_graph_are_caught(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An approval is recorded, then its record is deleted while its rows stay and are made to
+    # look as old as the first record: scores and packs would count an approval the anchored
+    # chain head never held.
+    head = check(url, capsys)["head"]
+    later = tmp_path / "later.jsonl"
+    later.write_text(json.dumps(approval("a2", iri("out/2-1"))))
+    assert raidt(["record", str(later), "--store", url]) == 0
+    for sql in (
+        "DELETE FROM record_elements WHERE record_seq > 4",
+        "UPDATE edges SET record_seq = 0 WHERE record_seq > 4",
+        "UPDATE descriptions SET first_seq = 1 WHERE first_seq > 4",
+        "UPDATE node_types SET first_seq = 1 WHERE first_seq > 4",
+        "UPDATE nodes SET first_seq = 1 WHERE first_seq > 4",
+        "DELETE FROM records WHERE seq > 4",
+    ):
+        edit(url, sql)
+    capsys.readouterr()
+    assert raidt(["verify", "--json", "--expect-head", str(head), "--store", url]) == 1
+    problems = [p["problem"] for p in json.loads(capsys.readouterr().out)["problems"]]
+    assert "the store holds 30 relations, and its records state 26" in problems
+    assert f"the store shows {iri('approvals/a2')} as a {Type.APPROVAL}; no record does" in problems
+
+
+def test_a_record_whose_kind_is_not_its_body_is_caught(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit(url, "UPDATE records SET kind = 'review' WHERE seq = ?", run2_seq(url))
+    assert check(url, capsys)["first_problem"] == {
+        "seq": run2_seq(url),
+        "record": iri("runs/2"),
+        "problem": "its kind is 'review', but its body is a 'run' record",
+    }
+
+
+def test_a_changed_prefix_is_caught(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # Prefixed names are read and written by the prefixes: a changed one would name one
+    # organisation's nodes by another's.
+    edit(url, "UPDATE namespaces SET prefix = 'hospital' WHERE uri = 'https://test.example/'")
+    edit(url, "INSERT INTO namespaces VALUES ('spare', 'https://other.example/')")
+    assert [p["problem"] for p in check(url, capsys)["problems"]] == [
+        "prefix hospital names https://test.example/, but no record declares it and it is not "
+        "one the store chooses",
+        "prefix spare names https://other.example/, which no record uses",
+    ]

@@ -238,6 +238,13 @@ class Store(Protocol):
         """Prefix → namespace IRI for every prefix the store knows."""
         ...
 
+    def visibility(self) -> Iterator[tuple[str, str, str, int]]:
+        """From which record on each node, description and type is seen: ``("node", id, "",
+        seq)``, ``("description", id, digest, seq)`` and ``("type", id, type IRI, seq)``.
+        Answers as of a time filter by these, and no record's hash covers them, so ``verify``
+        holds them to what the records say."""
+        ...
+
     def counts(self) -> dict[str, int]:
         """How many records, nodes and relations the store holds."""
         ...

@@ -41,6 +41,7 @@ __all__ = [
     "SET_HEAD",
     "START_NODES",
     "TYPE_LABELS",
+    "VISIBILITY",
     "all_statements",
     "descriptions_of_record",
     "ids_of_type",
@@ -128,6 +129,18 @@ SAVE_NAMESPACES = (
     "UNWIND $rows AS row MERGE (n:Namespace {prefix: row.prefix}) ON CREATE SET n.uri = row.uri"
 )
 NAMESPACES = "MATCH (n:Namespace) RETURN n.prefix AS prefix, n.uri AS uri"
+VISIBILITY = (
+    "MATCH (n:Node) RETURN 'node' AS what, n.id AS id, '' AS key, n.first_seq AS seq "
+    "UNION ALL MATCH (d:Description) OPTIONAL MATCH (d)-[:DESCRIBES]->(n:Node) "
+    "RETURN 'description' AS what, n.id AS id, d.digest AS key, d.first_seq AS seq "
+    "UNION ALL MATCH (d:Description)-[:DESCRIBES]->(n:Node) UNWIND d.types AS type "
+    "WITH n, type, min(d.first_seq) AS seq "
+    "WHERE coalesce($labels[type] IN labels(n), type IN n.types) "
+    "RETURN 'type' AS what, n.id AS id, type AS key, seq"
+)
+"""From which record on each node, description and type is seen. A type is listed as
+``ids_of_type`` finds it: by its label (``$labels``: type IRI → label), else by the ``types``
+property, from the first description that gives it."""
 RECORD = "MATCH (r:Record {id: $id}) RETURN r"
 RECORDS_AFTER = "MATCH (r:Record) WHERE r.seq > $after RETURN r ORDER BY r.seq LIMIT $limit"
 SEQ_AT = "MATCH (r:Record) WHERE r.recorded_at <= $time RETURN coalesce(max(r.seq), 0) AS seq"

@@ -498,6 +498,10 @@ class Neo4jStore:
         stored = {row["prefix"]: row["uri"] for row in self._read(cypher.NAMESPACES)}
         return {**STANDARD_NAMESPACES, **stored}
 
+    def visibility(self) -> Iterator[tuple[str, str, str, int]]:
+        for row in self._read(cypher.VISIBILITY, labels=cypher.TYPE_LABELS):
+            yield row["what"], row["id"], row["key"], row["seq"]
+
     def counts(self) -> dict[str, int]:
         return {
             "records": self._read(cypher.COUNT_RECORDS)[0]["n"],

@@ -640,6 +640,17 @@ class SQLiteStore:
             stored = dict(self._db.execute("SELECT prefix, uri FROM namespaces").fetchall())
         return {**STANDARD_NAMESPACES, **stored}
 
+    def visibility(self) -> Iterator[tuple[str, str, str, int]]:
+        with self._errors("read"):
+            rows = self._db.execute(
+                "SELECT 'node', iri, '', first_seq FROM nodes "
+                "UNION ALL SELECT 'description', n.iri, d.digest, d.first_seq "
+                "FROM descriptions d LEFT JOIN nodes n ON n.nid = d.nid "
+                "UNION ALL SELECT 'type', n.iri, t.type, t.first_seq "
+                "FROM node_types t LEFT JOIN nodes n ON n.nid = t.nid"
+            ).fetchall()
+        return iter(rows)
+
     def counts(self) -> dict[str, int]:
         with self._errors("read"):
             return {
