@@ -30,7 +30,7 @@ from queries.authority import authority
 from queries.context import NOW, Moment, in_time_order, require_node, started
 from queries.facts import Event, RunFacts, gather
 from queries.lineage import role_name, time_text, trace, trace_ids
-from queries.scores import Rubric, load_rubric, rubric_names, score
+from queries.scores import Rubric, load_rubric, own_name, rubric_names, score
 
 __all__ = ["PACK_FORMAT", "Draw", "PackReport", "build_pack", "pack_files", "verify_pack"]
 
@@ -176,7 +176,7 @@ def pack_files(
         "trace.json": _json(traces),
         "authority.json": _json(powers),
         "score.json": _json(score(store, facts.run.id, rubric=chosen, as_of=at)),
-        "rubric.json": _json(chosen.model_dump(mode="json")),
+        "rubric.json": chosen.canonical(),
         "timeline.json": _json(_timeline(facts)),
         "records.jsonl": "".join(
             json.dumps(
@@ -217,9 +217,12 @@ def build_pack(
     ------
     NotFound
         When the store holds no such run.
+    InvalidRecord
+        When the rubric takes a shipped rubric's name but differs from it.
     StoreError
         When the store fails verification: a pack would vouch for tampered records.
     """
+    chosen = own_name(rubric if isinstance(rubric, Rubric) else load_rubric(rubric))
     checked = verify(store)
     if not checked.ok:
         first = checked.problems[0]
@@ -231,7 +234,7 @@ def build_pack(
     moment = Moment(seq, at.time)
     run_id = require_node(store, run, moment).id
     files = {
-        **pack_files(store, run_id, rubric=rubric, at=moment),
+        **pack_files(store, run_id, rubric=chosen, at=moment),
         **_drawn(draw, store, run_id, moment),
     }
     manifest = {
@@ -292,7 +295,8 @@ def verify_pack(
     path: str | Path, store: Store | None = None, *, draw: Draw | None = None
 ) -> PackReport:
     """Check an evidence pack: its format, that every file a pack holds is there once and matches
-    the manifest, that its reports are of the run the manifest names, and every record its
+    the manifest, that its reports are of the run the manifest names, that its score was judged
+    by the rubric it names (a shipped name means the shipped rubric), and every record its
     content hash.
 
     Offline, this proves the pack is whole and unchanged since its manifest was written; anyone
@@ -338,6 +342,7 @@ def verify_pack(
         else:
             report.files += 1
     report.problems += _of_another_run(contents, report.run)
+    report.problems += _rubric_claims(contents)
     _check_records(contents.get("records.jsonl", b""), report, store)
     if store is not None:
         report.store = store.url
@@ -449,20 +454,60 @@ def _prefixes_of(contents: dict[str, bytes]) -> dict[str, str] | None:
 
 
 def _rubric_of(contents: dict[str, bytes]) -> Rubric | str:
-    """The rubric the pack's score was judged by: in full, as the pack carries it, or a shipped
-    one by the name the score gives; else why the score cannot be rebuilt."""
+    """The rubric the pack's score was judged by: the shipped one when the score names one (a
+    shipped name means the shipped rubric), else in full as the pack carries it; else why the
+    score cannot be rebuilt."""
+    name = _scored_by(contents)
+    if name in rubric_names():
+        return load_rubric(name)
+    carried = _carried_rubric(contents)
+    if carried is not None:
+        return carried
     if "rubric.json" in contents:
-        try:
-            return Rubric.model_validate_json(contents["rubric.json"])
-        except ValidationError:
-            return "rubric.json: not a rubric"
-    try:
-        name = json.loads(contents["score.json"])["rubric"]
-    except (KeyError, ValueError, TypeError, RecursionError):
+        return "rubric.json: not a rubric"
+    if name is None:
         return "score.json: names no rubric to rebuild the score with"
-    if name not in rubric_names():
-        return f"score.json: rubric {name!r} is neither in the pack nor shipped"
-    return load_rubric(name)
+    return f"score.json: rubric {name!r} is neither in the pack nor shipped"
+
+
+def _scored_by(contents: dict[str, bytes]) -> str | None:
+    """The name of the rubric the pack's score says judged it, if it names one."""
+    name = _score_field(contents, "rubric")
+    return name if isinstance(name, str) else None
+
+
+def _score_field(contents: dict[str, bytes], key: str) -> object:
+    """A field of the pack's score profile; ``None`` when there is no such profile or field."""
+    try:
+        return json.loads(contents["score.json"]).get(key)
+    except (KeyError, ValueError, AttributeError, RecursionError):
+        return None
+
+
+def _carried_rubric(contents: dict[str, bytes]) -> Rubric | None:
+    """The rubric the pack carries in full, if it carries a valid one."""
+    try:
+        return Rubric.model_validate_json(contents["rubric.json"])
+    except (KeyError, ValidationError):
+        return None
+
+
+def _rubric_claims(contents: dict[str, bytes]) -> list[str]:
+    """Why the score's claim about its rubric does not hold: a score naming a shipped rubric
+    was judged by that rubric and no other, and its ``rubric_sha256`` names the very rubric."""
+    name, carried = _scored_by(contents), _carried_rubric(contents)
+    if name in rubric_names() and carried not in (None, load_rubric(name)):
+        return [
+            f"rubric.json: not the shipped rubric {name!r} that score.json names; "
+            "a shipped name means the shipped rubric"
+        ]
+    judge = _rubric_of(contents)
+    if isinstance(judge, Rubric) and _score_field(contents, "rubric_sha256") not in (
+        None,
+        judge.sha256(),
+    ):
+        return [f"score.json: its rubric_sha256 is not the SHA-256 of rubric {judge.name!r}"]
+    return []
 
 
 def _check_records(data: bytes, report: PackReport, store: Store | None) -> None:

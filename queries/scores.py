@@ -8,6 +8,7 @@ apply to a run (no override to judge, say) are left out of the sum and reported 
 
 from __future__ import annotations
 
+import json
 import math
 import tomllib
 from collections import defaultdict
@@ -21,6 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from provenance.errors import InvalidRecord
+from provenance.hashing import sha256_hex
 from provenance.stores.base import Store
 from provenance.vocabulary import Attr, Role, Type
 from queries.authority import delegations
@@ -33,6 +35,7 @@ __all__ = [
     "Rubric",
     "RubricCheck",
     "load_rubric",
+    "own_name",
     "rubric_names",
     "score",
     "weak_points",
@@ -88,6 +91,18 @@ class Rubric(BaseModel):
             raise ValueError("the weights add up to more than a number can hold")
         return checks
 
+    def canonical(self) -> bytes:
+        """The rubric as JSON with its keys sorted: the same bytes for the same rubric however its
+        file was written, so that their SHA-256 names the rubric."""
+        text = json.dumps(
+            self.model_dump(mode="json"), indent=2, ensure_ascii=False, sort_keys=True
+        )
+        return (text + "\n").encode()
+
+    def sha256(self) -> str:
+        """The SHA-256 of :meth:`canonical`: which rubric judged a score, whatever its name."""
+        return sha256_hex(self.canonical())
+
     def rating(self, value: float | None) -> str:
         if value is None:
             return "not rated"
@@ -113,7 +128,8 @@ def load_rubric(name_or_path: str | Path | None = None) -> Rubric:
     Raises
     ------
     InvalidRecord
-        When no such rubric exists or the file is not a valid rubric.
+        When no such rubric exists, the file is not a valid rubric, or it takes a shipped
+        rubric's name but differs from it.
     """
     chosen = name_or_path or "general"
     if isinstance(chosen, str) and chosen in rubric_names():
@@ -127,8 +143,26 @@ def load_rubric(name_or_path: str | Path | None = None) -> Rubric:
         except (OSError, UnicodeDecodeError) as error:
             reason = "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error.strerror
             raise InvalidRecord(f"cannot read the rubric: {reason}", location=str(path)) from error
-        return _parse_rubric(source, str(path))
+        return own_name(_parse_rubric(source, str(path)), str(path))
     raise _no_rubric(str(chosen))
+
+
+def own_name(rubric: Rubric, where: str | None = None) -> Rubric:
+    """The rubric, if its name is its own: a score under a shipped rubric's name is read as
+    that rubric's, so only the shipped rubric may carry it.
+
+    Raises
+    ------
+    InvalidRecord
+        When the rubric takes a shipped rubric's name but differs from it.
+    """
+    if rubric.name in rubric_names() and rubric != _shipped_rubric(rubric.name):
+        raise InvalidRecord(
+            f"the rubric is named {rubric.name!r} but is not the shipped rubric of that name: "
+            "give it a name of its own",
+            location=where,
+        )
+    return rubric
 
 
 def _no_rubric(chosen: str) -> InvalidRecord:
@@ -282,7 +316,8 @@ def score(
     Returns
     -------
     dict
-        ``run``, ``rubric``, ``pillars`` (each pillar's ``score``, ``rating`` and ``checks``),
+        ``run``, ``rubric`` (its name), ``rubric_sha256`` (the SHA-256 of its canonical JSON,
+        :meth:`Rubric.canonical`), ``pillars`` (each pillar's ``score``, ``rating`` and ``checks``),
         ``overall`` (``score`` and ``rating``) and ``checks``: each with ``id``, ``pillar``,
         ``weight``, ``passed`` (``null`` when it does not apply), ``evidence`` and
         ``explanation``.
@@ -331,6 +366,7 @@ def score(
     return {
         "run": facts.run.id,
         "rubric": chosen.name,
+        "rubric_sha256": chosen.sha256(),
         "as_of": at.time,
         "pillars": pillars,
         "overall": {"score": overall, "rating": chosen.rating(overall)},

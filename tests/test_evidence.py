@@ -29,9 +29,12 @@ from prov.model import ProvDocument
 
 from api.cli import run as raidt
 from api.console import write_output
+from provenance.errors import InvalidRecord
 from provenance.formats import FORMATS
 from provenance.ingest import import_document
 from provenance.stores import SQLiteStore
+from queries.evidence import build_pack
+from queries.scores import load_rubric
 from tests.conftest import put
 from tests.factories import h, iri, person
 from tests.factories import run as factory_run
@@ -1189,4 +1192,65 @@ def test_a_file_no_pack_holds_is_caught_even_when_listed(
 
     verify_fails(
         capsys, tampered(pack, tmp_path, change), ["notes.txt: not a file an evidence pack holds"]
+    )
+
+
+LENIENT = load_rubric("general").model_copy(update={"ratings": {"strong": 1.0, "adequate": 0.5}})
+"""The general rubric with its thresholds lowered, still calling itself general."""
+
+
+def test_no_pack_is_built_with_a_rubric_taking_a_shipped_name(built: tuple[Path, str]) -> None:
+    _, url = built
+    store = SQLiteStore(Path(url.removeprefix("sqlite:///")))
+    with pytest.raises(InvalidRecord, match="is named 'general' but is not the shipped rubric"):
+        build_pack(store, RUN1, rubric=LENIENT)
+    store.close()
+
+
+def _pose_as_general(contents: dict[str, bytes]) -> None:
+    """The lenient rubric in the pack, the score naming general and the lenient rubric's hash, the
+    manifest to match: a pack judged by a rubric file that took the shipped rubric's name."""
+    profile = json.loads(contents["score.json"])
+    contents["rubric.json"] = LENIENT.canonical()
+    contents["score.json"] = json.dumps({**profile, "rubric_sha256": LENIENT.sha256()}).encode()
+    _fix_manifest(contents, "rubric.json")
+    _fix_manifest(contents, "score.json")
+
+
+def test_a_pack_judged_by_a_rubric_posing_as_a_shipped_one_fails(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pack, url = built
+    path = tampered(pack.read_bytes(), tmp_path, _pose_as_general)
+    posing = (
+        "rubric.json: not the shipped rubric 'general' that score.json names; "
+        "a shipped name means the shipped rubric"
+    )
+    verify_fails(capsys, path, [posing])
+    code, out, _ = cli(capsys, "verify-pack", str(path), "--store", url, "--json")
+    assert code == 1
+    # rebuilt with the shipped general rubric, neither the score nor the rubric is the store's
+    assert json.loads(out)["problems"] == [
+        posing,
+        f"score.json: not what the store gives for run {RUN1} as of record 7",
+        f"rubric.json: not what the store gives for run {RUN1} as of record 7",
+    ]
+
+
+def test_a_score_names_the_rubric_in_the_pack_by_its_sha256(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    contents = unzip_bytes(pack)
+    digest = json.loads(contents["score.json"])["rubric_sha256"]
+    assert digest == hashlib.sha256(contents["rubric.json"]).hexdigest()
+
+    def change(contents: dict[str, bytes]) -> None:
+        profile = json.loads(contents["score.json"])
+        contents["score.json"] = json.dumps({**profile, "rubric_sha256": "0" * 64}).encode()
+        _fix_manifest(contents, "score.json")
+
+    verify_fails(
+        capsys,
+        tampered(pack, tmp_path, change),
+        ["score.json: its rubric_sha256 is not the SHA-256 of rubric 'general'"],
     )

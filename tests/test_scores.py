@@ -9,6 +9,7 @@ one decimal; the overall score is the mean of the rated pillars.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Iterator
@@ -1961,7 +1962,8 @@ def test_a_shipped_name_means_the_shipped_rubric_whatever_lies_in_the_working_fo
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A file called `general` where the command runs (or the service starts) stood in for the
-    # shipped rubric, the default included; `./general` still reaches such a file.
+    # shipped rubric, the default included; `./general` still reaches such a file, and refuses
+    # it, since it takes the shipped rubric's name.
     fake = (
         'name = "general"\ntitle = "fake"\n[[checks]]\nid = "purpose-stated"\n'
         'pillar = "responsibility"\nweight = 1\n'
@@ -1972,7 +1974,44 @@ def test_a_shipped_name_means_the_shipped_rubric_whatever_lies_in_the_working_fo
     for name in (None, "general"):
         assert load_rubric(name) == load_rubric(str(files("queries") / "rubrics" / "general.toml"))
     assert load_rubric("healthcare").name == "healthcare"
-    assert load_rubric("./general").title == "fake"
+    with pytest.raises(InvalidRecord, match="give it a name of its own"):
+        load_rubric("./general")
+
+
+SHIPPED = files("queries") / "rubrics"
+
+
+def test_a_rubric_file_taking_a_shipped_name_but_differing_is_refused(tmp_path: Path) -> None:
+    # a lenient copy of general under its name: its score would pass for general's
+    source = (SHIPPED / "general.toml").read_text()
+    lenient = tmp_path / "lenient.toml"
+    lenient.write_text(source.replace("strong = 80", "strong = 1"))
+    with pytest.raises(InvalidRecord) as caught:
+        load_rubric(str(lenient))
+    assert str(caught.value) == (
+        f"{lenient}: the rubric is named 'general' but is not the shipped rubric of that name: "
+        "give it a name of its own"
+    )
+    renamed = tmp_path / "renamed.toml"
+    renamed.write_text(lenient.read_text().replace('name = "general"', 'name = "lenient"'))
+    assert load_rubric(str(renamed)).name == "lenient"
+
+
+def test_a_copy_of_a_shipped_rubric_is_that_rubric(tmp_path: Path) -> None:
+    # the same rubric written otherwise (comments dropped, numbers as decimals) is no impostor
+    source = (SHIPPED / "healthcare.toml").read_text()
+    copy = tmp_path / "copy.toml"
+    plain = "\n".join(line.split("#")[0].rstrip() for line in source.splitlines())
+    copy.write_text(plain.replace("strong = 90", "strong = 90.0"))
+    assert load_rubric(str(copy)) == load_rubric("healthcare")
+
+
+def test_a_score_names_its_rubric_by_sha256(store: Store, tmp_path: Path) -> None:
+    general = load_rubric("general")
+    profile = scored(store, *governed())
+    assert profile["rubric_sha256"] == hashlib.sha256(general.canonical()).hexdigest()
+    lenient = general.model_copy(update={"ratings": {"strong": 1.0, "adequate": 0.5}})
+    assert score(store, RUN1, rubric=lenient)["rubric_sha256"] != profile["rubric_sha256"]
 
 
 @pytest.mark.parametrize("claim", [True, False], ids=["for-lu", "no-claim"])
