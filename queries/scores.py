@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
+from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -78,6 +79,24 @@ class Rubric(BaseModel):
     params: RubricParams = Field(default_factory=RubricParams)
     checks: tuple[RubricCheck, ...] = Field(min_length=1, strict=False)
     """A list in TOML and JSON, kept as a tuple; each check within is read strictly."""
+
+    @field_validator("ratings")
+    @classmethod
+    def _strictly_decreasing(cls, ratings: dict[str, float]) -> dict[str, float]:
+        """Ratings sharing a threshold would be told apart by the order of their keys, which
+        writing the rubric again (sorted, as in a pack's rubric.json) changes."""
+        ordered = sorted(ratings.items(), key=lambda item: -item[1])
+        tied = [
+            f"{above} and {below} ({floor:g})"
+            for (above, floor), (below, next_floor) in pairwise(ordered)
+            if floor == next_floor
+        ]
+        if tied:
+            raise ValueError(
+                "thresholds must strictly decrease from one rating to the next; "
+                f"equal: {', '.join(tied)}"
+            )
+        return ratings
 
     @field_validator("checks")
     @classmethod

@@ -1254,3 +1254,23 @@ def test_a_score_names_the_rubric_in_the_pack_by_its_sha256(
         tampered(pack, tmp_path, change),
         ["score.json: its rubric_sha256 is not the SHA-256 of rubric 'general'"],
     )
+
+
+def test_a_rubric_with_equal_thresholds_makes_no_pack(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # strong and adequate at 70: the rating would hang on the order of the keys, which the
+    # pack's rubric.json (keys sorted) does not keep, and the pack would fail against its store
+    _, url = built
+    tie = tmp_path / "tie.toml"
+    tie.write_text(
+        'name = "tie"\ntitle = "Tie"\n[ratings]\nstrong = 70\nadequate = 70\n'
+        '[[checks]]\nid = "initiator-named"\npillar = "responsibility"\nweight = 2\n'
+    )
+    output = tmp_path / "tie.zip"
+    code, _, err = cli(
+        capsys, "evidence", RUN1, "-o", str(output), "--rubric", str(tie), "--store", url
+    )
+    assert code == 1
+    assert "equal: strong and adequate (70)" in err
+    assert not output.exists()

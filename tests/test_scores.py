@@ -1285,6 +1285,15 @@ def _rubric_file(tmp_path: Path, check: str) -> str:
             'id = "initiator-named"\npillar = "responsibility"\nweight = 1\n[ratings]',
             ["not a valid rubric: ratings: Dictionary should have at least 1 item"],
         ),
+        # ratings sharing a threshold would be told apart by the order of their keys
+        (
+            'id = "initiator-named"\npillar = "responsibility"\nweight = 1\n'
+            "[ratings]\nstrong = 70\nadequate = 70\nfair = 50",
+            [
+                "not a valid rubric: ratings: Value error, thresholds must strictly decrease from "
+                "one rating to the next; equal: strong and adequate (70)"
+            ],
+        ),
         # numbers and flags are read as written, not guessed at
         (
             'id = "initiator-named"\npillar = "responsibility"\nweight = "3"',
