@@ -29,7 +29,7 @@ from provenance.stores import DEFAULT_STORE_URL
 from queries.authority import accountable as accountable_query
 from queries.authority import authority as authority_query
 from queries.context import moment
-from queries.evidence import build_pack, verify_pack
+from queries.evidence import PackReport, build_pack, verify_pack
 from queries.lineage import impact as impact_query
 from queries.lineage import trace as trace_query
 from queries.reconstruction import reconstruct as reconstruct_query
@@ -412,6 +412,25 @@ def evidence(
     err.print(f"wrote evidence pack ({len(data)} bytes) to {output}")
 
 
+def _proven(report: PackReport) -> str:
+    """What a pack that passed was shown to be, and no more: offline, only that it agrees with
+    itself."""
+    matched = (
+        f"ok: {report.files} files match the manifest and {report.records} records their content "
+        f"hashes (run {report.run})"
+    )
+    if report.store is None:
+        return (
+            f"{matched}; offline that is all: nothing in a pack is signed, so files and manifest "
+            "can be rewritten together, and nothing ties the reports to the records; only "
+            "--store proves the records and reports are the store's"
+        )
+    return (
+        f"{matched}; the store {report.store} holds every record and gives the same "
+        f"{', '.join(report.compared)}"
+    )
+
+
 @app.command("verify-pack")
 def verify_pack_command(
     pack: Annotated[Path, typer.Argument(help="An evidence pack zip.")],
@@ -426,8 +445,9 @@ def verify_pack_command(
         ),
     ] = None,
 ) -> None:
-    """Check an evidence pack offline: every file against its manifest, every record's hash;
-    with --store, every record and report against the store it came from."""
+    """Check an evidence pack: offline, only that every file matches its manifest and every record
+    its hash (nothing is signed); with --store, every record and report against the store it came
+    from."""
     if store is None:
         report = verify_pack(pack)
     else:
@@ -436,15 +456,7 @@ def verify_pack_command(
     if as_json:
         print_json(report.as_dict())
     elif report.ok:
-        against = (
-            f"the store {report.store} holds every record and gives the same reports and pictures"
-            if report.store
-            else "offline: pass --store to prove the records are the store's"
-        )
-        out.print(
-            f"ok: {report.files} files and {report.records} records match "
-            f"(run {report.run}); {against}"
-        )
+        out.print(_proven(report))
     else:
         err.print(f"FAILED: {report.problems[0]} ({len(report.problems)} problem(s) in all)")
     if not report.ok:

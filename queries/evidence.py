@@ -275,6 +275,8 @@ class PackReport:
     problems: list[str] = field(default_factory=list)
     store: str | None = None
     """The store the records were checked against, if any."""
+    compared: list[str] = field(default_factory=list)
+    """The files built again from the store and compared; none offline."""
 
     @property
     def ok(self) -> bool:
@@ -287,6 +289,7 @@ class PackReport:
             "files": self.files,
             "records": self.records,
             "store": self.store,
+            "compared": self.compared,
             "problems": self.problems,
         }
 
@@ -299,8 +302,9 @@ def verify_pack(
     by the rubric it names (a shipped name means the shipped rubric), and every record its
     content hash.
 
-    Offline, this proves the pack is whole and unchanged since its manifest was written; anyone
-    rewriting files and manifest together could pass it. Given the ``store`` the pack came from,
+    Offline, this proves only that the files agree with the manifest and each record with its
+    own content hash: nothing is signed, so anyone rewriting files and manifest together passes
+    it, and nothing ties the reports to the records. Given the ``store`` the pack came from,
     each record must also be the store's own, content hash, chain hash and time alike, and every
     report is built again as of the pack's last record and compared: a forged record or report
     cannot pass that. With ``draw`` too, so are the pictures.
@@ -346,38 +350,56 @@ def verify_pack(
     _check_records(contents.get("records.jsonl", b""), report, store)
     if store is not None:
         report.store = store.url
-        report.problems += _unlike_the_store(store, manifest, contents, draw)
+        _compare_with_the_store(store, manifest, contents, draw, report)
     return report
 
 
-def _unlike_the_store(
+def _compare_with_the_store(
+    store: Store,
+    manifest: dict[str, Any],
+    contents: dict[str, bytes],
+    draw: Draw | None,
+    report: PackReport,
+) -> None:
+    """Every file the pack holds that the store gives too, built again as of the record the
+    manifest names, compared with the store's: a report rewritten, hashes and manifest alike, is
+    caught here. Pictures are drawn again only given ``draw``; a file the pack leaves out is
+    not compared, and not counted as compared."""
+    rebuilt = _rebuilt(store, manifest, contents, draw)
+    if isinstance(rebuilt, str):
+        report.problems.append(rebuilt)
+        return
+    report.compared = sorted(name for name in rebuilt if name in contents)
+    report.problems += [
+        f"{name}: not what the store gives for run {manifest['run']} "
+        f"as of record {manifest['store_records']}"
+        for name in report.compared
+        if contents[name] != rebuilt[name]
+    ]
+
+
+def _rebuilt(
     store: Store, manifest: dict[str, Any], contents: dict[str, bytes], draw: Draw | None
-) -> list[str]:
-    """The files that are not what the store gives when the pack's reports are built again, as
-    of the record the manifest names: a report rewritten, hashes and manifest alike, is caught
-    here. Pictures are drawn again only given ``draw``."""
+) -> dict[str, bytes] | str:
+    """The pack's files as the store gives them as of the record the manifest names, or why
+    they cannot be built again."""
     seq, head, run = (manifest.get(k) for k in ("store_records", "store_chain_head", "run"))
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0 or not isinstance(run, str):
-        return ["manifest.json: no record count and run to rebuild the reports from"]
+        return "manifest.json: no record count and run to rebuild the reports from"
     if _chain_at(store, seq) != head:
-        return [f"manifest.json: the store's chain hash at record {seq} is not the pack's head"]
+        return f"manifest.json: the store's chain hash at record {seq} is not the pack's head"
     rubric = _rubric_of(contents)
     if isinstance(rubric, str):
-        return [rubric]
+        return rubric
     as_of = manifest.get("as_of")
     moment = Moment(seq, as_of if isinstance(as_of, str) else None)
     try:
-        rebuilt = {
+        return {
             **pack_files(store, run, rubric=rubric, at=moment, namespaces=_prefixes_of(contents)),
             **_drawn(draw, store, run, moment),
         }
     except ProvenanceError as error:
-        return [f"manifest.json: run {run} cannot be rebuilt from the store: {error}"]
-    return [
-        f"{name}: not what the store gives for run {run} as of record {seq}"
-        for name, data in rebuilt.items()
-        if contents.get(name) not in (None, data)
-    ]
+        return f"manifest.json: run {run} cannot be rebuilt from the store: {error}"
 
 
 _MOST = 1 << 30

@@ -52,6 +52,8 @@ PACK_FILES = {
     "rubric.json",
     "lineage.svg",
 }
+REBUILT = sorted(PACK_FILES - {"manifest.json"})
+"""The files verify-pack builds again from the store and compares: all but the manifest."""
 RUN1 = iri("runs/1")
 OUT, REV = iri("out/1-1"), iri("out/1-1r")
 REVIEW, APPROVAL, ACTION = iri("reviews/1"), iri("approvals/1"), iri("actions/1")
@@ -239,9 +241,12 @@ def test_verify_pack_passes(built: tuple[Path, str], capsys: pytest.CaptureFixtu
     code, out, err = cli(capsys, "verify-pack", str(built[0]))
     assert (code, err) == (0, "")
     # 10 files besides the manifest; 7 records (see test_records_are_the_run_and_its_events)
+    # offline it claims no more than that the pack agrees with itself
     assert out.strip() == (
-        f"ok: 10 files and 7 records match (run {RUN1}); "
-        "offline: pass --store to prove the records are the store's"
+        f"ok: 10 files match the manifest and 7 records their content hashes (run {RUN1}); "
+        "offline that is all: nothing in a pack is signed, so files and manifest can be "
+        "rewritten together, and nothing ties the reports to the records; only --store proves "
+        "the records and reports are the store's"
     )
     code, out, _ = cli(capsys, "verify-pack", str(built[0]), "--json")
     assert code == 0
@@ -251,6 +256,7 @@ def test_verify_pack_passes(built: tuple[Path, str], capsys: pytest.CaptureFixtu
         "files": 10,
         "records": 7,
         "store": None,
+        "compared": [],
         "problems": [],
     }
 
@@ -262,9 +268,29 @@ def test_verify_pack_against_its_store(
     code, out, err = cli(capsys, "verify-pack", str(pack), "--store", url)
     assert (code, err) == (0, "")
     assert out.strip() == (
-        f"ok: 10 files and 7 records match (run {RUN1}); the store {url} holds every record "
-        "and gives the same reports and pictures"
+        f"ok: 10 files match the manifest and 7 records their content hashes (run {RUN1}); "
+        f"the store {url} holds every record and gives the same {', '.join(REBUILT)}"
     )
+
+
+def test_verify_pack_names_only_the_files_it_compared(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # lineage.svg is optional: a pack without it passes, but no picture was compared
+    pack, url = built
+
+    def change(contents: dict[str, bytes]) -> None:
+        del contents["lineage.svg"]
+        manifest = json.loads(contents["manifest.json"])
+        del manifest["files"]["lineage.svg"]
+        contents["manifest.json"] = json.dumps(manifest).encode()
+
+    path = tampered(pack.read_bytes(), tmp_path, change)
+    code, out, _ = cli(capsys, "verify-pack", str(path), "--store", url)
+    assert code == 0
+    compared = [name for name in REBUILT if name != "lineage.svg"]
+    assert out.strip().endswith(f"gives the same {', '.join(compared)}")
+    assert "picture" not in out
 
 
 def _relations(document: ProvDocument) -> set[tuple[str, str, str]]:
@@ -392,7 +418,7 @@ def test_demo_discharge_summary_pack(demo_pack: Path, capsys: pytest.CaptureFixt
     assert set(contents) == PACK_FILES
     code, out, _ = cli(capsys, "verify-pack", str(demo_pack))
     assert code == 0
-    assert out.startswith("ok: 10 files and ")
+    assert out.startswith("ok: 10 files match the manifest and ")
     run = f"{H}/runs/discharge-0412"
     timeline = json.loads(contents["timeline.json"])
     # provenance/demo/README.md and 10_healthcare.jsonl: template v3 approved, the run, the
@@ -1232,8 +1258,8 @@ def test_a_pack_judged_by_a_rubric_posing_as_a_shipped_one_fails(
     # rebuilt with the shipped general rubric, neither the score nor the rubric is the store's
     assert json.loads(out)["problems"] == [
         posing,
-        f"score.json: not what the store gives for run {RUN1} as of record 7",
         f"rubric.json: not what the store gives for run {RUN1} as of record 7",
+        f"score.json: not what the store gives for run {RUN1} as of record 7",
     ]
 
 
