@@ -412,6 +412,16 @@ def evidence(
     err.print(f"wrote evidence pack ({len(data)} bytes) to {output}")
 
 
+def _tell(report: PackReport) -> None:
+    """The verdict on a pack in a line, then what its reader should know besides."""
+    if report.ok:
+        out.print(_proven(report))
+    else:
+        err.print(f"FAILED: {report.problems[0]} ({len(report.problems)} problem(s) in all)")
+    for warning in report.warnings:
+        err.print(f"warning: {warning}")
+
+
 def _proven(report: PackReport) -> str:
     """What a pack that passed was shown to be, and no more: offline, only that it agrees with
     itself."""
@@ -426,7 +436,8 @@ def _proven(report: PackReport) -> str:
             "--store proves the records and reports are the store's"
         )
     return (
-        f"{matched}; the store {report.store} holds every record and gives the same "
+        f"{matched}; the store {report.store} holds every record and, as of its record "
+        f"{report.as_of_record} (written {report.as_of_time}), gives the same "
         f"{', '.join(report.compared)}"
     )
 
@@ -455,10 +466,8 @@ def verify_pack_command(
             report = verify_pack(pack, opened, draw=pack_pictures)
     if as_json:
         print_json(report.as_dict())
-    elif report.ok:
-        out.print(_proven(report))
     else:
-        err.print(f"FAILED: {report.problems[0]} ({len(report.problems)} problem(s) in all)")
+        _tell(report)
     if not report.ok:
         raise typer.Exit(1)
 

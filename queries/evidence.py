@@ -24,7 +24,7 @@ from provenance.formats import FORMATS, write_document
 from provenance.hashing import GENESIS, sha256_hex, sha256_tag
 from provenance.identifiers import STANDARD_NAMESPACES
 from provenance.integrity import verify
-from provenance.stores.base import Store
+from provenance.stores.base import Store, StoredRecord
 from provenance.vocabulary import Attr
 from queries.authority import authority
 from queries.context import NOW, Moment, in_time_order, require_node, started
@@ -209,9 +209,11 @@ def build_pack(
     ``draw`` makes its pictures (name → bytes, such as ``lineage.svg``), as the store stood at
     the pack's moment; they go in the pack and its manifest too. The door that builds the pack
     passes it, since drawing is not the queries' business. The pack
-    carries no time of its own making, only how many records the store held and the chain hash of
-    the last: the same store and run give the same bytes, and ``verify_pack`` given the store
-    builds the reports again, as of that record, to compare.
+    carries no time of its own making, only the record it is as of (how many records the store
+    held), that record's chain hash and the time it is as of (``at``'s, or that record's when
+    ``at`` names none): a pack that stops short of the store's head says so. The same store and
+    run give the same bytes, and ``verify_pack`` given the store builds the reports again, as of
+    that record, to compare.
 
     Raises
     ------
@@ -231,7 +233,7 @@ def build_pack(
             f"{first.what}; no evidence pack is built from it (`raidt verify` lists every problem)"
         )
     seq = checked.records if at.as_of is None else min(at.as_of, checked.records)
-    moment = Moment(seq, at.time)
+    moment = Moment(seq, at.time or _time_of(store, seq))
     run_id = require_node(store, run, moment).id
     files = {
         **pack_files(store, run_id, rubric=chosen, at=moment),
@@ -242,7 +244,7 @@ def build_pack(
         "run": run_id,
         "store_records": seq,
         "store_chain_head": _chain_at(store, seq),
-        "as_of": at.time,
+        "as_of": moment.time,
         "files": {
             name: {"sha256": sha256_hex(data), "bytes": len(data)}
             for name, data in sorted(files.items())
@@ -261,10 +263,21 @@ def _drawn(draw: Draw | None, store: Store, run: str, at: Moment) -> Mapping[str
     return draw(store, run, at) if draw is not None else {}
 
 
+def _record_at(store: Store, seq: int) -> StoredRecord | None:
+    """Record number ``seq``, if the store holds it."""
+    return next(store.records(after=seq - 1), None) if seq > 0 else None
+
+
 def _chain_at(store: Store, seq: int) -> str:
     """The chain hash of record ``seq``: the head of the chain as it stood then."""
-    record = next(store.records(after=seq - 1), None) if seq > 0 else None
+    record = _record_at(store, seq)
     return record.chain_hash if record is not None else GENESIS
+
+
+def _time_of(store: Store, seq: int) -> str | None:
+    """When record ``seq`` was written: the time a pack as of that record is as of."""
+    record = _record_at(store, seq)
+    return record.recorded_at if record is not None else None
 
 
 @dataclass(slots=True)
@@ -277,6 +290,13 @@ class PackReport:
     """The store the records were checked against, if any."""
     compared: list[str] = field(default_factory=list)
     """The files built again from the store and compared; none offline."""
+    as_of_record: int | None = None
+    """The store's record the pack is as of, checked against the store; unknown offline."""
+    as_of_time: str | None = None
+    """When the store wrote that record."""
+    warnings: list[str] = field(default_factory=list)
+    """What does not fail the pack but its reader should know: records the store holds about
+    the run that came after it."""
 
     @property
     def ok(self) -> bool:
@@ -290,7 +310,9 @@ class PackReport:
             "records": self.records,
             "store": self.store,
             "compared": self.compared,
+            "as_of": {"record": self.as_of_record, "time": self.as_of_time},
             "problems": self.problems,
+            "warnings": self.warnings,
         }
 
 
@@ -307,7 +329,8 @@ def verify_pack(
     it, and nothing ties the reports to the records. Given the ``store`` the pack came from,
     each record must also be the store's own, content hash, chain hash and time alike, and every
     report is built again as of the pack's last record and compared: a forged record or report
-    cannot pass that. With ``draw`` too, so are the pictures.
+    cannot pass that. With ``draw`` too, so are the pictures. The report then names the record
+    the pack is as of, and warns, without failing it, of what the store has said of the run since.
 
     Raises
     ------
@@ -364,25 +387,50 @@ def _compare_with_the_store(
     """Every file the pack holds that the store gives too, built again as of the record the
     manifest names, compared with the store's: a report rewritten, hashes and manifest alike, is
     caught here. Pictures are drawn again only given ``draw``; a file the pack leaves out is
-    not compared, and not counted as compared."""
-    rebuilt = _rebuilt(store, manifest, contents, draw)
-    if isinstance(rebuilt, str):
-        report.problems.append(rebuilt)
+    not compared, and not counted as compared. Built again as of now too, the reports show
+    what the store has said of the run since."""
+    basis = _basis(store, manifest, contents)
+    if isinstance(basis, str):
+        report.problems.append(basis)
         return
-    report.compared = sorted(name for name in rebuilt if name in contents)
+    report.as_of_record, report.as_of_time = basis.at.as_of, _time_of(store, basis.seq)
+    try:
+        then = {**basis.files(store, basis.at), **_drawn(draw, store, basis.run, basis.at)}
+        now = basis.files(store, Moment(None, basis.at.time))
+    except ProvenanceError as error:
+        report.problems.append(
+            f"manifest.json: run {basis.run} cannot be rebuilt from the store: {error}"
+        )
+        return
+    report.compared = sorted(name for name in then if name in contents)
     report.problems += [
-        f"{name}: not what the store gives for run {manifest['run']} "
-        f"as of record {manifest['store_records']}"
+        f"{name}: not what the store gives for run {basis.run} as of record {basis.seq}"
         for name in report.compared
-        if contents[name] != rebuilt[name]
+        if contents[name] != then[name]
     ]
+    report.warnings += _since(store, basis, then, now)
 
 
-def _rebuilt(
-    store: Store, manifest: dict[str, Any], contents: dict[str, bytes], draw: Draw | None
-) -> dict[str, bytes] | str:
-    """The pack's files as the store gives them as of the record the manifest names, or why
-    they cannot be built again."""
+@dataclass(frozen=True, slots=True)
+class _Basis:
+    """What a pack's reports are built again from: its run, its moment, its rubric and the
+    prefixes its PROV declares."""
+
+    run: str
+    at: Moment
+    rubric: Rubric
+    namespaces: dict[str, str] | None
+
+    @property
+    def seq(self) -> int:
+        return self.at.as_of or 0
+
+    def files(self, store: Store, at: Moment) -> dict[str, bytes]:
+        return pack_files(store, self.run, rubric=self.rubric, at=at, namespaces=self.namespaces)
+
+
+def _basis(store: Store, manifest: dict[str, Any], contents: dict[str, bytes]) -> _Basis | str:
+    """What to build the pack's reports again from, or why they cannot be."""
     seq, head, run = (manifest.get(k) for k in ("store_records", "store_chain_head", "run"))
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0 or not isinstance(run, str):
         return "manifest.json: no record count and run to rebuild the reports from"
@@ -393,13 +441,32 @@ def _rebuilt(
         return rubric
     as_of = manifest.get("as_of")
     moment = Moment(seq, as_of if isinstance(as_of, str) else None)
-    try:
-        return {
-            **pack_files(store, run, rubric=rubric, at=moment, namespaces=_prefixes_of(contents)),
-            **_drawn(draw, store, run, moment),
-        }
-    except ProvenanceError as error:
-        return f"manifest.json: run {run} cannot be rebuilt from the store: {error}"
+    return _Basis(run, moment, rubric, _prefixes_of(contents))
+
+
+def _since(store: Store, basis: _Basis, then: dict[str, bytes], now: dict[str, bytes]) -> list[str]:
+    """What the store has said of the run after the pack's record: each later record among
+    those a pack built now would hold, and the reports that differ. Both are built under the
+    pack's time, so that only what they say can differ."""
+    changed = sorted(name for name in now if now[name] != then.get(name))
+    if not changed:
+        return []
+    later = [r for r in _records_in(store, now["records.jsonl"]) if r.seq > basis.seq]
+    return [
+        *(
+            f"record {r.seq} ({r.kind} {r.id}, written {r.recorded_at}) concerns run "
+            f"{basis.run} and came after the pack"
+            for r in later
+        ),
+        f"the store says more of run {basis.run} now than as of record {basis.seq}: "
+        f"{', '.join(changed)} differ; build the pack again for the store's latest word",
+    ]
+
+
+def _records_in(store: Store, data: bytes) -> list[StoredRecord]:
+    """The store's records named in a ``records.jsonl`` the store gave, in the order written."""
+    ids = (json.loads(line)["id"] for line in data.decode().splitlines())
+    return sorted((r for i in ids if (r := store.record(i)) is not None), key=lambda r: r.seq)
 
 
 _MOST = 1 << 30

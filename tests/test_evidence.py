@@ -33,6 +33,7 @@ from provenance.errors import InvalidRecord
 from provenance.formats import FORMATS
 from provenance.ingest import import_document
 from provenance.stores import SQLiteStore
+from queries.context import Moment
 from queries.evidence import build_pack
 from queries.scores import load_rubric
 from tests.conftest import put
@@ -227,6 +228,9 @@ def test_manifest_lists_every_other_file_with_its_hash(pack: bytes) -> None:
     manifest = json.loads(contents["manifest.json"])
     assert manifest["format"] == "raidt-evidence-pack/1"
     assert manifest["run"] == RUN1
+    # as of the store's last record, the action, and named by its time as well
+    assert manifest["store_records"] == 7
+    assert manifest["as_of"] == lines(contents["records.jsonl"])[0]["recorded_at"]
     assert len(manifest["store_chain_head"]) == 64
     assert manifest["files"] == {
         name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
@@ -257,7 +261,9 @@ def test_verify_pack_passes(built: tuple[Path, str], capsys: pytest.CaptureFixtu
         "records": 7,
         "store": None,
         "compared": [],
+        "as_of": {"record": None, "time": None},
         "problems": [],
+        "warnings": [],
     }
 
 
@@ -267,9 +273,13 @@ def test_verify_pack_against_its_store(
     pack, url = built
     code, out, err = cli(capsys, "verify-pack", str(pack), "--store", url)
     assert (code, err) == (0, "")
+    written = SQLiteStore(Path(url.removeprefix("sqlite:///"))).record(ACTION)
+    assert written is not None
+    assert written.seq == 7
     assert out.strip() == (
         f"ok: 10 files match the manifest and 7 records their content hashes (run {RUN1}); "
-        f"the store {url} holds every record and gives the same {', '.join(REBUILT)}"
+        f"the store {url} holds every record and, as of its record 7 (written "
+        f"{written.recorded_at}), gives the same {', '.join(REBUILT)}"
     )
 
 
@@ -1300,3 +1310,32 @@ def test_a_rubric_with_equal_thresholds_makes_no_pack(
     assert code == 1
     assert "equal: strong and adequate (70)" in err
     assert not output.exists()
+
+
+def test_a_pack_short_of_the_store_says_what_it_is_as_of_and_warns_of_what_came_after(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A pack as of record 7, given no time, while the store goes on to a challenge of the run:
+    # the manifest names the record and its time, and verify-pack passes it but says what the
+    # store holds about the run since.
+    _, url = built
+    grown, later = grown_copy(url, tmp_path)
+    put(later, later_challenge("challenges/1"))
+    seventh, challenge = later.record(ACTION), later.record(iri("challenges/1"))
+    assert seventh is not None
+    assert challenge is not None
+    short = tmp_path / "short.zip"
+    short.write_bytes(build_pack(later, RUN1, at=Moment(7, None)))
+    later.close()
+    manifest = json.loads(unzip(short)["manifest.json"])
+    assert (manifest["store_records"], manifest["as_of"]) == (7, seventh.recorded_at)
+    code, out, err = cli(capsys, "verify-pack", str(short), "--store", f"sqlite:///{grown}")
+    assert code == 0
+    assert f"as of its record 7 (written {seventh.recorded_at}), gives the same" in out
+    assert err.splitlines() == [
+        f"warning: record 8 (challenge {iri('challenges/1')}, written {challenge.recorded_at}) "
+        f"concerns run {RUN1} and came after the pack",
+        f"warning: the store says more of run {RUN1} now than as of record 7: prov.json, "
+        "prov.provn, records.jsonl, timeline.json differ; build the pack again for the store's "
+        "latest word",
+    ]
