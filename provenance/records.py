@@ -391,8 +391,16 @@ RECORD_ADAPTER: TypeAdapter[Record] = TypeAdapter(Record)
 
 
 def record_json_schema() -> dict[str, Any]:
-    """The published JSON Schema of a record: what tools that write records validate against."""
+    """The published JSON Schema of a record: what tools that write records validate against.
+
+    Every record must name its ``type``: ``discriminator`` is OpenAPI's word, which JSON Schema
+    validators pass over, so without it a record of no type would pass them and be refused by
+    ``raidt record``."""
     schema = RECORD_ADAPTER.json_schema()
+    for branch in schema["oneOf"]:
+        definition = schema["$defs"][branch["$ref"].rsplit("/", 1)[1]]
+        definition["properties"]["type"].pop("default", None)
+        definition["required"] = ["type", *definition.get("required", [])]
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "RAIDT provenance record"
     return schema

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
+import jsonschema_rs
 import pytest
 from prov.model import ProvDocument
 
@@ -164,6 +166,27 @@ def test_schema_is_json_schema_for_every_record_type(capsys: pytest.CaptureFixtu
     }
 
 
+def test_the_schema_and_record_agree_on_what_a_record_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A tool that checks its records against the published schema must not have them refused.
+    validator = jsonschema_rs.Draft202012Validator(json.loads(output_of(capsys, "schema")))
+    untyped = {key: value for key, value in run(1).items() if key != "type"}
+    demo = Path(__file__).parent.parent / "provenance" / "demo"
+    given = [
+        json.loads(line)
+        for path in sorted(demo.glob("*.jsonl"))
+        for line in path.read_text().splitlines()
+    ]
+    for record in [*given, untyped, {**run(1), "type": "runs"}]:
+        path = tmp_path / "one.json"
+        path.write_text(json.dumps(record))
+        url = f"sqlite:///{tmp_path / 'raidt.db'}"
+        recorded = raidt(["record", str(path), "--store", url]) == 0
+        assert validator.is_valid(record) == recorded, record.get("id")
+    assert not validator.is_valid(untyped)
+
+
 def test_store_url_comes_from_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -194,6 +217,43 @@ def test_a_question_to_a_store_that_is_not_there_says_so(
         f"error: no store at {typo}: `raidt record` or `raidt demo` makes one\n"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_another_database_is_left_untouched(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An application's own database given by mistake gets neither this store's tables nor a
+    # changed journal mode, whether the command reads or writes.
+    theirs = tmp_path / "customers.db"
+    with sqlite3.connect(theirs) as db:
+        db.execute("CREATE TABLE customers (id INTEGER)")
+    before = theirs.read_bytes()
+    records = tmp_path / "records.jsonl"
+    records.write_text(json.dumps(run(1)))
+    for command in (["verify"], ["runs"], ["record", str(records)]):
+        capsys.readouterr()
+        assert raidt([*command, "--store", f"sqlite:///{theirs}"]) == 1
+        assert capsys.readouterr().err == (
+            f"error: {theirs} is a database, but not a RAIDT store: it holds other tables\n"
+        )
+    assert theirs.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["customers.db", "records.jsonl"]
+
+
+def test_an_empty_file_holds_no_store_to_ask(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "raidt.db"
+    empty.touch()
+    capsys.readouterr()
+    assert raidt(["verify", "--store", f"sqlite:///{empty}"]) == 1
+    assert capsys.readouterr().err == (
+        f"error: no store at {empty}: `raidt record` or `raidt demo` makes one\n"
+    )
+    assert empty.read_bytes() == b""
+    records = tmp_path / "records.jsonl"
+    records.write_text(json.dumps(run(1)))
+    assert raidt(["record", str(records), "--store", f"sqlite:///{empty}"]) == 0
 
 
 def test_unusable_store_url_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -176,6 +176,7 @@ class SQLiteStore:
                 check_same_thread=False,
                 cached_statements=_STATEMENTS,
             )
+            self._refuse_other_files(create)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
@@ -202,6 +203,20 @@ class SQLiteStore:
             raise StoreUnavailable(
                 f"cannot {doing} the store {self.path}: {error} (is it a RAIDT store file?)"
             ) from error
+
+    def _refuse_other_files(self, create: bool) -> None:
+        """Touch nothing in a file that is not a store: an application's own database given by
+        mistake would otherwise get this store's tables and a changed journal mode; and a
+        question asked of an empty file should say there is no store, as for a missing one."""
+        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
+        problem = None
+        if tables and "records" not in tables:
+            problem = f"{self.path} is a database, but not a RAIDT store: it holds other tables"
+        elif not tables and not create:
+            problem = f"no store at {self.path}: `raidt record` or `raidt demo` makes one"
+        if problem:
+            self._db.close()
+            raise StoreUnavailable(problem)
 
     def _check_version(self) -> None:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
