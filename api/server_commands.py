@@ -63,13 +63,17 @@ def listen(host: str, port: int) -> socket.socket:
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="The port; 0 picks a free one.")] = 8000,
+    port: Annotated[
+        int, typer.Option(min=0, max=65535, help="The port; 0 picks a free one.")
+    ] = 8000,
     no_auth: Annotated[
         bool, typer.Option("--no-auth", help="Require no API key: for your own machine only.")
     ] = False,
     max_body: Annotated[
         int | None,
-        typer.Option(min=1, help="The largest request body, in bytes (default 5 MB)."),
+        typer.Option(
+            min=1, help="The largest request body, in bytes (default 5 MB, or RAIDT_MAX_BODY)."
+        ),
     ] = None,
     store: StoreOption = DEFAULT_STORE_URL,
     keys: KeysOption = None,

@@ -910,3 +910,14 @@ def test_a_relation_id_names_one_relation_across_documents(
         f"and here used({iri('a2')}, {iri('e2')}); one id names one relation"
     )
     assert dump(db) == before
+
+
+@pytest.mark.parametrize("port", ["65536", "99999", "-1"])
+def test_a_port_out_of_range_is_a_usage_error(
+    port: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = f"sqlite:///{tmp_path / 'raidt.db'}"
+    assert raidt(["serve", "--port", port, "--store", store, "--no-auth"]) == 2
+    error = capsys.readouterr().err
+    assert "--port" in error
+    assert "Traceback" not in error
