@@ -247,9 +247,29 @@ def _resolve(store: Store, raw: str) -> str:
         raise NotFound(f"no node {value!r}: {error.message}") from error
 
 
-def _id_dependency(what: str, example: str, *, require: str | None = None) -> Callable[..., str]:
-    """A dependency reading ``{id}`` from the path as a full IRI; with ``require``, the node must
-    be stored with that ``prov:type`` (else 404)."""
+def _require(store: Store, full: str, required: str, named: str) -> None:
+    """The node must be stored as a ``required``: one the store does not hold is not found, one
+    of another kind is the wrong id for the route, in the words the queries use for it.
+
+    Raises
+    ------
+    NotFound
+        When the store holds no such node.
+    InvalidRecord
+        When the node is stored, but not with that ``prov:type``.
+    """
+    found = store.nodes([full]).get(full)
+    if found is None or not found.kinds:
+        raise NotFound(f"no node {full} in {store.url}")
+    if required not in found.types:
+        raise InvalidRecord(f"{full} is not {named}")
+
+
+def _id_dependency(
+    what: str, example: str, *, require: tuple[str, str] | None = None
+) -> Callable[..., str]:
+    """A dependency reading ``{id}`` from the path as a full IRI; with ``require`` (a
+    ``prov:type`` and how to name it), the node must be stored with that type."""
 
     def node(
         store: StoreDep,
@@ -259,9 +279,7 @@ def _id_dependency(what: str, example: str, *, require: str | None = None) -> Ca
     ) -> str:
         full = _resolve(store, id)
         if require is not None:
-            found = store.nodes([full]).get(full)
-            if found is None or require not in found.types:
-                raise NotFound(f"no {what} {full} in {store.url}")
+            _require(store, full, *require)
         return full
 
     return node
@@ -273,7 +291,11 @@ NodeId = Annotated[
 RunId = Annotated[
     str,
     Depends(
-        _id_dependency("run", "https://hospital.example/runs/discharge-0412", require=Type.RUN)
+        _id_dependency(
+            "run",
+            "https://hospital.example/runs/discharge-0412",
+            require=(Type.RUN, "a run (a raidt:Run activity)"),
+        )
     ),
 ]
 OutputId = Annotated[

@@ -120,17 +120,16 @@ def test_a_revision_counts_as_the_run_s_output(client: TestClient, headers: Head
 
 
 @pytest.mark.parametrize(
-    "path",
-    [
-        "/runs/" + enc(iri("runs/404")) + "/events",
-        "/runs/" + enc("https://hospital.example/outputs/discharge-0412/summary") + "/events",
-    ],
+    ("run", "status"),
+    [(iri("runs/404"), 404), ("https://hospital.example/outputs/discharge-0412/summary", 422)],
+    ids=["not-stored", "not-a-run"],
 )
-def test_events_on_what_is_not_a_run_are_not_found(
-    client: TestClient, headers: Headers, path: str
+def test_events_on_what_is_not_a_run_are_refused(
+    client: TestClient, headers: Headers, run: str, status: int
 ) -> None:
+    path = f"/runs/{enc(run)}/events"
     answer = client.post(path, json=challenge("c", OUT), headers=headers[Role.RECORDER])
-    assert answer.status_code == 404
+    assert answer.status_code == status
 
 
 @pytest.mark.usefixtures("run_1")

@@ -206,19 +206,26 @@ def test_one_run_by_either_id(client: TestClient, auditor: dict[str, str], path:
 
 @pytest.mark.parametrize(
     "path",
-    [
-        "/runs/" + enc("https://hospital.example/runs/nothing"),
-        "/runs/" + enc("https://hospital.example/outputs/discharge-0412/summary"),
-        "/runs/nowhere:runs%2F1",
-    ],
+    ["/runs/" + enc("https://hospital.example/runs/nothing"), "/runs/nowhere:runs%2F1"],
 )
-def test_what_is_not_a_run_is_not_found(
+def test_a_run_the_store_does_not_hold_is_not_found(
     client: TestClient, auditor: dict[str, str], path: str
 ) -> None:
     answer = client.get(path, headers=auditor)
     assert answer.status_code == 404
     assert answer.headers["content-type"] == PROBLEM
     assert answer.json()["instance"] == path
+
+
+@pytest.mark.parametrize("suffix", ["", "/scores", "/prov", "/evidence-pack"])
+def test_a_stored_node_that_is_not_a_run_is_refused_as_the_score_command_refuses_it(
+    client: TestClient, auditor: dict[str, str], suffix: str
+) -> None:
+    output = "https://hospital.example/outputs/gp-referral-0412/letter"
+    answer = client.get(f"/runs/{enc(output)}{suffix}", headers=auditor)
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == PROBLEM
+    assert answer.json()["detail"] == f"{output} is not a run (a raidt:Run activity)"
 
 
 @pytest.mark.parametrize(
