@@ -36,7 +36,7 @@ from provenance.integrity import verify as verify_store
 from provenance.records import record_json_schema
 from provenance.stores import DEFAULT_STORE_URL
 from provenance.transfer import copy_store
-from queries.runs import describe_node, list_runs
+from queries.runs import SECTORS, describe_node, list_runs
 
 __all__: list[str] = []
 
@@ -195,7 +195,9 @@ def runs(
     until: Annotated[
         str | None, typer.Option(help="Only runs started at or before this ISO time.")
     ] = None,
-    sector: Annotated[str | None, typer.Option(help="Only runs in this sector.")] = None,
+    sector: Annotated[
+        str | None, typer.Option(help=f"Only runs in this sector: {', '.join(SECTORS)}.")
+    ] = None,
     person: Annotated[
         str | None, typer.Option(help="Only runs this person initiated (IRI or prefixed name).")
     ] = None,

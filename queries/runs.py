@@ -5,15 +5,19 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Container, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 
-from provenance.errors import NotFound
+from provenance.errors import InvalidRecord, NotFound
 from provenance.graph import Attributes, Json, Node, Relation, as_datetime, as_iri, as_text
+from provenance.records import Sector
 from provenance.stores.base import Direction, Store, resolve_stored
 from provenance.vocabulary import PROV, RELATION_KINDS, Attr, Role, Type
-from queries.context import parse_time
+from queries.context import parse_time, require_node
 
-__all__ = ["describe_node", "grouped", "list_runs", "node_summary"]
+__all__ = ["SECTORS", "describe_node", "grouped", "list_runs", "node_summary"]
+
+SECTORS: tuple[str, ...] = get_args(Sector)
+"""The sectors a run may be recorded in: any other is a typo, not a sector without runs."""
 
 
 def grouped(pairs: Attributes, *, skip: str | None = None) -> dict[str, Any]:
@@ -59,6 +63,58 @@ def _initiators(relations: Iterable[Relation], runs: Container[str]) -> dict[str
     return {run_id: min(pairs) for run_id, pairs in started.items()}
 
 
+def _sector(sector: str) -> str:
+    """A sector a run may be recorded in.
+
+    Raises
+    ------
+    InvalidRecord
+        Naming the sectors there are, when it is none of them.
+    """
+    if sector not in SECTORS:
+        raise InvalidRecord(f"sector {sector!r} is not one of: {', '.join(SECTORS)}")
+    return sector
+
+
+def _initiator(store: Store, person: str) -> str:
+    """The agent a filter names, by IRI or prefixed name, as ``raidt accountable`` takes it.
+
+    Raises
+    ------
+    NotFound
+        When the store holds no such node.
+    InvalidRecord
+        When the node is described, but not as an agent.
+    """
+    named = require_node(store, person, referenced=True)
+    if named.kinds and "agent" not in named.kinds:
+        raise InvalidRecord(f"{named.id} is not a person or organisation (an agent)")
+    return named.id
+
+
+def _template(store: Store, template: str) -> str:
+    """The template version a filter names, or the template its versions name (a template is
+    not a node of its own).
+
+    Raises
+    ------
+    NotFound
+        When no template version has that id and none names it as its template.
+    InvalidRecord
+        When the node is stored, but is not a template version.
+    """
+    full = resolve_stored(store, template)
+    found = store.nodes([full]).get(full)
+    if found is not None and found.kinds:
+        if Type.PROMPT_TEMPLATE not in found.types:
+            raise InvalidRecord(f"{full} is not a template version (a raidt:PromptTemplate)")
+        return full
+    versions = store.nodes(store.ids_of_type(Type.PROMPT_TEMPLATE)).values()
+    if not any(as_iri(version.first(Attr.TEMPLATE)) == full for version in versions):
+        raise NotFound(f"no template or template version {full} in {store.url}")
+    return full
+
+
 def list_runs(
     store: Store,
     *,
@@ -80,9 +136,9 @@ def list_runs(
         Only runs that started at or after ``since`` and at or before ``until`` (ISO times with
         a time zone).
     sector : str, optional
-        Only runs in this sector (``healthcare``, ``finance`` …).
+        Only runs in this sector, one of :data:`SECTORS` (``healthcare``, ``finance`` …).
     person : str, optional
-        Only runs this agent initiated: an IRI or a prefixed name.
+        Only runs this agent initiated: an IRI or a prefixed name of an agent the store holds.
     template : str, optional
         Only runs that used this template version, or any version of this template: an IRI or a
         prefixed name.
@@ -97,9 +153,12 @@ def list_runs(
 
     Raises
     ------
+    NotFound
+        When the store holds no such person, template or template version.
     InvalidRecord
-        When a time is not an ISO time with a time zone, or a name is neither an IRI nor a known
-        prefixed name.
+        When a time is not an ISO time with a time zone, a name is neither an IRI nor a known
+        prefixed name, the sector is not one of :data:`SECTORS`, or a person or template names a
+        node of another kind.
 
     Examples
     --------
@@ -109,8 +168,9 @@ def list_runs(
     2
     """
     after, before = _when(since), _when(until)
-    initiator = resolve_stored(store, person) if person else None
-    wanted_template = resolve_stored(store, template) if template else None
+    wanted_sector = _sector(sector) if sector is not None else None
+    initiator = _initiator(store, person) if person else None
+    wanted_template = _template(store, template) if template else None
     if ids is None:
         run_ids = store.ids_of_type(Type.RUN)
         runs = store.nodes(run_ids)
@@ -136,7 +196,7 @@ def list_runs(
         return (
             (after is None or (start is not None and start >= after))
             and (before is None or (start is not None and start <= before))
-            and (sector is None or run.text(Attr.SECTOR) == sector)
+            and (wanted_sector is None or run.text(Attr.SECTOR) == wanted_sector)
             and (initiator is None or initiators.get(run.id) == initiator)
             and (
                 wanted_template is None

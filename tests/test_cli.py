@@ -76,6 +76,34 @@ def test_runs_lists_what_was_recorded(
     ]
 
 
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        (["--person", "test:people/nobody"], f"error: no node {iri('people/nobody')} in "),
+        (["--person", "test:runs/1"], f"error: {iri('runs/1')} is not a person or organisation"),
+        (
+            ["--template", "test:tpl/none"],
+            f"error: no template or template version {iri('tpl/none')} in ",
+        ),
+        (["--template", "test:runs/1"], f"error: {iri('runs/1')} is not a template version"),
+        (["--sector", "Healthcare"], "error: sector 'Healthcare' is not one of: healthcare, "),
+    ],
+)
+def test_runs_refuses_a_filter_that_names_nothing_rather_than_listing_no_runs(
+    tmp_path: Path,
+    url: str,
+    capsys: pytest.CaptureFixture[str],
+    option: list[str],
+    said: str,
+) -> None:
+    record(tmp_path, url, capsys)
+    assert raidt(["runs", *option, "--store", url, "--json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith(said)
+    assert captured.err.count("\n") == 1
+
+
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_export_then_import_into_another_store(
     fmt: str, tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]

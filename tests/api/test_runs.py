@@ -155,6 +155,35 @@ def test_runs_are_filtered(
     assert answer["count"] == len(expected)
 
 
+@pytest.mark.parametrize(
+    ("query", "status", "detail"),
+    [
+        ({"person": "hospitl:people/x"}, 404, "no node hospitl:people/x in "),
+        ({"template": "hospital:nope"}, 404, "no template or template version "),
+        ({"person": "hospital:runs/discharge-0412"}, 422, f"{RUN} is not a person or organisation"),
+        ({"template": "hospital:runs/discharge-0412"}, 422, f"{RUN} is not a template version"),
+    ],
+)
+def test_a_filter_naming_no_such_person_or_template_is_refused_not_answered_with_none(
+    client: TestClient, auditor: dict[str, str], query: dict[str, str], status: int, detail: str
+) -> None:
+    answer = client.get("/runs", params=query, headers=auditor)
+    assert answer.status_code == status
+    assert answer.headers["content-type"] == PROBLEM
+    assert answer.json()["detail"].startswith(detail)
+
+
+@pytest.mark.parametrize("sector", ["nosuch", "Healthcare"])
+def test_a_sector_no_run_may_have_is_refused_naming_those_there_are(
+    client: TestClient, auditor: dict[str, str], sector: str
+) -> None:
+    answer = client.get("/runs", params={"sector": sector}, headers=auditor)
+    assert answer.status_code == 422
+    [problem] = answer.json()["errors"]
+    assert problem["location"] == ["query", "sector"]
+    assert "'healthcare', 'finance', 'education', 'public-services'" in problem["message"]
+
+
 def test_runs_come_in_pages(
     client: TestClient, auditor: dict[str, str], demo_store: SQLiteStore
 ) -> None:
