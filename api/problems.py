@@ -35,6 +35,7 @@ __all__ = [
     "PROBLEM_JSON",
     "FieldProblem",
     "Problem",
+    "StoreFailsVerify",
     "install_handlers",
     "problem_response",
     "problem_responses",
@@ -45,7 +46,15 @@ PROBLEM_JSON = "application/problem+json"
 _TYPE = "https://w3id.org/raidt/problems#"
 _log = logging.getLogger("raidt.api")
 
+
+class StoreFailsVerify(ProvenanceError):
+    """The store's records do not verify, so what would vouch for them is refused: the store's
+    state conflicts with the request, which a caller can be told, rather than the service
+    failing."""
+
+
 _MAPPING: tuple[tuple[type[ProvenanceError], int, str], ...] = (
+    (StoreFailsVerify, 409, "store-fails-verify"),
     (UnsupportedFormat, 415, "unsupported-format"),
     (DanglingReference, 422, "dangling-reference"),
     (InvalidRecord, 422, "invalid-record"),

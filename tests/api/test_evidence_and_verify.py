@@ -84,21 +84,33 @@ def test_verify_names_a_tampered_record(
     assert report["first_problem"]["seq"] == tampered.seq
 
 
-def test_a_pack_refused_for_a_store_that_fails_verification_says_so(tmp_path: Path) -> None:
-    # The refusal is the store's failure, but one a caller can be told: where the store lives
-    # is not in it.
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "UPDATE records SET body = body || ' ' WHERE seq = 3",
+        "UPDATE descriptions SET attributes = replace(attributes, 'guideline', 'no')",
+    ],
+    ids=["record", "description"],
+)
+def test_a_pack_refused_for_a_store_that_fails_verification_is_a_conflict(
+    tmp_path: Path, tamper: str
+) -> None:
+    # The refusal is about the store's records, as raidt evidence refuses, not a failure of the
+    # service; and where the store lives is not in it.
     path = tmp_path / "demo.db"
     store = SQLiteStore(path)
     load_demo(store)
     store.close()
     raw = sqlite3.connect(path)
-    raw.execute("UPDATE records SET body = body || ' ' WHERE seq = 3")
+    raw.execute(tamper)
     raw.commit()
     raw.close()
     settings = Settings(store=f"sqlite:///{path}", keys=tmp_path / "k.db", auth=False)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         answer = client.get(f"/runs/{enc(RUN)}/evidence-pack")
-    assert answer.status_code == 500
+    assert answer.status_code == 409
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["type"].endswith("#store-fails-verify")
     detail = answer.json()["detail"]
-    assert detail.startswith("the store fails verification at record 3 (")
+    assert detail.startswith("the store fails verification at record ")
     assert str(tmp_path) not in detail
