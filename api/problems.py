@@ -8,6 +8,7 @@ that no route decides a status for itself and every error reads the same way.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -74,7 +75,9 @@ class FieldProblem(BaseModel):
         description="Where it is: body, query or path, then the field"
     )
     message: str
-    type: str = Field(description="The kind of failure, e.g. missing, string_pattern_mismatch")
+    type: str = Field(
+        description="The kind of failure, e.g. missing, string_pattern_mismatch, dangling-reference"
+    )
 
 
 class Problem(BaseModel):
@@ -103,7 +106,7 @@ class Problem(BaseModel):
         default=None, description="Where in the submitted record or document: line, field"
     )
     errors: list[FieldProblem] | None = Field(
-        default=None, description="Each failing field, for 422 validation errors"
+        default=None, description="Each failing field, for a 422 that names fields"
     )
 
 
@@ -193,6 +196,7 @@ async def _provenance_error(request: Request, error: Exception) -> JSONResponse:
             kind=kind,
             instance=_instance(request),
             location=error.location,
+            errors=_named_fields(error.message, kind),
         )
     return problem_response(
         status, _discreet(request, status, str(error)), kind=kind, instance=_instance(request)
@@ -213,6 +217,27 @@ def _field_problems(errors: Sequence[Any]) -> list[FieldProblem]:
             )
         )
     return found
+
+
+_NAMED_FIELD = re.compile(r"(?:^|; )field (?P<field>[^\s:]+): (?P<message>.*?)(?=; field |$)", re.S)
+"""How a check of a record names what failed: ``field inputs.0.id: …``, several joined by
+``; ``."""
+
+
+def _named_fields(message: str, kind: str) -> list[FieldProblem] | None:
+    """The fields a record's error names, listed as the validation errors list theirs: a check
+    that runs after validation (a reference to something not recorded, an event about another
+    run) fails a field of the body just as much."""
+    found = [
+        FieldProblem(
+            field=said["field"],
+            location=["body", *(int(p) if p.isdigit() else p for p in said["field"].split("."))],
+            message=said["message"],
+            type=kind,
+        )
+        for said in _NAMED_FIELD.finditer(message)
+    ]
+    return found or None
 
 
 async def _validation_error(

@@ -109,6 +109,8 @@ def test_an_event_about_another_run_is_refused(
     assert answer.headers["content-type"] == "application/problem+json"
     field = "trigger" if event["type"] in ("escalation", "override") else "target"
     assert answer.json()["detail"].startswith(f"field {field}:")
+    [failed] = answer.json()["errors"]
+    assert (failed["field"], failed["location"]) == (field, ["body", field])
     assert demo_store.counts() == before
 
 

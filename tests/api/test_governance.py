@@ -89,3 +89,6 @@ def test_a_version_of_another_template_is_refused(client: TestClient, headers: H
     )
     assert answer.status_code == 422
     assert answer.json()["detail"].startswith("field template:")
+    [failed] = answer.json()["errors"]
+    assert (failed["field"], failed["location"]) == ("template", ["body", "template"])
+    assert failed["message"].endswith(f"is not the template in the path, {other}")

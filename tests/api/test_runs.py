@@ -86,6 +86,11 @@ def test_a_run_naming_an_unrecorded_output_is_refused(
     assert problem["type"].endswith("#dangling-reference")
     assert "inputs" in problem["detail"]
     assert problem["location"] == "body"
+    [failed] = problem["errors"]
+    assert failed["field"] == "inputs.0.id"
+    assert failed["location"] == ["body", "inputs", 0, "id"]
+    assert failed["message"].startswith(f"{iri('out/9-1')} is not in the store; expected ")
+    assert failed["type"] == "dangling-reference"
     assert demo_store.counts() == before
 
 
