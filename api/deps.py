@@ -11,6 +11,9 @@ from typing import Annotated
 from urllib.parse import unquote
 
 from fastapi import Depends, HTTPException, Path, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.keys import ANONYMOUS, ApiKey, KeyStore, Role
@@ -51,6 +54,7 @@ __all__ = [
     "get_settings",
     "get_store",
     "get_write_lock",
+    "known_query",
     "reader",
     "recorder",
 ]
@@ -218,6 +222,44 @@ async def admit_before_body(request: Request) -> None:
     for dependency in getattr(request.scope.get("route"), "dependencies", ()):
         if isinstance(dependency.dependency, RoleCheck):
             dependency.dependency.admit(request, get_keys(request), presented)
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    """The query parameters a route takes, its dependencies' included."""
+    names = {field.alias for field in dependant.query_params}
+    for inner in dependant.dependencies:
+        names |= _query_names(inner)
+    return names
+
+
+async def known_query(request: Request) -> None:
+    """Refuse a query parameter the route does not take: a misspelt one (``asOf`` for
+    ``as_of``) would be ignored, and its answer taken for what was asked. As with a body that
+    could not be read, a caller without the route's key is told only that.
+
+    Raises
+    ------
+    RequestValidationError
+        Naming each unknown parameter and those the route takes (a 422).
+    """
+    route = request.scope.get("route")
+    taken = _query_names(route.dependant) if isinstance(route, APIRoute) else set()
+    unknown = [name for name in dict.fromkeys(request.query_params) if name not in taken]
+    if not unknown:
+        return
+    await admit_before_body(request)
+    takes = f"takes: {', '.join(sorted(taken))}" if taken else "takes none"
+    raise RequestValidationError(
+        [
+            {
+                "type": "extra_forbidden",
+                "loc": ("query", name),
+                "msg": f"not a query parameter here; this endpoint {takes}",
+                "input": request.query_params[name],
+            }
+            for name in unknown
+        ]
+    )
 
 
 reader = RoleCheck(*READ_ROLES)

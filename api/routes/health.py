@@ -17,12 +17,12 @@ __all__ = ["healthz", "readyz", "router"]
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="The process is up")
+@router.get("/healthz", responses=problem_responses(422), summary="The process is up")
 def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", responses=problem_responses(503), summary="The store can be reached")
+@router.get("/readyz", responses=problem_responses(422, 503), summary="The store can be reached")
 def readyz(store: StoreDep) -> Readiness:
     try:
         store.namespaces()

@@ -32,7 +32,7 @@ _EXPORT = {
         "description": "A PROV document in the format the Accept header asks for",
         "content": _DOCUMENTS,
     },
-    **problem_responses(401, 403, 406, 503),
+    **problem_responses(401, 403, 406, 422, 503),
 }
 
 

@@ -284,11 +284,14 @@ def test_a_time_that_is_no_time_in_utc_is_refused(
 def test_a_time_parameter_must_be_an_iso_time_in_range(
     client: TestClient, headers: Headers, as_of: str
 ) -> None:
-    for path in ("/weak-points", f"/runs/{enc(RUN)}/scores", "/runs"):
-        answer = client.get(
-            path, params={"as_of": as_of, "since": as_of}, headers=headers[Role.AUDITOR]
-        )
+    for path, name in (
+        ("/weak-points", "as_of"),
+        (f"/runs/{enc(RUN)}/scores", "as_of"),
+        ("/runs", "since"),
+    ):
+        answer = client.get(path, params={name: as_of}, headers=headers[Role.AUDITOR])
         assert answer.status_code == 422, (path, answer.text)
+        assert answer.json()["errors"][0]["field"] == name
 
 
 def test_an_evidence_pack_of_a_run_named_in_any_script_downloads(
