@@ -98,21 +98,30 @@ def _template(store: Store, template: str) -> str:
 
     Raises
     ------
-    NotFound
-        When no template version has that id and none names it as its template.
     InvalidRecord
         When the node is stored, but is not a template version.
     """
     full = resolve_stored(store, template)
     found = store.nodes([full]).get(full)
-    if found is not None and found.kinds:
-        if Type.PROMPT_TEMPLATE not in found.types:
-            raise InvalidRecord(f"{full} is not a template version (a raidt:PromptTemplate)")
-        return full
-    versions = store.nodes(store.ids_of_type(Type.PROMPT_TEMPLATE)).values()
-    if not any(as_iri(version.first(Attr.TEMPLATE)) == full for version in versions):
-        raise NotFound(f"no template or template version {full} in {store.url}")
+    if found is not None and found.kinds and Type.PROMPT_TEMPLATE not in found.types:
+        raise InvalidRecord(f"{full} is not a template version (a raidt:PromptTemplate)")
     return full
+
+
+def _require_template(store: Store, template: str, plans: Iterable[str]) -> None:
+    """A template filter must name something: a version a run ran, a stored version, or the
+    template of one; a typo would otherwise read as "no run used it".
+
+    Raises
+    ------
+    NotFound
+        When nothing names it.
+    """
+    if template in set(plans) or store.nodes([template]).get(template):
+        return
+    versions = store.nodes(store.ids_of_type(Type.PROMPT_TEMPLATE)).values()
+    if not any(as_iri(version.first(Attr.TEMPLATE)) == template for version in versions):
+        raise NotFound(f"no template or template version {template} in {store.url}")
 
 
 def list_runs(
@@ -185,6 +194,8 @@ def list_runs(
     started = _initiators(near.relations, runs)
     initiators = {run_id: agent for run_id, (agent, _) in started.items()}
     plans = {run_id: plan for run_id, (_, plan) in started.items() if plan}
+    if wanted_template:
+        _require_template(store, wanted_template, plans.values())
     families = {
         version.id: version.first(Attr.TEMPLATE)
         for version in (store.nodes(set(plans.values())).values() if wanted_template else ())
