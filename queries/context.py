@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
+
 from provenance.errors import InvalidRecord, NotFound
 from provenance.graph import Node, Relation, as_datetime, as_iri, as_text
-from provenance.records import in_utc_range
+from provenance.records import Instant, in_utc_range
 from provenance.stores.base import Direction, Store, Traversal, resolve_stored
 from provenance.vocabulary import PROV, Attr, Type
 
@@ -71,8 +74,12 @@ class Moment:
     time: str | None = None
 
 
+_TIME: TypeAdapter[datetime] = TypeAdapter(Instant)
+
+
 def parse_time(value: str) -> datetime:
-    """An ISO 8601 time with a time zone.
+    """An ISO 8601 time with a time zone, read as a record's times and the service's are read,
+    so that the command line takes the times they take, and only those.
 
     Raises
     ------
@@ -80,12 +87,21 @@ def parse_time(value: str) -> datetime:
         When the text is not such a time.
     """
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError as error:
-        raise InvalidRecord(f"{value!r} is not an ISO 8601 time") from error
-    if parsed.tzinfo is None:
-        raise InvalidRecord(f"{value!r} has no time zone; add one, e.g. {parsed.isoformat()}+00:00")
-    return _in_utc(parsed)
+        return _TIME.validate_python(value)
+    except ValidationError as error:
+        raise InvalidRecord(_not_a_time(value, error.errors()[0])) from error
+
+
+def _not_a_time(value: str, problem: ErrorDetails) -> str:
+    if problem["type"] == "value_error":
+        return f"{value} {problem.get('ctx', {}).get('error')}"
+    try:
+        naive = datetime.fromisoformat(value)
+    except ValueError:
+        naive = None
+    if problem["type"] == "timezone_aware" and naive is not None and naive.tzinfo is None:
+        return f"{value!r} has no time zone; add one, e.g. {naive.isoformat()}+00:00"
+    return f"{value!r} is not an ISO 8601 time"
 
 
 def _in_utc(when: datetime) -> datetime:

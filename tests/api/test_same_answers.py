@@ -81,3 +81,32 @@ def test_the_service_answers_as_the_command_line(
     printed = cli_json(capsys, args, f"sqlite:///{store_file}")
     answer = file_client.get(path, params=params, headers=auditor).json()
     assert answer == printed
+
+
+TIMES = [
+    "2100-03-01T10:00:00+00:00",
+    "2100-03-01T10:00:00z",
+    "21000301T100000Z",
+    "2100-W09-1T10:00Z",
+    "2100-03-01T10:00:00",
+    "yesterday",
+    "4107578400",
+]
+"""Times after the demo was recorded, written in ways a reader may or may not take."""
+
+
+@pytest.mark.parametrize("when", TIMES)
+def test_both_doors_take_the_same_times(
+    file_client: TestClient,
+    auditor: dict[str, str],
+    store_file: Path,
+    capsys: pytest.CaptureFixture[str],
+    when: str,
+) -> None:
+    capsys.readouterr()
+    code = raidt(["trace", OUTPUT, "--as-of", when, "--store", f"sqlite:///{store_file}"])
+    capsys.readouterr()
+    answer = file_client.get(
+        f"/outputs/{enc(OUTPUT)}/trace", params={"as_of": when}, headers=auditor
+    )
+    assert (code, answer.status_code) in ((0, 200), (1, 422)), answer.text
