@@ -7,6 +7,7 @@ command that prints data takes ``--json``. Mistakes print one line on standard e
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -19,6 +20,15 @@ __all__ = ["app", "main", "run"]
 
 COMMAND_MODULES = (store_commands, question_commands, server_commands)
 """Importing these registers their commands on ``app``."""
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _shown(message: object) -> str:
+    """A message as a terminal shows it rather than obeys it: a control character in something
+    a user typed (a path, a name) comes out as its escape."""
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", str(message))
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -35,13 +45,13 @@ def run(argv: Sequence[str] | None = None) -> int:
         except SystemExit as done:
             code = done.code if isinstance(done.code, int) else int(done.code is not None)
         except ProvenanceError as error:
-            err.print(f"error: {error}")
+            err.print(f"error: {_shown(error)}")
             return 1
         else:
             code = 0
     if code == 0:
         for warning in caught:
-            err.print(f"warning: {warning.message}")
+            err.print(f"warning: {_shown(warning.message)}")
     return code
 
 

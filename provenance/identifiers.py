@@ -132,7 +132,10 @@ def resolve_id(value: str, namespaces: Mapping[str, str]) -> str:
     """
     prefix, sep, local = value.partition(":")
     if sep and prefix in namespaces and not local.startswith("//"):
-        return namespaces[prefix] + local
+        expanded = namespaces[prefix] + local
+        if not is_iri(expanded):
+            raise InvalidRecord(f"{value!r} stands for {expanded!r}, which is not an IRI")
+        return expanded
     if is_iri(value):
         return value
     known = ", ".join(sorted(namespaces)) or "none"

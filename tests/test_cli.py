@@ -409,3 +409,25 @@ def test_a_run_is_named_by_its_task_not_by_its_policy(
     picture = tmp_path / "run.svg"
     output_of(capsys, "view", iri("runs/1"), "--store", url, "-o", str(picture))
     assert "GenAI policy v2" not in picture.read_text()
+
+
+def test_a_prefixed_name_must_stand_for_an_iri(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output_of(capsys, "demo", "--store", url, "--json")
+    assert raidt(["trace", "hospital:a b", "--store", url]) == 1
+    assert capsys.readouterr().err == (
+        "error: 'hospital:a b' stands for 'https://hospital.example/a b', which is not an IRI\n"
+    )
+
+
+def test_a_control_character_in_an_error_is_shown_not_obeyed(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A path typed with an escape sequence in it must not recolour, or rewrite, the terminal.
+    missing = tmp_path / "x\x1b[31m.jsonl"
+    capsys.readouterr()
+    assert raidt(["record", str(missing), "--store", url]) == 1
+    error = capsys.readouterr().err
+    assert "\x1b" not in error
+    assert "x\\x1b[31m.jsonl" in error
