@@ -3,7 +3,10 @@ route of the HTTP service."""
 
 from __future__ import annotations
 
+import re
+from inspect import signature
 from pathlib import Path
+from typing import Any
 
 from api.cli import app
 from api.cli import run as raidt
@@ -49,12 +52,16 @@ def test_readme_mentions_every_keys_command() -> None:
     assert not missing, f"README does not describe: {missing}"
 
 
-def test_readme_mentions_every_api_route() -> None:
+def _paths() -> dict[str, Any]:
+    """The service's routes as its OpenAPI document gives them."""
     service = create_app(Settings(store="sqlite:///:memory:", keys=Path(":memory:")))
+    paths: dict[str, Any] = service.openapi()["paths"]
+    return paths
+
+
+def test_readme_mentions_every_api_route() -> None:
     routes = [
-        f"{method.upper()} {path}"
-        for path, operations in service.openapi()["paths"].items()
-        for method in operations
+        f"{method.upper()} {path}" for path, operations in _paths().items() for method in operations
     ]
     assert routes, "no routes"
     missing = [route for route in routes if f"`{route}" not in README]
@@ -68,3 +75,39 @@ def test_the_example_record_records_after_the_demo(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'raidt.db'}"
     assert raidt(["demo", "--store", url]) == 0
     assert raidt(["record", str(path), "--store", url]) == 0
+
+
+def _row(name: str) -> str:
+    """The README table row of a command or route: the one whose first cell starts with it."""
+    (line,) = [
+        line
+        for line in README.splitlines()
+        if line[: len(name) + 4] in (f"| `{name} ", f"| `{name}`")
+    ]
+    return line
+
+
+def test_readme_names_every_query_parameter_of_every_route() -> None:
+    unnamed = [
+        f"{method.upper()} {path} ?{parameter['name']}"
+        for path, operations in _paths().items()
+        for method, operation in operations.items()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query"
+        and not {f"`{parameter['name']}`", f"`?{parameter['name']}=`"}
+        & set(re.findall(r"`[^`]*`", _row(f"{method.upper()} {path}")))
+    ]
+    assert not unnamed, f"README's row of the route does not name: {unnamed}"
+
+
+def test_readme_names_every_option_of_every_question() -> None:
+    unnamed = [
+        f"raidt {command.name} {option}"
+        for command in app.registered_commands
+        for option in ("--as-of", "--rubric", "--at")
+        if command.name
+        and command.callback
+        and option.removeprefix("--").replace("-", "_") in signature(command.callback).parameters
+        and option not in _row(f"raidt {command.name}")
+    ]
+    assert not unnamed, f"README's row of the command does not name: {unnamed}"
