@@ -248,8 +248,8 @@ def demo(store: StoreOption = DEFAULT_STORE_URL, as_json: JsonOption = False) ->
     if as_json:
         print_json(
             {
-                "written": len(result.written),
-                "unchanged": len(result.unchanged),
+                "written": result.written,
+                "unchanged": result.unchanged,
                 "counts": counts,
                 "runs": summaries,
             }

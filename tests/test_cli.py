@@ -431,3 +431,13 @@ def test_a_control_character_in_an_error_is_shown_not_obeyed(
     error = capsys.readouterr().err
     assert "\x1b" not in error
     assert "x\\x1b[31m.jsonl" in error
+
+
+def test_demo_and_record_say_what_they_wrote_alike(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = json.loads(output_of(capsys, "demo", "--store", url, "--json"))
+    again = json.loads(output_of(capsys, "demo", "--store", url, "--json"))
+    assert len(first["written"]) == first["counts"]["records"] == 53
+    assert first["unchanged"] == again["written"] == []
+    assert sorted(again["unchanged"]) == sorted(first["written"])
