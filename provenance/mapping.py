@@ -205,7 +205,7 @@ def _run(run: Run) -> tuple[list[Element], list[Relation]]:
                 (Attr.RISK_LEVEL, run.risk_level),
                 (Attr.WORKFLOW, run.workflow),
                 (Attr.POLICY, iri(policy.policy) if policy and policy.policy else None),
-                (Attr.POLICY_NAME, policy.name if policy else None),
+                (Attr.LABEL, policy.name if policy else None),
                 (Attr.JURISDICTION, policy.jurisdiction if policy else None),
                 (Attr.WORKFLOW_APPROVED, policy.workflow_approved if policy else None),
                 *((Attr.REGULATION, r) for r in (policy.regulations if policy else ())),

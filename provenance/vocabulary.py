@@ -92,7 +92,6 @@ class Attr:
     WORKFLOW: Final = RAIDT + "workflow"
     WORKFLOW_APPROVED: Final = RAIDT + "workflowApproved"
     POLICY: Final = RAIDT + "policy"
-    POLICY_NAME: Final = RAIDT + "policyName"
     JURISDICTION: Final = RAIDT + "jurisdiction"
     REGULATION: Final = RAIDT + "regulation"
     POSITION: Final = RAIDT + "position"

@@ -13,10 +13,13 @@ from api.cli import run as raidt
 from provenance.graph import Element, Fragment
 from provenance.ingest import document_record, prepare
 from provenance.integrity import verify
+from provenance.mapping import to_fragment
 from provenance.records import RECORD_ADAPTER, STORED
-from provenance.stores import SQLiteStore
+from provenance.stores import SQLiteStore, graph_hash
 from provenance.vocabulary import Attr, Type
 from tests.factories import approval, h, iri, review, run
+
+DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture
@@ -300,3 +303,20 @@ def test_a_changed_prefix_is_caught(url: str, capsys: pytest.CaptureFixture[str]
         "one the store chooses",
         "prefix spare names https://other.example/, which no record uses",
     ]
+
+
+def test_the_demo_records_map_to_the_graphs_stores_already_hold() -> None:
+    # verify derives each record's graph from its body again: a change to how records map to
+    # PROV would fail every store written before it. The hashes were kept by an earlier version.
+    kept = {
+        line["id"]: line["graph_hash"]
+        for line in map(json.loads, (DATA / "demo_graph_hashes.jsonl").read_text().splitlines())
+    }
+    demo = Path(__file__).parent.parent / "provenance" / "demo"
+    records = [
+        RECORD_ADAPTER.validate_json(line)
+        for path in sorted(demo.glob("*.jsonl"))
+        for line in path.read_text().splitlines()
+    ]
+    assert len(records) == len(kept) == 53
+    assert {r.id: graph_hash(to_fragment(r)) for r in records} == kept

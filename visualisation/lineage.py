@@ -42,7 +42,9 @@ _CHAIN = 4
 """How far up delegation chains the people shown are followed: who stands behind them."""
 _FOLLOWED = (*LINEAGE, "wasInformedBy")
 """What came after: later runs, revisions, reviews, decisions and the actions they informed."""
-_LABELS = (Attr.LABEL, Attr.TASK, Attr.DESCRIPTION, Attr.DECISION, Attr.MODEL, Attr.VERSION)
+_LABELS = (Attr.TASK, Attr.LABEL, Attr.DESCRIPTION, Attr.DECISION, Attr.MODEL, Attr.VERSION)
+"""What a node is captioned by, the first it has: a run by its task, since the label a run
+record gives it is its policy's name, the same for every run under that policy."""
 
 
 def short_name(iri: str) -> str:
