@@ -477,6 +477,23 @@ def test_demo_discharge_summary_pack(demo_pack: Path, capsys: pytest.CaptureFixt
         assert row["content_hash"] == "sha256:" + hashlib.sha256(row["body"].encode()).hexdigest()
 
 
+def test_a_pack_made_before_scores_named_their_rubric_still_checks_out(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Packs made before scores carried rubric_sha256 hold no such key: they are not forgeries.
+    pack, url = built
+
+    def older(contents: dict[str, bytes]) -> None:
+        score = json.loads(contents["score.json"])
+        del score["rubric_sha256"]
+        contents["score.json"] = (json.dumps(score, indent=2, sort_keys=True) + "\n").encode()
+        _fix_manifest(contents, "score.json")
+
+    path = tampered(pack.read_bytes(), tmp_path, older)
+    code, _, err = cli(capsys, "verify-pack", str(path), "--store", url)
+    assert (code, err) == (0, "")
+
+
 # --------------------------------------------------------------------------------------------
 # Tampering
 # --------------------------------------------------------------------------------------------
