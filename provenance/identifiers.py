@@ -7,8 +7,9 @@ prefixes it has seen, so that a user can type either and exports stay readable.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
+from itertools import count
 from urllib.parse import urlsplit
 
 from provenance.errors import InvalidRecord
@@ -42,7 +43,6 @@ noncharacters, and a ``%`` only as the start of a percent-encoded octet (RFC 398
 is no IRI, and PROV-N could write it only as ``%25``, another IRI."""
 _PREFIX_CHARS = re.compile(r"[^A-Za-z0-9]+")
 _GENERIC_HOST = {"", "www", "com", "org", "net", "gov", "edu", "io"}
-_NUMBERED = re.compile(r"ns[2-9]|ns[1-9][0-9]+")
 _SCHEMES = {"http", "https", "urn", "file", "ftp", "mailto", "tag", "data", "www"}
 
 
@@ -82,19 +82,26 @@ def suggest_prefix(namespace: str, taken: Mapping[str, str]) -> str:
     ``https://hospital.example/runs/`` becomes ``runs``, or ``hospital_runs`` when ``runs`` is
     taken; a prefix never reads like a URI scheme, which some PROV-O readers would misparse.
     """
-    for stem in _stems(namespace):
-        if taken.get(stem, namespace) == namespace:
-            return stem
-    counter = 2
-    while taken.get(f"ns{counter}", namespace) != namespace:
-        counter += 1
-    return f"ns{counter}"
+    return next(c for c in _candidates(namespace) if taken.get(c, namespace) == namespace)
 
 
-def could_suggest(prefix: str, namespace: str) -> bool:
-    """Whether :func:`suggest_prefix` could give ``prefix`` for ``namespace``, whatever other
-    prefixes were taken: what a store's prefixes are held to when no record declared them."""
-    return prefix in _stems(namespace) or _NUMBERED.fullmatch(prefix) is not None
+def could_suggest(prefix: str, namespace: str, taken: Mapping[str, str]) -> bool:
+    """Whether :func:`suggest_prefix` could have given ``prefix`` for ``namespace`` when
+    ``taken`` (prefix → namespace) holds every prefix taken since: each prefix it tries first
+    must be another namespace's, as a prefix once taken stays taken. What a store's prefixes
+    are held to when no record declared them."""
+    for candidate in _candidates(namespace):
+        if candidate == prefix:
+            return True
+        if taken.get(candidate, namespace) == namespace:
+            return False
+    return False
+
+
+def _candidates(namespace: str) -> Iterator[str]:
+    """The prefixes :func:`suggest_prefix` tries, in order: the readable ones, then numbered."""
+    yield from _stems(namespace)
+    yield from (f"ns{n}" for n in count(2))
 
 
 def _stems(namespace: str) -> list[str]:

@@ -214,15 +214,16 @@ def _namespace_problems(store: Store, seen: _Seen, last: int) -> list[Problem]:
     chosen for a namespace its ids use: prefixed names are read and written by them, so a
     swapped prefix would show one organisation's runs under another's name."""
     used = {namespace_of(key[1]) for key in seen.visible if key[0] == "node"}
+    taken = store.namespaces()
     problems = []
-    for prefix, uri in sorted(store.namespaces().items()):
+    for prefix, uri in sorted(taken.items()):
         if STANDARD_NAMESPACES.get(prefix) == uri or (prefix, uri) in seen.declared:
             continue
         if uri not in used and uri not in {u for _, u in seen.declared}:
             problems.append(
                 Problem(last, "(prefixes)", f"prefix {prefix} names {uri}, which no record uses")
             )
-        elif not could_suggest(prefix, uri):
+        elif not could_suggest(prefix, uri, taken):
             problems.append(
                 Problem(
                     last,

@@ -293,13 +293,17 @@ def test_a_record_whose_kind_is_not_its_body_is_caught(
     }
 
 
-def test_a_changed_prefix_is_caught(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("prefix", ["hospital", "ns5"])
+def test_a_changed_prefix_is_caught(
+    prefix: str, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     # Prefixed names are read and written by the prefixes: a changed one would name one
-    # organisation's nodes by another's.
-    edit(url, "UPDATE namespaces SET prefix = 'hospital' WHERE uri = 'https://test.example/'")
+    # organisation's nodes by another's. A numbered prefix is only chosen once the readable
+    # ones are another namespace's.
+    edit(url, f"UPDATE namespaces SET prefix = '{prefix}' WHERE uri = 'https://test.example/'")
     edit(url, "INSERT INTO namespaces VALUES ('spare', 'https://other.example/')")
     assert [p["problem"] for p in check(url, capsys)["problems"]] == [
-        "prefix hospital names https://test.example/, but no record declares it and it is not "
+        f"prefix {prefix} names https://test.example/, but no record declares it and it is not "
         "one the store chooses",
         "prefix spare names https://other.example/, which no record uses",
     ]
