@@ -17,7 +17,7 @@ from queries.context import parse_time, require_node
 __all__ = ["SECTORS", "describe_node", "grouped", "list_runs", "node_summary"]
 
 SECTORS: tuple[str, ...] = get_args(Sector)
-"""The sectors a run may be recorded in: any other is a typo, not a sector without runs."""
+"""The sectors a run record may give; a PROV document may give any other."""
 
 
 def grouped(pairs: Attributes, *, skip: str | None = None) -> dict[str, Any]:
@@ -63,17 +63,20 @@ def _initiators(relations: Iterable[Relation], runs: Container[str]) -> dict[str
     return {run_id: min(pairs) for run_id, pairs in started.items()}
 
 
-def _sector(sector: str) -> str:
-    """A sector a run may be recorded in.
+def _require_sector(sector: str, runs: Iterable[Node]) -> None:
+    """A sector filter must name a sector a run may be recorded in, or one a stored run carries
+    (a PROV document may give any): a typo would otherwise read as "no runs there".
 
     Raises
     ------
     InvalidRecord
         Naming the sectors there are, when it is none of them.
     """
-    if sector not in SECTORS:
-        raise InvalidRecord(f"sector {sector!r} is not one of: {', '.join(SECTORS)}")
-    return sector
+    if sector in SECTORS or any(run.text(Attr.SECTOR) == sector for run in runs):
+        return
+    raise InvalidRecord(
+        f"sector {sector!r} is not one of: {', '.join(SECTORS)}, nor one a stored run has"
+    )
 
 
 def _initiator(store: Store, person: str) -> str:
@@ -145,7 +148,8 @@ def list_runs(
         Only runs that started at or after ``since`` and at or before ``until`` (ISO times with
         a time zone).
     sector : str, optional
-        Only runs in this sector, one of :data:`SECTORS` (``healthcare``, ``finance`` …).
+        Only runs in this sector: one of :data:`SECTORS` (``healthcare``, ``finance`` …), or
+        one a stored run has.
     person : str, optional
         Only runs this agent initiated: an IRI or a prefixed name of an agent the store holds.
     template : str, optional
@@ -166,8 +170,8 @@ def list_runs(
         When the store holds no such person, template or template version.
     InvalidRecord
         When a time is not an ISO time with a time zone, a name is neither an IRI nor a known
-        prefixed name, the sector is not one of :data:`SECTORS`, or a person or template names a
-        node of another kind.
+        prefixed name, the sector is neither one of :data:`SECTORS` nor a stored run's, or a
+        person or template names a node of another kind.
 
     Examples
     --------
@@ -177,7 +181,6 @@ def list_runs(
     2
     """
     after, before = _when(since), _when(until)
-    wanted_sector = _sector(sector) if sector is not None else None
     initiator = _initiator(store, person) if person else None
     wanted_template = _template(store, template) if template else None
     if ids is None:
@@ -193,6 +196,8 @@ def list_runs(
             outputs[relation.dst].append(relation.src)
     started = _initiators(near.relations, runs)
     initiators = {run_id: agent for run_id, (agent, _) in started.items()}
+    if sector is not None:
+        _require_sector(sector, runs.values())
     plans = {run_id: plan for run_id, (_, plan) in started.items() if plan}
     if wanted_template:
         _require_template(store, wanted_template, plans.values())
@@ -207,7 +212,7 @@ def list_runs(
         return (
             (after is None or (start is not None and start >= after))
             and (before is None or (start is not None and start <= before))
-            and (wanted_sector is None or run.text(Attr.SECTOR) == wanted_sector)
+            and (sector is None or run.text(Attr.SECTOR) == sector)
             and (initiator is None or initiators.get(run.id) == initiator)
             and (
                 wanted_template is None

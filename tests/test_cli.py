@@ -437,3 +437,21 @@ def test_demo_and_record_say_what_they_wrote_alike(
     assert len(first["written"]) == first["counts"]["records"] == 53
     assert first["unchanged"] == again["written"] == []
     assert sorted(again["unchanged"]) == sorted(first["written"])
+
+
+def test_runs_take_a_sector_an_imported_run_has(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A PROV document may give a run any sector; the filter is refused only a sector no run has.
+    document = tmp_path / "run.provn"
+    document.write_text(
+        "document\n  prefix ex <https://retail.example/>\n"
+        "  prefix raidt <https://w3id.org/raidt#>\n"
+        "  activity(ex:runs/r2, 2026-01-01T10:00:00Z, -, "
+        "[prov:type='raidt:Run', raidt:sector=\"retail\"])\nendDocument\n"
+    )
+    output_of(capsys, "import", str(document), "--store", url)
+    listed = json.loads(output_of(capsys, "runs", "--sector", "retail", "--json", "--store", url))
+    assert [r["id"] for r in listed["data"]] == ["https://retail.example/runs/r2"]
+    assert raidt(["runs", "--sector", "retial", "--store", url]) == 1
+    assert "sector 'retial' is not one of" in capsys.readouterr().err

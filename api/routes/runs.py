@@ -19,7 +19,7 @@ from api.models import (
 )
 from api.recording import record
 from api.responses import READ, READ_ID, WRITE, RecordRoute, require_json, written
-from provenance.records import Instant, Run, Sector
+from provenance.records import Instant, Run
 from queries.runs import list_runs
 
 __all__ = ["item_router", "record_run", "router", "run_detail", "runs"]
@@ -66,7 +66,7 @@ def runs(
     until: Annotated[
         Instant | None, Query(description="Only runs started at or before this time")
     ] = None,
-    sector: Annotated[Sector | None, Query(description="Only runs in this sector")] = None,
+    sector: Annotated[str | None, Query(description="Only runs in this sector")] = None,
     person: Annotated[
         str | None,
         Query(description="Only runs this person initiated: IRI or prefixed name (else 404)"),
