@@ -22,12 +22,12 @@ COMMAND_MODULES = (store_commands, question_commands, server_commands)
 """Importing these registers their commands on ``app``."""
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
 
 def _shown(message: object) -> str:
-    """A message as a terminal shows it rather than obeys it: a control character in something
-    a user typed (a path, a name) comes out as its escape."""
+    """A message as a terminal shows it rather than obeys it, on one line: a control character
+    or line break in something a user typed (a path, a name) comes out as its escape."""
     return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", str(message))
 
 

@@ -1,9 +1,9 @@
 """Trace, impact and authority answered again from the generated records alone, to check stores.
 
 The records are mapped to PROV as ``raidt record`` maps them and kept in a plain networkx graph, in
-memory: no store and no code of ``queries`` is involved, so what a store lost at ingest, or a
-question got wrong, shows as a difference. Each question is restated from the rules its docstring
-gives, and its answer reduced to what those rules decide:
+memory: no store and no code of ``queries`` is involved (only its depth and chain limits), so
+what a store lost at ingest, or a question got wrong, shows as a difference. Each question is
+restated from the rules its docstring gives, and its answer reduced to what those rules decide:
 
 - trace: the ids in ``runs``, ``reviews``, ``activities``, ``inputs``, ``outputs``, ``prompts``,
   ``prompt_templates``, ``model_configs``, ``models`` and ``approvals``, and each person's id with

@@ -455,3 +455,14 @@ def test_runs_take_a_sector_an_imported_run_has(
     assert [r["id"] for r in listed["data"]] == ["https://retail.example/runs/r2"]
     assert raidt(["runs", "--sector", "retial", "--store", url]) == 1
     assert "sector 'retial' is not one of" in capsys.readouterr().err
+
+
+def test_a_line_break_in_what_was_typed_keeps_the_error_on_one_line(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "records\nmore.jsonl"
+    capsys.readouterr()
+    assert raidt(["record", str(missing), "--store", url]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1
+    assert "records\\x0amore.jsonl" in error
