@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["GENESIS", "canonical_json", "chain_hash", "sha256_hex", "sha256_tag"]
+__all__ = ["GENESIS", "canonical_json", "chain_hash", "readable_json", "sha256_hex", "sha256_tag"]
 
 GENESIS = "0" * 64
 """The chain hash that the first record links to."""
@@ -26,6 +26,12 @@ def canonical_json(value: Any) -> str:
         return json.dumps(
             value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
         )
+
+
+def readable_json(value: Any) -> bytes:
+    """Sorted keys, indented, a final newline: equal data gives equal bytes that people can read,
+    as the files of an evidence pack are written and hashed."""
+    return (json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
 
 
 def sha256_hex(data: str | bytes) -> str:

@@ -18,7 +18,6 @@ from provenance.vocabulary import PROV, RAIDT, XSD
 __all__ = [
     "STANDARD_NAMESPACES",
     "compact",
-    "could_suggest",
     "is_iri",
     "namespace_of",
     "reads_as_scheme",
@@ -83,19 +82,6 @@ def suggest_prefix(namespace: str, taken: Mapping[str, str]) -> str:
     taken; a prefix never reads like a URI scheme, which some PROV-O readers would misparse.
     """
     return next(c for c in _candidates(namespace) if taken.get(c, namespace) == namespace)
-
-
-def could_suggest(prefix: str, namespace: str, taken: Mapping[str, str]) -> bool:
-    """Whether :func:`suggest_prefix` could have given ``prefix`` for ``namespace`` when
-    ``taken`` (prefix → namespace) holds every prefix taken since: each prefix it tries first
-    must be another namespace's, as a prefix once taken stays taken. What a store's prefixes
-    are held to when no record declared them."""
-    for candidate in _candidates(namespace):
-        if candidate == prefix:
-            return True
-        if taken.get(candidate, namespace) == namespace:
-            return False
-    return False
 
 
 def _candidates(namespace: str) -> Iterator[str]:

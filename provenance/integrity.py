@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from provenance.graph import Fragment
-from provenance.hashing import GENESIS, canonical_json, chain_hash, sha256_hex, sha256_tag
-from provenance.identifiers import STANDARD_NAMESPACES, could_suggest, namespace_of
+from provenance.hashing import GENESIS, canonical_json, chain_hash, sha256_tag
+from provenance.identifiers import STANDARD_NAMESPACES, namespace_of, suggest_prefix
 from provenance.ingest import DOCUMENT_KIND
 from provenance.mapping import to_fragment
 from provenance.records import RECORD_ADAPTER, STORED
-from provenance.stores.base import Store, StoredRecord, graph_hash
+from provenance.stores.base import Store, StoredRecord, graph_hash, items_hash
 
 __all__ = ["Problem", "VerifyReport", "verify"]
 
@@ -92,41 +92,47 @@ class _Seen:
         self.relations += len(stored.relations)
 
 
-def _body_problems(record: StoredRecord) -> tuple[list[str], list[tuple[str, str]]]:
-    """Whether the body is what the record's kind says and maps to its graph hash; and the
-    prefixes a document's body declares. The kind is in no hash, so it is read from the body:
-    a record that called itself a document would otherwise skip the mapping check."""
+def _body_problems(record: StoredRecord) -> list[str]:
+    """Whether the body is what the record's kind says and maps to its graph hash. The kind is
+    in no hash, so it is read from the body: a record that called itself a document would
+    otherwise skip the mapping check."""
     if record.kind == DOCUMENT_KIND:
         try:
-            body = json.loads(record.body)
-            items = sorted({canonical_json(item) for item in body["items"]})
-            declared = [(str(prefix), str(uri)) for prefix, uri in body["namespaces"]]
+            items = [canonical_json(item) for item in json.loads(record.body)["items"]]
         except (ValueError, TypeError, KeyError):
-            return ["its body is not a PROV document's, as its kind says"], []
-        if sha256_hex("\n".join(items)) != record.graph_hash:
-            return ["its graph hash is not what its document states"], declared
-        return [], declared
+            return ["its body is not a PROV document's, as its kind says"]
+        if items_hash(items) != record.graph_hash:
+            return ["its graph hash is not what its document states"]
+        return []
     try:
         parsed = RECORD_ADAPTER.validate_json(record.body, context=STORED)
     except ValidationError:
-        return ["its body is no longer a valid record"], []
+        return ["its body is no longer a valid record"]
     if parsed.type != record.kind:
-        return [f"its kind is {record.kind!r}, but its body is a {parsed.type!r} record"], []
+        return [f"its kind is {record.kind!r}, but its body is a {parsed.type!r} record"]
     if graph_hash(to_fragment(parsed)) != record.graph_hash:
-        return ["its graph hash is not what its body maps to"], []
-    return [], []
+        return ["its graph hash is not what its body maps to"]
+    return []
 
 
-def _problems(record: StoredRecord, previous: str, stored: Fragment, seen: _Seen) -> list[str]:
+def _declared(record: StoredRecord) -> list[tuple[str, str]]:
+    """The prefixes a document's body declares (a record of another kind declares none)."""
+    if record.kind != DOCUMENT_KIND:
+        return []
+    try:
+        return [(str(prefix), str(uri)) for prefix, uri in json.loads(record.body)["namespaces"]]
+    except (ValueError, TypeError, KeyError):
+        return []
+
+
+def _problems(record: StoredRecord, previous: str, stored: Fragment) -> list[str]:
     found = []
     if sha256_tag(record.body) != record.content_hash:
         found.append("its body does not match its content hash")
     stored_graph = graph_hash(stored)
     if stored_graph != record.graph_hash:
         found.append("its graph rows do not match its graph hash")
-    body_problems, declared = _body_problems(record)
-    found += body_problems
-    seen.declared.update(declared)
+    found += _body_problems(record)
     expected = chain_hash(
         previous, record.id, record.content_hash, record.graph_hash, record.recorded_at
     )
@@ -210,9 +216,10 @@ def _relation_count_problems(store: Store, seen: _Seen, last: int) -> list[Probl
 
 
 def _namespace_problems(store: Store, seen: _Seen, last: int) -> list[Problem]:
-    """Every prefix is one a document declared for its namespace, or one the store would have
-    chosen for a namespace its ids use: prefixed names are read and written by them, so a
-    swapped prefix would show one organisation's runs under another's name."""
+    """Every prefix is one a document declared for its namespace, or the one the store would
+    choose for a namespace its ids use given the prefixes it holds (a prefix once taken stays
+    taken, so each tried before it must be another namespace's): prefixed names are read and
+    written by them, so a swapped prefix would show one organisation's runs under another's."""
     used = {namespace_of(key[1]) for key in seen.visible if key[0] == "node"}
     taken = store.namespaces()
     problems = []
@@ -223,7 +230,7 @@ def _namespace_problems(store: Store, seen: _Seen, last: int) -> list[Problem]:
             problems.append(
                 Problem(last, "(prefixes)", f"prefix {prefix} names {uri}, which no record uses")
             )
-        elif not could_suggest(prefix, uri, taken):
+        elif suggest_prefix(uri, taken) != prefix:
             problems.append(
                 Problem(
                     last,
@@ -236,12 +243,15 @@ def _namespace_problems(store: Store, seen: _Seen, last: int) -> list[Problem]:
 
 
 def verify(store: Store, *, expect_head: str | None = None) -> VerifyReport:
-    """Check every record's hashes and the chain, in write order.
+    """Check every record's hashes and the chain, in write order; then the rows no hash
+    covers (what each node, description and type is seen from, relations of no record, the
+    prefixes) against what the records say; then the head, if one is expected.
 
     Returns
     -------
     VerifyReport
-        ``ok`` when nothing was found; otherwise each problem with its record, first one first.
+        ``ok`` when nothing was found; otherwise each problem with its record: the records'
+        own in write order, then the rest in that order.
     """
     report = VerifyReport()
     previous = GENESIS
@@ -252,9 +262,9 @@ def verify(store: Store, *, expect_head: str | None = None) -> VerifyReport:
         report.records += 1
         stored = store.fragment(record.seq)
         seen.add(record.seq, stored)
+        seen.declared.update(_declared(record))
         report.problems += [
-            Problem(record.seq, record.id, what)
-            for what in _problems(record, previous, stored, seen)
+            Problem(record.seq, record.id, what) for what in _problems(record, previous, stored)
         ]
         report.contradictions += [
             Problem(record.seq, record.id, what) for what in _contradictions(stored, hashes, kinds)

@@ -94,7 +94,7 @@ def parse_time(value: str) -> datetime:
 
 def _not_a_time(value: str, problem: ErrorDetails) -> str:
     if problem["type"] == "value_error":
-        return f"{value} {problem.get('ctx', {}).get('error')}"
+        return f"{value!r}: {problem.get('ctx', {}).get('error', 'not a time')}"
     try:
         naive = datetime.fromisoformat(value)
     except ValueError:

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from provenance.errors import InvalidRecord, ProvenanceError, StoreError
 from provenance.export import export_nodes
 from provenance.formats import FORMATS, write_document
-from provenance.hashing import GENESIS, sha256_hex, sha256_tag
+from provenance.hashing import GENESIS, readable_json, sha256_hex, sha256_tag
 from provenance.identifiers import STANDARD_NAMESPACES
 from provenance.integrity import verify
 from provenance.stores.base import Store, StoredRecord
@@ -66,10 +66,6 @@ records.jsonl    the stored records behind the bundle, each with its SHA-256 con
 rubric.json      the rubric the score was judged by, in full
 lineage.svg      the run's lineage, drawn in PROV's conventions (when the pack was built with it)
 """
-
-
-def _json(data: Any) -> bytes:
-    return (json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
 
 
 def _event_row(event: Event, kind: str) -> dict[str, Any]:
@@ -173,11 +169,11 @@ def pack_files(
         "README.txt": _README.format(run=facts.run.id).encode(),
         "prov.json": write_document(document, FORMATS["json"]).encode(),
         "prov.provn": write_document(document, FORMATS["provn"]).encode(),
-        "trace.json": _json(traces),
-        "authority.json": _json(powers),
-        "score.json": _json(score(store, facts.run.id, rubric=chosen, as_of=at)),
+        "trace.json": readable_json(traces),
+        "authority.json": readable_json(powers),
+        "score.json": readable_json(score(store, facts.run.id, rubric=chosen, as_of=at)),
         "rubric.json": chosen.canonical(),
-        "timeline.json": _json(_timeline(facts)),
+        "timeline.json": readable_json(_timeline(facts)),
         "records.jsonl": "".join(
             json.dumps(
                 {
@@ -252,7 +248,7 @@ def build_pack(
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as pack:
-        for name, data in [(_MANIFEST, _json(manifest)), *sorted(files.items())]:
+        for name, data in [(_MANIFEST, readable_json(manifest)), *sorted(files.items())]:
             entry = zipfile.ZipInfo(name, _FIXED_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             pack.writestr(entry, data)
@@ -393,7 +389,7 @@ def _compare_with_the_store(
     if isinstance(basis, str):
         report.problems.append(basis)
         return
-    report.as_of_record, report.as_of_time = basis.at.as_of, _time_of(store, basis.seq)
+    report.as_of_record, report.as_of_time = basis.seq, _time_of(store, basis.seq)
     try:
         then = {**basis.files(store, basis.at), **_drawn(draw, store, basis.run, basis.at)}
         now = basis.files(store, Moment(None, basis.at.time))
@@ -429,7 +425,7 @@ def _as_packed(rebuilt: dict[str, bytes], contents: dict[str, bytes]) -> dict[st
             continue
         if isinstance(packed, dict) and not any(key in packed for key in keys):
             data = json.loads(rebuilt[name])
-            adjusted[name] = _json({k: v for k, v in data.items() if k not in keys})
+            adjusted[name] = readable_json({k: v for k, v in data.items() if k not in keys})
     return adjusted
 
 
@@ -439,13 +435,11 @@ class _Basis:
     prefixes its PROV declares."""
 
     run: str
+    seq: int
+    """The store's record the pack is as of."""
     at: Moment
     rubric: Rubric
     namespaces: dict[str, str] | None
-
-    @property
-    def seq(self) -> int:
-        return self.at.as_of or 0
 
     def files(self, store: Store, at: Moment) -> dict[str, bytes]:
         return pack_files(store, self.run, rubric=self.rubric, at=at, namespaces=self.namespaces)
@@ -463,7 +457,7 @@ def _basis(store: Store, manifest: dict[str, Any], contents: dict[str, bytes]) -
         return rubric
     as_of = manifest.get("as_of")
     moment = Moment(seq, as_of if isinstance(as_of, str) else None)
-    return _Basis(run, moment, rubric, _prefixes_of(contents))
+    return _Basis(run, seq, moment, rubric, _prefixes_of(contents))
 
 
 def _since(store: Store, basis: _Basis, then: dict[str, bytes], now: dict[str, bytes]) -> list[str]:

@@ -8,7 +8,6 @@ apply to a run (no override to judge, say) are left out of the sum and reported 
 
 from __future__ import annotations
 
-import json
 import math
 import tomllib
 from collections import defaultdict
@@ -23,7 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from provenance.errors import InvalidRecord
-from provenance.hashing import sha256_hex
+from provenance.hashing import readable_json, sha256_hex
 from provenance.stores.base import Store
 from provenance.vocabulary import Attr, Role, Type
 from queries.authority import delegations
@@ -113,10 +112,7 @@ class Rubric(BaseModel):
     def canonical(self) -> bytes:
         """The rubric as JSON with its keys sorted: the same bytes for the same rubric however its
         file was written, so that their SHA-256 names the rubric."""
-        text = json.dumps(
-            self.model_dump(mode="json"), indent=2, ensure_ascii=False, sort_keys=True
-        )
-        return (text + "\n").encode()
+        return readable_json(self.model_dump(mode="json"))
 
     def sha256(self) -> str:
         """The SHA-256 of :meth:`canonical`: which rubric judged a score, whatever its name."""

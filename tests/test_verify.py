@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from api.cli import run as raidt
+from provenance.demo_data import demo_records
 from provenance.graph import Element, Fragment
 from provenance.ingest import document_record, prepare
 from provenance.integrity import verify
@@ -316,11 +317,6 @@ def test_the_demo_records_map_to_the_graphs_stores_already_hold() -> None:
         line["id"]: line["graph_hash"]
         for line in map(json.loads, (DATA / "demo_graph_hashes.jsonl").read_text().splitlines())
     }
-    demo = Path(__file__).parent.parent / "provenance" / "demo"
-    records = [
-        RECORD_ADAPTER.validate_json(line)
-        for path in sorted(demo.glob("*.jsonl"))
-        for line in path.read_text().splitlines()
-    ]
+    records = [item.record for item in demo_records()]
     assert len(records) == len(kept) == 53
     assert {r.id: graph_hash(to_fragment(r)) for r in records} == kept

@@ -29,6 +29,7 @@ __all__ = [
     "Traversal",
     "WriteResult",
     "graph_hash",
+    "items_hash",
     "read_attributes",
     "read_kind",
     "resolve_stored",
@@ -85,7 +86,13 @@ def resolve_stored(store: Store, value: str) -> str:
 
 def graph_hash(fragment: Fragment) -> str:
     """The hash of what a record wrote into the graph, independent of the order of its parts."""
-    return sha256_hex("\n".join(fragment.canonical_items()))
+    return items_hash(fragment.canonical_items())
+
+
+def items_hash(items: Iterable[str]) -> str:
+    """The hash of a graph given as its items in canonical form: each distinct one once, in
+    sorted order, so that neither order nor repeats change it."""
+    return sha256_hex("\n".join(sorted(set(items))))
 
 
 @dataclass(frozen=True, slots=True)

@@ -145,6 +145,10 @@ def _relation(row: sqlite3.Row | tuple[Any, ...]) -> Relation:
     return Relation(kind, src, dst, read_attributes(attributes), rid, bundle)
 
 
+def _no_store(path: str) -> StoreUnavailable:
+    return StoreUnavailable(f"no store at {path}: `raidt record` or `raidt demo` makes one")
+
+
 class SQLiteStore:
     """A store in one SQLite file (or ``:memory:``)."""
 
@@ -167,9 +171,7 @@ class SQLiteStore:
                 if not parent.is_dir():
                     raise StoreUnavailable(f"cannot open {self.path}: no directory {parent}")
                 if not create and not Path(self.path).exists():
-                    raise StoreUnavailable(
-                        f"no store at {self.path}: `raidt record` or `raidt demo` makes one"
-                    )
+                    raise _no_store(self.path)
             self._db = sqlite3.connect(
                 self.path,
                 isolation_level=None,
@@ -211,12 +213,14 @@ class SQLiteStore:
         tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
         problem = None
         if tables and "records" not in tables:
-            problem = f"{self.path} is a database, but not a RAIDT store: it holds other tables"
+            problem = StoreUnavailable(
+                f"{self.path} is a database, but not a RAIDT store: it holds other tables"
+            )
         elif not tables and not create:
-            problem = f"no store at {self.path}: `raidt record` or `raidt demo` makes one"
+            problem = _no_store(self.path)
         if problem:
             self._db.close()
-            raise StoreUnavailable(problem)
+            raise problem
 
     def _check_version(self) -> None:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
