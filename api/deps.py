@@ -23,7 +23,7 @@ from api.settings import Settings
 from provenance.errors import InvalidRecord, NotFound
 from provenance.stores import Store, open_store
 from provenance.stores.base import resolve_stored
-from provenance.vocabulary import Type
+from queries.context import require_run
 
 __all__ = [
     "READ_ROLES",
@@ -289,29 +289,11 @@ def _resolve(store: Store, raw: str) -> str:
         raise NotFound(f"no node {value!r}: {error.message}") from error
 
 
-def _require(store: Store, full: str, required: str, named: str) -> None:
-    """The node must be stored as a ``required``: one the store does not hold is not found, one
-    of another kind is the wrong id for the route, in the words the queries use for it.
-
-    Raises
-    ------
-    NotFound
-        When the store holds no such node.
-    InvalidRecord
-        When the node is stored, but not with that ``prov:type``.
-    """
-    found = store.nodes([full]).get(full)
-    if found is None or not found.kinds:
-        raise NotFound(f"no node {full} in {store.url}")
-    if required not in found.types:
-        raise InvalidRecord(f"{full} is not {named}")
-
-
 def _id_dependency(
-    what: str, example: str, *, require: tuple[str, str] | None = None
+    what: str, example: str, *, require: Callable[[Store, str], object] | None = None
 ) -> Callable[..., str]:
-    """A dependency reading ``{id}`` from the path as a full IRI; with ``require`` (a
-    ``prov:type`` and how to name it), the node must be stored with that type."""
+    """A dependency reading ``{id}`` from the path as a full IRI; with ``require`` (a query's
+    check that the store holds such a node), the node must pass it, in the queries' words."""
 
     def node(
         store: StoreDep,
@@ -321,7 +303,7 @@ def _id_dependency(
     ) -> str:
         full = _resolve(store, id)
         if require is not None:
-            _require(store, full, *require)
+            require(store, full)
         return full
 
     return node
@@ -336,7 +318,7 @@ RunId = Annotated[
         _id_dependency(
             "run",
             "https://hospital.example/runs/discharge-0412",
-            require=(Type.RUN, "a run (a raidt:Run activity)"),
+            require=require_run,
         )
     ),
 ]

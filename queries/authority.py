@@ -29,6 +29,7 @@ from queries.context import (
     moment,
     parse_time,
     reach,
+    require_agent,
     require_node,
     started,
     steps,
@@ -584,10 +585,7 @@ def accountable(store: Store, person: str, *, as_of: AsOf = None) -> dict[str, A
     ['credit-memo-2026-0317-committee-pack']
     """
     moment_ = moment(store, as_of)
-    named = require_node(store, person, moment_, referenced=True)
-    if named.kinds and "agent" not in named.kinds:
-        raise InvalidRecord(f"{named.id} is not a person or organisation (an agent)")
-    agent = named.id
+    agent = require_agent(store, person, moment_)
     below = store.traverse(
         [agent], ["actedOnBehalfOf"], Direction.DOWN, MAX_CHAIN, as_of=moment_.as_of
     )

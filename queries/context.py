@@ -37,7 +37,10 @@ __all__ = [
     "moment",
     "parse_time",
     "reach",
+    "require_agent",
     "require_node",
+    "require_run",
+    "run_node",
     "started",
     "steps",
     "used_by",
@@ -153,6 +156,49 @@ def require_node(store: Store, node_id: str, at: Moment = NOW, *, referenced: bo
         when = f" as of {at.time}" if at.time else ""
         raise NotFound(f"no node {full} in {store.url}{when}")
     return found
+
+
+def require_agent(store: Store, node_id: str, at: Moment = NOW) -> str:
+    """The agent a user named: one relations name but no record describes (a person an
+    approver acted for) is one too.
+
+    Raises
+    ------
+    NotFound
+        When the store (as of ``at``) holds no such node.
+    InvalidRecord
+        When the node is described, but not as an agent.
+    """
+    named = require_node(store, node_id, at, referenced=True)
+    if named.kinds and "agent" not in named.kinds:
+        raise InvalidRecord(f"{named.id} is not a person or organisation (an agent)")
+    return named.id
+
+
+def require_run(store: Store, node_id: str, at: Moment = NOW) -> Node:
+    """The run a user named.
+
+    Raises
+    ------
+    NotFound
+        When the store (as of ``at``) holds no such node.
+    InvalidRecord
+        When the node is not a run.
+    """
+    return run_node(require_node(store, node_id, at))
+
+
+def run_node(node: Node) -> Node:
+    """``node``, known to be a run.
+
+    Raises
+    ------
+    InvalidRecord
+        When it is not one.
+    """
+    if Type.RUN not in node.types:
+        raise InvalidRecord(f"{node.id} is not a run (a raidt:Run activity)")
+    return node
 
 
 def started(node: Node) -> datetime | None:

@@ -11,7 +11,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from provenance.errors import InvalidRecord
 from provenance.graph import Node, Relation, as_datetime, as_iri
 from provenance.stores.base import Direction, Store, Traversal
 from provenance.vocabulary import PROV, Attr, Role, Type
@@ -24,6 +23,7 @@ from queries.context import (
     ended,
     reach,
     require_node,
+    run_node,
     started,
     steps,
 )
@@ -136,10 +136,7 @@ def gather_many(store: Store, runs: Iterable[Node], at: Moment = NOW) -> dict[st
     InvalidRecord
         When a node is not a run.
     """
-    chosen = {run.id: run for run in runs}
-    for run in chosen.values():
-        if Type.RUN not in run.types:
-            raise InvalidRecord(f"{run.id} is not a run (a raidt:Run activity)")
+    chosen = {run.id: run_node(run) for run in runs}
     ids = list(chosen)
     near = _grouped(
         store.traverse(ids, ["used", "wasAssociatedWith"], Direction.UP, 1, as_of=at.as_of), "src"

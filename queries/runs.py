@@ -12,7 +12,7 @@ from provenance.graph import Attributes, Json, Node, Relation, as_datetime, as_i
 from provenance.records import Sector
 from provenance.stores.base import Direction, Store, resolve_stored
 from provenance.vocabulary import PROV, RELATION_KINDS, Attr, Role, Type
-from queries.context import parse_time, require_node
+from queries.context import parse_time, require_agent
 
 __all__ = ["SECTORS", "describe_node", "grouped", "list_runs", "node_summary"]
 
@@ -77,22 +77,6 @@ def _require_sector(sector: str, runs: Iterable[Node]) -> None:
     raise InvalidRecord(
         f"sector {sector!r} is not one of: {', '.join(SECTORS)}, nor one a stored run has"
     )
-
-
-def _initiator(store: Store, person: str) -> str:
-    """The agent a filter names, by IRI or prefixed name, as ``raidt accountable`` takes it.
-
-    Raises
-    ------
-    NotFound
-        When the store holds no such node.
-    InvalidRecord
-        When the node is described, but not as an agent.
-    """
-    named = require_node(store, person, referenced=True)
-    if named.kinds and "agent" not in named.kinds:
-        raise InvalidRecord(f"{named.id} is not a person or organisation (an agent)")
-    return named.id
 
 
 def _template(store: Store, template: str) -> str:
@@ -181,7 +165,7 @@ def list_runs(
     2
     """
     after, before = _when(since), _when(until)
-    initiator = _initiator(store, person) if person else None
+    initiator = require_agent(store, person) if person else None
     wanted_template = _template(store, template) if template else None
     if ids is None:
         run_ids = store.ids_of_type(Type.RUN)
