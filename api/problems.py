@@ -28,6 +28,7 @@ from provenance.errors import (
     ProvenanceError,
     RecordConflict,
     StoreError,
+    StoreFailsVerify,
     StoreUnavailable,
     UnsupportedFormat,
 )
@@ -36,7 +37,6 @@ __all__ = [
     "PROBLEM_JSON",
     "FieldProblem",
     "Problem",
-    "StoreFailsVerify",
     "install_handlers",
     "problem_response",
     "problem_responses",
@@ -46,12 +46,6 @@ __all__ = [
 PROBLEM_JSON = "application/problem+json"
 _TYPE = "https://w3id.org/raidt/problems#"
 _log = logging.getLogger("raidt.api")
-
-
-class StoreFailsVerify(ProvenanceError):
-    """The store's records do not verify, so what would vouch for them is refused: the store's
-    state conflicts with the request, which a caller can be told, rather than the service
-    failing."""
 
 
 _MAPPING: tuple[tuple[type[ProvenanceError], int, str], ...] = (

@@ -9,7 +9,9 @@
     ├── RecordConflict         a different record under an id that is already stored
     ├── NotFound               no node or record with that id
     └── StoreError             the store failed
-        └── StoreUnavailable   the store cannot be reached or opened
+        ├── StoreUnavailable   the store cannot be reached or opened
+        └── StoreFailsVerify   the store's records do not verify, so nothing vouching for them
+                               is built (an evidence pack, a copy)
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ __all__ = [
     "ProvenanceError",
     "RecordConflict",
     "StoreError",
+    "StoreFailsVerify",
     "StoreUnavailable",
     "UnsupportedFormat",
 ]
@@ -73,3 +76,8 @@ class StoreError(ProvenanceError):
 
 class StoreUnavailable(StoreError):
     """The store cannot be opened or reached."""
+
+
+class StoreFailsVerify(StoreError):
+    """The store's records do not verify, so what would vouch for them is refused: the store's
+    state conflicts with the request, rather than the store failing."""

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
+from provenance.errors import StoreFailsVerify
 from provenance.graph import Fragment
 from provenance.hashing import GENESIS, canonical_json, chain_hash, sha256_tag
 from provenance.identifiers import STANDARD_NAMESPACES, namespace_of, suggest_prefix
@@ -32,7 +33,7 @@ from provenance.mapping import to_fragment
 from provenance.records import RECORD_ADAPTER, STORED
 from provenance.stores.base import Store, StoredRecord, graph_hash, items_hash
 
-__all__ = ["Problem", "VerifyReport", "verify"]
+__all__ = ["Problem", "VerifyReport", "require_verified", "verify"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,5 +280,24 @@ def verify(store: Store, *, expect_head: str | None = None) -> VerifyReport:
             Problem(
                 report.records, "(head)", f"the chain head is {previous}, expected {expect_head}"
             )
+        )
+    return report
+
+
+def require_verified(store: Store, refused: str) -> VerifyReport:
+    """The store's report, once it verifies: what is built to vouch for its records (a pack, a
+    copy that hashes them afresh) would vouch for tampering too.
+
+    Raises
+    ------
+    StoreFailsVerify
+        Naming the first problem and ``refused``, what is not done because of it.
+    """
+    report = verify(store)
+    if not report.ok:
+        first = report.problems[0]
+        raise StoreFailsVerify(
+            f"{store.url} fails verification at record {first.seq} ({first.record}): "
+            f"{first.what}; {refused} (`raidt verify` lists every problem)"
         )
     return report

@@ -14,7 +14,7 @@ from itertools import islice
 
 from provenance.errors import StoreError
 from provenance.graph import Fragment
-from provenance.integrity import verify
+from provenance.integrity import require_verified, verify
 from provenance.stores.base import PreparedRecord, Store, StoredRecord
 
 __all__ = ["CopyReport", "copy_store"]
@@ -58,13 +58,9 @@ def copy_store(
         When the source does not verify, the target holds other records, or the copy does not
         check out.
     """
-    source_report = verify(source)
-    if not source_report.ok:
-        problem = source_report.problems[0]
-        raise StoreError(
-            f"{source.url} does not verify ({problem.record}: {problem.what}); a copy would "
-            "hash the tampered rows afresh, so nothing was copied"
-        )
+    source_report = require_verified(
+        source, "a copy would hash the tampered rows afresh, so nothing was copied"
+    )
     held = target.counts()["records"]
     if held:
         theirs = [(r.id, r.content_hash, r.chain_hash) for r in target.records()]

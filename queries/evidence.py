@@ -18,12 +18,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from provenance.errors import InvalidRecord, ProvenanceError, StoreError
+from provenance.errors import InvalidRecord, ProvenanceError
 from provenance.export import export_nodes
 from provenance.formats import FORMATS, write_document
 from provenance.hashing import GENESIS, readable_json, sha256_hex, sha256_tag
 from provenance.identifiers import STANDARD_NAMESPACES
-from provenance.integrity import verify
+from provenance.integrity import require_verified
 from provenance.stores.base import Store, StoredRecord
 from provenance.vocabulary import Attr
 from queries.authority import authority
@@ -221,13 +221,7 @@ def build_pack(
         When the store fails verification: a pack would vouch for tampered records.
     """
     chosen = own_name(rubric if isinstance(rubric, Rubric) else load_rubric(rubric))
-    checked = verify(store)
-    if not checked.ok:
-        first = checked.problems[0]
-        raise StoreError(
-            f"{store.url} fails verification at record {first.seq} ({first.record}): "
-            f"{first.what}; no evidence pack is built from it (`raidt verify` lists every problem)"
-        )
+    checked = require_verified(store, "no evidence pack is built from it")
     seq = checked.records if at.as_of is None else min(at.as_of, checked.records)
     moment = Moment(seq, at.time or _time_of(store, seq))
     run_id = require_node(store, run, moment).id

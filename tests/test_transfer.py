@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from api.cli import run as raidt
-from provenance.errors import StoreError
+from provenance.errors import StoreError, StoreFailsVerify
 from provenance.integrity import verify
 from provenance.stores import SQLiteStore, Store
 from provenance.transfer import copy_store
@@ -91,7 +91,7 @@ def test_copy_refuses_a_source_that_does_not_verify(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "a.db") as db:
         db.execute("UPDATE edges SET dst = src WHERE kind = 'used'")
     target = SQLiteStore(tmp_path / "b.db")
-    with pytest.raises(StoreError, match=r"a\.db does not verify .* nothing was copied"):
+    with pytest.raises(StoreFailsVerify, match=r"a\.db fails verification .* nothing was copied"):
         copy_store(source, target)
     assert target.counts()["records"] == 0
 

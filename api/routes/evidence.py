@@ -8,13 +8,10 @@ from fastapi import APIRouter, Depends, Response
 
 from api.deps import RunId, StoreDep, reader
 from api.models import RubricName
-from api.problems import StoreFailsVerify, problem_responses
+from api.problems import problem_responses
 from api.routes.lineage import AsOfQuery
 from api.routes.scores import RubricQuery
-from provenance.errors import StoreError
-from provenance.integrity import verify
-from provenance.stores import Store
-from queries.context import Moment, moment
+from queries.context import moment
 from queries.evidence import build_pack
 from visualisation.static import pack_pictures
 
@@ -44,7 +41,7 @@ def evidence_pack(
     """PROV bundle (PROV-JSON, PROV-N), trace, authority, score, timeline, records and a SHA-256
     manifest, as ``raidt evidence`` writes it; with ``as_of``, as the store stood then. A store
     that fails verify gets none (409)."""
-    data = _pack(store, run, rubric.value, moment(store, as_of))
+    data = build_pack(store, run, rubric=rubric.value, at=moment(store, as_of), draw=pack_pictures)
     name = run.rstrip("/").rsplit("/", 1)[-1] or "run"
     ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "-" for c in name)
     # HTTP headers are Latin-1: an ASCII name for every client, the real one (RFC 6266) for most
@@ -55,20 +52,3 @@ def evidence_pack(
     return Response(
         data, media_type="application/zip", headers={"Content-Disposition": disposition}
     )
-
-
-def _pack(store: Store, run: str, rubric: str, at: Moment) -> bytes:
-    """The pack, or a conflict when the store fails verify: the refusal is about the records,
-    not a failure of the store, which verifying again tells apart (only when the build failed).
-
-    Raises
-    ------
-    StoreFailsVerify
-        When the store's records do not verify.
-    """
-    try:
-        return build_pack(store, run, rubric=rubric, at=at, draw=pack_pictures)
-    except StoreError as error:
-        if verify(store).ok:
-            raise
-        raise StoreFailsVerify(str(error)) from error
