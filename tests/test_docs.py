@@ -4,9 +4,12 @@ route of the HTTP service."""
 from __future__ import annotations
 
 import re
-from inspect import signature
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import typer
+from typer.core import TyperGroup, TyperOption
 
 from api.cli import app
 from api.cli import run as raidt
@@ -100,14 +103,29 @@ def test_readme_names_every_query_parameter_of_every_route() -> None:
     assert not unnamed, f"README's row of the route does not name: {unnamed}"
 
 
-def test_readme_names_every_option_of_every_question() -> None:
+def _commands() -> Iterator[tuple[str, Any]]:
+    """Every command by its full name, those of groups (``raidt keys create``) included."""
+    for name, command in typer.main.get_command(app).commands.items():  # type: ignore[attr-defined]
+        if isinstance(command, TyperGroup):
+            for sub, inner in command.commands.items():
+                yield f"raidt {name} {sub}", inner
+        else:
+            yield f"raidt {name}", command
+
+
+_EVERYWHERE = {"--help", "--json", "--store", "--keys"}
+"""Options every command (or every keys command) takes, described once above the tables."""
+
+
+def test_readme_names_every_option_of_every_command() -> None:
+    rows = [line for line in README.splitlines() if line.startswith("| `raidt ")]
     unnamed = [
-        f"raidt {command.name} {option}"
-        for command in app.registered_commands
-        for option in ("--as-of", "--rubric", "--at")
-        if command.name
-        and command.callback
-        and option.removeprefix("--").replace("-", "_") in signature(command.callback).parameters
-        and option not in _row(f"raidt {command.name}")
+        f"{name} {option.opts[0]}"
+        for name, command in _commands()
+        for option in command.params
+        if isinstance(option, TyperOption) and not _EVERYWHERE & set(option.opts)
+        for row in [next((r for r in rows if f"`{name} " in r or f"`{name}`" in r), "")]
+        if not any(f"{flag} " in row or f"{flag}]" in row for flag in option.opts)
     ]
     assert not unnamed, f"README's row of the command does not name: {unnamed}"
+    assert all(f"`{option}" in README for option in _EVERYWHERE - {"--help"})
