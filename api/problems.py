@@ -8,7 +8,6 @@ that no route decides a status for itself and every error reads the same way.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -190,7 +189,7 @@ async def _provenance_error(request: Request, error: Exception) -> JSONResponse:
             kind=kind,
             instance=_instance(request),
             location=error.location,
-            errors=_named_fields(error.message, kind),
+            errors=_named_fields(error, kind),
         )
     return problem_response(
         status, _discreet(request, status, str(error)), kind=kind, instance=_instance(request)
@@ -213,23 +212,18 @@ def _field_problems(errors: Sequence[Any]) -> list[FieldProblem]:
     return found
 
 
-_NAMED_FIELD = re.compile(r"(?:^|; )field (?P<field>[^\s:]+): (?P<message>.*?)(?=; field |$)", re.S)
-"""How a check of a record names what failed: ``field inputs.0.id: …``, several joined by
-``; ``."""
-
-
-def _named_fields(message: str, kind: str) -> list[FieldProblem] | None:
+def _named_fields(error: InvalidRecord, kind: str) -> list[FieldProblem] | None:
     """The fields a record's error names, listed as the validation errors list theirs: a check
     that runs after validation (a reference to something not recorded, an event about another
     run) fails a field of the body just as much."""
     found = [
         FieldProblem(
-            field=said["field"],
-            location=["body", *(int(p) if p.isdigit() else p for p in said["field"].split("."))],
-            message=said["message"],
+            field=field,
+            location=["body", *(int(p) if p.isdigit() else p for p in field.split("."))],
+            message=message,
             type=kind,
         )
-        for said in _NAMED_FIELD.finditer(message)
+        for field, message in error.fields
     ]
     return found or None
 

@@ -69,12 +69,12 @@ def check_event_belongs(store: Store, run: str, event: Record) -> None:
     entities, activities = run_scope(store, run)
     target = getattr(event, "target", None)
     if target is not None and target not in entities:
-        raise InvalidRecord(
-            f"field target: {target} is not an output of {run} nor a revision of one",
+        raise InvalidRecord.of_fields(
+            [("target", f"{target} is not an output of {run} nor a revision of one")],
             location="body",
         )
     if isinstance(event, Escalation | Override) and event.trigger not in activities:
-        raise InvalidRecord(
-            f"field trigger: {event.trigger} is neither {run} nor an activity about its outputs",
+        raise InvalidRecord.of_fields(
+            [("trigger", f"{event.trigger} is neither {run} nor an activity about its outputs")],
             location="body",
         )

@@ -16,6 +16,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Self
+
 __all__ = [
     "DanglingReference",
     "InvalidRecord",
@@ -34,17 +37,32 @@ class ProvenanceError(Exception):
 
 
 class InvalidRecord(ProvenanceError):
-    """Input that cannot be stored as it is. ``location`` says where (file, line, field)."""
+    """Input that cannot be stored as it is. ``location`` says where (file, line); ``fields``
+    which fields of a record are at fault, each with what is wrong with it."""
 
-    def __init__(self, message: str, *, location: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        location: str | None = None,
+        fields: Sequence[tuple[str, str]] = (),
+    ) -> None:
         self.message = message
         self.location = location
+        self.fields = tuple(fields)
         super().__init__(f"{location}: {message}" if location else message)
+
+    @classmethod
+    def of_fields(cls, fields: Sequence[tuple[str, str]], *, location: str | None = None) -> Self:
+        """The error of a record whose ``fields`` (name, what is wrong) are at fault, said as
+        ``field inputs.0.id: …; field …``, and kept apart for those that list them."""
+        message = "; ".join(f"field {name}: {what}" for name, what in fields)
+        return cls(message, location=location, fields=fields)
 
     def at(self, location: str) -> InvalidRecord:
         """The same error, placed inside ``location`` (a file, a line)."""
         inner = f"{location}: {self.location}" if self.location else location
-        return type(self)(self.message, location=inner)
+        return type(self)(self.message, location=inner, fields=self.fields)
 
 
 class UnsupportedFormat(InvalidRecord):

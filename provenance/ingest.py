@@ -78,7 +78,7 @@ _BRANCHES = {"str", "int", "float", "bool"}
 """How pydantic names the members of a union of plain types, at the end of an error's location."""
 
 
-def _explain(error: ValidationError) -> str:
+def _explain(error: ValidationError) -> list[tuple[str, str]]:
     """Pydantic's errors as ``field a.b.0: what is wrong (got …)``, one per field: a value that
     fits none of a union's types is one problem, said once."""
     fields: dict[str, list[ErrorDetails]] = {}
@@ -93,18 +93,18 @@ def _explain(error: ValidationError) -> str:
             field = "type"
         fields.setdefault(field, []).append(item)
     inner = {f for f in fields if any(other.startswith(f"{f}.") for other in fields)}
-    return "; ".join(
+    return [
         _explain_field(field, items)
         for field, items in fields.items()
         # a list whose items failed is also reported too short: once is enough
         if not (field in inner and all(i["type"] == "too_short" for i in items))
-    )
+    ]
 
 
-def _explain_field(field: str, items: list[ErrorDetails]) -> str:
+def _explain_field(field: str, items: list[ErrorDetails]) -> tuple[str, str]:
     first = items[0]
     if first["type"] in ("union_tag_invalid", "union_tag_not_found"):
-        return f"field type: missing or unknown; expected one of: {', '.join(_RECORD_TYPES)}"
+        return "type", f"missing or unknown; expected one of: {', '.join(_RECORD_TYPES)}"
     specific = [i for i in items if not i["type"].endswith("_type")] or items
     wanted = list(dict.fromkeys(i["msg"].removeprefix("Input should be ") for i in specific))
     message = (
@@ -115,7 +115,7 @@ def _explain_field(field: str, items: list[ErrorDetails]) -> str:
     if first["type"] != "missing" and "input" in first and field != "record":
         shown = json.dumps(first["input"], default=str)
         message += f" (got {shown if len(shown) < 80 else shown[:77] + '...'})"
-    return f"field {field}: {message}"
+    return field, message
 
 
 _TOO_DEEP = "malformed JSON: arrays or objects nested too deeply to read"
@@ -193,8 +193,8 @@ def refuse_lone_surrogates(data: object, location: str) -> None:
     found = _with_surrogate(data, "")
     if found is not None:
         field, code = found
-        raise InvalidRecord(
-            f"field {field or 'record'}: holds U+{code:04X}, a lone surrogate, which is not text",
+        raise InvalidRecord.of_fields(
+            [(field or "record", f"holds U+{code:04X}, a lone surrogate, which is not text")],
             location=location,
         )
 
@@ -245,7 +245,7 @@ def _validate(data: object, location: str) -> Located:
     try:
         return Located(RECORD_ADAPTER.validate_python(data), location)
     except ValidationError as error:
-        raise InvalidRecord(_explain(error), location=location) from error
+        raise InvalidRecord.of_fields(_explain(error), location=location) from error
 
 
 def read_records(path: str | Path) -> list[Located]:
@@ -446,10 +446,9 @@ class _AboutNode(InvalidRecord):
         self.node = node
 
 
-def _field_of(record: Record, node_id: str | None) -> str:
-    """``field inputs.0.id: `` for the first field of a record that holds the id, else ``""``."""
-    found = _path_to(record.model_dump(mode="json"), node_id, "") if node_id else None
-    return f"field {found}: " if found else ""
+def _field_of(record: Record, node_id: str | None) -> str | None:
+    """The first field of a record that holds the id (``inputs.0.id``), if one does."""
+    return _path_to(record.model_dump(mode="json"), node_id, "") if node_id else None
 
 
 def _path_to(data: object, node_id: str, path: str) -> str | None:
@@ -565,24 +564,27 @@ def _check_reference(reference: Reference, known: Known, location: str) -> None:
     kinds = known.kinds.get(ref, set())
     if kind not in kinds:
         why = f"is an {'/'.join(sorted(kinds))}" if kinds else "is not in the store"
-        raise DanglingReference(
-            f"field {field_name}: {ref} {why}; expected an {kind} recorded earlier",
-            location=location,
+        raise DanglingReference.of_fields(
+            [(field_name, f"{ref} {why}; expected an {kind} recorded earlier")], location=location
         )
     types = known.types.get(ref, set())
     if wanted and not types.intersection(wanted):
         named = "/".join(sorted(_type_name(t) for t in types if t.startswith(RAIDT)))
         expected = " or ".join(_a(_type_name(t)) for t in wanted)
         why = f"is {_a(named)}" if named else f"is not {expected}"
-        raise DanglingReference(
-            f"field {field_name}: {ref} {why}; expected {expected} recorded earlier",
-            location=location,
+        raise DanglingReference.of_fields(
+            [(field_name, f"{ref} {why}; expected {expected} recorded earlier")], location=location
         )
     held = known.hashes.get(ref)
     if content_hash and held is not None and held != content_hash:
-        raise InvalidRecord(
-            f"field {field_name}: {ref} is already recorded with content hash {as_text(held)}, "
-            f"not {content_hash}",
+        raise InvalidRecord.of_fields(
+            [
+                (
+                    field_name,
+                    f"{ref} is already recorded with content hash {as_text(held)}, "
+                    f"not {content_hash}",
+                )
+            ],
             location=location,
         )
 
@@ -750,8 +752,12 @@ def _check(
             _check_elements(prepared.fragment, known, location, strict=True)
             _check_agent_ends(prepared.fragment, known, location)
         except _AboutNode as problem:
-            said = f"{_field_of(record, problem.node)}{problem.message}"
-            raise InvalidRecord(said, location=location) from problem
+            field = _field_of(record, problem.node)
+            if field is None:
+                raise InvalidRecord(problem.message, location=location) from problem
+            raise InvalidRecord.of_fields(
+                [(field, problem.message)], location=location
+            ) from problem
 
 
 @contextmanager

@@ -921,3 +921,15 @@ def test_a_port_out_of_range_is_a_usage_error(
     error = capsys.readouterr().err
     assert "--port" in error
     assert "Traceback" not in error
+
+
+def test_the_fields_at_fault_are_kept_apart_from_the_text_that_shows_them(
+    tmp_path: Path,
+) -> None:
+    # The service lists the fields an error names; a value that reads like one is not one.
+    path = tmp_path / "records.jsonl"
+    path.write_text(json.dumps({**run(1), "risk_level": "high; field owner: forged"}))
+    with pytest.raises(InvalidRecord) as refused:
+        ingest.read_records(path)
+    assert "field owner: forged" in refused.value.message
+    assert [name for name, _ in refused.value.fields] == ["risk_level"]

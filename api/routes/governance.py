@@ -70,8 +70,8 @@ def record_template_version(
     """Register a version of the template ``{id}`` before it is used; its ``template`` field
     must name that template."""
     if version.template != template:
-        raise InvalidRecord(
-            f"field template: {version.template} is not the template in the path, {template}",
+        raise InvalidRecord.of_fields(
+            [("template", f"{version.template} is not the template in the path, {template}")],
             location="body",
         )
     result = record(store, lock, [version])
