@@ -79,32 +79,22 @@ def _require_sector(sector: str, runs: Iterable[Node]) -> None:
     )
 
 
-def _template(store: Store, template: str) -> str:
-    """The template version a filter names, or the template its versions name (a template is
-    not a node of its own).
+def _require_template(store: Store, template: str, plans: Iterable[str]) -> None:
+    """A template filter must name a template version (a version a run ran, or a stored one)
+    or a template its versions name (a template is not a node of its own); a typo would
+    otherwise read as "no run used it".
 
     Raises
     ------
     InvalidRecord
         When the node is stored, but is not a template version.
-    """
-    full = resolve_stored(store, template)
-    found = store.nodes([full]).get(full)
-    if found is not None and found.kinds and Type.PROMPT_TEMPLATE not in found.types:
-        raise InvalidRecord(f"{full} is not a template version (a raidt:PromptTemplate)")
-    return full
-
-
-def _require_template(store: Store, template: str, plans: Iterable[str]) -> None:
-    """A template filter must name something: a version a run ran, a stored version, or the
-    template of one; a typo would otherwise read as "no run used it".
-
-    Raises
-    ------
     NotFound
         When nothing names it.
     """
-    if template in set(plans) or store.nodes([template]).get(template):
+    found = store.nodes([template]).get(template)
+    if found is not None and found.kinds and Type.PROMPT_TEMPLATE not in found.types:
+        raise InvalidRecord(f"{template} is not a template version (a raidt:PromptTemplate)")
+    if found is not None or template in set(plans):
         return
     versions = store.nodes(store.ids_of_type(Type.PROMPT_TEMPLATE)).values()
     if not any(as_iri(version.first(Attr.TEMPLATE)) == template for version in versions):
@@ -166,7 +156,7 @@ def list_runs(
     """
     after, before = _when(since), _when(until)
     initiator = require_agent(store, person) if person else None
-    wanted_template = _template(store, template) if template else None
+    wanted_template = resolve_stored(store, template) if template else None
     if ids is None:
         run_ids = store.ids_of_type(Type.RUN)
         runs = store.nodes(run_ids)
