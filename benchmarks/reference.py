@@ -1,9 +1,10 @@
 """Trace, impact and authority answered again from the generated records alone, to check stores.
 
 The records are mapped to PROV as ``raidt record`` maps them and kept in a plain networkx graph, in
-memory: no store and no code of ``queries`` is involved (only its depth and chain limits), so
-what a store lost at ingest, or a question got wrong, shows as a difference. Each question is
-restated from the rules its docstring gives, and its answer reduced to what those rules decide:
+memory: no store and no code of ``queries`` is involved (only its limits and the lists of a
+trace's answer), so what a store lost at ingest, or a question got wrong, shows as a difference.
+Each question is restated from the rules its docstring gives, and its answer reduced to what
+those rules decide:
 
 - trace: the ids in ``runs``, ``reviews``, ``activities``, ``inputs``, ``outputs``, ``prompts``,
   ``prompt_templates``, ``model_configs``, ``models`` and ``approvals``, and each person's id with
@@ -34,7 +35,7 @@ from provenance.mapping import to_fragment
 from provenance.records import RECORD_ADAPTER
 from provenance.vocabulary import PROV, RAIDT, Attr, Role, Type
 from queries.authority import MAX_CHAIN
-from queries.lineage import MAX_DEPTH
+from queries.lineage import MAX_DEPTH, TRACE_LISTS
 
 LINEAGE = (
     "wasGeneratedBy",
@@ -285,18 +286,8 @@ class Reference:
 _Origin = tuple[str, str, str | None, bool, dict[str, list[str]], str | None]
 """A holder: agent, basis, via, valid, the work its delegations must cover, whom it claimed."""
 
-TRACE_KEYS = (
-    "runs",
-    "reviews",
-    "activities",
-    "inputs",
-    "outputs",
-    "prompts",
-    "prompt_templates",
-    "model_configs",
-    "models",
-    "approvals",
-)
+TRACE_KEYS = tuple(key for key in TRACE_LISTS if key != "people")
+"""The lists of a trace compared by their ids; people are compared with their roles."""
 
 
 def _placed(node: Node, generated: bool) -> str | None:

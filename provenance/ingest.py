@@ -79,8 +79,8 @@ _BRANCHES = {"str", "int", "float", "bool"}
 
 
 def _explain(error: ValidationError) -> list[tuple[str, str]]:
-    """Pydantic's errors as ``field a.b.0: what is wrong (got …)``, one per field: a value that
-    fits none of a union's types is one problem, said once."""
+    """Pydantic's errors as (field, what is wrong) pairs, ``a.b.0`` and ``… (got …)``, one per
+    field: a value that fits none of a union's types is one problem, said once."""
     fields: dict[str, list[ErrorDetails]] = {}
     for item in error.errors():
         loc = list(item["loc"])

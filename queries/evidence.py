@@ -217,7 +217,7 @@ def build_pack(
         When the store holds no such run.
     InvalidRecord
         When the rubric takes a shipped rubric's name but differs from it.
-    StoreError
+    StoreFailsVerify
         When the store fails verification: a pack would vouch for tampered records.
     """
     chosen = own_name(rubric if isinstance(rubric, Rubric) else load_rubric(rubric))
