@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from heapq import heapify, heappop, heappush
 from typing import Any
 
@@ -110,13 +110,9 @@ def _delegation_problems(
     valid_from = as_datetime(relation.first(Attr.VALID_FROM))
     valid_to = as_datetime(relation.first(Attr.VALID_TO))
     if valid_from and when < valid_from:
-        problems.append(
-            f"delegation {name} starts {valid_from.isoformat()}, after {when.isoformat()}"
-        )
+        problems.append(f"delegation {name} starts {_utc(valid_from)}, after {_utc(when)}")
     if valid_to and when > valid_to:
-        problems.append(
-            f"delegation {name} expired {valid_to.isoformat()}, before {when.isoformat()}"
-        )
+        problems.append(f"delegation {name} expired {_utc(valid_to)}, before {_utc(when)}")
     scopes = _scopes(relation)
     covered = {v.lower() for values in context.values() for v in values}
     if scopes and "*" not in scopes and not scopes & covered:
@@ -125,6 +121,12 @@ def _delegation_problems(
             f"{', '.join(sorted(covered)) or 'this work'}"
         )
     return problems
+
+
+def _utc(moment: datetime) -> str:
+    """A time for a message that compares two: both in UTC, so that the earlier reads earlier
+    (``12:00+05:00`` is before ``11:00Z``). A time without a zone is shown as given."""
+    return (moment.astimezone(UTC) if moment.tzinfo else moment).isoformat()
 
 
 def _scopes(relation: Relation) -> set[str]:

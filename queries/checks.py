@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from provenance.graph import as_datetime, as_iri
+from provenance.identifiers import is_iri
 from provenance.vocabulary import PROV, Attr, Role, Type
 from queries.authority import MAX_CHAIN
 from queries.context import EARLIEST, ended, started
@@ -96,24 +97,46 @@ def _said(text: str | None) -> bool:
     return bool(text and text.strip())
 
 
-def _outputs_of(f: RunFacts) -> dict[str, str]:
-    """Each output and revision → the run's output it is or revises (through any number of
-    revisions): a review or decision on a revision is one on the output it revises."""
-    revises = {
+def _revises(f: RunFacts) -> dict[str, str]:
+    """Each revision → the version it revises."""
+    return {
         product: r.dst
         for product, relations in f.custody.items()
         for r in relations
         if r.kind == "wasRevisionOf" and r.dst
     }
+
+
+def _versions(product: str | None, revises: dict[str, str]) -> list[str]:
+    """A product and every version it revises, newest first (a loop in bad input ends it)."""
+    found: list[str] = []
+    while product and product not in found:
+        found.append(product)
+        product = revises.get(product)
+    return found
+
+
+def _outputs_of(f: RunFacts) -> dict[str, str]:
+    """Each output and revision → the run's output it is or revises (through any number of
+    revisions): a review or decision on a revision is one on the output it revises."""
+    revises = _revises(f)
     outputs = {o.id for o in f.outputs}
     found: dict[str, str] = {}
     for product in (p.id for p in f.products):
-        current, seen = product, set()
-        while current not in outputs and current in revises and current not in seen:
-            seen.add(current)
-            current = revises[current]
-        if current in outputs:
-            found[product] = current
+        original = next((v for v in _versions(product, revises) if v in outputs), None)
+        if original is not None:
+            found[product] = original
+    return found
+
+
+def _revisers(f: RunFacts) -> dict[str, set[str]]:
+    """Each revision → who wrote it: the reviewers of the review that made it."""
+    reviews = {e.id: e for e in f.reviews}
+    found: dict[str, set[str]] = {}
+    for product, relations in f.custody.items():
+        for r in relations:
+            if r.kind == "wasGeneratedBy" and r.dst in reviews:
+                found.setdefault(product, set()).update(reviews[r.dst].agents(Role.REVIEWER))
     return found
 
 
@@ -124,10 +147,50 @@ def _not_covered(f: RunFacts, events: list[Event]) -> list[str]:
     return [o.id for o in f.outputs if o.id not in covered]
 
 
+def _began_too_early(event: Event, made: dict[str, datetime], generated: datetime) -> bool:
+    """Whether an event began (a review from when it started) before what it judges was made:
+    the run's output, or the revision it is about."""
+    began = started(event.node) or event.time
+    return began is None or began < max(generated, made.get(event.subject or "", generated))
+
+
 def _before_generation(f: RunFacts, events: list[Event]) -> list[Event]:
-    """Events dated before the run ended: a review then cannot have been of its output."""
+    """Events that began before what they judge was made: a review or a decision then cannot
+    have been of it."""
     generated = ended(f.run)
-    return [e for e in events if e.time and generated and e.time < generated]
+    if generated is None:
+        return []
+    made = _made_at(f)
+    return [e for e in events if e.time and _began_too_early(e, made, generated)]
+
+
+def _in_time(f: RunFacts, events: list[Event]) -> list[Event]:
+    """The events that came after what they judge was made: the only ones that can be of it."""
+    early = _before_generation(f, events)
+    return [e for e in events if e not in early]
+
+
+def _authors(f: RunFacts) -> set[str]:
+    """Who wrote the run's outputs: its initiator, and the model that acts for them."""
+    return {a for a in (f.initiator.agent if f.initiator else None, f.model) if a}
+
+
+def _independent(f: RunFacts) -> list[Event]:
+    """The reviews, after the output was made, by a person other than its authors: the four
+    eyes. Software (another model) is no second pair of eyes."""
+    authors = _authors(f) | f.software
+    return [
+        e for e in _in_time(f, f.reviews) if any(a not in authors for a in e.agents(Role.REVIEWER))
+    ]
+
+
+def _rewritten(f: RunFacts, reviews: list[Event]) -> list[str]:
+    """The revisions the run's authors wrote themselves that none of ``reviews`` is about (nor
+    about a later revision of them): a review of the version before is not one of theirs."""
+    authors = _authors(f)
+    revises, revisers = _revises(f), _revisers(f)
+    seen = {v for e in reviews for v in _versions(e.subject, revises)}
+    return [r.id for r in f.revisions if revisers.get(r.id, set()) & authors and r.id not in seen]
 
 
 @_check("initiator-named")
@@ -146,15 +209,13 @@ def _initiator_named(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome
 
 @_check("reviewer-distinct")
 def _reviewer_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
-    """Four eyes: someone other than the initiator reviewed each output, after it was made; not
-    the model that made it either, which acts for the initiator."""
-    initiator = f.initiator.agent if f.initiator else None
+    """Four eyes: a person other than the initiator reviewed each output, after it was made; not
+    the model that made it either, which acts for the initiator, nor other software. A revision
+    the initiator wrote is theirs again, and needs a review of its own."""
     early = _before_generation(f, f.reviews)
     reviews = [e for e in f.reviews if e not in early]
-    others = [
-        e for e in reviews if any(a not in (initiator, f.model) for a in e.agents(Role.REVIEWER))
-    ]
-    unreviewed = _not_covered(f, others)
+    others = _independent(f)
+    unreviewed = _not_covered(f, others) + _rewritten(f, others)
     if others and not unreviewed:
         return Outcome(
             True,
@@ -162,9 +223,15 @@ def _reviewer_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outco
             _ids(others),
         )
     if others:
-        return Outcome(False, "output(s) no one but the initiator reviewed", unreviewed)
+        return Outcome(
+            False,
+            "output(s), or the initiator's own revision(s), no one but the initiator reviewed",
+            unreviewed,
+        )
     if reviews:
-        return Outcome(False, "the only reviewer is the initiator or the model", _ids(reviews))
+        return Outcome(
+            False, "the only reviewers are the initiator, the model or software", _ids(reviews)
+        )
     if early:
         return Outcome(
             False, "the only review(s) are dated before the output was made", _ids(early)
@@ -174,7 +241,8 @@ def _reviewer_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outco
 
 @_check("review-timely")
 def _review_timely(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
-    """The review followed generation within the rubric's window."""
+    """An independent review followed generation within the rubric's window: the initiator's
+    own quick look does not start the clock."""
     hours = params.review_within_hours
     done = ended(f.run)
     if not f.reviews or done is None:
@@ -182,39 +250,54 @@ def _review_timely(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     early = _before_generation(f, f.reviews)
     if early:
         return Outcome(False, "reviewed before the output was generated", _ids(early))
+    independent = _independent(f)
+    if not independent:
+        return Outcome(None, "no review by someone other than the initiator to time")
     # each output's first review is what is timed: a second look days later is no delay
     outputs_of = _outputs_of(f)
     first: dict[str | None, Event] = {}
-    for e in sorted((e for e in f.reviews if e.time), key=lambda e: e.time or EARLIEST):
+    for e in sorted((e for e in independent if e.time), key=lambda e: e.time or EARLIEST):
         first.setdefault(outputs_of.get(e.subject or ""), e)
     late = [e for e in first.values() if e.time and e.time - done > timedelta(hours=hours)]
     if late:
         return Outcome(False, f"reviewed more than {hours:g} h after generation", _ids(late))
-    return Outcome(True, f"reviewed within {hours:g} h of generation", _ids(f.reviews))
+    return Outcome(True, f"reviewed within {hours:g} h of generation", _ids(independent))
 
 
 @_check("approver-distinct")
 def _approver_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """No self-approval: the output was not approved by its initiator, by someone acting in the
-    initiator's name, or by the model that made it (which acts for the initiator)."""
-    if not _approving(f.approvals):
+    initiator's name (saying so, or holding authority that comes only from the initiator), by
+    the model that made it (which acts for the initiator), or by whoever wrote the revision
+    approved."""
+    approving = _approving(f.approvals)
+    if not approving:
         return Outcome(None, "no approving decision to judge")
     initiator = f.initiator.agent if f.initiator else None
-    own = [
-        e
-        for e in _approving(f.approvals)
-        if initiator is not None
-        and any(
+    found: dict[str, list[Event]] = {}
+    revises, revisers = _revises(f), _revisers(f)
+    for e in approving:
+        approvers = e.agents(Role.APPROVER)
+        writers = {w for v in _versions(e.subject, revises) for w in revisers.get(v, set())}
+        if initiator is not None and any(
             a.role == Role.APPROVER
             and (a.agent in (initiator, f.model) or a.on_behalf_of == initiator)
             for a in e.people
-        )
-    ]
-    if own:
+        ):
+            own = "approved by the initiator, in their name or by the model that made it"
+            found.setdefault(own, []).append(e)
+        elif initiator is not None and any(
+            _only_through(judge.delegations(a, e), initiator) for a in approvers
+        ):
+            proxy = "approved under authority that comes only from the initiator"
+            found.setdefault(proxy, []).append(e)
+        elif writers.intersection(approvers):
+            found.setdefault("approved by whoever wrote the revision approved", []).append(e)
+    if found:
         return Outcome(
             False,
-            "approved by the initiator, in their name or by the model that made it",
-            _ids(own),
+            "; ".join(found),
+            sorted({e.id for events in found.values() for e in events}),
         )
     return Outcome(
         True,
@@ -225,12 +308,18 @@ def _approver_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outco
 
 @_check("decision-recorded")
 def _decision_recorded(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
-    """Someone accountable decided on each output: approved, approved with edits or rejected."""
-    undecided = _not_covered(f, f.approvals)
-    if f.approvals and undecided:
+    """Someone accountable decided on each output, after it was made: approved, approved with
+    edits or rejected."""
+    decided = _in_time(f, f.approvals)
+    undecided = _not_covered(f, decided)
+    if decided and undecided:
         return Outcome(False, "output(s) with no approval or rejection recorded", undecided)
+    if decided:
+        return Outcome(True, f"{len(decided)} decision(s) recorded", _ids(decided))
     if f.approvals:
-        return Outcome(True, f"{len(f.approvals)} decision(s) recorded", _ids(f.approvals))
+        return Outcome(
+            False, "the only decision(s) are dated before the output was made", _ids(f.approvals)
+        )
     return Outcome(
         False, "no approval or rejection of the output is recorded", [o.id for o in f.products]
     )
@@ -256,6 +345,16 @@ def _approver_authority(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
     if lacking:
         return Outcome(False, "; ".join(dict.fromkeys(problems)), lacking)
     return Outcome(True, "every approver held a valid delegation in scope", _ids(approvals))
+
+
+def _only_through(chains: list[dict[str, Any]], person: str) -> bool:
+    """Whether every chain of valid delegations that gives authority (one that reaches someone
+    who stands under no one) passes through ``person``: then whoever holds it acts in their
+    name."""
+    giving = [c for c in chains if c["valid"] and c["top"]]
+    return bool(giving) and all(
+        c["agent"] == person or any(step["to"] == person for step in c["path"]) for c in giving
+    )
 
 
 def _no_top(approver: str, chains: list[dict[str, Any]]) -> str:
@@ -348,11 +447,9 @@ def _timestamps_consistent(f: RunFacts, params: RubricParams, judge: Judge) -> O
     if start and start > generated:
         wrong.append(f.run.id)
     made = _made_at(f)
-    for event in [*f.reviews, *f.approvals, *f.actions]:
-        subject_made = made.get(event.subject or "", generated)
-        began = started(event.node) or event.time  # a review looks from when it starts
-        if began is None or began < max(generated, subject_made):
-            wrong.append(event.id)
+    wrong += [
+        e.id for e in [*f.reviews, *f.approvals, *f.actions] if _began_too_early(e, made, generated)
+    ]
     for event in [*f.escalations, *f.overrides, *f.challenges]:
         if event.time and event.time < (start or generated):
             wrong.append(event.id)
@@ -428,17 +525,20 @@ def _template_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outco
     if f.template is None:
         return Outcome(False, "no template version is recorded", [f.run.id])
     start = started(f.run)
-    last = _last_word([e for e in f.template_approvals if e.time and start and e.time <= start])
+    authors = _authors(f)
+    own = [e for e in _approving(f.template_approvals) if authors & set(e.agents(Role.APPROVER))]
+    counted = [e for e in f.template_approvals if e not in own]
+    last = _last_word([e for e in counted if e.time and start and e.time <= start])
     if last is not None and last in _approving([last]):
         return Outcome(True, "template version approved before use", [last.id])
     if last is not None:
         return Outcome(False, "template version rejected before use", [last.id])
-    if f.template_approvals:
+    if counted:
         return Outcome(
-            False,
-            "template version approved only after use, or rejected",
-            _ids(f.template_approvals),
+            False, "template version approved only after use, or rejected", _ids(counted)
         )
+    if own:
+        return Outcome(False, "template version approved only by the run's initiator", _ids(own))
     return Outcome(False, "template version never approved", [f.template.id])
 
 
@@ -457,9 +557,12 @@ def _action_on_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
     """No action used an output that was unapproved or invalidated when it acted: the last
     decision on it before the action approved it, and nothing invalidated it since (a rejection
     withdraws an earlier approval, a later approval restores it, as for template versions). Of
-    decisions at one instant the refusal holds (``_last_word``), as in ``authority``."""
+    decisions at one instant the refusal holds (``_last_word``), as in ``authority``. Nor one
+    that a revision had already superseded: a correction made before the action was passed
+    over. A decision dated before its output was made counts for nothing."""
     if not f.actions:
         return Outcome(None, "no action used the output")
+    decisions = _in_time(f, f.approvals)
     invalidated: dict[str, list[datetime | None]] = {}
     for relations in f.custody.values():
         for r in relations:
@@ -471,7 +574,7 @@ def _action_on_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
         last = _last_word(
             [
                 e
-                for e in f.approvals
+                for e in decisions
                 if e.subject == action.subject and e.time and when and e.time <= when
             ]
         )
@@ -483,8 +586,25 @@ def _action_on_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
         )
         if not approved or withdrawn:
             bad.append(action.id)
-    if bad:
-        return Outcome(False, "action(s) on an unapproved or invalidated output", bad)
+    made, revises = _made_at(f), _revises(f)
+    superseded = [
+        a.id
+        for a in f.actions
+        if a.time
+        and any(
+            old == a.subject and new in made and made[new] <= a.time for new, old in revises.items()
+        )
+    ]
+    problems = [
+        text
+        for text, found in (
+            ("action(s) on an unapproved or invalidated output", bad),
+            ("action(s) on an output already revised when they acted", superseded),
+        )
+        if found
+    ]
+    if problems:
+        return Outcome(False, "; ".join(problems), sorted({*bad, *superseded}))
     return Outcome(True, "every action used an approved output", _ids(f.actions))
 
 
@@ -541,11 +661,14 @@ def _chain_of_custody(f: RunFacts, params: RubricParams, judge: Judge) -> Outcom
 
 @_check("inputs-located")
 def _inputs_located(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
-    """Every input can be found again: a location, or an earlier run's output."""
+    """Every input can be found again: a location (an absolute IRI), or an earlier run's
+    output."""
     if not f.inputs:
         return Outcome(None, "the run used no inputs")
     lost = [
-        i.id for i in f.inputs if Type.OUTPUT not in i.types and not as_iri(i.first(Attr.LOCATION))
+        i.id
+        for i in f.inputs
+        if Type.OUTPUT not in i.types and not is_iri(as_iri(i.first(Attr.LOCATION)) or "")
     ]
     if lost:
         return Outcome(False, "input(s) with no location", lost)
@@ -584,16 +707,23 @@ def _actions_linked(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     loose = [a.id for a in f.actions if not a.informed_by]
     if loose:
         return Outcome(False, "action(s) that name no approval", loose)
-    approving = {e.id for e in _approving(f.approvals)}
+    decisions = _in_time(f, f.approvals)
+    early = {e.id for e in f.approvals} - {e.id for e in decisions}
+    premature = [a.id for a in f.actions if any(i in early for i in a.informed_by)]
+    if premature:
+        return Outcome(
+            False, "action(s) naming a decision dated before its output was made", premature
+        )
+    approving = {e.id for e in _approving(decisions)}
     rejecting = [
         a.id
         for a in f.actions
-        if any(i in {e.id for e in f.approvals} - approving for i in a.informed_by)
+        if any(i in {e.id for e in decisions} - approving for i in a.informed_by)
         and not any(i in approving for i in a.informed_by)
     ]
     if rejecting:
         return Outcome(False, "action(s) naming a rejection as their approval", rejecting)
-    decided = {e.id: e.subject for e in f.approvals}
+    decided = {e.id: e.subject for e in decisions}
     astray = [
         a.id for a in f.actions if not any(decided.get(i) == a.subject for i in a.informed_by)
     ]

@@ -84,6 +84,9 @@ class RunFacts:
     at: Moment = field(default_factory=Moment)
     inputs_made: dict[str, datetime] = field(default_factory=dict)
     """When each input that an earlier run (or a review's revision) made was generated."""
+    software: frozenset[str] = frozenset()
+    """The agents of the events around the run that are software, not people: a model that
+    reviews is no second pair of eyes."""
 
     @property
     def products(self) -> list[Node]:
@@ -177,6 +180,8 @@ def gather_many(store: Store, runs: Iterable[Node], at: Moment = NOW) -> dict[st
         as_of=at.as_of,
     )
     people_of = associations(store, [e for e in _union(events) if e in nodes], at)
+    agents = store.nodes({a.agent for found in people_of.values() for a in found}, as_of=at.as_of)
+    software = frozenset(i for i, n in agents.items() if Type.SOFTWARE_AGENT in n.types)
     upstream, made_at = _upstream_runs(
         store,
         {i: [u for u in inputs[i] if u in nodes and Type.OUTPUT in nodes[u].types] for i in ids},
@@ -198,6 +203,7 @@ def gather_many(store: Store, runs: Iterable[Node], at: Moment = NOW) -> dict[st
             upstream_runs=upstream[i],
             at=at,
             inputs_made={u: made_at[u] for u in inputs[i] if u in made_at},
+            software=software,
         )
         for i in ids
     }
@@ -308,6 +314,7 @@ def _facts(
     upstream_runs: list[str],
     at: Moment,
     inputs_made: dict[str, datetime],
+    software: frozenset[str],
 ) -> RunFacts:
     """One run's facts from what was read for all: each event sorted into its kind."""
     initiator = _initiator(people)
@@ -330,6 +337,7 @@ def _facts(
         upstream_runs=upstream_runs,
         at=at,
         inputs_made=inputs_made,
+        software=software,
     )
     for event_id in sorted(events):
         node = nodes.get(event_id)

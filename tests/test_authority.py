@@ -520,6 +520,15 @@ def test_expired_delegation_is_invalid_and_named(store: Store) -> None:
     assert holder(answer, p("vic"), "approver")["valid"] is True
 
 
+def test_a_delegation_window_in_another_zone_is_told_in_utc(store: Store) -> None:
+    # It ended at 12:00 in UTC+05:00, which is 07:00 UTC, before the action at 12:00 UTC: said
+    # as given, "expired 12:00+05:00, before 12:00+00:00" would read as no problem at all.
+    answer = claimed(store, delegation("vic", "boss", valid_to="2026-01-01T12:00:00+05:00"))
+    assert boss(answer)["problems"] == [
+        f"delegation {DELEGATION} expired 2026-01-01T07:00:00+00:00, before {ACT_TIME}"
+    ]
+
+
 def test_delegation_not_yet_started_is_invalid(store: Store) -> None:
     answer = claimed(store, delegation("vic", "boss", valid_from="2026-01-01T13:00:00+00:00"))
     assert boss(answer)["valid"] is False

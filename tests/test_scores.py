@@ -437,11 +437,12 @@ def test_an_action_on_another_runs_output_is_not_charged_to_this_run(store: Stor
 
 
 def test_reviewer_distinct_fails_when_initiator_reviews_own_output(store: Store) -> None:
+    # Her own look is no independent review, so there is none to time either.
     profile = scored(store, *governed(review=review_of(1, by="ana")))
-    assert verdicts(profile) == {**GOOD, "reviewer-distinct": False}
+    assert verdicts(profile) == {**GOOD, "reviewer-distinct": False, "review-timely": None}
     failed = check(profile, "reviewer-distinct")
     assert failed["evidence"] == [iri("reviews/1")]
-    assert failed["explanation"] == "the only reviewer is the initiator or the model"
+    assert failed["explanation"] == "the only reviewers are the initiator, the model or software"
 
 
 def test_approver_distinct_fails_on_self_approval(store: Store) -> None:
@@ -738,14 +739,34 @@ def test_decision_rationale_missing(store: Store, decision: str) -> None:
 
 
 def test_approval_dated_before_the_run_ended(store: Store) -> None:
-    # The run ended at 10:00:30; the approval claims 10:00:15.
+    # The run ended at 10:00:30; the approval claims 10:00:15, so it cannot have been of the
+    # output: no decision is recorded, and the action rests on none.
     profile = scored(store, *governed(approval=approval_of(1, at=t("10:00:15"))))
-    assert verdicts(profile) == {**GOOD, "timestamps-consistent": False}
+    assert verdicts(profile) == {
+        **GOOD,
+        "timestamps-consistent": False,
+        "decision-recorded": False,
+        "action-on-approved": False,
+        "actions-linked": False,
+    }
     failed = check(profile, "timestamps-consistent")
     assert failed["evidence"] == [iri("approvals/1")]
     assert failed["explanation"] == "event(s) dated before what they depend on"
-    # auditability: 2 + 2 + 2 + 2 of 9 -> 88.9
-    assert profile["pillars"]["auditability"]["score"] == 88.9
+    assert check(profile, "decision-recorded")["explanation"] == (
+        "the only decision(s) are dated before the output was made"
+    )
+    assert check(profile, "actions-linked")["explanation"] == (
+        "action(s) naming a decision dated before its output was made"
+    )
+    # responsibility 2+3+3+2 of 12 -> 83.3; auditability 2+2+2+2 of 9 -> 88.9; dependability
+    # 3+2+1 of 9 -> 66.7; traceability 3+1 of 6 -> 66.7
+    assert pillar_scores(profile) == {
+        "responsibility": 83.3,
+        "auditability": 88.9,
+        "interpretability": 100.0,
+        "dependability": 66.7,
+        "traceability": 66.7,
+    }
 
 
 def test_events_on_a_revision_dated_before_it_was_made(store: Store) -> None:
@@ -1791,10 +1812,23 @@ def test_a_model_configuration_without_parameters_is_not_recorded_in_full(store:
 
 def test_a_review_that_began_before_the_output_existed(store: Store) -> None:
     # The run ended at 10:00:30; the review began at 10:00:10 and signed off at 10:50.
+    # It looked before there was anything to see: no four eyes on the output, and no timely
+    # review.
     early = {**review_of(1), "started_at": t("10:00:10")}
     profile = scored(store, *governed(review=early))
-    assert verdicts(profile) == {**GOOD, "timestamps-consistent": False}
+    assert verdicts(profile) == {
+        **GOOD,
+        "timestamps-consistent": False,
+        "reviewer-distinct": False,
+        "review-timely": False,
+    }
     assert check(profile, "timestamps-consistent")["evidence"] == [iri("reviews/1")]
+    assert check(profile, "reviewer-distinct")["explanation"] == (
+        "the only review(s) are dated before the output was made"
+    )
+    # responsibility 2+3+2+2 of 12 -> 75.0; dependability 3+2+3 of 9 -> 88.9
+    assert pillar_scores(profile)["responsibility"] == 75.0
+    assert pillar_scores(profile)["dependability"] == 88.9
 
 
 # --------------------------------------------------------------------------------------------
@@ -2051,7 +2085,7 @@ def test_the_model_is_not_a_second_pair_of_eyes(store: Store) -> None:
     profile = scored(store, *governed(run=record, review=review))
     failed = check(profile, "reviewer-distinct")
     assert failed["passed"] is False
-    assert failed["explanation"] == "the only reviewer is the initiator or the model"
+    assert failed["explanation"] == "the only reviewers are the initiator, the model or software"
 
 
 def test_an_escalation_is_resolved_by_a_decision_on_what_it_was_about(store: Store) -> None:
@@ -2242,3 +2276,148 @@ def test_an_output_generated_and_attributed_but_not_derived_from_the_inputs_brea
     import_document(json.dumps(document), FORMATS["json"], store, source="run.json")
     failed = check(score(store, RUN1), "chain-of-custody")
     assert failed["evidence"] == [iri("out/1-2"), iri("out/1-3")]
+
+
+# --------------------------------------------------------------------------------------------
+# Four eyes that were not: authority from the initiator, revisions by their own writers,
+# software reviewers, late independent reviews, superseded outputs, self-approved templates
+# --------------------------------------------------------------------------------------------
+
+ANA = iri("people/ana")
+REV = iri("out/1-1-rev")
+
+
+def test_authority_that_comes_only_from_the_initiator_is_a_self_approval(store: Store) -> None:
+    # Bo's only delegation is from Ana, the initiator, who stands under no one: whatever Bo
+    # approves under it, he approves in her name, though he does not say so.
+    profile = scored(
+        store,
+        delegation("bo", "ana"),
+        template_version(),
+        template_approval(),
+        *governed(approval=approval_of(1, on_behalf_of=None)),
+        shared=False,
+    )
+    failed = check(profile, "approver-distinct")
+    assert (failed["passed"], failed["evidence"]) == (False, [iri("approvals/1")])
+    assert failed["explanation"] == "approved under authority that comes only from the initiator"
+    assert check(profile, "approver-authority")["passed"] is True
+
+
+def test_authority_through_the_initiator_further_up_is_a_self_approval(store: Store) -> None:
+    # Bo approves for Lu, and Lu's own authority comes from Ana: the chain that makes Bo's
+    # approval valid runs through the initiator.
+    profile = scored(store, delegation("lu", "ana"), *governed())
+    failed = check(profile, "approver-distinct")
+    assert (failed["passed"], failed["evidence"]) == (False, [iri("approvals/1")])
+    assert check(profile, "approver-authority")["passed"] is True
+
+
+def test_authority_that_also_comes_from_someone_else_is_no_self_approval(store: Store) -> None:
+    # Bo holds delegations from Ana and from Lu (who stands under no one): his authority does
+    # not depend on the initiator.
+    profile = scored(
+        store, delegation("bo", "ana"), *governed(approval=approval_of(1, on_behalf_of=None))
+    )
+    assert check(profile, "approver-distinct")["passed"] is True
+
+
+def test_whoever_wrote_a_revision_does_not_approve_it(store: Store) -> None:
+    # Bo reviews out/1-1 and revises it; then Bo approves his own revision, and Di acts on it.
+    profile = scored(
+        store,
+        *governed(
+            review=review_of(1, by="bo", revision=REV),
+            approval=approval_of(1, target=REV),
+            action=action_on(1, target=REV),
+        ),
+    )
+    failed = check(profile, "approver-distinct")
+    assert (failed["passed"], failed["evidence"]) == (False, [iri("approvals/1")])
+    assert failed["explanation"] == "approved by whoever wrote the revision approved"
+    # Bo is not the initiator: his review is a second pair of eyes on Ana's output.
+    assert check(profile, "reviewer-distinct")["passed"] is True
+
+
+def test_a_revision_the_initiator_wrote_needs_a_review_of_its_own(store: Store) -> None:
+    # Cy reviews out/1-1 at 10:50; at 10:55 Ana revises it herself, and the revision is what Bo
+    # approves and Di acts on. No one but Ana has read the text that was used.
+    rewrite = {
+        **review_of(1, by="ana", at=t("10:55:00"), revision=REV),
+        "id": iri("reviews/1-ana"),
+    }
+    records = [
+        *governed(approval=None, action=None, rewrite=rewrite),
+        approval_of(1, target=REV),
+        action_on(1, target=REV),
+    ]
+    profile = scored(store, *records)
+    failed = check(profile, "reviewer-distinct")
+    assert (failed["passed"], failed["evidence"]) == (False, [REV])
+    assert failed["explanation"] == (
+        "output(s), or the initiator's own revision(s), no one but the initiator reviewed"
+    )
+    # Cy then reads the revision too: four eyes again.
+    second = {**review_of(1, at=t("10:58:00")), "id": iri("reviews/1-again"), "target": REV}
+    put(store, second)
+    assert check(score(store, RUN1), "reviewer-distinct")["passed"] is True
+
+
+def test_software_is_no_second_pair_of_eyes(store: Store) -> None:
+    # The only review is by another model, not the one that made the output.
+    review = review_of(1)
+    review["reviewer"] = {"id": iri("agents/checker"), "name": "Checker v2", "kind": "software"}
+    profile = scored(store, *governed(review=review))
+    failed = check(profile, "reviewer-distinct")
+    assert (failed["passed"], failed["evidence"]) == (False, [iri("reviews/1")])
+    assert failed["explanation"] == "the only reviewers are the initiator, the model or software"
+    assert check(profile, "review-timely")["passed"] is None
+
+
+def test_the_initiators_quick_look_does_not_make_a_late_review_timely(store: Store) -> None:
+    # Ana looks at her own output at 10:10; Cy's review, the first independent one, comes ten
+    # days later, past the 72 h window.
+    own = {**review_of(1, by="ana", at=t("10:10:00")), "id": iri("reviews/1-ana")}
+    late = review_of(1, at=t("10:50:00", "2026-01-11"))
+    approval = approval_of(1, at=t("11:00:00", "2026-01-11"))
+    action = action_on(1, at=t("12:00:00", "2026-01-11"))
+    profile = scored(store, *governed(own=own, review=late, approval=approval, action=action))
+    failed = check(profile, "review-timely")
+    assert (failed["passed"], failed["evidence"]) == (False, [iri("reviews/1")])
+    assert failed["explanation"] == "reviewed more than 72 h after generation"
+
+
+def test_an_action_on_an_output_already_corrected_is_not_on_an_approved_one(
+    store: Store,
+) -> None:
+    # Bo approves out/1-1 at 11:00; at 11:30 Cy corrects it into a revision; at 12:00 Di still
+    # acts on the original.
+    correction = {
+        **review_of(1, at=t("11:30:00"), comment="dose was wrong; corrected", revision=REV),
+        "id": iri("reviews/1-fix"),
+    }
+    profile = scored(store, *governed(correction=correction))
+    failed = check(profile, "action-on-approved")
+    assert (failed["passed"], failed["evidence"]) == (False, [iri("actions/1")])
+    assert failed["explanation"] == "action(s) on an output already revised when they acted"
+    # A correction after the action came too late to be passed over.
+    renewed = SQLiteStore(":memory:")
+    later = {**correction, "at": t("12:30:00")}
+    assert check(scored(renewed, *governed(correction=later)), "action-on-approved")["passed"]
+
+
+def test_a_template_approved_only_by_the_runs_initiator_is_not_approved(store: Store) -> None:
+    own = {**template_approval(), "approver": person("ana", "ward doctor")}
+    profile = scored(store, delegation(), template_version(), own, *governed(), shared=False)
+    failed = check(profile, "template-approved")
+    assert (failed["passed"], failed["evidence"]) == (False, [iri("approvals/tpl-v1")])
+    assert failed["explanation"] == "template version approved only by the run's initiator"
+
+
+@pytest.mark.parametrize("location", ["n/a", " ", "ehr/docs/1"])
+def test_a_location_that_is_not_an_iri_locates_nothing(store: Store, location: str) -> None:
+    record = run_record(1)
+    record["inputs"][0]["uri"] = location
+    profile = scored(store, *governed(run=record))
+    failed = check(profile, "inputs-located")
+    assert (failed["passed"], failed["evidence"]) == (False, [iri("docs/1")])
