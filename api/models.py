@@ -172,6 +172,7 @@ class VerifyReportPublic(BaseModel):
                     "first_problem": None,
                     "problems": [],
                     "contradictions": [],
+                    "anchored_at": None,
                 }
             ]
         }
@@ -185,6 +186,11 @@ class VerifyReportPublic(BaseModel):
     contradictions: list[VerifyProblem] = Field(
         description="Records that contradict earlier ones (an entity's second content hash, an "
         "id of two kinds): not tampering, so they do not fail the check"
+    )
+    anchored_at: int | None = Field(
+        default=None,
+        description="With expect_head: the record whose chain hash it is (0 for the empty "
+        "chain); the records after it came later, and it vouches for none of them",
     )
 
 

@@ -3,7 +3,8 @@
 Each record keeps the SHA-256 of its canonical body, the hash of the graph rows it wrote, and a
 chain hash over both and over the record before it. Editing any stored row breaks one of them;
 ``verify`` names the first record where that happens. Anchor the head of the chain somewhere else
-(a ticket, a signed log) and even a rewrite of the whole chain is caught with ``expect_head``.
+(a ticket, a signed log) and even a rewrite of the whole chain is caught with ``expect_head``: the
+chain must still pass through the anchored head, however many records came after it.
 
 The rows no record's hash covers are held to the records instead: which record each node,
 description and type is seen from (what answers as of a time filter by), that no relation or
@@ -49,6 +50,9 @@ class VerifyReport:
     head: str = GENESIS
     problems: list[Problem] = field(default_factory=list)
     contradictions: list[Problem] = field(default_factory=list)
+    anchored_at: int | None = None
+    """The record whose chain hash is the expected head, when one is given and found (0: the
+    empty chain): everything up to it is as it was when the head was taken."""
 
     @property
     def ok(self) -> bool:
@@ -70,6 +74,7 @@ class VerifyReport:
             "contradictions": [
                 {"seq": p.seq, "record": p.record, "problem": p.what} for p in self.contradictions
             ],
+            "anchored_at": self.anchored_at,
         }
 
 
@@ -246,7 +251,9 @@ def _namespace_problems(store: Store, seen: _Seen, last: int) -> list[Problem]:
 def verify(store: Store, *, expect_head: str | None = None) -> VerifyReport:
     """Check every record's hashes and the chain, in write order; then the rows no hash
     covers (what each node, description and type is seen from, relations of no record, the
-    prefixes) against what the records say; then the head, if one is expected.
+    prefixes) against what the records say; then that the chain passes through the head
+    expected, if one is: a head taken earlier still holds when records were added since, and
+    fails when anything up to it was rewritten.
 
     Returns
     -------
@@ -256,6 +263,9 @@ def verify(store: Store, *, expect_head: str | None = None) -> VerifyReport:
     """
     report = VerifyReport()
     previous = GENESIS
+    anchor = expect_head.strip().lower() if expect_head is not None else None
+    if anchor == GENESIS:
+        report.anchored_at = 0
     hashes: dict[str, str | None] = {}
     kinds: dict[str, str] = {}
     seen = _Seen()
@@ -271,14 +281,19 @@ def verify(store: Store, *, expect_head: str | None = None) -> VerifyReport:
             Problem(record.seq, record.id, what) for what in _contradictions(stored, hashes, kinds)
         ]
         previous = record.chain_hash
+        if report.anchored_at is None and previous == anchor:
+            report.anchored_at = record.seq
     report.head = previous
     report.problems += _visibility_problems(seen.visible, store.visibility(), report.records)
     report.problems += _relation_count_problems(store, seen, report.records)
     report.problems += _namespace_problems(store, seen, report.records)
-    if expect_head is not None and expect_head != previous:
+    if anchor is not None and report.anchored_at is None:
         report.problems.append(
             Problem(
-                report.records, "(head)", f"the chain head is {previous}, expected {expect_head}"
+                report.records,
+                "(head)",
+                f"the chain never passes through the expected head {expect_head}: a record up "
+                "to it was rewritten or removed, or it is another store's head",
             )
         )
     return report

@@ -133,7 +133,30 @@ def test_expected_head_catches_a_rewritten_chain(
 ) -> None:
     head = check(url, capsys)["head"]
     assert raidt(["verify", "--expect-head", str(head), "--store", url]) == 0
-    assert raidt(["verify", "--expect-head", "0" * 64, "--store", url]) == 1
+    assert raidt(["verify", "--expect-head", "1" * 64, "--store", url]) == 1
+
+
+def test_an_anchored_head_still_holds_after_later_records(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The head is taken, then an approval is recorded: the store has grown, not been rewritten.
+    # The head, written in capitals as some tools print hashes, is the fourth record's.
+    taken = check(url, capsys)
+    later = tmp_path / "later.jsonl"
+    later.write_text(json.dumps(approval("a2", iri("out/2-1"))))
+    assert raidt(["record", str(later), "--store", url]) == 0
+    capsys.readouterr()
+    head = str(taken["head"]).upper()
+    assert raidt(["verify", "--json", "--expect-head", head, "--store", url]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["ok"], report["anchored_at"], report["records"]) == (True, 4, 5)
+    # Now the fourth record's body is rewritten and every hash after it recomputed by hand
+    # would still leave the anchored head unmatched: here the chain hash itself is replaced.
+    edit(url, "UPDATE records SET chain_hash = ? WHERE seq = 4", "f" * 64)
+    capsys.readouterr()
+    assert raidt(["verify", "--json", "--expect-head", head, "--store", url]) == 1
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    assert any(p["record"] == "(head)" and "never passes through" in p["problem"] for p in problems)
 
 
 def test_the_type_index_is_checked_against_the_descriptions(

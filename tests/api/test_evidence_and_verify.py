@@ -57,7 +57,7 @@ def test_verify_answers_as_the_command_does(
     assert answer.status_code == 200
     assert answer.json() == verify(demo_store).as_dict()
     assert answer.json()["ok"] is True
-    wrong = client.get("/verify", params={"expect_head": "0" * 64}, headers=auditor).json()
+    wrong = client.get("/verify", params={"expect_head": "1" * 64}, headers=auditor).json()
     assert wrong["ok"] is False
     assert wrong["first_problem"]["record"] == "(head)"
 
