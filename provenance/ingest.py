@@ -24,14 +24,23 @@ from pydantic_core import ErrorDetails
 
 from provenance.errors import DanglingReference, InvalidRecord, RecordConflict
 from provenance.formats import RELATIVE_BASE, Format, parse_document
-from provenance.graph import Attributes, Element, Fragment, Json, Relation, as_iri, as_text
+from provenance.graph import (
+    Attributes,
+    Element,
+    Fragment,
+    Json,
+    Node,
+    Relation,
+    as_iri,
+    as_text,
+)
 from provenance.hashing import canonical_json, sha256_hex, sha256_tag
-from provenance.identifiers import is_iri
+from provenance.identifiers import compact, is_iri
 from provenance.mapping import Reference, references, to_fragment
 from provenance.provdoc import from_document, iris, used_namespaces
 from provenance.records import RECORD_ADAPTER, Record
 from provenance.stores.base import Direction, PreparedRecord, Store, WriteResult, resolve_stored
-from provenance.vocabulary import PROV, RAIDT, RELATION_SPECS, Attr, Type
+from provenance.vocabulary import PROV, RAIDT, RELATION_SPECS, XSD, Attr, Type
 
 __all__ = [
     "BATCH",
@@ -888,16 +897,97 @@ def _check_relation_ids(fragment: Fragment, store: Store, source: str) -> None:
             _same_relation(stored, named[stored.id], source)
 
 
-def _same_relation(held: Relation, given: Relation, source: str) -> None:
-    def said(r: Relation) -> str:
-        return f"{r.kind}({r.src or '-'}, {r.dst or '-'})"
+def _said(relation: Relation) -> str:
+    """A relation as its kind and ends, ``used(a, -)``."""
+    return f"{relation.kind}({relation.src or '-'}, {relation.dst or '-'})"
 
+
+def _same_relation(held: Relation, given: Relation, source: str) -> None:
     if (held.kind, held.src, held.dst) != (given.kind, given.src, given.dst):
         raise InvalidRecord(
-            f"relation id {given.id} names {said(held)}, and here {said(given)}; one id names "
+            f"relation id {given.id} names {_said(held)}, and here {_said(given)}; one id names "
             "one relation",
             location=source,
         )
+
+
+_SHORT_NAMES = {"prov": PROV, "raidt": RAIDT, "xsd": XSD}
+"""The prefixes a message shortens attribute names and IRI values by."""
+
+
+def _governs(node: Node) -> bool:
+    """Whether a stored node is a governance node: one with any type in the RAIDT namespace.
+
+    The namespace, not a listed set of its types: every RAIDT type is one the governance answers
+    read (runs, reviews, approvals and the other events, and the outputs, inputs, prompts,
+    templates, configurations and models they are about), and only RAIDT's records, or
+    documents that adopt its vocabulary, give one. A list would leave a type added to the
+    vocabulary later open to being rewritten until someone remembered to add it too; the
+    namespace closes it from the start. People and organisations carry PROV's types alone, so
+    a document may still say more about them."""
+    return any(t.startswith(RAIDT) for t in node.types)
+
+
+def _shown(pair: tuple[str, Json]) -> str:
+    """An attribute pair for a message: ``raidt:workflowApproved = true``."""
+    name, value = pair
+    target = as_iri(value)
+    text = compact(target, _SHORT_NAMES) if target else as_text(value) or ""
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return f"{compact(name, _SHORT_NAMES)} = {text}"
+
+
+def _check_recorded(fragment: Fragment, store: Store, source: str) -> None:
+    """A governance node, once recorded, is whole: a document may restate it, or point to it
+    (a new activity that used a recorded output, a new entity derived from it), but not add to
+    it. Each description of one may only give attribute pairs the stored node holds, as a kind
+    it has; each relation from one (its first argument: the activity that used or was
+    associated, the generated, derived or attributed entity, the delegate) must be stored
+    exactly. Otherwise a document could give a run a second initiator, a rejected approval a
+    decision of approved, or a late approval an earlier start, and the answers would read
+    whichever value sorts first.
+
+    Raises
+    ------
+    InvalidRecord
+        Naming the node and the first attribute or relation the document would add.
+    """
+    described = {e.id for e in fragment.elements}
+    described.update(r.src for r in fragment.relations if r.src)
+    governed = {i: n for i, n in store.nodes(described).items() if _governs(n)}
+    if not governed:
+        return
+
+    def refuse(node: Node, what: str) -> InvalidRecord:
+        named = "/".join(sorted(_type_name(t) for t in node.types if t.startswith(RAIDT)))
+        return InvalidRecord(
+            f"{node.id} is already recorded ({_a(named)}); {what}", location=source
+        )
+
+    for element in fragment.elements:
+        node = governed.get(element.id)
+        if node is None:
+            continue
+        held = {canonical_json(pair) for pair in node.attributes}
+        added = next((p for p in element.attributes if canonical_json(p) not in held), None)
+        if element.kind not in node.kinds or added is not None:
+            given = f"as {_a(element.kind)}" if added is None else _shown(added)
+            raise refuse(node, f"a document may restate it but not add to it ({given})")
+    relations = [r for r in fragment.relations if r.src in governed]
+    if not relations:
+        return
+    starts = sorted({r.src for r in relations if r.src})
+    found = store.traverse(starts, {r.kind for r in relations}, Direction.UP, 1).relations
+    stored = {r.canonical for r in found}
+    if any(r.dst is None for r in relations):
+        stored.update(r.canonical for r in store.loose_relations(starts) if r.src in governed)
+    for relation in relations:
+        if relation.canonical not in stored:
+            raise refuse(
+                governed[relation.src or ""],
+                f"a document may not add what it did: {_said(relation)}",
+            )
 
 
 def import_document(
@@ -910,8 +1000,8 @@ def import_document(
     Raises
     ------
     InvalidRecord
-        When the document cannot be read, states nothing, or ``record_id`` is not an absolute
-        IRI.
+        When the document cannot be read, states nothing, ``record_id`` is not an absolute
+        IRI, or it adds to a governance node already recorded (see :func:`_check_recorded`).
     """
     if record_id is not None:
         if not is_iri(record_id):
@@ -927,4 +1017,5 @@ def import_document(
         _check_statements(prepared.fragment, store, source)
         _check_relation_ids(prepared.fragment, store, source)
         _check([(prepared, None, source)], store)
+        _check_recorded(prepared.fragment, store, source)
         return prepared, store.write([prepared])

@@ -17,9 +17,10 @@ from api.cli import run as raidt
 from provenance import ingest
 from provenance.errors import InvalidRecord
 from provenance.formats import FORMATS, parse_document
-from provenance.stores import SQLiteStore
+from provenance.integrity import verify
+from provenance.stores import SQLiteStore, Store
 from provenance.vocabulary import PROV
-from tests.conftest import dump
+from tests.conftest import dump, put
 from tests.factories import action, approval, h, iri, person, review, run
 
 
@@ -933,3 +934,180 @@ def test_the_fields_at_fault_are_kept_apart_from_the_text_that_shows_them(
         ingest.read_records(path)
     assert "field owner: forged" in refused.value.message
     assert [name for name, _ in refused.value.fields] == ["risk_level"]
+
+
+# -- a document may restate or point to what governance records stated, not add to it ---------
+
+
+@pytest.fixture
+def governed(tmp_path: Path) -> tuple[Path, str]:
+    """A store holding run 1 (ana's), ana's approval of its own output, and pat's rejection of
+    the template version it used, and its URL."""
+    db = tmp_path / "raidt.db"
+    url = f"sqlite:///{db}"
+    records = [
+        run(1),
+        approval("self", iri("out/1-1"), by="ana", at="10:40"),
+        approval("tpl-v1", iri("tpl/v1"), by="pat", decision="rejected", at="09:00"),
+    ]
+    assert (
+        raidt(["record", str(write_jsonl(tmp_path / "seed.jsonl", records)), "--store", url]) == 0
+    )
+    return db, url
+
+
+def document(*statements: str) -> str:
+    lines = "\n".join(f"  {s}" for s in statements)
+    return (
+        f"document\n  prefix test <{iri('')}>\n  prefix raidt <https://w3id.org/raidt#>\n"
+        f"{lines}\nendDocument\n"
+    )
+
+
+ADDING = [
+    pytest.param(
+        document('activity(test:runs/1, -, -, [raidt:workflowApproved="true" %% xsd:boolean])'),
+        f"{iri('runs/1')} is already recorded (a run); a document may restate it but not add to "
+        "it (raidt:workflowApproved = true)",
+        id="attribute-added-to-a-run",
+    ),
+    pytest.param(
+        document(
+            'activity(test:runs/1, -, -, [raidt:workflowApproved="true" %% xsd:boolean, '
+            'raidt:purpose="patched in later"])'
+        ),
+        f"{iri('runs/1')} is already recorded (a run); a document may restate it but not add to "
+        "it (raidt:purpose = patched in later)",
+        id="attributes-added-to-a-run",
+    ),
+    pytest.param(
+        document(
+            "agent(test:people/aaron, [prov:label=\"Aaron\", prov:type='prov:Person'])",
+            "wasAssociatedWith(test:runs/1, test:people/aaron, test:tpl/v1, "
+            "[prov:role='raidt:initiator'])",
+        ),
+        f"{iri('runs/1')} is already recorded (a run); a document may not add what it did: "
+        f"wasAssociatedWith({iri('runs/1')}, {iri('people/aaron')})",
+        id="association-added-to-a-run",
+    ),
+    pytest.param(
+        document("wasAssociatedWith(test:runs/1, -, test:tpl/v2)"),
+        f"{iri('runs/1')} is already recorded (a run); a document may not add what it did: "
+        f"wasAssociatedWith({iri('runs/1')}, -)",
+        id="loose-association-added-to-a-run",
+    ),
+    pytest.param(
+        document("agent(test:runs/1)"),
+        f"{iri('runs/1')} is already recorded (a run); a document may restate it but not add to "
+        "it (as an agent)",
+        id="run-described-as-an-agent",
+    ),
+    pytest.param(
+        document('activity(test:approvals/tpl-v1, -, -, [raidt:decision="approved"])'),
+        f"{iri('approvals/tpl-v1')} is already recorded (an approval); a document may restate it "
+        "but not add to it (raidt:decision = approved)",
+        id="decision-added-to-an-approval",
+    ),
+    pytest.param(
+        document("activity(test:approvals/self, 2026-01-01T09:00:00+00:00, -)"),
+        f"{iri('approvals/self')} is already recorded (an approval); a document may restate it "
+        "but not add to it (prov:startTime = 2026-01-01T09:00:00+00:00)",
+        id="start-time-added-to-an-approval",
+    ),
+    pytest.param(
+        document("wasAttributedTo(test:out/1-1, test:people/aaron)"),
+        f"{iri('out/1-1')} is already recorded (an output); a document may not add what it did: "
+        f"wasAttributedTo({iri('out/1-1')}, {iri('people/aaron')})",
+        id="attribution-added-to-an-output",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), ADDING)
+def test_a_document_may_not_add_to_a_recorded_governance_node(
+    text: str,
+    message: str,
+    governed: tuple[Path, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A self-approval, a rejected template version and a late approval would read otherwise if
+    # a later document could add an initiator, a decision or an earlier start to what the
+    # records stated: the store keeps every value, and answers read whichever sorts first.
+    db, url = governed
+    path = tmp_path / "added.provn"
+    path.write_text(text)
+    before = dump(db)
+    capsys.readouterr()
+    assert raidt(["import", str(path), "--store", url]) == 1
+    assert capsys.readouterr().err.strip() == f"error: {path}: {message}"
+    assert dump(db) == before
+    assert raidt(["verify", "--store", url]) == 0
+
+
+@pytest.mark.parametrize(("text", "message"), ADDING)
+def test_an_import_that_adds_to_a_governance_node_writes_nothing_in_any_store(
+    text: str, message: str, store: Store
+) -> None:
+    put(
+        store,
+        run(1),
+        approval("self", iri("out/1-1"), by="ana", at="10:40"),
+        approval("tpl-v1", iri("tpl/v1"), by="pat", decision="rejected", at="09:00"),
+    )
+    counts = store.counts()
+    head = [r.chain_hash for r in store.records()][-1]
+    with pytest.raises(InvalidRecord) as refused:
+        ingest.import_document(text, FORMATS["provn"], store, source="added.provn")
+    assert (refused.value.location, refused.value.message) == ("added.provn", message)
+    assert store.counts() == counts
+    assert [r.chain_hash for r in store.records()][-1] == head
+    assert verify(store).ok
+
+
+def test_a_document_that_restates_the_records_imports(
+    governed: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The store's own export, a run's export and a document restating some of what a run and
+    # an approval were recorded with add nothing, and import.
+    _, url = governed
+    for what in ([], [iri("runs/1")], [iri("approvals/tpl-v1")]):
+        capsys.readouterr()
+        assert raidt(["export", *what, "--store", url]) == 0
+        imported(url, tmp_path / "again.json", capsys.readouterr().out)
+    imported(
+        url,
+        tmp_path / "restated.provn",
+        document(
+            "activity(test:runs/1, 2026-01-01T10:00:00+00:00, -, [prov:type='raidt:Run'])",
+            "entity(test:out/1-1)",
+            'activity(test:approvals/tpl-v1, -, -, [raidt:decision="rejected"])',
+            "wasGeneratedBy(test:out/1-1, test:runs/1, 2026-01-01T10:00:30+00:00)",
+        ),
+    )
+    assert raidt(["verify", "--store", url]) == 0
+
+
+def test_a_document_may_point_to_a_recorded_output_from_what_is_new(
+    governed: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # How a downstream system links in: its own activity used the recorded output, its own
+    # letter derives from it, and its own person took part.
+    _, url = governed
+    imported(
+        url,
+        tmp_path / "downstream.provn",
+        document(
+            "activity(test:publish/1, 2026-01-02T09:00:00+00:00, 2026-01-02T09:01:00+00:00)",
+            "used(test:publish/1, test:out/1-1, -)",
+            'entity(test:letters/1, [prov:label="letter as sent"])',
+            "wasGeneratedBy(test:letters/1, test:publish/1, -)",
+            "wasDerivedFrom(test:letters/1, test:out/1-1)",
+            "wasAssociatedWith(test:publish/1, test:people/ana, test:tpl/v1)",
+            'agent(test:people/ana, [prov:label="Ana Lopez"])',
+        ),
+    )
+    capsys.readouterr()
+    assert raidt(["impact", iri("out/1-1"), "--json", "--store", url]) == 0
+    assert iri("letters/1") in capsys.readouterr().out
+    assert raidt(["verify", "--store", url]) == 0

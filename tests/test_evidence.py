@@ -824,19 +824,20 @@ def grown_copy(url: str, folder: Path) -> tuple[Path, SQLiteStore]:
 def test_a_pack_checks_against_its_store_after_the_store_has_grown(
     built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Records written after the pack (a challenge to the run's output, a re-description of the
+    # Records written after the pack (a challenge to the run's output, a filed copy of the
     # output under a new prefix) change today's reports, but the pack is rebuilt as of its own
     # record 7, its PROV written with the prefixes it declares.
     pack, url = built
     grown, later = grown_copy(url, tmp_path)
     put(later, later_challenge("challenges/1"))
     # and a prefix for the outputs' own namespace, which would write their ids otherwise
-    redescribed = """document
+    filed = """document
   prefix outs <https://test.example/out/>
-  entity(outs:1-1r, [prov:label="discharge letter, as filed later"])
+  entity(outs:1-1r-filed, [prov:label="discharge letter, as filed later"])
+  wasDerivedFrom(outs:1-1r-filed, outs:1-1r)
 endDocument
 """
-    import_document(redescribed, FORMATS["provn"], later, source="later.provn")
+    import_document(filed, FORMATS["provn"], later, source="later.provn")
     later.close()
     code, out, _ = cli(capsys, "verify-pack", str(pack), "--store", f"sqlite:///{grown}", "--json")
     assert (code, json.loads(out)["problems"]) == (0, [])

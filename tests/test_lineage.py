@@ -348,8 +348,9 @@ def test_trace_as_of_hides_records_written_later(store: Store) -> None:
 
 
 def test_trace_as_of_ignores_a_type_a_later_record_gives_a_node(store: Store) -> None:
-    # cy reviews out/1-1; later a PROV document also calls that review a run. As of before the
-    # document, it is a review of an output on the path, as it was then.
+    # cy reviews out/1-1; a later PROV document may not also call that review a run (a recorded
+    # review is whole), but it may give cy, a person, a type of its own. As of before the
+    # document, the review is a review and cy a person, as they were then.
     put(store, run(1), review("r1", iri("out/1-1"), by="cy"))
     cut = [r.recorded_at for r in store.records()][-1]
     retyped = """document
@@ -358,10 +359,22 @@ def test_trace_as_of_ignores_a_type_a_later_record_gives_a_node(store: Store) ->
   activity(t:reviews/r1, -, -, [prov:type='raidt:Run'])
 endDocument
 """
-    import_document(retyped, FORMATS["provn"], store, source="retyped.provn")
+    with pytest.raises(InvalidRecord, match=r"reviews/r1 is already recorded \(a review\)"):
+        import_document(retyped, FORMATS["provn"], store, source="retyped.provn")
+    assert store.counts()["records"] == 2
+    assert ids(trace(store, iri("out/1-1"))["reviews"]) == {iri("reviews/r1")}
+    pause()
+    typed = """document
+  prefix t <https://test.example/>
+  agent(t:people/cy, [prov:type='t:Consultant'])
+endDocument
+"""
+    import_document(typed, FORMATS["provn"], store, source="typed.provn")
+    now = {p["id"]: p["types"] for p in trace(store, iri("out/1-1"))["people"]}
+    assert iri("Consultant") in now[iri("people/cy")]
     then = trace(store, iri("out/1-1"), as_of=cut)
     assert ids(then["reviews"]) == {iri("reviews/r1")}
-    assert iri("people/cy") in {p["id"] for p in then["people"]}
+    assert {p["id"]: p["types"] for p in then["people"]}[iri("people/cy")] == [Type.PERSON]
 
 
 def test_self_approval_shows_as_two_roles_of_one_person(store: Store) -> None:
@@ -626,12 +639,16 @@ def test_two_cycle_from_imported_prov_terminates(store: Store) -> None:
 def test_cycle_closing_a_chain_of_runs_terminates_with_the_right_sets(store: Store) -> None:
     chain(store, 3)
     # Bad input: out/1-1 claims to derive from out/3-1, which (via out/2-1) derives from out/1-1.
+    # An import may not add that to a recorded output; a store written by other hands may hold it.
     closing = """document
   prefix t <https://test.example/>
   wasDerivedFrom(t:out/1-1, t:out/3-1)
 endDocument
 """
-    import_document(closing, FORMATS["provn"], store, source="closing.provn")
+    with pytest.raises(InvalidRecord, match="a document may not add what it did"):
+        import_document(closing, FORMATS["provn"], store, source="closing.provn")
+    fragment = Fragment((), (Relation("wasDerivedFrom", iri("out/1-1"), iri("out/3-1"), ()),))
+    store.write([PreparedRecord("urn:test:closing", "prov-document", "{}", h("{}"), fragment)])
     up = trace(store, iri("out/1-1"))
     # out/1-1 (0); run 1, docs/1, out/3-1 (1); run 3, out/2-1 (2); run 2 (3); back at out/1-1.
     assert depths(up["runs"]) == {iri("runs/1"): 1, iri("runs/3"): 2, iri("runs/2"): 3}
@@ -668,8 +685,7 @@ def test_three_cycle_written_directly_terminates(store: Store) -> None:
 
 def signed_off(store: Store) -> None:
     """run 1 -> out/1-1; kim reviews (10:20); ana escalates (10:30); cy reviews (10:50). Recorded
-    afterwards: an escalation dated 10:35, another at 11:10, bo's approval at 11:20, and a PROV
-    document re-describing out/1-1 with a label."""
+    afterwards: an escalation dated 10:35, another at 11:10 and bo's approval at 11:20."""
     put(
         store,
         timed_run(1, "10:00"),
@@ -684,17 +700,21 @@ def signed_off(store: Store) -> None:
         escalation("e2", "11:10", iri("reviews/r1"), iri("out/1-1")),
         approval("a2", iri("out/1-1"), by="bo", at="11:20"),
     )
-    redescribed = """document
+
+
+REDESCRIBED = """document
   prefix t <https://test.example/>
   prefix raidt <https://w3id.org/raidt#>
   entity(t:out/1-1, [prov:label="discharge letter, as filed later"])
 endDocument
 """
-    import_document(redescribed, FORMATS["provn"], store, source="later.provn")
 
 
 def test_reconstruct_shows_only_what_was_before_the_reviewer(store: Store) -> None:
     signed_off(store)
+    # A later document may not re-describe the recorded output cy reviewed.
+    with pytest.raises(InvalidRecord, match=r"out/1-1 is already recorded \(an output\)"):
+        import_document(REDESCRIBED, FORMATS["provn"], store, source="later.provn")
     seen = reconstruct(store, iri("reviews/r1"))
     record = store.record(iri("reviews/r1"))
     assert record is not None
@@ -704,12 +724,12 @@ def test_reconstruct_shows_only_what_was_before_the_reviewer(store: Store) -> No
     assert seen["role"] == "reviewer"
     assert seen["time"] == at("10:50")
     assert seen["recorded_up_to"] == record.seq  # the last of its transaction
-    # The output as it was recorded when cy looked at it, not the later re-description.
+    # The output as it was recorded when cy looked at it, as it still is.
     assert seen["output"]["id"] == iri("out/1-1")
     assert seen["output"]["content_hash"] == h("out 1 1")
     assert seen["output"]["label"] is None
     now = next(o for o in trace(store, iri("out/1-1"))["outputs"] if o["id"] == iri("out/1-1"))
-    assert now["label"] == "discharge letter, as filed later"
+    assert now["label"] is None
     assert ids(seen["runs"]) == {iri("runs/1")}
     assert {(i["id"], i["content_hash"]) for i in seen["inputs"]} == {(iri("docs/1"), h("doc 1"))}
     assert ids(seen["prompts"]) == {iri("runs/1/prompt")}
@@ -756,12 +776,13 @@ endDocument
 
 def test_reconstruct_a_review_imported_in_a_document(store: Store) -> None:
     # The review has no record of its own: it is seen as the document that brought it left the
-    # graph, and a later document's label for out/9 is not what the reviewer saw.
+    # graph. A later document may not give out/9, an output a document recorded, a new label.
     signed_off(store)
     review = IMPORTED_REVIEW.format(hash="1" * 64, label='prov:label="draft"')
     first = import_document(review, FORMATS["provn"], store, source="review.provn")[0]
     again = IMPORTED_REVIEW.format(hash="1" * 64, label='prov:label="as filed"')
-    import_document(again, FORMATS["provn"], store, source="again.provn")
+    with pytest.raises(InvalidRecord, match=r"out/9 is already recorded \(an output\)"):
+        import_document(again, FORMATS["provn"], store, source="again.provn")
     seen = reconstruct(store, iri("reviews/9"))
     stored = store.record(first.id)
     assert stored is not None
@@ -845,10 +866,19 @@ def test_reconstruct_is_not_changed_by_what_later_records_add_to_the_review(
     store: Store,
 ) -> None:
     # A later document says r1 also used the template, names bo as a reviewer and gives it an
-    # earlier time. cy's review is still of out/1-1, by cy, at 10:50, as its record stated.
+    # earlier time: it is refused, and cy's review is still of out/1-1, by cy, at 10:50, as its
+    # record stated.
     signed_off(store)
     before = reconstruct(store, iri("reviews/r1"))
-    import_document(ADDED_TO_THE_REVIEW, FORMATS["provn"], store, source="added.provn")
+    counts = store.counts()
+    with pytest.raises(InvalidRecord) as refused:
+        import_document(ADDED_TO_THE_REVIEW, FORMATS["provn"], store, source="added.provn")
+    assert refused.value.location == "added.provn"
+    assert refused.value.message == (
+        f"{iri('reviews/r1')} is already recorded (a review); a document may restate it but "
+        "not add to it (prov:endTime = 2026-01-01T09:05:00+00:00)"
+    )
+    assert store.counts() == counts
     after = reconstruct(store, iri("reviews/r1"))
     assert (after["output"]["id"], after["reviewer"], after["time"]) == (
         iri("out/1-1"),
