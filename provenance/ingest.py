@@ -938,15 +938,22 @@ def _shown(pair: tuple[str, Json]) -> str:
     return f"{compact(name, _SHORT_NAMES)} = {text}"
 
 
+_LATER_EVENTS = frozenset({"wasInvalidatedBy"})
+"""Relations from a recorded node that a later document may add: they state a new event, the
+end of an output (a recall), which withdraws its approval and so makes no answer more lenient;
+records have no kind for it."""
+
+
 def _check_recorded(fragment: Fragment, store: Store, source: str) -> None:
     """A governance node, once recorded, is whole: a document may restate it, or point to it
     (a new activity that used a recorded output, a new entity derived from it), but not add to
     it. Each description of one may only give attribute pairs the stored node holds, as a kind
     it has; each relation from one (its first argument: the activity that used or was
     associated, the generated, derived or attributed entity, the delegate) must be stored
-    exactly. Otherwise a document could give a run a second initiator, a rejected approval a
-    decision of approved, or a late approval an earlier start, and the answers would read
-    whichever value sorts first.
+    exactly, but for an invalidation, a later event of its own (``_LATER_EVENTS``). Otherwise
+    a document could give a run a second initiator, a rejected approval a decision of
+    approved, or a late approval an earlier start, and the answers would read whichever value
+    sorts first.
 
     Raises
     ------
@@ -974,7 +981,7 @@ def _check_recorded(fragment: Fragment, store: Store, source: str) -> None:
         if element.kind not in node.kinds or added is not None:
             given = f"as {_a(element.kind)}" if added is None else _shown(added)
             raise refuse(node, f"a document may restate it but not add to it ({given})")
-    relations = [r for r in fragment.relations if r.src in governed]
+    relations = [r for r in fragment.relations if r.src in governed and r.kind not in _LATER_EVENTS]
     if not relations:
         return
     starts = sorted({r.src for r in relations if r.src})

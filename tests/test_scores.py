@@ -2283,7 +2283,6 @@ def test_an_output_generated_and_attributed_but_not_derived_from_the_inputs_brea
 # software reviewers, late independent reviews, superseded outputs, self-approved templates
 # --------------------------------------------------------------------------------------------
 
-ANA = iri("people/ana")
 REV = iri("out/1-1-rev")
 
 
