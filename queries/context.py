@@ -19,7 +19,7 @@ from pydantic_core import ErrorDetails
 from provenance.errors import InvalidRecord, NotFound
 from provenance.graph import Node, Relation, as_datetime, as_iri, as_text
 from provenance.records import Instant, in_utc_range
-from provenance.stores.base import Direction, Store, Traversal, resolve_stored
+from provenance.stores.base import Direction, Store, StoredRecord, Traversal, resolve_stored
 from provenance.vocabulary import PROV, Attr, Type
 
 __all__ = [
@@ -33,10 +33,12 @@ __all__ = [
     "by_src",
     "ended",
     "in_time_order",
+    "introduced",
     "last_record",
     "moment",
     "parse_time",
     "reach",
+    "record_at",
     "require_agent",
     "require_node",
     "require_run",
@@ -130,6 +132,28 @@ def last_record(store: Store) -> int:
     return store.seq_at(_END_OF_TIME)
 
 
+def record_at(store: Store, seq: int) -> StoredRecord | None:
+    """Record number ``seq``, if the store holds it."""
+    return next(store.records(after=seq - 1), None) if seq > 0 else None
+
+
+def introduced(store: Store, node_id: str) -> int:
+    """The sequence number of the record that first described (or named) a node.
+
+    A review imported inside a PROV document has no record of its own: the graph as that
+    document left it, what the review stood on included, is what its reviewer saw. Found by
+    bisection over ``as_of``, a few lookups on any store.
+    """
+    low, high = 1, last_record(store)
+    while low < high:
+        middle = (low + high) // 2
+        if store.nodes([node_id], as_of=middle):
+            high = middle
+        else:
+            low = middle + 1
+    return high
+
+
 def moment(store: Store, as_of: AsOf) -> Moment:
     """The store as it stood at ``as_of`` (records written later are ignored), or as it is."""
     if as_of is None or isinstance(as_of, Moment):
@@ -154,8 +178,23 @@ def require_node(store: Store, node_id: str, at: Moment = NOW, *, referenced: bo
     found = store.nodes([full], as_of=at.as_of).get(full)
     if found is None or not (found.kinds or referenced):
         when = f" as of {at.time}" if at.time else ""
-        raise NotFound(f"no node {full} in {store.url}{when}")
+        raise NotFound(f"no node {full} in {store.url}{when}{_recorded_later(store, full, at)}")
     return found
+
+
+def _recorded_later(store: Store, node_id: str, at: Moment) -> str:
+    """Why a node the store holds now is missing as of a time: it was recorded later. ``as of``
+    is when records were written, not when the events they tell of happened, and a store loaded
+    today with last month's runs holds none of them as of last month."""
+    if at.as_of is None or not store.nodes([node_id]):
+        return ""
+    record = record_at(store, introduced(store, node_id))
+    if record is None:
+        return ""
+    return (
+        f": it was first recorded at {record.recorded_at} (as of is when records were written, "
+        "not when what they tell of happened)"
+    )
 
 
 def require_agent(store: Store, node_id: str, at: Moment = NOW) -> str:

@@ -27,7 +27,7 @@ from provenance.integrity import require_verified
 from provenance.stores.base import Store, StoredRecord
 from provenance.vocabulary import Attr
 from queries.authority import authority
-from queries.context import NOW, Moment, in_time_order, require_node, started
+from queries.context import NOW, Moment, in_time_order, record_at, require_node, started
 from queries.facts import Event, RunFacts, gather
 from queries.lineage import role_name, time_text, trace, trace_ids
 from queries.scores import Rubric, load_rubric, own_name, rubric_names, score
@@ -253,20 +253,15 @@ def _drawn(draw: Draw | None, store: Store, run: str, at: Moment) -> Mapping[str
     return draw(store, run, at) if draw is not None else {}
 
 
-def _record_at(store: Store, seq: int) -> StoredRecord | None:
-    """Record number ``seq``, if the store holds it."""
-    return next(store.records(after=seq - 1), None) if seq > 0 else None
-
-
 def _chain_at(store: Store, seq: int) -> str:
     """The chain hash of record ``seq``: the head of the chain as it stood then."""
-    record = _record_at(store, seq)
+    record = record_at(store, seq)
     return record.chain_hash if record is not None else GENESIS
 
 
 def _time_of(store: Store, seq: int) -> str | None:
     """When record ``seq`` was written: the time a pack as of that record is as of."""
-    record = _record_at(store, seq)
+    record = record_at(store, seq)
     return record.recorded_at if record is not None else None
 
 

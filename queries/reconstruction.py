@@ -20,7 +20,7 @@ from queries.context import (
     associations,
     ended,
     in_time_order,
-    last_record,
+    introduced,
     require_node,
     started,
     used_by,
@@ -41,23 +41,6 @@ def _before(items: list[dict[str, Any]], cut: datetime, exclude: str) -> list[di
     """The items dated before ``cut``, in time order."""
     kept = [i for i in items if i["id"] != exclude and _earlier(i.get("time"), cut)]
     return sorted(kept, key=in_time_order)
-
-
-def _introduced(store: Store, node_id: str) -> int:
-    """The sequence number of the record that first described a node.
-
-    A review imported inside a PROV document has no record of its own: the graph as that
-    document left it, what the review stood on included, is what its reviewer saw. Found by
-    bisection over ``as_of``, a few lookups on any store.
-    """
-    low, high = 1, last_record(store)
-    while low < high:
-        middle = (low + high) // 2
-        if store.nodes([node_id], as_of=middle):
-            high = middle
-        else:
-            low = middle + 1
-    return high
 
 
 def reconstruct(store: Store, review: str) -> dict[str, Any]:
@@ -100,7 +83,7 @@ def reconstruct(store: Store, review: str) -> dict[str, Any]:
     record = store.record(node.id)
     # The review as its own record (or document) stated it: a later record that adds to it, what
     # it used or who took part, does not change what was seen.
-    own = Moment(record.seq if record else _introduced(store, node.id))
+    own = Moment(record.seq if record else introduced(store, node.id))
     node = require_node(store, node.id, own)
     when = ended(node)  # what they saw when they signed off, after any time spent reviewing
     if when is None:

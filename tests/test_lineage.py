@@ -342,9 +342,15 @@ def test_trace_as_of_hides_records_written_later(store: Store) -> None:
         iri("people/pat"),
     }
     assert iri("people/kim") in {p["id"] for p in now["people"]}
-    # out/3-1 did not exist yet.
-    with pytest.raises(NotFound, match="as of"):
+    # out/3-1 did not exist yet; the error says when it was recorded, since "as of" is easily
+    # read as a time in the story the records tell.
+    recorded = next(r.recorded_at for r in store.records() if r.id == iri("runs/3"))
+    with pytest.raises(NotFound, match="as of") as missing:
         trace(store, iri("out/3-1"), as_of=cut)
+    assert str(missing.value).endswith(
+        f": it was first recorded at {recorded} (as of is when records were written, not when "
+        "what they tell of happened)"
+    )
 
 
 def test_trace_as_of_ignores_a_type_a_later_record_gives_a_node(store: Store) -> None:
