@@ -56,7 +56,9 @@ Short = Callable[[str], str]
 def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     if not rows:
         return
-    table = Table(*columns, title=title, title_justify="left", box=None, pad_edge=False)
+    table = Table(title=title, title_justify="left", box=None, pad_edge=False)
+    for column in columns:  # a long id wraps onto a second line rather than losing its end
+        table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*("-" if value is None else str(value) for value in row))
     out.print(table)
@@ -119,6 +121,11 @@ def _show_trace(answer: dict[str, Any], s: Short) -> None:
         ],
     )
     _table(
+        "prompts",
+        ["depth", "rendered prompt", "content hash"],
+        [[p["depth"], s(p["id"]), p["content_hash"]] for p in answer["prompts"]],
+    )
+    _table(
         "template versions",
         ["template version", "version", "used"],
         [
@@ -130,6 +137,25 @@ def _show_trace(answer: dict[str, Any], s: Short) -> None:
         "model configurations",
         ["configuration", "provider", "model", "version"],
         [[s(c["id"]), c["provider"], c["model"], c["version"]] for c in answer["model_configs"]],
+    )
+    _table(
+        "models",
+        ["model", "provider", "name", "version"],
+        [[s(m["id"]), m["provider"], m["model"], m["version"]] for m in answer["models"]],
+    )
+    _table(
+        "reviews",
+        ["time", "reviewer", "on", "revision", "comment"],
+        [
+            [
+                r["time"],
+                s(r["reviewer"] or "-"),
+                s(r["output"]),
+                s(r["revision"] or "-"),
+                r["comment"],
+            ]
+            for r in answer["reviews"]
+        ],
     )
     _table(
         "approvals",

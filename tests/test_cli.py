@@ -466,3 +466,16 @@ def test_a_line_break_in_what_was_typed_keeps_the_error_on_one_line(
     error = capsys.readouterr().err
     assert error.count("\n") == 1
     assert "records\\x0amore.jsonl" in error
+
+
+def test_trace_as_text_shows_what_it_promises_with_ids_whole(
+    url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The text answer has the prompts, models and reviews the JSON has, and a long id on a
+    # narrow terminal wraps onto the next line instead of losing its end.
+    monkeypatch.setenv("COLUMNS", "100")
+    output_of(capsys, "demo", "--store", url, "--json")
+    shown = output_of(capsys, "trace", "hospital:outputs/gp-referral-0412/letter", "--store", url)
+    for section in ("prompts", "models", "reviews", "template versions", "approvals"):
+        assert f"\n{section}\n" in shown
+    assert "…" not in shown
