@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The browser libraries the web pages and /docs serve (npm), so that nothing comes from a CDN.
+# Without npm the command line and the API work whole; the pages say what is missing.
 $(WEB): visualisation/web/package.json visualisation/web/package-lock.json
-	npm ci --prefix visualisation/web --no-audit --no-fund
+	if command -v npm >/dev/null; then npm ci --prefix visualisation/web --no-audit --no-fund; \
+	else echo "npm not found: the web pages will not draw lineage and /docs will be blank;" \
+		"install Node.js (npm) and run make install again"; fi
 
 install: $(STAMP) $(WEB)
 

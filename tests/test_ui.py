@@ -21,12 +21,13 @@ from urllib.parse import quote
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from api.keys import KeyStore, Role
 from api.main import create_app
-from api.routes.ui import WEB
+from api.routes.ui import LIBRARIES_MISSING, WEB, mount_static
 from api.settings import Settings
 from provenance.demo_data import load_demo
 from provenance.stores import SQLiteStore
@@ -298,6 +299,20 @@ def test_api_docs_need_no_cdn(client: TestClient) -> None:
     assert "cdn" not in html.lower()
     if (WEB / "node_modules" / "swagger-ui-dist").is_dir():
         assert client.get("/ui/static/lib/swagger-ui-dist/swagger-ui-bundle.js").status_code == 200
+
+
+def test_missing_browser_libraries_are_a_404_that_says_how_to_get_them(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Without npm's packages, a page asking for one gets a 404 that says what to do (a missing
+    # folder was a 500), and the log says so once, at start.
+    app = FastAPI()
+    with caplog.at_level("WARNING", logger="raidt.api"):
+        mount_static(app, tmp_path / "node_modules")
+    assert [r.getMessage() for r in caplog.records] == [LIBRARIES_MISSING]
+    answer = TestClient(app).get("/ui/static/lib/swagger-ui-dist/swagger-ui-bundle.js")
+    assert (answer.status_code, answer.json()["detail"]) == (404, LIBRARIES_MISSING)
+    assert TestClient(app).get("/ui/static/lineage.js").status_code == 200
 
 
 def test_text_that_looks_like_html_neither_runs_nor_breaks_a_page(

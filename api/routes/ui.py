@@ -7,6 +7,7 @@ and the npm packages installed there, mounted by :func:`mount_static`: nothing f
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
@@ -35,6 +36,7 @@ from visualisation import pages
 from visualisation.page_data import run_page_data
 
 __all__ = [
+    "LIBRARIES_MISSING",
     "WEB",
     "docs",
     "docs_router",
@@ -50,6 +52,7 @@ __all__ = [
 ]
 
 WEB = Path(pages.__file__).resolve().parent / "web"
+_log = logging.getLogger("raidt.api")
 router = APIRouter(prefix="/ui", tags=["web interface"], include_in_schema=False)
 docs_router = APIRouter()
 Format = Annotated[Literal["html", "json"], Query(description="html, or json for the page's data")]
@@ -59,12 +62,27 @@ def _answer(fmt: str, data: Any, page: str) -> Response:
     return JSONResponse(data) if fmt == "json" else HTMLResponse(page)
 
 
-def mount_static(app: FastAPI) -> None:
+LIBRARIES_MISSING = (
+    "the browser libraries are not installed here: `make install` puts them in "
+    "visualisation/web/node_modules, with npm; until then the run page neither draws nor lists "
+    "the lineage, and /docs is blank"
+)
+
+
+def mount_static(app: FastAPI, libraries: Path = WEB / "node_modules") -> None:
     """Serve the pages' script and style, and the browser libraries npm installed there (by
     ``make install``; without them the run page shows its score and failed checks, but neither
-    draws nor lists the lineage)."""
-    libraries = WEB / "node_modules"
-    app.mount("/ui/static/lib", StaticFiles(directory=libraries, check_dir=False), name="ui-lib")
+    draws nor lists the lineage). When they are missing, asking for one says so, in a 404, and
+    the log says it once at start."""
+    if libraries.is_dir():
+        app.mount("/ui/static/lib", StaticFiles(directory=libraries), name="ui-lib")
+    else:
+        _log.warning(LIBRARIES_MISSING)
+
+        @app.get("/ui/static/lib/{path:path}", include_in_schema=False)
+        def missing_library(path: str) -> None:
+            raise HTTPException(status_code=404, detail=LIBRARIES_MISSING)
+
     app.mount("/ui/static", StaticFiles(directory=WEB), name="ui-static")
 
 
