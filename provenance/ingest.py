@@ -270,11 +270,13 @@ def read_records(path: str | Path) -> list[Located]:
 
 def iter_records(path: str | Path) -> Iterator[Located]:
     """The records of a file one at a time, as :func:`read_records` reads them: a JSON Lines file
-    is read a line at a time, so its size is not bound by memory."""
+    is read a line at a time, so its size is not bound by memory. Which of the two a file is, its
+    content tells, not its name: the README's pretty-printed record piped to ``record -`` is one
+    JSON object, and JSON Lines saved as ``.json`` are still lines."""
     name = str(path)
     try:
         with _opened(path) as lines:
-            whole = Path(path).suffix.lower() == ".json" or _first_character(lines) == b"["
+            whole = _one_document(lines)
             lines.seek(0)
             if whole:
                 yield from _json_records(_decoded(lines.read(), name), name)
@@ -298,15 +300,25 @@ def _opened(path: str | Path) -> Iterator[BinaryIO]:
         yield raw if raw.seekable() else io.BytesIO(raw.read())
 
 
-def _first_character(lines: BinaryIO) -> bytes:
-    """The first byte that is not white space (nor a byte order mark), or ``b""``."""
-    start = True
-    while chunk := lines.read(4096):
-        stripped = (chunk.removeprefix(_BOM) if start else chunk).lstrip()
-        start = False
-        if stripped:
-            return stripped[:1]
-    return b""
+def _one_document(lines: BinaryIO) -> bool:
+    """Whether a file is one JSON document (an array, or an object over several lines) rather
+    than JSON Lines: it is when it starts with ``[``, or when its first line that is not blank
+    is not a JSON value by itself (``{`` alone, say). A first line that fails for another reason
+    fails as well read whole, at the same place."""
+    for number, line in enumerate(lines):
+        text = (line.removeprefix(_BOM) if number == 0 else line).strip()
+        if not text:
+            continue
+        if text.startswith(b"["):
+            return True
+        try:
+            json.loads(text)
+        except UnicodeDecodeError:
+            return False  # not text: reading it as lines names the line, as for any record
+        except (ValueError, RecursionError):
+            return True
+        return False
+    return False
 
 
 def _json_records(text: str, name: str) -> Iterator[Located]:

@@ -736,6 +736,31 @@ def test_records_can_come_from_standard_input(
     assert SQLiteStore(url.removeprefix("sqlite:///")).counts()["records"] == 3
 
 
+def test_a_pretty_printed_record_can_come_from_standard_input(
+    seeded: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One record spread over lines, as the README shows them: one JSON object, not JSON Lines.
+    _, url = seeded
+    data = json.dumps(run(2, minute=2), indent=2).encode()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+    assert raidt(["record", "-", "--store", url]) == 0
+    assert SQLiteStore(url.removeprefix("sqlite:///")).counts()["records"] == 2
+
+
+def test_json_lines_in_a_file_named_json_are_read_as_lines(
+    seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What the file holds decides how it is read, not its name; an error is still placed by line.
+    _, url = seeded
+    path = tmp_path / "batch.json"
+    path.write_text("\n".join(json.dumps(run(n, minute=n)) for n in (2, 3)))
+    assert raidt(["record", str(path), "--store", url]) == 0
+    assert SQLiteStore(url.removeprefix("sqlite:///")).counts()["records"] == 3
+    path.write_text(json.dumps(run(4, minute=4)) + "\n" + json.dumps(without(run(5), "sector")))
+    assert raidt(["record", str(path), "--store", url]) == 1
+    assert f"{path}:2: field sector: Field required" in capsys.readouterr().err
+
+
 def test_a_document_type_is_found_in_any_encoding_and_only_where_it_is_one(
     seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
