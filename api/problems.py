@@ -7,6 +7,7 @@ that no route decides a status for itself and every error reads the same way.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from http import HTTPStatus
@@ -15,7 +16,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
@@ -31,6 +32,7 @@ from provenance.errors import (
     StoreUnavailable,
     UnsupportedFormat,
 )
+from visualisation.pages import error_page
 
 __all__ = [
     "PROBLEM_JSON",
@@ -329,6 +331,23 @@ def _page_wanted(request: Request) -> bool:
     )
 
 
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+def _for_people(handler: Handler) -> Handler:
+    """A web page a browser opened shows its problem as a page, with the same status and words
+    and the way back, not as JSON; every other caller gets the problem as it is."""
+
+    async def handle(request: Request, error: Exception) -> Response:
+        response = await handler(request, error)
+        if _page_wanted(request) and response.media_type == PROBLEM_JSON:
+            problem = json.loads(bytes(response.body))
+            return HTMLResponse(error_page(problem), status_code=response.status_code)
+        return response
+
+    return handle
+
+
 def install_handlers(app: FastAPI, *, admit: Callable[[Request], Awaitable[None]]) -> None:
     """Register the one set of exception handlers every route relies on. ``admit`` checks the
     caller's key for a body that could not be read, before saying so."""
@@ -347,7 +366,7 @@ def install_handlers(app: FastAPI, *, admit: Callable[[Request], Awaitable[None]
             return RedirectResponse(f"/ui/sign-in?next={target}", status_code=303)
         return await _http_error(request, error)
 
-    app.add_exception_handler(ProvenanceError, _provenance_error)
-    app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_exception_handler(ProvenanceError, _for_people(_provenance_error))
+    app.add_exception_handler(RequestValidationError, _for_people(validation_error))
+    app.add_exception_handler(StarletteHTTPException, _for_people(http_error))
+    app.add_exception_handler(Exception, _for_people(_unexpected))

@@ -293,6 +293,24 @@ def test_an_unknown_run_is_a_404_problem(client: TestClient) -> None:
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
+def test_a_page_opened_in_a_browser_shows_its_problem_as_a_page(client: TestClient) -> None:
+    # A time without its zone in the runs filter, and a run that is not there: the browser gets
+    # a page with the same status and words, and the way back; scripts still get the problem.
+    html = {"accept": "text/html,application/xhtml+xml"}
+    bad_time = client.get("/ui/runs", params={"since": "2026-03-01"}, headers=html)
+    assert bad_time.status_code == 422
+    assert bad_time.headers["content-type"].startswith("text/html")
+    assert "has no time zone" in bad_time.text
+    assert '<a href="/ui/runs">Back to the runs</a>' in bad_time.text
+    missing = client.get("/ui/runs/https%3A%2F%2Fnowhere.example%2Fruns%2F1", headers=html)
+    assert missing.status_code == 404
+    assert "no node https://nowhere.example/runs/1" in missing.text
+    api = client.get("/runs", params={"since": "2026-03-01"}, headers=html)
+    assert api.headers["content-type"].startswith("application/problem+json")
+    page = client.get("/ui/runs", headers=html).text
+    assert 'placeholder="2026-03-01T00:00:00Z"' in page
+
+
 def test_api_docs_need_no_cdn(client: TestClient) -> None:
     html = client.get("/docs").text
     assert "/ui/static/lib/swagger-ui-dist/swagger-ui-bundle.js" in html

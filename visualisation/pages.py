@@ -47,6 +47,27 @@ def _page(title: str, body: str, *, scripts: tuple[str, ...] = ()) -> str:
     )
 
 
+_TIME_HINT = ' placeholder="2026-03-01T00:00:00Z" title="a time with its zone (Z, +01:00)"'
+_HINTS = {"since": _TIME_HINT, "until": _TIME_HINT}
+"""What the runs filter's time fields take, shown in them: a time without a zone is refused."""
+
+
+def error_page(problem: dict[str, Any]) -> str:
+    """A problem (RFC 9457) as a page, for a person who opened a page in a browser: what went
+    wrong in the service's words, each field named, and the way back."""
+    fields = "".join(
+        f"<li><code>{escape(str(e.get('field', '')))}</code>: {escape(str(e.get('message', '')))}"
+        "</li>"
+        for e in problem.get("errors") or []
+    )
+    body = (
+        f'<p class="problem">{escape(str(problem.get("detail") or problem.get("title", "")))}</p>'
+        f"{f'<ul>{fields}</ul>' if fields else ''}"
+        '<p><a href="/ui/runs">Back to the runs</a></p>'
+    )
+    return _page(f"{problem.get('status', '')} {problem.get('title', '')}".strip(), body)
+
+
 def _run_link(run_id: str, text: str | None = None) -> str:
     return f'<a href="/ui/runs/{quote(run_id, safe="")}">{escape(text or short_name(run_id))}</a>'
 
@@ -173,7 +194,8 @@ def runs_page(
 ) -> str:
     """A page of runs with their scores at a glance, filterable by sector, person and time."""
     fields = "".join(
-        f'<label>{name} <input name="{name}" value="{escape(filters.get(name, ""))}"></label>'
+        f'<label>{name} <input name="{name}" value="{escape(filters.get(name, ""))}"'
+        f"{_HINTS.get(name, '')}></label>"
         for name in ("sector", "person", "template", "since", "until")
     )
     header = "".join(
