@@ -113,12 +113,10 @@ def _delegation_problems(
         problems.append(f"delegation {name} starts {_utc(valid_from)}, after {_utc(when)}")
     if valid_to and when > valid_to:
         problems.append(f"delegation {name} expired {_utc(valid_to)}, before {_utc(when)}")
-    scopes = _scopes(relation)
-    covered = {v.lower() for values in context.values() for v in values}
-    if scopes and "*" not in scopes and not scopes & covered:
+    if not _covers(relation, context):
         problems.append(
-            f"delegation {name} covers {', '.join(sorted(scopes))}, not "
-            f"{', '.join(sorted(covered)) or 'this work'}"
+            f"delegation {name} covers {', '.join(sorted(_scopes(relation)))}, not "
+            f"{', '.join(sorted(_work(context))) or 'this work'}"
         )
     return problems
 
@@ -127,6 +125,17 @@ def _utc(moment: datetime) -> str:
     """A time for a message that compares two: both in UTC, so that the earlier reads earlier
     (``12:00+05:00`` is before ``11:00Z``). A time without a zone is shown as given."""
     return (moment.astimezone(UTC) if moment.tzinfo else moment).isoformat()
+
+
+def _covers(relation: Relation, context: dict[str, list[str]]) -> bool:
+    """Whether a delegation's scope takes in this work (its task, workflow or sector)."""
+    scopes = _scopes(relation)
+    return not scopes or "*" in scopes or bool(scopes & _work(context))
+
+
+def _work(context: dict[str, list[str]]) -> set[str]:
+    """The names a scope may give this work by: its task, workflow and sector, in lower case."""
+    return {v.lower() for values in context.values() for v in values}
 
 
 def _scopes(relation: Relation) -> set[str]:
@@ -283,13 +292,17 @@ def delegations(
     association's ``raidt:onBehalfOf``): then only the chain that reaches that person, and those
     that go on above them, count, however valid the others; with none there is one invalid item
     saying so. Otherwise every chain is given. Each item has ``agent`` (who stands behind),
-    ``path``, ``valid``, ``problems`` and ``top``: whether that person stands under no one, so
-    that a valid chain to them is authority that goes all the way up.
+    ``path``, ``valid``, ``problems`` and ``top``: whether that person stands under no one for
+    this work (a delegation of theirs that covers other work does not put them under anyone
+    here), so that a valid chain to them is authority that goes all the way up.
     """
     origin = _Holder(agent, "self", None, [], claimed=on_behalf_of, context=context)
     general = _delegations_above(store, {agent}, at)
     chains = [
-        {**chain.as_dict({}), "top": not general.get(chain.agent)}
+        {
+            **chain.as_dict({}),
+            "top": not any(_covers(r, context) for r in general.get(chain.agent, [])),
+        }
         for chain in _chains([origin], general, when)
     ]
     if on_behalf_of is None or on_behalf_of == agent:

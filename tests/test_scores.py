@@ -2420,3 +2420,14 @@ def test_a_location_that_is_not_an_iri_locates_nothing(store: Store, location: s
     profile = scored(store, *governed(run=record))
     failed = check(profile, "inputs-located")
     assert (failed["passed"], failed["evidence"]) == (False, [iri("docs/1")])
+
+
+def test_a_delegation_for_other_work_does_not_put_anyone_under_its_giver(store: Store) -> None:
+    # Bo approves for Lu (scope: discharge summaries); Lu in turn stands in for Bo on radiology
+    # reports. For this discharge summary Lu stands under no one, so Bo's authority is whole.
+    profile = scored(store, delegation("lu", "bo", scope=("radiology report",)), *governed())
+    assert check(profile, "approver-authority")["passed"] is True
+    # Had Lu's delegation to Bo covered discharge summaries too, the two would only loop.
+    renewed = SQLiteStore(":memory:")
+    looped = scored(renewed, delegation("lu", "bo"), *governed())
+    assert check(looped, "approver-authority")["passed"] is False
