@@ -241,10 +241,12 @@ async def _validation_error(
         return await _unreadable(request, admit, reason)
     problems = _field_problems(errors)
     summary = "; ".join(f"field {p.field}: {p.message}" for p in problems[:5])
+    # a record is what a body holds; a bad query or path parameter is a bad request, not one
+    in_body = any(p.location[:1] == ["body"] for p in problems)
     return problem_response(
         422,
         f"invalid request: {summary}",
-        kind="invalid-record",
+        kind="invalid-record" if in_body else "invalid-request",
         instance=_instance(request),
         errors=problems,
     )

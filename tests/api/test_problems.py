@@ -75,9 +75,25 @@ def test_every_error_status_is_a_problem(
         (413, client.post("/runs", content=b" " * 70_000, headers=sent_json)),
         (415, client.post("/prov", content=b"x", headers={**admin, "Content-Type": "a/b"})),
         (422, client.post("/runs", json={"type": "run"}, headers=recorder)),
+        (422, client.get("/runs", params={"limit": 501}, headers=auditor)),
     ]
-    for status, answer in cases:
-        assert_problem(answer, status)
+    # The package's own kinds where it has one; a bad parameter is a bad request, not a bad
+    # record; plain HTTP failures are about:blank, their title saying all (RFC 9457).
+    kinds = [str(assert_problem(answer, status)["type"]) for status, answer in cases]
+    ours = "https://w3id.org/raidt/problems#"
+    assert kinds == [
+        ours + "unreadable-body",
+        "about:blank",
+        "about:blank",
+        ours + "not-found",
+        "about:blank",
+        "about:blank",
+        ours + "record-conflict",
+        ours + "body-too-large",
+        "about:blank",
+        ours + "invalid-record",
+        ours + "invalid-request",
+    ]
     assert demo_store.counts() == before
     assert verify(demo_store).ok
 
