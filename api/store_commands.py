@@ -30,7 +30,7 @@ from api.console import (
 from provenance.demo_data import load_demo
 from provenance.errors import ProvenanceError
 from provenance.export import export_document
-from provenance.formats import format_for, write_document
+from provenance.formats import FORMATS, format_for, format_of_suffix, write_document
 from provenance.ingest import import_document, record_files
 from provenance.integrity import verify as verify_store
 from provenance.records import record_json_schema
@@ -101,14 +101,23 @@ def export(
     target: Annotated[
         str | None, typer.Argument(help="A record or node id; the whole store when omitted.")
     ] = None,
-    fmt: FormatOption = "json",
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help=f"PROV format: {', '.join(FORMATS)}; by default the one -o's suffix names "
+            "(as import reads it), else json.",
+        ),
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file.")
     ] = None,
     store: StoreOption = DEFAULT_STORE_URL,
 ) -> None:
     """Export PROV: the whole store, one record, or one node with its relations."""
-    chosen = format_for(fmt)
+    implied = format_of_suffix(output) if fmt is None and output is not None else None
+    chosen = implied or format_for(fmt or "json")
     with open_for_command(store) as opened:
         text = write_document(export_document(opened, target), chosen)
     if output is None:

@@ -27,6 +27,7 @@ __all__ = [
     "RELATIVE_BASE",
     "Format",
     "format_for",
+    "format_of_suffix",
     "parse_document",
     "write_document",
 ]
@@ -68,9 +69,9 @@ def format_for(name: str | None = None, *, path: str | Path | None = None) -> Fo
         When the name or suffix is not one of :data:`FORMATS`.
     """
     if name is None and path is not None:
-        suffix = Path(path).suffix.lower()
-        found = next((f for f in FORMATS.values() if suffix in f.suffixes), None)
+        found = format_of_suffix(path)
         if found is None:
+            suffix = Path(path).suffix.lower()
             raise UnsupportedFormat(
                 f"cannot tell the PROV format from the suffix {suffix or '(none)'!r}; "
                 f"pass --format, one of: {', '.join(FORMATS)}",
@@ -80,6 +81,13 @@ def format_for(name: str | None = None, *, path: str | Path | None = None) -> Fo
     if name in FORMATS:
         return FORMATS[name]
     raise UnsupportedFormat(f"unknown PROV format {name!r}; expected one of: {', '.join(FORMATS)}")
+
+
+def format_of_suffix(path: str | Path) -> Format | None:
+    """The format a file's suffix names (``.ttl`` → Turtle, in any case), or ``None``: what
+    ``raidt import`` reads a file as, and ``raidt export -o`` writes one as."""
+    suffix = Path(path).suffix.lower()
+    return next((f for f in FORMATS.values() if suffix in f.suffixes), None)
 
 
 def parse_document(text: str | bytes, fmt: Format, *, source: str = "document") -> ProvDocument:

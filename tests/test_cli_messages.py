@@ -1,0 +1,47 @@
+"""What the `raidt` commands say and leave behind when asked plainly, mistyped or failing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from api.cli import run as raidt
+from tests.factories import run
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'raidt.db'}"
+
+
+def said(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = raidt(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_export_writes_the_format_its_output_s_suffix_names(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = tmp_path / "records.jsonl"
+    records.write_text(json.dumps(run(1)))
+    assert raidt(["record", str(records), "--store", url]) == 0
+    turtle, provn = tmp_path / "out.ttl", tmp_path / "OUT.PROVN"
+    assert said(capsys, "export", "-o", str(turtle), "--store", url)[2].startswith(
+        "wrote PROV-O (Turtle) to"
+    )
+    assert turtle.read_text().startswith("@prefix")
+    assert said(capsys, "export", "-o", str(provn), "--store", url)[0] == 0
+    assert provn.read_text().startswith("document")
+    # what import reads the file as, it reads back
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    assert raidt(["import", str(turtle), "--store", other]) == 0
+    # an explicit --format wins; a suffix import does not know keeps the default, PROV-JSON
+    assert said(capsys, "export", "-f", "json", "-o", str(turtle), "--store", url)[0] == 0
+    assert json.loads(turtle.read_text())
+    text = tmp_path / "out.txt"
+    assert said(capsys, "export", "-o", str(text), "--store", url)[0] == 0
+    assert json.loads(text.read_text())
