@@ -78,7 +78,8 @@ def serve(
     store: StoreOption = DEFAULT_STORE_URL,
     keys: KeysOption = None,
 ) -> None:
-    """Serve the store over HTTP: the API, with its OpenAPI documentation at /docs."""
+    """Serve the store over HTTP: the API, with its OpenAPI documentation at /docs, and the web
+    pages at /ui/runs."""
     path = sqlite_path(store)
     settings = Settings(store=store, keys=keys)
     if no_auth:
@@ -93,7 +94,10 @@ def serve(
         err.print(f"WARNING: {NO_AUTH_WARNING}", style="bold red")
         if host not in ("127.0.0.1", "::1", "localhost"):
             err.print(f"WARNING: and it listens on {host}, not only here.", style="bold red")
-    out.print(f"serving {store} at {address} (API documentation at {address}/docs)")
+    out.print(
+        f"serving {store} at {address} (web pages at {address}/ui/runs, "
+        f"API documentation at {address}/docs)"
+    )
     if path is not None and path != ":memory:" and not Path(path).exists():
         err.print(
             f"note: no store at {path} yet; the service makes an empty one, which "

@@ -42,6 +42,7 @@ __all__ = [
     "docs_router",
     "home",
     "mount_static",
+    "root",
     "router",
     "run_page",
     "runs_page",
@@ -147,6 +148,13 @@ def sign_out(request: Request, keys: KeysDep) -> RedirectResponse:
     signed_out = RedirectResponse("/ui/sign-in", status_code=303)
     signed_out.delete_cookie(SESSION_COOKIE, path="/")
     return signed_out
+
+
+@docs_router.get("/", include_in_schema=False)
+def root() -> RedirectResponse:
+    """The service's address opens the runs list, which sends a signed-out browser on to sign
+    in as the page itself does."""
+    return RedirectResponse("/ui/runs", status_code=307)
 
 
 @docs_router.get("/docs", include_in_schema=False)

@@ -137,6 +137,8 @@ def test_serve_without_auth_says_so_loudly(tmp_path: Path) -> None:
         line = server.stdout.readline() if server.stdout else ""
         assert " at http://127.0.0.1:" in line
         address = line.split(" at ", 1)[1].split()[0]
+        assert f"web pages at {address}/ui/runs" in line
+        assert f"API documentation at {address}/docs" in line
         assert httpx2.get(f"{address}/verify", timeout=10).status_code == 200
     finally:
         server.terminate()

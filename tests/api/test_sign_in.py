@@ -34,6 +34,23 @@ def test_a_page_opened_without_a_key_goes_to_the_sign_in(client: TestClient) -> 
     assert client.get("/ui/weak-points?format=json").status_code == 401
 
 
+def test_the_service_s_address_opens_the_runs_list_signed_in_or_not(
+    client: TestClient, keys: KeyStore
+) -> None:
+    first = client.get("/", headers=PAGE, follow_redirects=False)
+    assert first.status_code in (303, 307)
+    assert first.headers["location"] == "/ui/runs"
+    signed_out = client.get("/", headers=PAGE)
+    assert signed_out.status_code == 200
+    assert signed_out.url.path == "/ui/sign-in"
+    assert signed_out.url.query == b"next=/ui/runs"
+    _, secret = keys.create(Role.AUDITOR)
+    sign_in(client, secret, "/ui/runs")
+    signed_in = client.get("/", headers=PAGE)
+    assert signed_in.status_code == 200
+    assert signed_in.url.path == "/ui/runs"
+
+
 def test_signing_in_opens_a_session_for_reading(client: TestClient, keys: KeyStore) -> None:
     _, secret = keys.create(Role.AUDITOR)
     answer = sign_in(client, secret, "/ui/weak-points")
