@@ -22,7 +22,7 @@ from api.problems import install_handlers
 from api.reports import KeptReports
 from api.routes import ROUTERS
 from api.routes.ui import mount_static
-from api.settings import Settings
+from api.settings import Settings, read_settings
 
 __all__ = ["NO_AUTH_WARNING", "create_app"]
 
@@ -51,7 +51,7 @@ auditors read; admins do everything, delegations and templates included.
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The service, on the store and keys file the settings name."""
-    chosen = settings if settings is not None else Settings()
+    chosen = settings if settings is not None else read_settings()
     keys = KeyStore(chosen.keys_path)
     stores = StoreHolder(chosen.store)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -14,7 +14,7 @@ from rich.table import Table
 from api.console import JsonOption, StoreOption, app, err, out, print_json
 from api.keys import ApiKey, KeyStore, Role
 from api.main import NO_AUTH_WARNING, create_app
-from api.settings import Settings, default_keys_path
+from api.settings import default_keys_path, read_settings
 from provenance.errors import ProvenanceError
 from provenance.stores import DEFAULT_STORE_URL, sqlite_path
 
@@ -81,11 +81,12 @@ def serve(
     """Serve the store over HTTP: the API, with its OpenAPI documentation at /docs, and the web
     pages at /ui/runs."""
     path = sqlite_path(store)
-    settings = Settings(store=store, keys=keys)
+    options: dict[str, Any] = {"store": store, "keys": keys}
     if no_auth:
-        settings.auth = False
+        options["auth"] = False
     if max_body is not None:
-        settings.max_body = max_body
+        options["max_body"] = max_body
+    settings = read_settings(**options)
     service = create_app(settings)
     sock = listen(host, port)
     bound = sock.getsockname()[1]

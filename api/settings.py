@@ -8,14 +8,16 @@ tests build it directly.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from provenance.errors import ProvenanceError
 from provenance.stores import DEFAULT_STORE_URL
 
-__all__ = ["KEYS_FILE", "Settings", "default_keys_path"]
+__all__ = ["KEYS_FILE", "InvalidSettings", "Settings", "default_keys_path", "read_settings"]
 
 KEYS_FILE = "raidt-keys.db"
 
@@ -57,3 +59,41 @@ class Settings(BaseSettings):
     @property
     def keys_path(self) -> Path:
         return self.keys if self.keys is not None else default_keys_path(self.store)
+
+
+class InvalidSettings(ProvenanceError):
+    """A ``RAIDT_*`` environment variable holds a value its setting cannot take."""
+
+
+_TAKES = {
+    "store": "a store URL, e.g. sqlite:///./raidt.db",
+    "keys": "a file path",
+    "max_body": "a whole number of bytes above 0, e.g. 5242880 for 5 MB",
+    "auth": "true or false",
+}
+"""What each setting takes, in the words its environment variable's error gives."""
+
+
+def read_settings(**given: Any) -> Settings:
+    """The settings, from ``given`` (options of ``raidt serve``) and, for the rest, the
+    ``RAIDT_*`` environment variables.
+
+    Raises
+    ------
+    InvalidSettings
+        Naming the first variable whose value cannot be taken, and what it takes.
+    """
+    try:
+        return Settings(**given)
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else ""
+        takes = _TAKES.get(name, first["msg"])
+        if name in given:
+            raise InvalidSettings(
+                f"{name} {given[name]!r} is not valid: it takes {takes}"
+            ) from error
+        variable = f"{Settings.model_config.get('env_prefix', '')}{name}".upper()
+        raise InvalidSettings(
+            f"{variable}={first['input']!s} is not valid: it takes {takes}"
+        ) from error

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import uvicorn
 
 from api.cli import run as raidt
 from tests.factories import run
@@ -45,3 +46,36 @@ def test_export_writes_the_format_its_output_s_suffix_names(
     text = tmp_path / "out.txt"
     assert said(capsys, "export", "-o", str(text), "--store", url)[0] == 0
     assert json.loads(text.read_text())
+
+
+def _never_serve(*_: object, **__: object) -> None:
+    raise AssertionError("the service started")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "takes"),
+    [
+        ("RAIDT_MAX_BODY", "abc", "a whole number of bytes above 0"),
+        ("RAIDT_MAX_BODY", "5MB", "a whole number of bytes above 0"),
+        ("RAIDT_MAX_BODY", "0", "a whole number of bytes above 0"),
+        ("RAIDT_AUTH", "maybe", "true or false"),
+    ],
+)
+def test_a_bad_setting_in_the_environment_is_one_line_naming_it(
+    variable: str,
+    value: str,
+    takes: str,
+    tmp_path: Path,
+    url: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(variable, value)
+    monkeypatch.setattr(uvicorn.Server, "run", _never_serve)
+    keys = str(tmp_path / "keys.db")
+    code, out, err = said(capsys, "serve", "--port", "0", "--store", url, "--keys", keys)
+    assert code == 1
+    assert out == ""
+    assert err.startswith(f"error: {variable}={value} is not valid: it takes {takes}")
+    assert err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
