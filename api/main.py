@@ -49,15 +49,17 @@ auditors read; admins do everything, delegations and templates included.
 """
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The service, on the store and keys file the settings name."""
+def create_app(settings: Settings | None = None, *, warn: bool = True) -> FastAPI:
+    """The service, on the store and keys file the settings name. With authentication off it
+    logs :data:`NO_AUTH_WARNING` as it starts, unless ``warn`` is false: ``raidt serve`` prints
+    the warning itself, before the address."""
     chosen = settings if settings is not None else read_settings()
     keys = KeyStore(chosen.keys_path)
     stores = StoreHolder(chosen.store)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if not chosen.auth:
+        if warn and not chosen.auth:
             _log.warning(NO_AUTH_WARNING)
         yield
         stores.close()

@@ -87,7 +87,7 @@ def serve(
     if max_body is not None:
         options["max_body"] = max_body
     settings = read_settings(**options)
-    service = create_app(settings)
+    service = create_app(settings, warn=False)
     sock = listen(host, port)
     bound = sock.getsockname()[1]
     address = f"http://{f'[{host}]' if ':' in host else host}:{bound}"
