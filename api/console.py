@@ -41,6 +41,7 @@ __all__ = [
     "JsonOption",
     "StoreOption",
     "app",
+    "counted",
     "display",
     "err",
     "heading",
@@ -80,6 +81,15 @@ FormatOption = Annotated[
 
 class CannotWrite(ProvenanceError):
     """A file a command was asked to write cannot be written."""
+
+
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """A count and its noun, singular for one: ``1 record``, ``2 records``, ``0 records``.
+
+    >>> counted(1, "record"), counted(3, "problem"), counted(2, "match", "matches")
+    ('1 record', '3 problems', '2 matches')
+    """
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
 
 
 def heading(bold: str, rest: str = "") -> None:

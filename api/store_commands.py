@@ -16,6 +16,7 @@ from api.console import (
     JsonOption,
     StoreOption,
     app,
+    counted,
     display,
     err,
     heading,
@@ -169,15 +170,17 @@ def verify(
     if as_json:
         print_json(report.as_dict())
     elif report.ok:
-        out.print(f"ok: {report.records} records, chain head {report.head}")
+        out.print(f"ok: {counted(report.records, 'record')}, chain head {report.head}")
         for said in report.contradictions:
             err.print(f"warning: record {said.record} (#{said.seq}) contradicts: {said.what}")
     else:
-        first = report.problems[0]
+        first, *rest = report.problems
         err.print(
             f"FAILED: record {first.record} (#{first.seq}): {first.what}"
-            f" ({len(report.problems)} problem(s) in all)"
+            f" ({counted(len(report.problems), 'problem')} in all)"
         )
+        for problem in rest:
+            err.print(f"  record {problem.record} (#{problem.seq}): {problem.what}")
     if not report.ok:
         raise typer.Exit(1)
 

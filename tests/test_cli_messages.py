@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,34 @@ def test_a_bad_setting_in_the_environment_is_one_line_naming_it(
     assert err.startswith(f"error: {variable}={value} is not valid: it takes {takes}")
     assert err.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def recorded(tmp_path: Path, url: str, *records: dict[str, object]) -> None:
+    path = tmp_path / "records.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records))
+    assert raidt(["record", str(path), "--store", url]) == 0
+    path.unlink()
+
+
+def test_verify_lists_every_problem_a_line_each(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recorded(tmp_path, url, run(1), run(2))
+    code, out, _ = said(capsys, "verify", "--store", url)
+    assert (code, out.split(",")[0]) == (0, "ok: 2 records")
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+        db.execute("DELETE FROM edges")
+    code, out, err = said(capsys, "verify", "--store", url, "--json")
+    problems = json.loads(out)["problems"]
+    assert len(problems) == 2
+    code, out, err = said(capsys, "verify", "--store", url)
+    assert (code, out) == (1, "")
+    lines = err.splitlines()
+    first = problems[0]
+    assert lines[0] == (
+        f"FAILED: record {first['record']} (#{first['seq']}): {first['problem']}"
+        f" ({len(problems)} problems in all)"
+    )
+    assert lines[1:] == [
+        f"  record {p['record']} (#{p['seq']}): {p['problem']}" for p in problems[1:]
+    ]
