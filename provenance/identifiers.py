@@ -19,6 +19,7 @@ __all__ = [
     "STANDARD_NAMESPACES",
     "compact",
     "is_iri",
+    "known_prefixes",
     "namespace_of",
     "reads_as_scheme",
     "resolve_id",
@@ -115,6 +116,11 @@ def compact(value: str, namespaces: Mapping[str, str]) -> str:
     return f"{best[0]}:{value[len(best[1]) :]}" if best else value
 
 
+def known_prefixes(namespaces: Mapping[str, str]) -> str:
+    """The prefixes a store knows, as a message lists them."""
+    return ", ".join(sorted(namespaces)) or "none"
+
+
 def resolve_id(value: str, namespaces: Mapping[str, str]) -> str:
     """A full IRI for what a user typed: a prefixed name whose prefix is known, or an IRI.
 
@@ -131,7 +137,7 @@ def resolve_id(value: str, namespaces: Mapping[str, str]) -> str:
         return expanded
     if is_iri(value):
         return value
-    known = ", ".join(sorted(namespaces)) or "none"
     raise InvalidRecord(
-        f"{value!r} is not an absolute IRI nor a prefixed name with a known prefix (known: {known})"
+        f"{value!r} is not an absolute IRI nor a prefixed name with a known prefix "
+        f"(known: {known_prefixes(namespaces)})"
     )

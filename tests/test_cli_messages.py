@@ -111,3 +111,24 @@ def test_verify_lists_every_problem_a_line_each(
     assert lines[1:] == [
         f"  record {p['record']} (#{p['seq']}): {p['problem']}" for p in problems[1:]
     ]
+
+
+def test_a_mistyped_prefix_is_named_with_the_known_ones(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert said(capsys, "demo", "--store", url)[0] == 0
+    known = "bank, config, corp, council, hospital, model, prov, raidt, xsd"
+    for command in ("trace", "show", "export", "score"):
+        code, out, err = said(capsys, command, "hospitl:outputs/x", "--store", url)
+        assert (code, out) == (1, "")
+        assert err == (
+            "error: no node or record hospitl:outputs/x: 'hospitl' is not a prefix the store "
+            f"knows (known: {known}), and nothing is stored under it as an IRI\n"
+        )
+    # a name with a known prefix, or an IRI of a scheme, that names nothing is simply not there
+    for missing, full in (
+        ("hospital:outputs/x", "https://hospital.example/outputs/x"),
+        ("urn:x:y", "urn:x:y"),
+    ):
+        code, _, err = said(capsys, "trace", missing, "--store", url)
+        assert (code, err) == (1, f"error: no node {full} in {url}\n")

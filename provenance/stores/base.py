@@ -6,6 +6,7 @@ contract, so that every store gives the same answers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -14,10 +15,10 @@ from typing import Protocol
 
 import orjson
 
-from provenance.errors import StoreError
+from provenance.errors import NotFound, StoreError
 from provenance.graph import Attributes, Element, Fragment, Node, NodeKind, Relation
 from provenance.hashing import canonical_json, sha256_hex
-from provenance.identifiers import is_iri, resolve_id
+from provenance.identifiers import is_iri, known_prefixes, reads_as_scheme, resolve_id
 from provenance.vocabulary import PROV
 
 __all__ = [
@@ -74,14 +75,41 @@ def resolve_stored(store: Store, value: str) -> str:
     ------
     InvalidRecord
         When the value is neither a known prefixed name nor an absolute IRI.
+    NotFound
+        When it reads as a prefixed name whose prefix the store does not know
+        (``hospitl:outputs/x``) and nothing is stored under it as an IRI either: the message
+        says so and lists the known prefixes, as for an unprefixed name.
     """
-    full = resolve_id(value, store.namespaces())
-    if full == value or not is_iri(value):
+    namespaces = store.namespaces()
+    full = resolve_id(value, namespaces)
+    if full == value:
+        prefix, _, local = value.partition(":")
+        if (
+            _PREFIX.fullmatch(prefix)
+            and not local.startswith("//")
+            and not reads_as_scheme(prefix)
+            and not _stored(store, value)
+        ):
+            raise NotFound(
+                f"no node or record {value}: {prefix!r} is not a prefix the store knows "
+                f"(known: {known_prefixes(namespaces)}), and nothing is stored under it as an IRI"
+            )
         return full
-    found = store.nodes([full, value])
-    if full in found or store.record(full) is not None:
+    if not is_iri(value):
         return full
-    return value if value in found or store.record(value) is not None else full
+    if _stored(store, full):
+        return full
+    return value if _stored(store, value) else full
+
+
+_PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*")
+"""What a prefix of a prefixed name looks like (PROV-N's and Turtle's, without the rarer
+characters): ``hospitl`` in ``hospitl:outputs/x``."""
+
+
+def _stored(store: Store, iri: str) -> bool:
+    """Whether a node or a record is stored under ``iri``."""
+    return bool(store.nodes([iri])) or store.record(iri) is not None
 
 
 def graph_hash(fragment: Fragment) -> str:

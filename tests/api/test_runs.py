@@ -163,7 +163,11 @@ def test_runs_are_filtered(
 @pytest.mark.parametrize(
     ("query", "status", "detail"),
     [
-        ({"person": "hospitl:people/x"}, 404, "no node hospitl:people/x in "),
+        (
+            {"person": "hospitl:people/x"},
+            404,
+            "no node or record hospitl:people/x: 'hospitl' is not a prefix the store knows",
+        ),
         ({"template": "hospital:nope"}, 404, "no template or template version "),
         ({"person": "hospital:runs/discharge-0412"}, 422, f"{RUN} is not a person or organisation"),
         ({"template": "hospital:runs/discharge-0412"}, 422, f"{RUN} is not a template version"),
