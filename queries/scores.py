@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import tomllib
 from collections import defaultdict
 from collections.abc import Callable
@@ -159,9 +160,9 @@ def load_rubric(name_or_path: str | Path | None = None) -> Rubric:
     if isinstance(chosen, str) and chosen in rubric_names():
         return _shipped_rubric(chosen)
     path = Path(chosen)
-    if path.suffix == ".toml" or path.exists():
+    if path.suffix == ".toml" or any(sep in str(chosen) for sep in {"/", os.sep}) or path.exists():
         if not path.exists():
-            raise _no_rubric(str(chosen))
+            raise InvalidRecord("the rubric file does not exist", location=str(chosen))
         try:
             source = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
@@ -205,7 +206,8 @@ def _shipped_rubric(name: str) -> Rubric:
 
 def _parse_rubric(source: str, where: str) -> Rubric:
     try:
-        return Rubric.model_validate(tomllib.loads(source))
+        data = tomllib.loads(source)
+        return Rubric.model_validate(data)
     except tomllib.TOMLDecodeError as error:
         raise InvalidRecord(f"not valid TOML: {error}", location=where) from error
     except ValidationError as error:
@@ -213,11 +215,24 @@ def _parse_rubric(source: str, where: str) -> Rubric:
         # a list whose items failed is also reported as too short: once is enough
         failed = {e["loc"][:1] for e in errors if len(e["loc"]) > 1}
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}{_check_named(data, e['loc'])}"
             for e in errors
             if not (e["type"] == "too_short" and e["loc"] in failed)
         )
         raise InvalidRecord(f"not a valid rubric: {problems}", location=where) from error
+
+
+def _check_named(data: dict[str, Any], loc: tuple[int | str, ...]) -> str:
+    """Which check a problem at ``loc`` (``checks.2.weight``) is in, by the id it gives: a
+    rubric's checks are told apart by id, not by their place in the list. Nothing for a
+    problem outside the checks, in a check without an id, or with the id itself (its message
+    quotes it)."""
+    if len(loc) < 3 or loc[0] != "checks" or not isinstance(loc[1], int) or loc[2] == "id":
+        return ""
+    checks = data.get("checks")
+    item = checks[loc[1]] if isinstance(checks, list) and loc[1] < len(checks) else None
+    named = item.get("id") if isinstance(item, dict) else None
+    return f" (in the check {named!r})" if isinstance(named, str) else ""
 
 
 @dataclass(slots=True)

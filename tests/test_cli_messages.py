@@ -132,3 +132,32 @@ def test_a_mistyped_prefix_is_named_with_the_known_ones(
     ):
         code, _, err = said(capsys, "trace", missing, "--store", url)
         assert (code, err) == (1, f"error: no node {full} in {url}\n")
+
+
+@pytest.mark.parametrize("given", ["missing.toml", "t/missing.toml", "./general", "rubrics/strict"])
+def test_a_rubric_file_that_is_not_there_is_said_not_to_exist(
+    given: str, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = said(capsys, "weak-points", "--rubric", given, "--store", url)
+    assert (code, out, err) == (1, "", f"error: {given}: the rubric file does not exist\n")
+    code, _, err = said(capsys, "weak-points", "--rubric", "strict", "--store", url)
+    assert err == "error: no rubric 'strict': give a .toml file or one of: general, healthcare\n"
+
+
+def test_a_rubric_s_mistake_names_its_check_by_id(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rubric = tmp_path / "mine.toml"
+    rubric.write_text(
+        'name = "mine"\ntitle = "Mine"\n'
+        '[[checks]]\nid = "initiator-named"\npillar = "responsibility"\nweight = 1\n'
+        '[[checks]]\nid = "reviewer-distinct"\npillar = "responsibility"\nweight = 0\n'
+        '[[checks]]\npillar = "responsibility"\nweight = -1\n'
+    )
+    code, _, err = said(capsys, "weak-points", "--rubric", str(rubric), "--store", url)
+    assert code == 1
+    assert err == (
+        f"error: {rubric}: not a valid rubric: "
+        "checks.1.weight: Input should be greater than 0 (in the check 'reviewer-distinct'); "
+        "checks.2.id: Field required; checks.2.weight: Input should be greater than 0\n"
+    )
