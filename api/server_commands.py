@@ -15,7 +15,7 @@ from api.console import JsonOption, StoreOption, app, err, out, print_json
 from api.keys import ApiKey, KeyStore, Role
 from api.main import NO_AUTH_WARNING, create_app
 from api.settings import default_keys_path, read_settings
-from provenance.errors import ProvenanceError
+from provenance.errors import NotFound, ProvenanceError
 from provenance.stores import DEFAULT_STORE_URL, sqlite_path
 
 __all__ = ["keys_app", "listen"]
@@ -152,7 +152,10 @@ def _revoke(
     keys: KeysOption = None,
 ) -> None:
     """Revoke an API key: it stops working at once."""
-    opened = _keys_file(store, keys)
+    path = keys if keys is not None else default_keys_path(store)
+    if str(path) != ":memory:" and not path.exists():
+        raise NotFound(f"no API key {key_id!r}: there is no keys file {path}")
+    opened = KeyStore(path)
     try:
         key = opened.revoke(key_id)
     finally:
@@ -165,13 +168,23 @@ def _list(
     store: StoreOption = DEFAULT_STORE_URL, keys: KeysOption = None, as_json: JsonOption = False
 ) -> None:
     """List the API keys: id, name, role, when created and revoked. Never the keys."""
-    opened = _keys_file(store, keys)
+    path = keys if keys is not None else default_keys_path(store)
+    if str(path) != ":memory:" and not path.exists():
+        if as_json:
+            print_json([])
+        else:
+            out.print(f"no API keys: there is no keys file {path}; `raidt keys create` makes one")
+        return
+    opened = KeyStore(path)
     try:
         found = opened.keys()
     finally:
         opened.close()
     if as_json:
         print_json([_key_json(k) for k in found])
+        return
+    if not found:
+        out.print(f"no API keys in {path}; `raidt keys create` makes one")
         return
     table = Table("id", "name", "role", "created", "revoked")
     for key in found:

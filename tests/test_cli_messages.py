@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -89,14 +90,19 @@ def recorded(tmp_path: Path, url: str, *records: dict[str, object]) -> None:
     path.unlink()
 
 
+def tamper(url: str) -> None:
+    """Delete every relation's row: each record's graph hash fails."""
+    with closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as db, db:
+        db.execute("DELETE FROM edges")
+
+
 def test_verify_lists_every_problem_a_line_each(
     tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     recorded(tmp_path, url, run(1), run(2))
     code, out, _ = said(capsys, "verify", "--store", url)
     assert (code, out.split(",")[0]) == (0, "ok: 2 records")
-    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
-        db.execute("DELETE FROM edges")
+    tamper(url)
     code, out, err = said(capsys, "verify", "--store", url, "--json")
     problems = json.loads(out)["problems"]
     assert len(problems) == 2
@@ -161,3 +167,43 @@ def test_a_rubric_s_mistake_names_its_check_by_id(
         "checks.1.weight: Input should be greater than 0 (in the check 'reviewer-distinct'); "
         "checks.2.id: Field required; checks.2.weight: Input should be greater than 0\n"
     )
+
+
+def test_a_failed_command_leaves_no_store_it_made(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(run(1)) + "\n{not json\n")
+    assert said(capsys, "record", str(bad), "--store", url)[0] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl"]
+    code, _, err = said(capsys, "runs", "--store", url)
+    assert (code, err) == (
+        1,
+        f"error: no store at {tmp_path / 'raidt.db'}: `raidt record` or `raidt demo` makes one\n",
+    )
+    # a copy refused because its source fails verify makes no target
+    recorded(tmp_path, url, run(1))
+    tamper(url)
+    target = tmp_path / "copy.db"
+    code, _, err = said(capsys, "copy", "--from", url, "--to", f"sqlite:///{target}")
+    assert code == 1
+    assert "fails verification" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl", "raidt.db"]
+    # a store that was there is kept, records or not
+    assert said(capsys, "record", str(bad), "--store", url)[0] == 1
+    assert (tmp_path / "raidt.db").exists()
+
+
+def test_keys_list_makes_no_keys_file(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys = tmp_path / "raidt-keys.db"
+    code, out, _ = said(capsys, "keys", "list", "--store", url)
+    assert (code, out) == (
+        0,
+        f"no API keys: there is no keys file {keys}; `raidt keys create` makes one\n",
+    )
+    assert said(capsys, "keys", "list", "--store", url, "--json")[1] == "[]\n"
+    code, _, err = said(capsys, "keys", "revoke", "abcd", "--store", url)
+    assert (code, err) == (1, f"error: no API key 'abcd': there is no keys file {keys}\n")
+    assert list(tmp_path.iterdir()) == []
