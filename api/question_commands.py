@@ -15,6 +15,7 @@ from api.console import (
     JsonOption,
     StoreOption,
     app,
+    counted,
     err,
     heading,
     open_for_command,
@@ -53,8 +54,13 @@ RubricOption = Annotated[
 Short = Callable[[str], str]
 
 
-def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+def _table(
+    title: str, columns: list[str], rows: list[list[Any]], *, none: str | None = None
+) -> None:
+    """A titled table of the rows; with no rows nothing, or the line ``none`` says instead."""
     if not rows:
+        if none is not None:
+            out.print(none)
         return
     table = Table(title=title, title_justify="left", box=None, pad_edge=False)
     for column in columns:  # a long id wraps onto a second line rather than losing its end
@@ -197,6 +203,7 @@ def _show_authority(answer: dict[str, Any], s: Short) -> None:
             ]
             for h in answer["holders"]
         ],
+        none="none: no one is recorded as holding authority over it",
     )
 
 
@@ -235,6 +242,9 @@ def _show_accountable(answer: dict[str, Any], s: Short) -> None:
             [a["time"], s(a["action"]), _basis(a, s), "yes" if a["valid"] else "NO"]
             for a in answer["actions"]
         ],
+        none=None
+        if answer["unjudged"]
+        else "none: no recorded action was done under their authority, directly or by delegation",
     )
     if answer["unjudged"]:
         out.print(
@@ -260,7 +270,9 @@ def accountable(
 
 
 def _show_impact(answer: dict[str, Any], s: Short) -> None:
-    heading(f"{answer['count']} node(s) depend on {s(answer['node'])}")
+    count = answer["count"]
+    depend = "depends" if count == 1 else "depend"
+    heading(f"{counted(count, 'node')} {depend} on {s(answer['node'])}")
     rows = [
         [group, item["depth"], s(item["id"])]
         for group, items in answer.items()
@@ -381,7 +393,7 @@ def score(
 
 
 def _show_weak_points(answer: dict[str, Any], s: Short) -> None:
-    heading(f"weak points across {answer['runs']} run(s)", f", rubric {answer['rubric']}")
+    heading(f"weak points across {counted(answer['runs'], 'run')}", f", rubric {answer['rubric']}")
     rows = []
     for name, entry in answer["weak_points"].items():
         behind = ", ".join(s(r) for r in entry["runs"])
@@ -391,7 +403,12 @@ def _show_weak_points(answer: dict[str, Any], s: Short) -> None:
                 for r in entry["repeated"]
             )
         rows.append([name, entry["count"], behind])
-    _table("weak points", ["weak point", "count", "runs (by whom, for overrides)"], rows)
+    _table(
+        "weak points",
+        ["weak point", "count", "runs (by whom, for overrides)"],
+        rows,
+        none="none found",
+    )
 
 
 @app.command("weak-points")
@@ -435,7 +452,7 @@ def evidence(
         at = moment(opened, as_of)
         data = build_pack(opened, run, rubric=chosen, at=at, draw=pack_pictures)
     write_output(output, data)
-    err.print(f"wrote evidence pack ({len(data)} bytes) to {output}")
+    err.print(f"wrote evidence pack ({counted(len(data), 'byte')}) to {output}")
 
 
 def _tell(report: PackReport) -> None:
@@ -443,7 +460,10 @@ def _tell(report: PackReport) -> None:
     if report.ok:
         out.print(_proven(report))
     else:
-        err.print(f"FAILED: {report.problems[0]} ({len(report.problems)} problem(s) in all)")
+        first, *rest = report.problems
+        err.print(f"FAILED: {first} ({counted(len(report.problems), 'problem')} in all)")
+        for problem in rest:
+            err.print(f"  {problem}")
     for warning in report.warnings:
         err.print(f"warning: {warning}")
 
@@ -452,8 +472,10 @@ def _proven(report: PackReport) -> str:
     """What a pack that passed was shown to be, and no more: offline, only that it agrees with
     itself."""
     matched = (
-        f"ok: {report.files} files match the manifest and {report.records} records their content "
-        f"hashes (run {report.run})"
+        f"ok: {counted(report.files, 'file')} {'matches' if report.files == 1 else 'match'} the "
+        f"manifest and {counted(report.records, 'record')} "
+        f"{'its content hash' if report.records == 1 else 'their content hashes'} "
+        f"(run {report.run})"
     )
     if report.store is None:
         return (
@@ -516,4 +538,4 @@ def view(
     with open_for_command(store) as opened:
         picture = render(lineage_view(opened, node, depth=depth, as_of=as_of), fmt)
     write_output(output, picture)
-    err.print(f"wrote {fmt.upper()} lineage ({len(picture)} bytes) to {output}")
+    err.print(f"wrote {fmt.upper()} lineage ({counted(len(picture), 'byte')}) to {output}")

@@ -92,8 +92,8 @@ def import_(
     else:
         state = "imported" if result.written else "already stored"
         out.print(
-            f"{prepared.id}: {state} ({len(prepared.fragment.elements)} elements, "
-            f"{len(prepared.fragment.relations)} relations)"
+            f"{prepared.id}: {state} ({counted(len(prepared.fragment.elements), 'element')}, "
+            f"{counted(len(prepared.fragment.relations), 'relation')})"
         )
 
 
@@ -269,9 +269,10 @@ def demo(store: StoreOption = DEFAULT_STORE_URL, as_json: JsonOption = False) ->
         return
     _print_runs(summaries, False, short)
     out.print(
-        f"demo: {len(result.written)} records written, {len(result.unchanged)} already stored; "
-        f"the store holds {counts['records']} records, {counts['nodes']} nodes and "
-        f"{counts['relations']} relations"
+        f"demo: {counted(len(result.written), 'record')} written, "
+        f"{len(result.unchanged)} already stored; the store holds "
+        f"{counted(counts['records'], 'record')}, {counted(counts['nodes'], 'node')} and "
+        f"{counted(counts['relations'], 'relation')}"
     )
 
 
@@ -300,6 +301,7 @@ def copy(
         )
     else:
         out.print(
-            f"copied {report.copied} of {report.records} records to {target}; counts match and the "
+            f"copied {report.copied} of {counted(report.records, 'record')} to {target}; counts "
+            "match and the "
             f"chain verifies, head {report.head}"
         )

@@ -207,3 +207,34 @@ def test_keys_list_makes_no_keys_file(
     code, _, err = said(capsys, "keys", "revoke", "abcd", "--store", url)
     assert (code, err) == (1, f"error: no API key 'abcd': there is no keys file {keys}\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_one_of_a_thing_is_counted_as_one(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    recorded(tmp_path, url, run(1))
+    out = said(capsys, "verify", "--store", url)[1]
+    assert out.startswith("ok: 1 record, chain head ")
+    document = tmp_path / "doc.provn"
+    document.write_text("document\n prefix ex <http://example.org/>\n entity(ex:e)\nendDocument\n")
+    out = said(capsys, "import", str(document), "--store", url)[1]
+    assert out.endswith(": imported (1 element, 0 relations)\n")
+    copy = f"sqlite:///{tmp_path / 'copy.db'}"
+    out = said(capsys, "copy", "--from", url, "--to", copy)[1]
+    assert out.startswith(f"copied 2 of 2 records to {copy}")
+    tamper(url)
+    assert said(capsys, "verify", "--store", url)[2].endswith(" (1 problem in all)\n")
+
+
+def test_accountable_with_no_actions_says_none(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert said(capsys, "demo", "--store", url)[0] == 0
+    code, out, _ = said(capsys, "accountable", "hospital:people/dr-niamh-byrne", "--store", url)
+    assert (code, out.splitlines()) == (
+        0,
+        [
+            "actions hospital:people/dr-niamh-byrne held authority over",
+            "none: no recorded action was done under their authority, directly or by delegation",
+        ],
+    )

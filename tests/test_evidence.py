@@ -508,11 +508,15 @@ def tampered(pack: bytes, tmp_path: Path, change: Callable[[dict[str, bytes]], N
 def verify_fails(
     capsys: pytest.CaptureFixture[str], path: Path, problems: list[str]
 ) -> dict[str, Any]:
-    """verify-pack exits 1 with the first problem on stderr; --json lists them all."""
+    """verify-pack exits 1 with every problem on stderr, a line each; --json lists them too."""
     code, out, err = cli(capsys, "verify-pack", str(path))
     assert code == 1
     assert out == ""
-    assert err.strip() == f"FAILED: {problems[0]} ({len(problems)} problem(s) in all)"
+    counted = f"{len(problems)} problem{'' if len(problems) == 1 else 's'}"
+    assert err.splitlines() == [
+        f"FAILED: {problems[0]} ({counted} in all)",
+        *(f"  {problem}" for problem in problems[1:]),
+    ]
     code, out, _ = cli(capsys, "verify-pack", str(path), "--json")
     assert code == 1
     report: dict[str, Any] = json.loads(out)
