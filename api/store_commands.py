@@ -159,7 +159,8 @@ def show(
 @app.command()
 def verify(
     expect_head: Annotated[
-        str | None, typer.Option(help="Fail unless the chain ends at this hash.")
+        str | None,
+        typer.Option(help="Fail unless the chain passes through this head, kept from earlier."),
     ] = None,
     store: StoreOption = DEFAULT_STORE_URL,
     as_json: JsonOption = False,
@@ -171,6 +172,9 @@ def verify(
         print_json(report.as_dict())
     elif report.ok:
         out.print(f"ok: {counted(report.records, 'record')}, chain head {report.head}")
+        if report.anchored_at is not None:
+            since = counted(report.records - report.anchored_at, "record")
+            out.print(f"the expected head is record #{report.anchored_at}'s; {since} since")
         for said in report.contradictions:
             err.print(f"warning: record {said.record} (#{said.seq}) contradicts: {said.what}")
     else:

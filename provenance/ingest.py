@@ -1025,7 +1025,7 @@ def import_document(
     if record_id is not None:
         if not is_iri(record_id):
             raise InvalidRecord(f"record id {record_id!r} is not an absolute IRI", location="id")
-        record_id = resolve_stored(store, record_id)
+        record_id = resolve_stored(store, record_id, new=True)
     prepared = prepare_document(parse_document(data, fmt, source=source), record_id, source)
     if not prepared.fragment.elements and not prepared.fragment.relations:
         raise InvalidRecord(

@@ -1136,3 +1136,15 @@ def test_a_document_may_point_to_a_recorded_output_from_what_is_new(
     assert raidt(["impact", iri("out/1-1"), "--json", "--store", url]) == 0
     assert iri("letters/1") in capsys.readouterr().out
     assert raidt(["verify", "--store", url]) == 0
+
+
+def test_an_import_may_name_its_record_by_an_iri_of_any_scheme(
+    seeded: tuple[Path, str], tmp_path: Path
+) -> None:
+    # "did" is no prefix this store knows: as a new record's id, did:example:1 is the IRI it
+    # reads as, not a misspelt prefixed name.
+    _, url = seeded
+    document = tmp_path / "doc.json"
+    document.write_text('{"prefix": {"ex": "https://ex.example/"}, "entity": {"ex:e": {}}}')
+    assert raidt(["import", str(document), "--id", "did:example:1", "--store", url]) == 0
+    assert SQLiteStore(url.removeprefix("sqlite:///")).record("did:example:1") is not None

@@ -150,6 +150,11 @@ def test_an_anchored_head_still_holds_after_later_records(
     assert raidt(["verify", "--json", "--expect-head", head, "--store", url]) == 0
     report = json.loads(capsys.readouterr().out)
     assert (report["ok"], report["anchored_at"], report["records"]) == (True, 4, 5)
+    assert raidt(["verify", "--expect-head", head, "--store", url]) == 0
+    assert (
+        capsys.readouterr().out.splitlines()[-1]
+        == "the expected head is record #4's; 1 record since"
+    )
     # Now the fourth record's body is rewritten and every hash after it recomputed by hand
     # would still leave the anchored head unmatched: here the chain hash itself is replaced.
     edit(url, "UPDATE records SET chain_hash = ? WHERE seq = 4", "f" * 64)

@@ -19,6 +19,7 @@ from visualisation.lineage import KIND_STYLE, short_name
 __all__ = [
     "SCRIPTS",
     "Shown",
+    "error_page",
     "run_page",
     "runs_page",
     "score_chart",

@@ -66,17 +66,19 @@ def read_kind(value: str) -> NodeKind:
     raise StoreError(f"corrupt element kind {value!r}")
 
 
-def resolve_stored(store: Store, value: str) -> str:
+def resolve_stored(store: Store, value: str, *, new: bool = False) -> str:
     """The full IRI a user means by ``value`` in this store: a prefixed name with a known prefix
     is expanded, unless nothing is stored under the expansion and something is under ``value``
-    itself, which is also an IRI (``test:runs/57``, of scheme ``test``).
+    itself, which is also an IRI (``test:runs/57``, of scheme ``test``). A ``new`` id (an
+    import's record id) is one nothing is stored under yet: an unknown prefix leaves it the IRI
+    it reads as (``did:example:1``).
 
     Raises
     ------
     InvalidRecord
         When the value is neither a known prefixed name nor an absolute IRI.
     NotFound
-        When it reads as a prefixed name whose prefix the store does not know
+        Unless ``new``, when it reads as a prefixed name whose prefix the store does not know
         (``hospitl:outputs/x``) and nothing is stored under it as an IRI either: the message
         says so and lists the known prefixes, as for an unprefixed name.
     """
@@ -85,7 +87,8 @@ def resolve_stored(store: Store, value: str) -> str:
     if full == value:
         prefix, _, local = value.partition(":")
         if (
-            _PREFIX.fullmatch(prefix)
+            not new
+            and _PREFIX.fullmatch(prefix)
             and not local.startswith("//")
             and not reads_as_scheme(prefix)
             and not _stored(store, value)
