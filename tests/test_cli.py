@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from importlib.metadata import version
 from pathlib import Path
 
 import jsonschema_rs
@@ -479,3 +480,7 @@ def test_trace_as_text_shows_what_it_promises_with_ids_whole(
     for section in ("prompts", "models", "reviews", "template versions", "approvals"):
         assert f"\n{section}\n" in shown
     assert "…" not in shown
+
+
+def test_version_is_the_installed_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert output_of(capsys, "--version") == f"raidt {version('raidt-provenance')}\n"
