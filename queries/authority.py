@@ -58,6 +58,9 @@ class _Holder:
     context: dict[str, list[str]] = field(default_factory=dict)
     """The work the delegations above a direct holder must cover: the task, workflow and sector
     of the output they approved, or of the action's outputs for the one who executed it."""
+    decided: str | None = None
+    """When the decision that makes a direct holder one (the approval, or the action) was
+    recorded: a delegation recorded only after it was not there to authorise it."""
 
     def as_dict(self, names: dict[str, str | None]) -> dict[str, Any]:
         return {
@@ -200,8 +203,31 @@ def _unbacked_claim(origin: _Holder, reached: set[str], cut: bool) -> list[_Hold
     ]
 
 
+def _recorded(store: Store, general: dict[str, list[Relation]]) -> dict[str, str]:
+    """When each delegation above the holders was recorded, by its id (a delegation a PROV
+    document states may have none of its own)."""
+    ids = {r.id for relations in general.values() for r in relations if r.id}
+    return {i: record.recorded_at for i in sorted(ids) if (record := store.record(i))}
+
+
+def _recorded_late(relation: Relation, decided: str | None, recorded: dict[str, str]) -> list[str]:
+    """A delegation recorded after the decision it would authorise: written up afterwards and
+    dated back, it is not what the decision was taken under."""
+    written = recorded.get(relation.id or "")
+    if decided is None or written is None or written <= decided:
+        return []
+    name = relation.id or f"{relation.src} for {relation.dst}"
+    return [
+        f"delegation {name} was recorded {written}, after the decision it would authorise "
+        f"({decided})"
+    ]
+
+
 def _chains(
-    origins: list[_Holder], general: dict[str, list[Relation]], when: datetime
+    origins: list[_Holder],
+    general: dict[str, list[Relation]],
+    when: datetime,
+    recorded: dict[str, str],
 ) -> list[_Holder]:
     """Everyone up the delegation chains of the direct holders, at most ``MAX_CHAIN`` links
     away: each person once per direct holder, by their chain with the fewest delegations that
@@ -216,7 +242,7 @@ def _chains(
     """
     found: list[_Holder] = []
     for origin in origins:
-        best, cut = _walk(origin, general, when)
+        best, cut = _walk(origin, general, when, recorded)
         ranked = sorted(best.values(), key=lambda b: (b[0] > 0, b[1]))
         found += (holder for _, _, holder in ranked)
         found += _unbacked_claim(origin, {origin.agent, *best}, cut)
@@ -224,7 +250,7 @@ def _chains(
 
 
 def _walk(
-    origin: _Holder, general: dict[str, list[Relation]], when: datetime
+    origin: _Holder, general: dict[str, list[Relation]], when: datetime, recorded: dict[str, str]
 ) -> tuple[dict[str, tuple[int, int, _Holder]], bool]:
     """Level by level up the delegations above a direct holder: for each person reached within
     ``MAX_CHAIN`` links, the fewest delegations on a chain to them that were not valid, that
@@ -248,6 +274,7 @@ def _walk(
                         return best, True
                     continue
                 own = _delegation_problems(relation, when, origin.context)
+                own += _recorded_late(relation, origin.decided, recorded)
                 total = cost + bool(own)
                 held = best.get(relation.dst)
                 if (held is not None and held[0] <= total) or (
@@ -283,10 +310,12 @@ def delegations(
     when: datetime,
     context: dict[str, list[str]],
     on_behalf_of: str | None = None,
+    decision: str | None = None,
     at: Moment = NOW,
 ) -> list[dict[str, Any]]:
     """The chains of delegations above ``agent`` that authorise a decision, each judged at
-    ``when`` for ``context``.
+    ``when`` for ``context``; and, when ``decision`` names the decision's record, against when
+    it was recorded: a delegation recorded only after it is not valid for it.
 
     ``on_behalf_of`` is whom ``agent`` said they acted for on the decision being judged (their
     association's ``raidt:onBehalfOf``): then only the chain that reaches that person, and those
@@ -296,14 +325,23 @@ def delegations(
     this work (a delegation of theirs that covers other work does not put them under anyone
     here), so that a valid chain to them is authority that goes all the way up.
     """
-    origin = _Holder(agent, "self", None, [], claimed=on_behalf_of, context=context)
+    record = store.record(decision) if decision else None
+    origin = _Holder(
+        agent,
+        "self",
+        None,
+        [],
+        claimed=on_behalf_of,
+        context=context,
+        decided=record.recorded_at if record else None,
+    )
     general = _delegations_above(store, {agent}, at)
     chains = [
         {
             **chain.as_dict({}),
             "top": not any(_covers(r, context) for r in general.get(chain.agent, [])),
         }
-        for chain in _chains([origin], general, when)
+        for chain in _chains([origin], general, when, _recorded(store, general))
     ]
     if on_behalf_of is None or on_behalf_of == agent:
         return chains
@@ -382,6 +420,7 @@ def authority(
     contexts = _contexts(store, used, moment_)
     context = _merged(list(contexts.values()))
 
+    action_record = store.record(node.id)
     holders = [
         _Holder(
             a.agent,
@@ -390,6 +429,7 @@ def authority(
             [_step("wasAssociatedWith", node.id, a.agent, role="executor")],
             claimed=a.on_behalf_of,
             context=context,
+            decided=action_record.recorded_at if action_record else None,
         )
         for a in people
         if a.role == Role.EXECUTOR
@@ -401,6 +441,7 @@ def authority(
         if decision not in _APPROVING or (decided_at and decided_at > acted):
             continue
         target = subject[approval_id]
+        approval_record = store.record(approval_id)
         for person in approval_people[approval_id]:
             if person.role != Role.APPROVER:
                 continue
@@ -417,11 +458,12 @@ def authority(
                     path,
                     _withdrawn(routes.get(target, []), target, decided_at, withdrawn, standing),
                     claimed=person.on_behalf_of,
+                    decided=approval_record.recorded_at if approval_record else None,
                 )
             )
     general = _delegations_above(store, {h.agent for h in holders}, moment_)
     _judge_work(store, holders, general, contexts, moment_)
-    holders += _chains(holders, general, when)
+    holders += _chains(holders, general, when, _recorded(store, general))
     names = {
         i: n.text(Attr.LABEL)
         for i, n in store.nodes({h.agent for h in holders}, as_of=moment_.as_of).items()

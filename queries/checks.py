@@ -528,11 +528,21 @@ def _template_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outco
     authors = _authors(f)
     own = [e for e in _approving(f.template_approvals) if authors & set(e.agents(Role.APPROVER))]
     counted = [e for e in f.template_approvals if e not in own]
-    last = _last_word([e for e in counted if e.time and start and e.time <= start])
+    ran = f.recorded.get(f.run.id)
+    backdated = [e for e in counted if ran and f.recorded.get(e.id, ran) > ran]
+    last = _last_word(
+        [e for e in counted if e not in backdated and e.time and start and e.time <= start]
+    )
     if last is not None and last in _approving([last]):
         return Outcome(True, "template version approved before use", [last.id])
     if last is not None:
         return Outcome(False, "template version rejected before use", [last.id])
+    if backdated:
+        return Outcome(
+            False,
+            "template version approved in a record written after the run, dated before it",
+            _ids(backdated),
+        )
     if counted:
         return Outcome(
             False, "template version approved only after use, or rejected", _ids(counted)

@@ -84,6 +84,9 @@ class RunFacts:
     at: Moment = field(default_factory=Moment)
     inputs_made: dict[str, datetime] = field(default_factory=dict)
     """When each input that an earlier run (or a review's revision) made was generated."""
+    recorded: dict[str, str] = field(default_factory=dict)
+    """When the run's record and those of its template version's approvals were written: an
+    approval recorded after the run, though dated before it, was not there when it ran."""
     software: frozenset[str] = frozenset()
     """The agents of the events around the run that are software, not people: a model that
     reviews is no second pair of eyes."""
@@ -181,6 +184,10 @@ def gather_many(store: Store, runs: Iterable[Node], at: Moment = NOW) -> dict[st
     )
     people_of = associations(store, [e for e in _union(events) if e in nodes], at)
     agents = store.nodes({a.agent for found in people_of.values() for a in found}, as_of=at.as_of)
+    on_templates = {e for i in ids for e, about in events[i].items() if about == templates.get(i)}
+    recorded = {
+        i: record.recorded_at for i in sorted({*ids, *on_templates}) if (record := store.record(i))
+    }
     software = frozenset(i for i, n in agents.items() if Type.SOFTWARE_AGENT in n.types)
     upstream, made_at = _upstream_runs(
         store,
@@ -204,6 +211,7 @@ def gather_many(store: Store, runs: Iterable[Node], at: Moment = NOW) -> dict[st
             at=at,
             inputs_made={u: made_at[u] for u in inputs[i] if u in made_at},
             software=software,
+            recorded=recorded,
         )
         for i in ids
     }
@@ -315,6 +323,7 @@ def _facts(
     at: Moment,
     inputs_made: dict[str, datetime],
     software: frozenset[str],
+    recorded: dict[str, str],
 ) -> RunFacts:
     """One run's facts from what was read for all: each event sorted into its kind."""
     initiator = _initiator(people)
@@ -338,6 +347,11 @@ def _facts(
         at=at,
         inputs_made=inputs_made,
         software=software,
+        recorded={
+            i: time
+            for i, time in recorded.items()
+            if i == run.id or (template_id and i in events and events[i][0] == template_id)
+        },
     )
     for event_id in sorted(events):
         node = nodes.get(event_id)

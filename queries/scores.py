@@ -270,6 +270,7 @@ class _Judge:
                 (a.on_behalf_of for a in event.people if a.agent == agent and a.on_behalf_of),
                 None,
             ),
+            decision=event.id,
             at=self._at,
         )
 

@@ -638,9 +638,17 @@ def test_as_of_before_the_delegation_was_recorded_shows_only_the_claim(store: St
     put(store, delegation("vic", "boss"))
     then = authority(store, ACT, as_of=cut.recorded_at)
     assert (p("boss"), "claimed delegation", p("vic"), False) in holders(then)
+    # Now the delegation is there, but it was recorded after the approval and the action it
+    # would authorise: written up afterwards, it is no authority for them.
     now = authority(store, ACT)
-    assert (p("boss"), "delegation", p("vic"), True) in holders(now)
+    assert (p("boss"), "delegation", p("vic"), False) in holders(now)
     assert p("boss") not in {h["agent"] for h in now["holders"] if h["basis"] != "delegation"}
+    late, decided = store.record(DELEGATION), store.record(iri("approvals/a1"))
+    assert late is not None and decided is not None
+    assert boss(now)["problems"] == [
+        f"delegation {DELEGATION} was recorded {late.recorded_at}, after the decision it would "
+        f"authorise ({decided.recorded_at})"
+    ]
 
 
 def test_an_invalid_middle_link_invalidates_everyone_above_it(store: Store) -> None:

@@ -2436,3 +2436,26 @@ def test_a_delegation_for_other_work_does_not_put_anyone_under_its_giver(store: 
     renewed = SQLiteStore(":memory:")
     looped = scored(renewed, delegation("lu", "bo"), *governed())
     assert check(looped, "approver-authority")["passed"] is False
+
+
+def test_evidence_recorded_after_the_run_and_dated_back_does_not_count(store: Store) -> None:
+    # The run, its review, approval and action are recorded first, with no delegation for Bo and
+    # no approval of the template. Then both are written up, dated months before the run: as
+    # of now they look in order, but the store shows they came after.
+    put(store, template_version(), *governed())
+    time.sleep(0.01)
+    put(store, delegation(), template_approval())
+    profile = score(store, RUN1)
+    template = check(profile, "template-approved")
+    assert (template["passed"], template["evidence"]) == (False, [iri("approvals/tpl-v1")])
+    assert template["explanation"] == (
+        "template version approved in a record written after the run, dated before it"
+    )
+    authority = check(profile, "approver-authority")
+    assert (authority["passed"], authority["evidence"]) == (False, [iri("approvals/1")])
+    assert "was recorded" in authority["explanation"]
+    assert "after the decision it would authorise" in authority["explanation"]
+    # Written in the same transaction as the run (a history loaded at once), they count.
+    renewed = SQLiteStore(":memory:")
+    at_once = scored(renewed, *governed())
+    assert verdicts(at_once) == GOOD
