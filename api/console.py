@@ -34,7 +34,7 @@ from provenance.errors import ProvenanceError
 from provenance.formats import FORMATS
 from provenance.graph import Json, as_iri, as_text
 from provenance.identifiers import compact
-from provenance.stores import Store, WriteResult, open_store, sqlite_path, store_url
+from provenance.stores import Store, WriteResult, open_store
 
 __all__ = [
     "CannotWrite",
@@ -157,40 +157,14 @@ def _new_file_mode() -> int:
 @contextmanager
 def open_for_command(url: str, *, create: bool = False) -> Iterator[Store]:
     """The store a command works on, closed after it; only the commands that write (``create``)
-    make an SQLite store that is not there, and one made for a command that then fails having
-    stored no record is removed, so that the next command is told there is no store rather
-    than shown an empty one."""
-    path = sqlite_path(store_url(url))
-    made = (
-        Path(path) if create and path and path != ":memory:" and not os.path.lexists(path) else None
-    )
+    make an SQLite store that is not there. One made for a command that then failed is left:
+    another process may have opened it meanwhile, and removing it would lose what that one
+    writes."""
     store = open_store(url, create=create)
     try:
         yield store
-    except BaseException:
-        _remove_if_empty(store, made)
-        raise
     finally:
         store.close()
-
-
-def _remove_if_empty(store: Store, made: Path | None) -> None:
-    """Close the store and remove the file ``made`` for it, with SQLite's files beside it
-    (``-wal``, ``-shm``, ``-journal``), if it holds no record: when it does, another process
-    has written to it meanwhile, and the file is theirs as much as this command's."""
-    if made is None:
-        return
-    try:
-        empty = store.counts()["records"] == 0
-    except ProvenanceError:
-        return
-    store.close()
-    if empty:
-        for name in (made, *(made.with_name(made.name + side) for side in _SIDE_FILES)):
-            name.unlink(missing_ok=True)
-
-
-_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def progress_bar(doing: str, unit: str, *, counted: bool, quiet: bool) -> Progress:

@@ -644,7 +644,8 @@ def test_as_of_before_the_delegation_was_recorded_shows_only_the_claim(store: St
     assert (p("boss"), "delegation", p("vic"), False) in holders(now)
     assert p("boss") not in {h["agent"] for h in now["holders"] if h["basis"] != "delegation"}
     late, decided = store.record(DELEGATION), store.record(iri("approvals/a1"))
-    assert late is not None and decided is not None
+    assert late is not None
+    assert decided is not None
     assert boss(now)["problems"] == [
         f"delegation {DELEGATION} was recorded {late.recorded_at}, after the decision it would "
         f"authorise ({decided.recorded_at})"

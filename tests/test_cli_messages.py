@@ -169,31 +169,6 @@ def test_a_rubric_s_mistake_names_its_check_by_id(
     )
 
 
-def test_a_failed_command_leaves_no_store_it_made(
-    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    bad = tmp_path / "bad.jsonl"
-    bad.write_text(json.dumps(run(1)) + "\n{not json\n")
-    assert said(capsys, "record", str(bad), "--store", url)[0] == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl"]
-    code, _, err = said(capsys, "runs", "--store", url)
-    assert (code, err) == (
-        1,
-        f"error: no store at {tmp_path / 'raidt.db'}: `raidt record` or `raidt demo` makes one\n",
-    )
-    # a copy refused because its source fails verify makes no target
-    recorded(tmp_path, url, run(1))
-    tamper(url)
-    target = tmp_path / "copy.db"
-    code, _, err = said(capsys, "copy", "--from", url, "--to", f"sqlite:///{target}")
-    assert code == 1
-    assert "fails verification" in err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl", "raidt.db"]
-    # a store that was there is kept, records or not
-    assert said(capsys, "record", str(bad), "--store", url)[0] == 1
-    assert (tmp_path / "raidt.db").exists()
-
-
 def test_keys_list_makes_no_keys_file(
     tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
