@@ -130,12 +130,18 @@ def _outputs_of(f: RunFacts) -> dict[str, str]:
 
 
 def _revisers(f: RunFacts) -> dict[str, set[str]]:
-    """Each revision → who wrote it: the reviewers of the review that made it."""
+    """Each revision → who wrote it: whom it is attributed to, and the reviewers of the review
+    that made it (a revision any other activity made is known by its attribution alone)."""
     reviews = {e.id: e for e in f.reviews}
+    revisions = {r.id for r in f.revisions}
     found: dict[str, set[str]] = {}
     for product, relations in f.custody.items():
         for r in relations:
-            if r.kind == "wasGeneratedBy" and r.dst in reviews:
+            if product not in revisions or not r.dst:
+                continue
+            if r.kind == "wasAttributedTo":
+                found.setdefault(product, set()).add(r.dst)
+            elif r.kind == "wasGeneratedBy" and r.dst in reviews:
                 found.setdefault(product, set()).update(reviews[r.dst].agents(Role.REVIEWER))
     return found
 
@@ -185,12 +191,19 @@ def _independent(f: RunFacts) -> list[Event]:
 
 
 def _rewritten(f: RunFacts, reviews: list[Event]) -> list[str]:
-    """The revisions the run's authors wrote themselves that none of ``reviews`` is about (nor
-    about a later revision of them): a review of the version before is not one of theirs."""
+    """The revisions the run's authors wrote themselves, and that were decided on or acted on
+    (or revised into what was), that none of ``reviews`` is about (nor a later revision of
+    them): a review of the version before is not one of theirs. A draft no one used needs
+    none."""
     authors = _authors(f)
     revises, revisers = _revises(f), _revisers(f)
+    used = {v for e in [*f.approvals, *f.actions] for v in _versions(e.subject, revises)}
     seen = {v for e in reviews for v in _versions(e.subject, revises)}
-    return [r.id for r in f.revisions if revisers.get(r.id, set()) & authors and r.id not in seen]
+    return [
+        r.id
+        for r in f.revisions
+        if revisers.get(r.id, set()) & authors and r.id in used and r.id not in seen
+    ]
 
 
 @_check("initiator-named")
@@ -211,9 +224,10 @@ def _initiator_named(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome
 def _reviewer_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """Four eyes: a person other than the initiator reviewed each output, after it was made; not
     the model that made it either, which acts for the initiator, nor other software. A revision
-    the initiator wrote is theirs again, and needs a review of its own."""
-    early = _before_generation(f, f.reviews)
-    reviews = [e for e in f.reviews if e not in early]
+    the initiator wrote, and that was then used, is theirs again, and needs a review of its
+    own."""
+    reviews = _in_time(f, f.reviews)
+    early = [e for e in f.reviews if e not in reviews]
     others = _independent(f)
     unreviewed = _not_covered(f, others) + _rewritten(f, others)
     if others and not unreviewed:
@@ -241,8 +255,8 @@ def _reviewer_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outco
 
 @_check("review-timely")
 def _review_timely(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
-    """An independent review followed generation within the rubric's window: the initiator's
-    own quick look does not start the clock."""
+    """A review followed generation within the rubric's window: the first independent one, when
+    there is one (the initiator's own quick look does not start the clock), else the first."""
     hours = params.review_within_hours
     done = ended(f.run)
     if not f.reviews or done is None:
@@ -250,18 +264,16 @@ def _review_timely(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     early = _before_generation(f, f.reviews)
     if early:
         return Outcome(False, "reviewed before the output was generated", _ids(early))
-    independent = _independent(f)
-    if not independent:
-        return Outcome(None, "no review by someone other than the initiator to time")
+    timed = _independent(f) or f.reviews
     # each output's first review is what is timed: a second look days later is no delay
     outputs_of = _outputs_of(f)
     first: dict[str | None, Event] = {}
-    for e in sorted((e for e in independent if e.time), key=lambda e: e.time or EARLIEST):
+    for e in sorted((e for e in timed if e.time), key=lambda e: e.time or EARLIEST):
         first.setdefault(outputs_of.get(e.subject or ""), e)
     late = [e for e in first.values() if e.time and e.time - done > timedelta(hours=hours)]
     if late:
         return Outcome(False, f"reviewed more than {hours:g} h after generation", _ids(late))
-    return Outcome(True, f"reviewed within {hours:g} h of generation", _ids(independent))
+    return Outcome(True, f"reviewed within {hours:g} h of generation", _ids(timed))
 
 
 @_check("approver-distinct")
@@ -292,7 +304,9 @@ def _approver_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outco
             proxy = "approved under authority that comes only from the initiator"
             found.setdefault(proxy, []).append(e)
         elif writers.intersection(approvers):
-            found.setdefault("approved by whoever wrote the revision approved", []).append(e)
+            found.setdefault(
+                "approved by whoever wrote the version approved, or one it revises", []
+            ).append(e)
     if found:
         return Outcome(
             False,
@@ -569,7 +583,8 @@ def _action_on_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
     withdraws an earlier approval, a later approval restores it, as for template versions). Of
     decisions at one instant the refusal holds (``_last_word``), as in ``authority``. Nor one
     that a revision had already superseded: a correction made before the action was passed
-    over. A decision dated before its output was made counts for nothing."""
+    over, unless it had been rejected by then (a draft of the run's own authors supersedes only
+    once approved). A decision dated before its output was made counts for nothing."""
     if not f.actions:
         return Outcome(None, "no action used the output")
     decisions = _in_time(f, f.approvals)
@@ -597,12 +612,17 @@ def _action_on_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
         if not approved or withdrawn:
             bad.append(action.id)
     made, revises = _made_at(f), _revises(f)
+    drafts = {r for r, writers in _revisers(f).items() if writers <= _authors(f)}
     superseded = [
         a.id
         for a in f.actions
         if a.time
         and any(
-            old == a.subject and new in made and made[new] <= a.time for new, old in revises.items()
+            old == a.subject
+            and new in made
+            and made[new] <= a.time
+            and _stood(new, a, decisions, draft=new in drafts)
+            for new, old in revises.items()
         )
     ]
     problems = [
@@ -616,6 +636,19 @@ def _action_on_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
     if problems:
         return Outcome(False, "; ".join(problems), sorted({*bad, *superseded}))
     return Outcome(True, "every action used an approved output", _ids(f.actions))
+
+
+def _stood(revision: str, action: Event, decisions: list[Event], *, draft: bool) -> bool:
+    """Whether a revision stood when an action took place: its last decision before then, if
+    any, approved it; a ``draft`` (the run's own authors') needs that decision."""
+    last = _last_word(
+        [
+            e
+            for e in decisions
+            if e.subject == revision and e.time and action.time and e.time <= action.time
+        ]
+    )
+    return last in _approving([last]) if last is not None else not draft
 
 
 @_check("escalations-resolved")
@@ -681,7 +714,7 @@ def _inputs_located(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
         if Type.OUTPUT not in i.types and not is_iri(as_iri(i.first(Attr.LOCATION)) or "")
     ]
     if lost:
-        return Outcome(False, "input(s) with no location", lost)
+        return Outcome(False, "input(s) with no location, or one that is not an absolute IRI", lost)
     return Outcome(
         True, "every input has a location or is an earlier output", [i.id for i in f.inputs]
     )

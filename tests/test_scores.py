@@ -437,9 +437,9 @@ def test_an_action_on_another_runs_output_is_not_charged_to_this_run(store: Stor
 
 
 def test_reviewer_distinct_fails_when_initiator_reviews_own_output(store: Store) -> None:
-    # Her own look is no independent review, so there is none to time either.
+    # Her own look is no independent review; with none, hers is what is timed, and it came soon.
     profile = scored(store, *governed(review=review_of(1, by="ana")))
-    assert verdicts(profile) == {**GOOD, "reviewer-distinct": False, "review-timely": None}
+    assert verdicts(profile) == {**GOOD, "reviewer-distinct": False}
     failed = check(profile, "reviewer-distinct")
     assert failed["evidence"] == [iri("reviews/1")]
     assert failed["explanation"] == "the only reviewers are the initiator, the model or software"
@@ -836,7 +836,7 @@ def test_inputs_without_location(store: Store) -> None:
     assert verdicts(profile) == {**GOOD, "inputs-located": False}
     failed = check(profile, "inputs-located")
     assert failed["evidence"] == [iri("docs/1")]
-    assert failed["explanation"] == "input(s) with no location"
+    assert failed["explanation"] == "input(s) with no location, or one that is not an absolute IRI"
     # traceability: 3 + 2 of 6 -> 83.3
     assert profile["pillars"]["traceability"]["score"] == 83.3
 
@@ -2338,7 +2338,9 @@ def test_whoever_wrote_a_revision_does_not_approve_it(store: Store) -> None:
     )
     failed = check(profile, "approver-distinct")
     assert (failed["passed"], failed["evidence"]) == (False, [iri("approvals/1")])
-    assert failed["explanation"] == "approved by whoever wrote the revision approved"
+    assert (
+        failed["explanation"] == "approved by whoever wrote the version approved, or one it revises"
+    )
     # Bo is not the initiator: his review is a second pair of eyes on Ana's output.
     assert check(profile, "reviewer-distinct")["passed"] is True
 
@@ -2375,7 +2377,6 @@ def test_software_is_no_second_pair_of_eyes(store: Store) -> None:
     failed = check(profile, "reviewer-distinct")
     assert (failed["passed"], failed["evidence"]) == (False, [iri("reviews/1")])
     assert failed["explanation"] == "the only reviewers are the initiator, the model or software"
-    assert check(profile, "review-timely")["passed"] is None
 
 
 def test_the_initiators_quick_look_does_not_make_a_late_review_timely(store: Store) -> None:
@@ -2459,3 +2460,52 @@ def test_evidence_recorded_after_the_run_and_dated_back_does_not_count(store: St
     renewed = SQLiteStore(":memory:")
     at_once = scored(renewed, *governed())
     assert verdicts(at_once) == GOOD
+
+
+def test_an_initiators_rewrite_by_any_activity_needs_a_review_of_its_own(store: Store) -> None:
+    # Cy reviews out/1-1; then a PROV document says Ana, the initiator, edited it into rev/1 in
+    # an activity that is no review; Bo approves rev/1 and Di acts on it. Ana wrote the text
+    # used, by its attribution, and no one else read it.
+    put(store, *SHARED, *governed(approval=None, action=None))
+    edit = """document
+  prefix t <https://test.example/>
+  prefix raidt <https://w3id.org/raidt#>
+  activity(t:edits/1, 2026-01-01T10:55:00Z, 2026-01-01T10:56:00Z)
+  wasAssociatedWith(t:edits/1, t:people/ana, -)
+  used(t:edits/1, t:out/1-1, -)
+  entity(t:rev/1, [prov:type='raidt:Output', raidt:contentHash="sha256:%s"])
+  wasGeneratedBy(t:rev/1, t:edits/1, 2026-01-01T10:56:00Z)
+  wasDerivedFrom(t:rev/1, t:out/1-1, -, -, -, [prov:type='prov:Revision'])
+  wasAttributedTo(t:rev/1, t:people/ana)
+endDocument""" % ("1" * 64)
+    import_document(edit, FORMATS["provn"], store, source="edit.provn")
+    put(store, approval_of(1, target=iri("rev/1")), action_on(1, target=iri("rev/1")))
+    failed = check(score(store, RUN1), "reviewer-distinct")
+    assert (failed["passed"], failed["evidence"]) == (False, [iri("rev/1")])
+
+
+def test_a_rejected_revision_supersedes_nothing_and_an_unused_draft_needs_no_review(
+    store: Store,
+) -> None:
+    # Cy proposes rev at 10:50, Bo rejects it at 10:55 and approves the original at 11:00, which
+    # Di acts on; Ana's own draft revision at 10:58 is used by no one.
+    rejected = approval_of(1, target=REV, decision="rejected", at=t("10:55:00"), name="rev")
+    draft = {
+        **review_of(1, by="ana", at=t("10:58:00"), revision=iri("out/1-1-draft")),
+        "id": iri("reviews/1-ana"),
+    }
+    profile = scored(
+        store,
+        *governed(review=review_of(1, revision=REV), rejected=rejected, draft=draft),
+    )
+    assert check(profile, "action-on-approved")["passed"] is True
+    assert check(profile, "reviewer-distinct")["passed"] is True
+
+
+def test_a_late_review_by_the_initiator_alone_is_late(store: Store) -> None:
+    # Her only review comes eight days on: with no independent review, hers is what is timed.
+    late = review_of(1, by="ana", at=t("10:50:00", "2026-01-09"))
+    approval = approval_of(1, at=t("11:00:00", "2026-01-09"))
+    action = action_on(1, at=t("12:00:00", "2026-01-09"))
+    profile = scored(store, *governed(review=late, approval=approval, action=action))
+    assert check(profile, "review-timely")["passed"] is False
