@@ -960,12 +960,13 @@ def _check_recorded(fragment: Fragment, store: Store, source: str) -> None:
     """A governance node, once recorded, is whole: a document may restate it, or point to it
     (a new activity that used a recorded output, a new entity derived from it), but not add to
     it. Each description of one may only give attribute pairs the stored node holds, as a kind
-    it has; each relation from one (its first argument: the activity that used or was
-    associated, the generated, derived or attributed entity, the delegate) must be stored
-    exactly, but for an invalidation, a later event of its own (``_LATER_EVENTS``). Otherwise
-    a document could give a run a second initiator, a rejected approval a decision of
-    approved, or a late approval an earlier start, and the answers would read whichever value
-    sorts first.
+    it has. Each relation from one (its first argument: the activity that used or was
+    associated, the generated, derived or attributed entity, the delegate), and each that says
+    a recorded activity made or ended something (``_DONE_BY``), must restate a stored one: the
+    same kind and ends, and attributes it holds. An invalidation of a recorded output, a later
+    event of its own (``_LATER_EVENTS``), may be added. Otherwise a document could give a run a
+    second initiator or output, a rejected approval a decision of approved, or a late approval
+    an earlier start, and the answers would read whichever value sorts first.
 
     Raises
     ------
@@ -974,6 +975,7 @@ def _check_recorded(fragment: Fragment, store: Store, source: str) -> None:
     """
     described = {e.id for e in fragment.elements}
     described.update(r.src for r in fragment.relations if r.src)
+    described.update(r.dst for r in fragment.relations if r.kind in _DONE_BY and r.dst)
     governed = {i: n for i, n in store.nodes(described).items() if _governs(n)}
     if not governed:
         return
@@ -993,20 +995,56 @@ def _check_recorded(fragment: Fragment, store: Store, source: str) -> None:
         if element.kind not in node.kinds or added is not None:
             given = f"as {_a(element.kind)}" if added is None else _shown(added)
             raise refuse(node, f"a document may restate it but not add to it ({given})")
-    relations = [r for r in fragment.relations if r.src in governed and r.kind not in _LATER_EVENTS]
-    if not relations:
+    doing = [r for r in fragment.relations if r.src in governed and r.kind not in _LATER_EVENTS]
+    done = [
+        r
+        for r in fragment.relations
+        if r.kind in _DONE_BY and r.dst in governed and "activity" in governed[r.dst].kinds
+    ]
+    if not doing and not done:
         return
-    starts = sorted({r.src for r in relations if r.src})
-    found = store.traverse(starts, {r.kind for r in relations}, Direction.UP, 1).relations
-    stored = {r.canonical for r in found}
-    if any(r.dst is None for r in relations):
-        stored.update(r.canonical for r in store.loose_relations(starts) if r.src in governed)
-    for relation in relations:
-        if relation.canonical not in stored:
+    stored = _stored_between(store, doing, done)
+    for relation in [*doing, *done]:
+        if not any(_restates(relation, held) for held in stored.get(_ends(relation), [])):
+            by = relation.src if relation in doing else relation.dst
             raise refuse(
-                governed[relation.src or ""],
-                f"a document may not add what it did: {_said(relation)}",
+                governed[by or ""], f"a document may not add what it did: {_said(relation)}"
             )
+
+
+_DONE_BY = frozenset({"wasGeneratedBy", "wasInvalidatedBy"})
+"""Relations whose second argument is the activity that did it: made the entity, or ended it."""
+
+
+def _ends(relation: Relation) -> tuple[str, str | None, str | None]:
+    return relation.kind, relation.src, relation.dst
+
+
+def _stored_between(
+    store: Store, doing: list[Relation], done: list[Relation]
+) -> dict[tuple[str, str | None, str | None], list[Relation]]:
+    """The stored relations of the kinds the document states, from the recorded nodes it
+    states them of, or into the activities it says made something, by kind and ends."""
+    found: list[Relation] = []
+    starts = sorted({r.src for r in doing if r.src})
+    if starts:
+        found += store.traverse(starts, {r.kind for r in doing}, Direction.UP, 1).relations
+        if any(r.dst is None for r in doing):
+            found += store.loose_relations(starts)
+    makers = sorted({r.dst for r in done if r.dst})
+    if makers:
+        found += store.traverse(makers, {r.kind for r in done}, Direction.DOWN, 1).relations
+    grouped: dict[tuple[str, str | None, str | None], list[Relation]] = {}
+    for relation in found:
+        grouped.setdefault(_ends(relation), []).append(relation)
+    return grouped
+
+
+def _restates(given: Relation, held: Relation) -> bool:
+    """Whether a relation says nothing a stored one of the same kind and ends does not: its
+    attributes are among the stored one's (a bundle or an id of its own adds nothing)."""
+    kept = {canonical_json(pair) for pair in held.attributes}
+    return all(canonical_json(pair) in kept for pair in given.attributes)
 
 
 def import_document(

@@ -155,7 +155,11 @@ class Artifact(_Model):
     id: Iri
     content_hash: ContentHash
     label: Text | None = None
-    uri: FreeText | None = Field(default=None, description="Where the content can be fetched")
+    uri: FreeText | None = Field(
+        default=None,
+        description="Where the content can be fetched: an absolute IRI (https://…, file:///…) "
+        "for the inputs-located check to count it",
+    )
     media_type: Text | None = None
 
 

@@ -189,8 +189,8 @@ def _recorded_later(store: Store, node_id: str, at: Moment) -> str:
     if at.as_of is None or not store.nodes([node_id]):
         return ""
     record = record_at(store, introduced(store, node_id))
-    if record is None:
-        return ""
+    if record is None or (at.time is not None and record.recorded_at <= at.time):
+        return ""  # named by an earlier record, described only by a later one
     return (
         f": it was first recorded at {record.recorded_at} (as of is when records were written, "
         "not when what they tell of happened)"

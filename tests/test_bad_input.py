@@ -1045,6 +1045,21 @@ ADDING = [
         f"wasAttributedTo({iri('out/1-1')}, {iri('people/aaron')})",
         id="attribution-added-to-an-output",
     ),
+    pytest.param(
+        document(
+            "entity(test:fake, [prov:type='raidt:Output'])",
+            "wasGeneratedBy(test:fake, test:runs/1, -)",
+        ),
+        f"{iri('runs/1')} is already recorded (a run); a document may not add what it did: "
+        f"wasGeneratedBy({iri('fake')}, {iri('runs/1')})",
+        id="output-added-to-a-run",
+    ),
+    pytest.param(
+        document("entity(test:e)", "wasInvalidatedBy(test:e, test:approvals/self, -)"),
+        f"{iri('approvals/self')} is already recorded (an approval); a document may not add what "
+        f"it did: wasInvalidatedBy({iri('e')}, {iri('approvals/self')})",
+        id="invalidation-added-to-an-approval",
+    ),
 ]
 
 
@@ -1108,6 +1123,19 @@ def test_a_document_that_restates_the_records_imports(
             "entity(test:out/1-1)",
             'activity(test:approvals/tpl-v1, -, -, [raidt:decision="rejected"])',
             "wasGeneratedBy(test:out/1-1, test:runs/1, 2026-01-01T10:00:30+00:00)",
+        ),
+    )
+    # A relation restated with less than it was recorded with, or inside a bundle of the
+    # document's own, says nothing new either.
+    imported(
+        url,
+        tmp_path / "less.provn",
+        document(
+            "used(test:runs/1, test:docs/1, -)",
+            "wasGeneratedBy(test:out/1-1, test:runs/1, -)",
+            "bundle test:b1",
+            "  wasGeneratedBy(test:out/1-1, test:runs/1, 2026-01-01T10:00:30+00:00)",
+            "endBundle",
         ),
     )
     assert raidt(["verify", "--store", url]) == 0
