@@ -206,8 +206,7 @@ def _unbacked_claim(origin: _Holder, reached: set[str], cut: bool) -> list[_Hold
 def _recorded(store: Store, general: dict[str, list[Relation]]) -> dict[str, str]:
     """When each delegation above the holders was recorded, by its id (a delegation a PROV
     document states may have none of its own)."""
-    ids = {r.id for relations in general.values() for r in relations if r.id}
-    return {i: record.recorded_at for i in sorted(ids) if (record := store.record(i))}
+    return store.record_times(r.id for relations in general.values() for r in relations if r.id)
 
 
 def _recorded_late(relation: Relation, decided: str | None, recorded: dict[str, str]) -> list[str]:
@@ -325,7 +324,7 @@ def delegations(
     this work (a delegation of theirs that covers other work does not put them under anyone
     here), so that a valid chain to them is authority that goes all the way up.
     """
-    record = store.record(decision) if decision else None
+    decided = store.record_times([decision]).get(decision) if decision else None
     origin = _Holder(
         agent,
         "self",
@@ -333,7 +332,7 @@ def delegations(
         [],
         claimed=on_behalf_of,
         context=context,
-        decided=record.recorded_at if record else None,
+        decided=decided,
     )
     general = _delegations_above(store, {agent}, at)
     chains = [
@@ -420,7 +419,7 @@ def authority(
     contexts = _contexts(store, used, moment_)
     context = _merged(list(contexts.values()))
 
-    action_record = store.record(node.id)
+    recorded = store.record_times([node.id, *approvals])
     holders = [
         _Holder(
             a.agent,
@@ -429,7 +428,7 @@ def authority(
             [_step("wasAssociatedWith", node.id, a.agent, role="executor")],
             claimed=a.on_behalf_of,
             context=context,
-            decided=action_record.recorded_at if action_record else None,
+            decided=recorded.get(node.id),
         )
         for a in people
         if a.role == Role.EXECUTOR
@@ -441,7 +440,6 @@ def authority(
         if decision not in _APPROVING or (decided_at and decided_at > acted):
             continue
         target = subject[approval_id]
-        approval_record = store.record(approval_id)
         for person in approval_people[approval_id]:
             if person.role != Role.APPROVER:
                 continue
@@ -458,7 +456,7 @@ def authority(
                     path,
                     _withdrawn(routes.get(target, []), target, decided_at, withdrawn, standing),
                     claimed=person.on_behalf_of,
-                    decided=approval_record.recorded_at if approval_record else None,
+                    decided=recorded.get(approval_id),
                 )
             )
     general = _delegations_above(store, {h.agent for h in holders}, moment_)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -541,3 +542,19 @@ def test_relations_are_found_by_their_ids_as_of_a_record(store: Store) -> None:
     found = store.relations_named([iri("r1"), iri("r2"), iri("r3"), iri("r9")])
     assert sorted(r.canonical for r in found) == sorted(r.canonical for r in (named, loose, later))
     assert sorted(r.canonical for r in store.relations_named([iri("r3")], as_of=1)) == []
+
+
+def test_record_times_are_those_the_records_were_written_at(store: Store) -> None:
+    put(store, run(1))
+    time.sleep(0.01)
+    put(store, run(2, minute=2))
+    first, second = store.record(iri("runs/1")), store.record(iri("runs/2"))
+    assert first is not None
+    assert second is not None
+    assert first.recorded_at < second.recorded_at
+    asked = [iri("runs/2"), iri("runs/1"), iri("runs/404"), iri("runs/1")]
+    assert store.record_times(asked) == {
+        iri("runs/1"): first.recorded_at,
+        iri("runs/2"): second.recorded_at,
+    }
+    assert store.record_times([]) == {}

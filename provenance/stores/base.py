@@ -202,6 +202,11 @@ class Store(Protocol):
         """The content hash of each of these records the store holds, by id: many at once."""
         ...
 
+    def record_times(self, record_ids: Iterable[str]) -> dict[str, str]:
+        """When each of these records the store holds was written, by id: many at once, for
+        the checks that tell evidence written up after the fact."""
+        ...
+
     def records(self, *, after: int = 0) -> Iterator[StoredRecord]:
         """Every record with a sequence number above ``after``, in write order."""
         ...

@@ -34,6 +34,7 @@ __all__ = [
     "NODES",
     "RECORD",
     "RECORDS_AFTER",
+    "RECORD_TIMES",
     "RELATION_TYPES",
     "SAVE_NAMESPACES",
     "SCHEMA",
@@ -103,6 +104,9 @@ HEAD = (
 SET_HEAD = "MATCH (c:Chain {name: 'main'}) SET c.seq = $seq, c.head = $head, c.time = $time"
 EXISTING_RECORDS = (
     "UNWIND $ids AS id MATCH (r:Record {id: id}) RETURN r.id AS id, r.content_hash AS hash"
+)
+RECORD_TIMES = (
+    "UNWIND $ids AS id MATCH (r:Record {id: id}) RETURN r.id AS id, r.recorded_at AS time"
 )
 MERGE_NODES = (
     "UNWIND $rows AS row MERGE (n:Node {id: row.id}) "

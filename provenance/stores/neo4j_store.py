@@ -217,6 +217,10 @@ class Neo4jStore:
         rows = self._read(cypher.EXISTING_RECORDS, ids=list(dict.fromkeys(record_ids)))
         return {row["id"]: row["hash"] for row in rows}
 
+    def record_times(self, record_ids: Iterable[str]) -> dict[str, str]:
+        rows = self._read(cypher.RECORD_TIMES, ids=list(dict.fromkeys(record_ids)))
+        return {row["id"]: row["time"] for row in rows}
+
     def _open_transaction(self) -> neo4j.Transaction | None:
         """The transaction this thread holds open with :meth:`transaction`, if any."""
         found: neo4j.Transaction | None = getattr(self._local, "transaction", None)

@@ -295,12 +295,19 @@ class SQLiteStore:
             raise
 
     def record_hashes(self, record_ids: Iterable[str]) -> dict[str, str]:
+        return self._of_records("content_hash", record_ids)
+
+    def record_times(self, record_ids: Iterable[str]) -> dict[str, str]:
+        return self._of_records("recorded_at", record_ids)
+
+    def _of_records(self, column: str, record_ids: Iterable[str]) -> dict[str, str]:
+        """One column of each of these records the store holds, by id."""
         stored: dict[str, str] = {}
         with self._errors("read"):
             for chunk in _chunks(list(dict.fromkeys(record_ids))):
                 stored.update(
                     self._db.execute(
-                        f"SELECT id, content_hash FROM records WHERE id IN ({_marks(len(chunk))})",
+                        f"SELECT id, {column} FROM records WHERE id IN ({_marks(len(chunk))})",
                         chunk,
                     ).fetchall()
                 )
