@@ -29,11 +29,13 @@ from queries.context import (
     moment,
     parse_time,
     reach,
+    relation_recorded,
     require_agent,
     require_node,
     started,
     steps,
     used_by,
+    when_recorded,
 )
 from queries.lineage import MAX_DEPTH, time_text
 
@@ -204,15 +206,22 @@ def _unbacked_claim(origin: _Holder, reached: set[str], cut: bool) -> list[_Hold
 
 
 def _recorded(store: Store, general: dict[str, list[Relation]]) -> dict[str, str]:
-    """When each delegation above the holders was recorded, by its id (a delegation a PROV
-    document states may have none of its own)."""
-    return store.record_times(r.id for relations in general.values() for r in relations if r.id)
+    """When each delegation above the holders was recorded, by its canonical form: its own
+    record's time, else (one a PROV document stated) that of the first record to state it."""
+    relations = [r for found in general.values() for r in found]
+    own = store.record_times(r.id for r in relations if r.id)
+    times: dict[str, str] = {}
+    for relation in relations:
+        time = own.get(relation.id or "") or relation_recorded(store, relation)
+        if time is not None:
+            times[relation.canonical] = time
+    return times
 
 
 def _recorded_late(relation: Relation, decided: str | None, recorded: dict[str, str]) -> list[str]:
     """A delegation recorded after the decision it would authorise: written up afterwards and
     dated back, it is not what the decision was taken under."""
-    written = recorded.get(relation.id or "")
+    written = recorded.get(relation.canonical)
     if decided is None or written is None or written <= decided:
         return []
     name = relation.id or f"{relation.src} for {relation.dst}"
@@ -324,7 +333,7 @@ def delegations(
     this work (a delegation of theirs that covers other work does not put them under anyone
     here), so that a valid chain to them is authority that goes all the way up.
     """
-    decided = store.record_times([decision]).get(decision) if decision else None
+    decided = when_recorded(store, [decision]).get(decision) if decision else None
     origin = _Holder(
         agent,
         "self",
@@ -335,12 +344,17 @@ def delegations(
         decided=decided,
     )
     general = _delegations_above(store, {agent}, at)
+    recorded = _recorded(store, general)
     chains = [
         {
             **chain.as_dict({}),
-            "top": not any(_covers(r, context) for r in general.get(chain.agent, [])),
+            # a delegation above written up after the decision did not put anyone under anyone
+            "top": not any(
+                _covers(r, context) and not _recorded_late(r, decided, recorded)
+                for r in general.get(chain.agent, [])
+            ),
         }
-        for chain in _chains([origin], general, when, _recorded(store, general))
+        for chain in _chains([origin], general, when, recorded)
     ]
     if on_behalf_of is None or on_behalf_of == agent:
         return chains
@@ -419,7 +433,7 @@ def authority(
     contexts = _contexts(store, used, moment_)
     context = _merged(list(contexts.values()))
 
-    recorded = store.record_times([node.id, *approvals])
+    recorded = when_recorded(store, [node.id, *approvals])
     holders = [
         _Holder(
             a.agent,

@@ -543,10 +543,10 @@ def _template_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outco
     own = [e for e in _approving(f.template_approvals) if authors & set(e.agents(Role.APPROVER))]
     counted = [e for e in f.template_approvals if e not in own]
     ran = f.recorded.get(f.run.id)
-    backdated = [e for e in counted if ran and f.recorded.get(e.id, ran) > ran]
-    last = _last_word(
-        [e for e in counted if e not in backdated and e.time and start and e.time <= start]
-    )
+    before = [e for e in counted if e.time and start and e.time <= start]
+    # an approval dated before the run but written up after it; a refusal counts however late
+    backdated = [e for e in _approving(before) if ran and f.recorded.get(e.id, ran) > ran]
+    last = _last_word([e for e in before if e not in backdated])
     if last is not None and last in _approving([last]):
         return Outcome(True, "template version approved before use", [last.id])
     if last is not None:
@@ -618,11 +618,11 @@ def _action_on_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
         for a in f.actions
         if a.time
         and any(
-            old == a.subject
+            a.subject in _versions(new, revises)[1:]
             and new in made
             and made[new] <= a.time
             and _stood(new, a, decisions, draft=new in drafts)
-            for new, old in revises.items()
+            for new in revises
         )
     ]
     problems = [

@@ -39,6 +39,7 @@ __all__ = [
     "parse_time",
     "reach",
     "record_at",
+    "relation_recorded",
     "require_agent",
     "require_node",
     "require_run",
@@ -46,6 +47,7 @@ __all__ = [
     "started",
     "steps",
     "used_by",
+    "when_recorded",
 ]
 
 LINEAGE = (
@@ -180,6 +182,44 @@ def require_node(store: Store, node_id: str, at: Moment = NOW, *, referenced: bo
         when = f" as of {at.time}" if at.time else ""
         raise NotFound(f"no node {full} in {store.url}{when}{_recorded_later(store, full, at)}")
     return found
+
+
+def when_recorded(store: Store, node_ids: Iterable[str]) -> dict[str, str]:
+    """When each node was first recorded: its own record's time (a run, an approval), else
+    that of the first record that described it (a PROV document that brought it in)."""
+    wanted = list(dict.fromkeys(node_ids))
+    found = store.record_times(wanted)
+    for node_id in wanted:
+        if node_id not in found and store.nodes([node_id]):
+            record = record_at(store, introduced(store, node_id))
+            if record is not None:
+                found[node_id] = record.recorded_at
+    return found
+
+
+def relation_recorded(store: Store, relation: Relation) -> str | None:
+    """When a relation was first recorded: its own record's time (a delegation's), else that
+    of the first record that states it, found by bisection over ``as_of``."""
+    if relation.id and (own := store.record_times([relation.id]).get(relation.id)):
+        return own
+    if relation.src is None:
+        return None
+
+    def stated(seq: int) -> bool:
+        step = store.traverse([relation.src or ""], [relation.kind], Direction.UP, 1, as_of=seq)
+        return any(r.canonical == relation.canonical for r in step.relations)
+
+    low, high = 1, last_record(store)
+    if not stated(high):
+        return None
+    while low < high:
+        middle = (low + high) // 2
+        if stated(middle):
+            high = middle
+        else:
+            low = middle + 1
+    record = record_at(store, high)
+    return record.recorded_at if record is not None else None
 
 
 def _recorded_later(store: Store, node_id: str, at: Moment) -> str:

@@ -26,6 +26,7 @@ from queries.context import (
     run_node,
     started,
     steps,
+    when_recorded,
 )
 
 __all__ = ["Event", "RunFacts", "gather", "gather_many"]
@@ -185,7 +186,7 @@ def gather_many(store: Store, runs: Iterable[Node], at: Moment = NOW) -> dict[st
     people_of = associations(store, [e for e in _union(events) if e in nodes], at)
     agents = store.nodes({a.agent for found in people_of.values() for a in found}, as_of=at.as_of)
     on_templates = {e for i in ids for e, about in events[i].items() if about == templates.get(i)}
-    recorded = store.record_times({*ids, *on_templates})
+    recorded = when_recorded(store, sorted({*ids, *on_templates}))
     software = frozenset(i for i, n in agents.items() if Type.SOFTWARE_AGENT in n.types)
     upstream, made_at = _upstream_runs(
         store,

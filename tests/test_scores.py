@@ -2509,3 +2509,69 @@ def test_a_late_review_by_the_initiator_alone_is_late(store: Store) -> None:
     action = action_on(1, at=t("12:00:00", "2026-01-09"))
     profile = scored(store, *governed(review=late, approval=approval, action=action))
     assert check(profile, "review-timely")["passed"] is False
+
+
+def test_evidence_written_up_later_in_a_document_does_not_count_either(store: Store) -> None:
+    # As above, but the delegation and the template approval come in a PROV document, whose
+    # record has an id of its own: when they were written is that record's time.
+    put(store, template_version(), *governed())
+    time.sleep(0.01)
+    document = """document
+  prefix t <https://test.example/>
+  prefix raidt <https://w3id.org/raidt#>
+  actedOnBehalfOf(t:delegations/late; t:people/bo, t:people/lu, -,
+    [raidt:scope="discharge summary", raidt:validFrom="2025-01-01T00:00:00+00:00" %% xsd:dateTime])
+  activity(t:approvals/tpl-late, 2025-12-15T09:00:00Z, -,
+    [prov:type='raidt:Approval', raidt:decision="approved"])
+  used(t:approvals/tpl-late, t:tpl/v1, -)
+  wasAssociatedWith(t:approvals/tpl-late, t:people/sam, -, [prov:role='raidt:approver'])
+endDocument"""
+    import_document(document, FORMATS["provn"], store, source="late.provn")
+    profile = score(store, RUN1)
+    assert check(profile, "approver-authority")["passed"] is False
+    template = check(profile, "template-approved")
+    assert (template["passed"], template["evidence"]) == (False, [iri("approvals/tpl-late")])
+
+
+def test_a_delegation_written_up_above_the_top_later_takes_nothing_away(store: Store) -> None:
+    # Bo's approval for Lu, who stood under no one, was valid; a delegation of Lu's to a new
+    # chief, recorded afterwards, does not make it invalid after the fact.
+    put(store, *SHARED, *governed())
+    time.sleep(0.01)
+    put(store, delegation("lu", "chief", valid_from="2025-06-01T00:00:00+00:00"))
+    assert check(score(store, RUN1), "approver-authority")["passed"] is True
+
+
+def test_a_correction_that_stood_two_revisions_on_supersedes_the_original(store: Store) -> None:
+    # Cy's revision r1 (10:50) is rejected at 10:53; Kim revises r1 into r2 at 10:52, approved
+    # at 10:54. Bo then approves the original at 11:00 and Di acts on it: r2 had superseded it.
+    r1, r2 = iri("out/1-1-r1"), iri("out/1-1-r2")
+    second = {
+        **review_of(1, by="kim", at=t("10:52:00"), revision=r2),
+        "id": iri("reviews/1-kim"),
+        "target": r1,
+    }
+    profile = scored(
+        store,
+        *governed(
+            review=review_of(1, revision=r1),
+            second=second,
+            rejected=approval_of(1, target=r1, decision="rejected", at=t("10:53:00"), name="r1"),
+            kept=approval_of(1, target=r2, at=t("10:54:00"), name="r2"),
+        ),
+    )
+    failed = check(profile, "action-on-approved")
+    assert (failed["passed"], failed["explanation"]) == (
+        False,
+        "action(s) on an output already revised when they acted",
+    )
+
+
+def test_a_template_approval_dated_after_the_run_is_late_however_it_was_recorded(
+    store: Store,
+) -> None:
+    put(store, template_version(), *governed())
+    time.sleep(0.01)
+    put(store, delegation(), template_approval(at=t("13:00:00")))
+    template = check(score(store, RUN1), "template-approved")
+    assert template["explanation"] == "template version approved only after use, or rejected"
