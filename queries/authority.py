@@ -231,6 +231,25 @@ def _recorded_late(relation: Relation, decided: str | None, recorded: dict[str, 
     ]
 
 
+def _placed_under(
+    relation: Relation,
+    when: datetime,
+    context: dict[str, list[str]],
+    decided: str | None,
+    recorded: dict[str, str],
+) -> bool:
+    """Whether a delegation put its delegate under someone for this decision: it covers the
+    work, had begun by then, and was recorded by then. One for other work, one that began only
+    later, or one written up afterwards did not; one that had lapsed did, and the authority it
+    gave lapsed with it."""
+    valid_from = as_datetime(relation.first(Attr.VALID_FROM))
+    return (
+        _covers(relation, context)
+        and not (valid_from and when < valid_from)
+        and not _recorded_late(relation, decided, recorded)
+    )
+
+
 def _chains(
     origins: list[_Holder],
     general: dict[str, list[Relation]],
@@ -348,9 +367,8 @@ def delegations(
     chains = [
         {
             **chain.as_dict({}),
-            # a delegation above written up after the decision did not put anyone under anyone
             "top": not any(
-                _covers(r, context) and not _recorded_late(r, decided, recorded)
+                _placed_under(r, when, context, decided, recorded)
                 for r in general.get(chain.agent, [])
             ),
         }

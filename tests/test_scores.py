@@ -2575,3 +2575,16 @@ def test_a_template_approval_dated_after_the_run_is_late_however_it_was_recorded
     put(store, delegation(), template_approval(at=t("13:00:00")))
     template = check(score(store, RUN1), "template-approved")
     assert template["explanation"] == "template version approved only after use, or rejected"
+
+
+def test_a_delegation_above_that_began_after_the_approval_takes_nothing_away(
+    store: Store,
+) -> None:
+    # Lu stood under no one when Bo approved for Lu; Lu's delegation to a chief, recorded with
+    # everything else, begins only in February. An expired one would have taken Lu's
+    # authority with it; one that had not begun put no one above Lu yet.
+    later = delegation("lu", "chief", valid_from="2026-02-01T00:00:00+00:00")
+    assert check(scored(store, later, *governed()), "approver-authority")["passed"] is True
+    renewed = SQLiteStore(":memory:")
+    lapsed = delegation("lu", "chief", valid_to="2025-12-01T00:00:00+00:00")
+    assert check(scored(renewed, lapsed, *governed()), "approver-authority")["passed"] is False
