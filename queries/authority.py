@@ -231,25 +231,6 @@ def _recorded_late(relation: Relation, decided: str | None, recorded: dict[str, 
     ]
 
 
-def _placed_under(
-    relation: Relation,
-    when: datetime,
-    context: dict[str, list[str]],
-    decided: str | None,
-    recorded: dict[str, str],
-) -> bool:
-    """Whether a delegation put its delegate under someone for this decision: it covers the
-    work, had begun by then, and was recorded by then. One for other work, one that began only
-    later, or one written up afterwards did not; one that had lapsed did, and the authority it
-    gave lapsed with it."""
-    valid_from = as_datetime(relation.first(Attr.VALID_FROM))
-    return (
-        _covers(relation, context)
-        and not (valid_from and when < valid_from)
-        and not _recorded_late(relation, decided, recorded)
-    )
-
-
 def _chains(
     origins: list[_Holder],
     general: dict[str, list[Relation]],
@@ -348,9 +329,10 @@ def delegations(
     association's ``raidt:onBehalfOf``): then only the chain that reaches that person, and those
     that go on above them, count, however valid the others; with none there is one invalid item
     saying so. Otherwise every chain is given. Each item has ``agent`` (who stands behind),
-    ``path``, ``valid``, ``problems`` and ``top``: whether that person stands under no one for
-    this work (a delegation of theirs that covers other work does not put them under anyone
-    here), so that a valid chain to them is authority that goes all the way up.
+    ``path``, ``valid``, ``problems`` and ``top``: whether that person stands under no one at
+    all, so that a valid chain to them is authority that goes all the way up. A delegation of
+    theirs in any scope, at any time, shows they are not the root of authority: a scoped one
+    gives authority within its scope only, not beside it.
     """
     decided = when_recorded(store, [decision]).get(decision) if decision else None
     origin = _Holder(
@@ -367,10 +349,7 @@ def delegations(
     chains = [
         {
             **chain.as_dict({}),
-            "top": not any(
-                _placed_under(r, when, context, decided, recorded)
-                for r in general.get(chain.agent, [])
-            ),
+            "top": not general.get(chain.agent),
         }
         for chain in _chains([origin], general, when, recorded)
     ]
