@@ -331,8 +331,8 @@ def delegations(
     saying so. Otherwise every chain is given. Each item has ``agent`` (who stands behind),
     ``path``, ``valid``, ``problems`` and ``top``: whether that person stands under no one at
     all, so that a valid chain to them is authority that goes all the way up. A delegation of
-    theirs in any scope, at any time, shows they are not the root of authority: a scoped one
-    gives authority within its scope only, not beside it.
+    theirs in any scope, at any time, shows they are not the root of authority (a scoped one
+    gives authority within its scope only, not beside it), if it was recorded by the decision.
     """
     decided = when_recorded(store, [decision]).get(decision) if decision else None
     origin = _Holder(
@@ -349,7 +349,10 @@ def delegations(
     chains = [
         {
             **chain.as_dict({}),
-            "top": not general.get(chain.agent),
+            # one written up only after the decision was not above them when it was taken
+            "top": not any(
+                not _recorded_late(r, decided, recorded) for r in general.get(chain.agent, [])
+            ),
         }
         for chain in _chains([origin], general, when, recorded)
     ]

@@ -2567,3 +2567,12 @@ def test_anyone_with_a_delegation_above_them_is_not_the_top(store: Store) -> Non
     renewed = SQLiteStore(":memory:")
     standing = delegation("lu", "org", scope=("*",))
     assert check(scored(renewed, cover, standing, *governed()), "approver-authority")["passed"]
+
+
+def test_a_delegation_written_up_above_the_top_later_takes_nothing_away(store: Store) -> None:
+    # Bo's approval for Lu, who stood under no one as the records then showed, was valid; a
+    # delegation of Lu's to a chief, recorded afterwards, does not make it invalid after the fact.
+    put(store, *SHARED, *governed())
+    time.sleep(0.01)
+    put(store, delegation("lu", "chief", valid_from="2025-06-01T00:00:00+00:00"))
+    assert check(score(store, RUN1), "approver-authority")["passed"] is True
