@@ -109,8 +109,17 @@ def serve(
     uvicorn.Server(config).run(sockets=[sock])
 
 
+def _keys_path(store: str, keys: Path | None) -> Path:
+    return keys if keys is not None else default_keys_path(store)
+
+
 def _keys_file(store: str, keys: Path | None) -> KeyStore:
-    return KeyStore(keys if keys is not None else default_keys_path(store))
+    return KeyStore(_keys_path(store, keys))
+
+
+def _no_keys_file(path: Path) -> bool:
+    """Whether there is no keys file at ``path``: listing or revoking then makes none."""
+    return str(path) != ":memory:" and not path.exists()
 
 
 def _key_json(key: ApiKey) -> dict[str, str | None]:
@@ -152,8 +161,8 @@ def _revoke(
     keys: KeysOption = None,
 ) -> None:
     """Revoke an API key: it stops working at once."""
-    path = keys if keys is not None else default_keys_path(store)
-    if str(path) != ":memory:" and not path.exists():
+    path = _keys_path(store, keys)
+    if _no_keys_file(path):
         raise NotFound(f"no API key {key_id!r}: there is no keys file {path}")
     opened = KeyStore(path)
     try:
@@ -168,8 +177,8 @@ def _list(
     store: StoreOption = DEFAULT_STORE_URL, keys: KeysOption = None, as_json: JsonOption = False
 ) -> None:
     """List the API keys: id, name, role, when created and revoked. Never the keys."""
-    path = keys if keys is not None else default_keys_path(store)
-    if str(path) != ":memory:" and not path.exists():
+    path = _keys_path(store, keys)
+    if _no_keys_file(path):
         if as_json:
             print_json([])
         else:

@@ -1004,9 +1004,8 @@ def _check_recorded(fragment: Fragment, store: Store, source: str) -> None:
     if not doing and not done:
         return
     stored = _stored_between(store, doing, done)
-    for relation in [*doing, *done]:
+    for relation, by in [*((r, r.src) for r in doing), *((r, r.dst) for r in done)]:
         if not any(_restates(relation, held) for held in stored.get(_ends(relation), [])):
-            by = relation.src if relation in doing else relation.dst
             raise refuse(
                 governed[by or ""], f"a document may not add what it did: {_said(relation)}"
             )

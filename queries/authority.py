@@ -207,7 +207,8 @@ def _unbacked_claim(origin: _Holder, reached: set[str], cut: bool) -> list[_Hold
 
 def _recorded(store: Store, general: dict[str, list[Relation]]) -> dict[str, str]:
     """When each delegation above the holders was recorded, by its canonical form: its own
-    record's time, else (one a PROV document stated) that of the first record to state it."""
+    record's time, read for all at once, else (one a PROV document stated) that of the first
+    record to state it."""
     relations = [r for found in general.values() for r in found]
     own = store.record_times(r.id for r in relations if r.id)
     times: dict[str, str] = {}

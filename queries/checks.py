@@ -88,6 +88,15 @@ def _last_word(decisions: list[Event]) -> Event | None:
     return ordered[-1] if ordered else None
 
 
+def _standing_by(
+    decisions: list[Event], subject: str | None, when: datetime | None
+) -> Event | None:
+    """The decision on ``subject`` that stood at ``when``: the last word of those taken by then."""
+    return _last_word(
+        [e for e in decisions if e.subject == subject and e.time and when and e.time <= when]
+    )
+
+
 def _ids(events: list[Event]) -> list[str]:
     return [e.id for e in events]
 
@@ -181,13 +190,11 @@ def _authors(f: RunFacts) -> set[str]:
     return {a for a in (f.initiator.agent if f.initiator else None, f.model) if a}
 
 
-def _independent(f: RunFacts) -> list[Event]:
-    """The reviews, after the output was made, by a person other than its authors: the four
-    eyes. Software (another model) is no second pair of eyes."""
+def _independent(f: RunFacts, reviews: list[Event]) -> list[Event]:
+    """Of the reviews made after the output was (``reviews``), those by a person other than
+    its authors: the four eyes. Software (another model) is no second pair of eyes."""
     authors = _authors(f) | f.software
-    return [
-        e for e in _in_time(f, f.reviews) if any(a not in authors for a in e.agents(Role.REVIEWER))
-    ]
+    return [e for e in reviews if any(a not in authors for a in e.agents(Role.REVIEWER))]
 
 
 def _rewritten(f: RunFacts, reviews: list[Event]) -> list[str]:
@@ -228,7 +235,7 @@ def _reviewer_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outco
     own."""
     reviews = _in_time(f, f.reviews)
     early = [e for e in f.reviews if e not in reviews]
-    others = _independent(f)
+    others = _independent(f, reviews)
     unreviewed = _not_covered(f, others) + _rewritten(f, others)
     if others and not unreviewed:
         return Outcome(
@@ -264,7 +271,7 @@ def _review_timely(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     early = _before_generation(f, f.reviews)
     if early:
         return Outcome(False, "reviewed before the output was generated", _ids(early))
-    timed = _independent(f) or f.reviews
+    timed = _independent(f, f.reviews) or f.reviews  # none is early, past the check above
     # each output's first review is what is timed: a second look days later is no delay
     outputs_of = _outputs_of(f)
     first: dict[str | None, Event] = {}
@@ -596,13 +603,7 @@ def _action_on_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
     bad = []
     for action in f.actions:
         when = action.time
-        last = _last_word(
-            [
-                e
-                for e in decisions
-                if e.subject == action.subject and e.time and when and e.time <= when
-            ]
-        )
+        last = _standing_by(decisions, action.subject, when)
         approved = last is not None and last in _approving([last])
         since = last.time if last is not None else None
         withdrawn = any(
@@ -641,13 +642,7 @@ def _action_on_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
 def _stood(revision: str, action: Event, decisions: list[Event], *, draft: bool) -> bool:
     """Whether a revision stood when an action took place: its last decision before then, if
     any, approved it; a ``draft`` (the run's own authors') needs that decision."""
-    last = _last_word(
-        [
-            e
-            for e in decisions
-            if e.subject == revision and e.time and action.time and e.time <= action.time
-        ]
-    )
+    last = _standing_by(decisions, revision, action.time)
     return last in _approving([last]) if last is not None else not draft
 
 

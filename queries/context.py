@@ -8,7 +8,7 @@ set of nodes, never one per node.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -143,13 +143,18 @@ def introduced(store: Store, node_id: str) -> int:
     """The sequence number of the record that first described (or named) a node.
 
     A review imported inside a PROV document has no record of its own: the graph as that
-    document left it, what the review stood on included, is what its reviewer saw. Found by
-    bisection over ``as_of``, a few lookups on any store.
+    document left it, what the review stood on included, is what its reviewer saw.
     """
+    return _first_seq(store, lambda seq: bool(store.nodes([node_id], as_of=seq)))
+
+
+def _first_seq(store: Store, present: Callable[[int], bool]) -> int:
+    """The first record as of which ``present`` holds, given that it holds as of the last and
+    stays so once it does: found by bisection over ``as_of``, a few lookups on any store."""
     low, high = 1, last_record(store)
     while low < high:
         middle = (low + high) // 2
-        if store.nodes([node_id], as_of=middle):
+        if present(middle):
             high = middle
         else:
             low = middle + 1
@@ -198,10 +203,8 @@ def when_recorded(store: Store, node_ids: Iterable[str]) -> dict[str, str]:
 
 
 def relation_recorded(store: Store, relation: Relation) -> str | None:
-    """When a relation was first recorded: its own record's time (a delegation's), else that
-    of the first record that states it, found by bisection over ``as_of``."""
-    if relation.id and (own := store.record_times([relation.id]).get(relation.id)):
-        return own
+    """When the first record that states a relation was written (for one without a record of
+    its own, such as a delegation a PROV document states), or ``None`` if none does."""
     if relation.src is None:
         return None
 
@@ -209,16 +212,9 @@ def relation_recorded(store: Store, relation: Relation) -> str | None:
         step = store.traverse([relation.src or ""], [relation.kind], Direction.UP, 1, as_of=seq)
         return any(r.canonical == relation.canonical for r in step.relations)
 
-    low, high = 1, last_record(store)
-    if not stated(high):
+    if not stated(last_record(store)):
         return None
-    while low < high:
-        middle = (low + high) // 2
-        if stated(middle):
-            high = middle
-        else:
-            low = middle + 1
-    record = record_at(store, high)
+    record = record_at(store, _first_seq(store, stated))
     return record.recorded_at if record is not None else None
 
 
@@ -228,11 +224,11 @@ def _recorded_later(store: Store, node_id: str, at: Moment) -> str:
     today with last month's runs holds none of them as of last month."""
     if at.as_of is None or not store.nodes([node_id]):
         return ""
-    record = record_at(store, introduced(store, node_id))
-    if record is None or (at.time is not None and record.recorded_at <= at.time):
+    written = when_recorded(store, [node_id]).get(node_id)
+    if written is None or (at.time is not None and written <= at.time):
         return ""  # named by an earlier record, described only by a later one
     return (
-        f": it was first recorded at {record.recorded_at} (as of is when records were written, "
+        f": it was first recorded at {written} (as of is when records were written, "
         "not when what they tell of happened)"
     )
 
