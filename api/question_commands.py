@@ -346,9 +346,11 @@ def reconstruct(
 
 
 def _show_score(answer: dict[str, Any], s: Short) -> None:
-    overall = answer["overall"]
+    overall, critical = answer["overall"], answer["critical_failed"]
+    failed = f"; critical check(s) failed: {', '.join(critical)}" if critical else ""
     heading(
-        s(answer["run"]), f": {overall['score']} ({overall['rating']}), rubric {answer['rubric']}"
+        s(answer["run"]),
+        f": {overall['score']} ({overall['rating']}), rubric {answer['rubric']}{failed}",
     )
     _table(
         "pillars",
@@ -366,7 +368,8 @@ def _show_score(answer: dict[str, Any], s: Short) -> None:
                 c["pillar"],
                 c["id"],
                 f"{c['weight']:g}",
-                {True: "pass", False: "FAIL", None: "n/a"}[c["passed"]],
+                {True: "pass", False: "FAIL", None: "n/a"}[c["passed"]]
+                + (" (critical)" if c["id"] in critical else ""),
                 c["explanation"],
             ]
             for c in answer["checks"]

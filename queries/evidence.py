@@ -30,7 +30,7 @@ from queries.authority import authority
 from queries.context import NOW, Moment, in_time_order, record_at, require_node, started
 from queries.facts import Event, RunFacts, gather
 from queries.lineage import role_name, time_text, trace, trace_ids
-from queries.scores import Rubric, load_rubric, own_name, rubric_names, score
+from queries.scores import Rubric, former_shipped, load_rubric, own_name, rubric_names, score
 
 __all__ = ["PACK_FORMAT", "Draw", "PackReport", "build_pack", "pack_files", "verify_pack"]
 
@@ -397,7 +397,7 @@ def _compare_with_the_store(
     report.warnings += _since(store, basis, then, now)
 
 
-_ADDED_SINCE = {"score.json": ("rubric_sha256",)}
+_ADDED_SINCE = {"score.json": ("rubric_sha256", "critical_failed")}
 """Keys reports gained after packs were first made: a pack made before holds none of them."""
 
 
@@ -412,9 +412,9 @@ def _as_packed(rebuilt: dict[str, bytes], contents: dict[str, bytes]) -> dict[st
             packed = json.loads(contents[name])
         except ValueError:
             continue
-        if isinstance(packed, dict) and not any(key in packed for key in keys):
+        if isinstance(packed, dict) and (absent := {key for key in keys if key not in packed}):
             data = json.loads(rebuilt[name])
-            adjusted[name] = readable_json({k: v for k, v in data.items() if k not in keys})
+            adjusted[name] = readable_json({k: v for k, v in data.items() if k not in absent})
     return adjusted
 
 
@@ -549,12 +549,12 @@ def _prefixes_of(contents: dict[str, bytes]) -> dict[str, str] | None:
 
 def _rubric_of(contents: dict[str, bytes]) -> Rubric | str:
     """The rubric the pack's score was judged by: the shipped one when the score names one (a
-    shipped name means the shipped rubric), else in full as the pack carries it; else why the
-    score cannot be rebuilt."""
+    shipped name means the shipped rubric, in the version the pack carries if it is an earlier
+    one), else in full as the pack carries it; else why the score cannot be rebuilt."""
     name = _scored_by(contents)
-    if name in rubric_names():
-        return load_rubric(name)
     carried = _carried_rubric(contents)
+    if name in rubric_names():
+        return carried if carried and _earlier_shipped(carried, name) else load_rubric(name)
     if carried is not None:
         return carried
     if "rubric.json" in contents:
@@ -562,6 +562,11 @@ def _rubric_of(contents: dict[str, bytes]) -> Rubric | str:
     if name is None:
         return "score.json: names no rubric to rebuild the score with"
     return f"score.json: rubric {name!r} is neither in the pack nor shipped"
+
+
+def _earlier_shipped(carried: Rubric | None, name: str) -> bool:
+    """Whether the pack carries an earlier version of the shipped rubric ``name``."""
+    return carried is not None and carried.name == name and former_shipped(carried)
 
 
 def _scored_by(contents: dict[str, bytes]) -> str | None:
@@ -590,7 +595,11 @@ def _rubric_claims(contents: dict[str, bytes]) -> list[str]:
     """Why the score's claim about its rubric does not hold: a score naming a shipped rubric
     was judged by that rubric and no other, and its ``rubric_sha256`` names the very rubric."""
     name, carried = _scored_by(contents), _carried_rubric(contents)
-    if name in rubric_names() and carried not in (None, load_rubric(name)):
+    if (
+        name in rubric_names()
+        and carried not in (None, load_rubric(name))
+        and not _earlier_shipped(carried, name)
+    ):
         return [
             f"rubric.json: not the shipped rubric {name!r} that score.json names; "
             "a shipped name means the shipped rubric"

@@ -21,7 +21,15 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+)
 
 from provenance.errors import InvalidRecord
 from provenance.hashing import readable_json, sha256_hex
@@ -36,6 +44,7 @@ __all__ = [
     "PILLARS",
     "Rubric",
     "RubricCheck",
+    "former_shipped",
     "load_rubric",
     "own_name",
     "rubric_names",
@@ -55,6 +64,18 @@ class RubricCheck(BaseModel):
     id: str
     pillar: Pillar
     weight: float = Field(gt=0, allow_inf_nan=False)
+    critical: bool = False
+    """A control that must hold: when it fails, its pillar and the whole profile are rated weak,
+    whatever their scores. A run no one reviewed is not well governed for doing well elsewhere."""
+
+    @model_serializer(mode="wrap")
+    def _without_default(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A check that is not critical is written as it was before checks could be: a rubric
+        written then keeps its canonical JSON, and so the SHA-256 its scores name."""
+        data: dict[str, Any] = handler(self)
+        if not self.critical:
+            data.pop("critical", None)
+        return data
 
     @field_validator("id")
     @classmethod
@@ -120,13 +141,29 @@ class Rubric(BaseModel):
         """The SHA-256 of :meth:`canonical`: which rubric judged a score, whatever its name."""
         return sha256_hex(self.canonical())
 
-    def rating(self, value: float | None) -> str:
+    def rating(self, value: float | None, *, critical_failed: bool = False) -> str:
+        """The rating of a score; the lowest, whatever the score, when a critical check failed."""
         if value is None:
             return "not rated"
+        if critical_failed:
+            return "weak"
         for name, floor in sorted(self.ratings.items(), key=lambda item: -item[1]):
             if value >= floor:
                 return name
         return "weak"
+
+
+_FORMER_SHIPPED = {
+    "general": frozenset({"b21ce95de00c8a6f3b138a146458cc3d39b496ee19216afce4906a2a7753c9b5"}),
+    "healthcare": frozenset({"b9218f727be6dca88db341a35267f6025e7f47aad86123e0c6e58befb4b9e6f7"}),
+}
+"""The SHA-256 of each shipped rubric's earlier versions (before critical checks): a pack judged
+by one names it, and carries it whole, and still checks out."""
+
+
+def former_shipped(rubric: Rubric) -> bool:
+    """Whether ``rubric`` is an earlier version of the shipped rubric of its name."""
+    return rubric.sha256() in _FORMER_SHIPPED.get(rubric.name, frozenset())
 
 
 def rubric_names() -> list[str]:
@@ -358,9 +395,10 @@ def score(
     dict
         ``run``, ``rubric`` (its name), ``rubric_sha256`` (the SHA-256 of its canonical JSON,
         :meth:`Rubric.canonical`), ``pillars`` (each pillar's ``score``, ``rating`` and ``checks``),
-        ``overall`` (``score`` and ``rating``) and ``checks``: each with ``id``, ``pillar``,
-        ``weight``, ``passed`` (``null`` when it does not apply), ``evidence`` and
-        ``explanation``.
+        ``overall`` (``score`` and ``rating``), ``critical_failed`` (the rubric's critical checks
+        that failed: each rates its pillar and the whole profile weak, whatever their scores) and
+        ``checks``: each with ``id``, ``pillar``, ``weight``, ``passed`` (``null`` when it does not
+        apply), ``evidence`` and ``explanation``.
 
     Raises
     ------
@@ -393,10 +431,11 @@ def score(
         for check, outcome in outcomes
     ]
     values = {pillar: _pillar(outcomes, pillar) for pillar in PILLARS}
+    failed = [check for check, outcome in outcomes if check.critical and outcome.passed is False]
     pillars = {
         pillar: {
             "score": value,
-            "rating": chosen.rating(value),
+            "rating": chosen.rating(value, critical_failed=any(c.pillar == pillar for c in failed)),
             "checks": [c["id"] for c in checks if c["pillar"] == pillar],
         }
         for pillar, value in values.items()
@@ -409,7 +448,11 @@ def score(
         "rubric_sha256": chosen.sha256(),
         "as_of": at.time,
         "pillars": pillars,
-        "overall": {"score": overall, "rating": chosen.rating(overall)},
+        "overall": {
+            "score": overall,
+            "rating": chosen.rating(overall, critical_failed=bool(failed)),
+        },
+        "critical_failed": [check.id for check in failed],
         "checks": checks,
     }
 

@@ -6,6 +6,8 @@ import hashlib
 import re
 from typing import Any
 
+from queries.scores import Rubric, load_rubric
+
 BASE = "https://test.example/"
 
 
@@ -119,3 +121,20 @@ def action(
     if approval_id:
         record["approval"] = approval_id
     return record
+
+
+_CRITICAL_SENTENCE = (
+    " A critical check\nthat fails rates its pillar, and the whole profile, weak, whatever their"
+    " scores."
+)
+
+
+def rubric_before_critical(name: str) -> Rubric:
+    """The shipped rubric ``name`` as it was shipped before checks could be critical."""
+    shipped = load_rubric(name)
+    return shipped.model_copy(
+        update={
+            "description": shipped.description.replace(_CRITICAL_SENTENCE, ""),
+            "checks": tuple(c.model_copy(update={"critical": False}) for c in shipped.checks),
+        }
+    )

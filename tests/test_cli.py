@@ -285,6 +285,20 @@ def test_an_empty_file_holds_no_store_to_ask(
     assert raidt(["record", str(records), "--store", f"sqlite:///{empty}"]) == 0
 
 
+def test_a_url_with_three_slashes_to_a_root_path_says_to_add_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    root_path = str(tmp_path / "store.db").lstrip("/")
+    assert raidt(["verify", "--store", f"sqlite:///{root_path}"]) == 1
+    assert capsys.readouterr().err.endswith(
+        f"a path from the root takes a fourth slash: sqlite:////{root_path}\n"
+    )
+    (tmp_path / "here").mkdir()
+    assert raidt(["verify", "--store", "sqlite:///here/none.db"]) == 1
+    assert "fourth slash" not in capsys.readouterr().err
+
+
 def test_unusable_store_url_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert raidt(["verify", "--store", "mysql://localhost/x"]) == 1
     assert "unsupported store URL" in capsys.readouterr().err

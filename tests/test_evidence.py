@@ -37,7 +37,7 @@ from queries.context import Moment
 from queries.evidence import build_pack
 from queries.scores import load_rubric
 from tests.conftest import put
-from tests.factories import h, iri, person
+from tests.factories import h, iri, person, rubric_before_critical
 from tests.factories import run as factory_run
 
 PACK_FILES = {
@@ -490,6 +490,31 @@ def test_a_pack_made_before_scores_named_their_rubric_still_checks_out(
         _fix_manifest(contents, "score.json")
 
     path = tampered(pack.read_bytes(), tmp_path, older)
+    code, _, err = cli(capsys, "verify-pack", str(path), "--store", url)
+    assert (code, err) == (0, "")
+
+
+def test_a_pack_judged_by_a_shipped_rubric_before_critical_checks_still_checks_out(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # an older pack carries the general rubric as shipped then, and its score rated by it
+    pack, url = built
+    before = rubric_before_critical("general")
+
+    def older(contents: dict[str, bytes]) -> None:
+        score = json.loads(contents["score.json"])
+        del score["critical_failed"]
+        for rated in [*score["pillars"].values(), score["overall"]]:
+            rated["rating"] = before.rating(rated["score"])
+        score["rubric_sha256"] = before.sha256()
+        contents["score.json"] = (json.dumps(score, indent=2, sort_keys=True) + "\n").encode()
+        contents["rubric.json"] = before.canonical()
+        _fix_manifest(contents, "score.json")
+        _fix_manifest(contents, "rubric.json")
+
+    path = tampered(pack.read_bytes(), tmp_path, older)
+    code, _, err = cli(capsys, "verify-pack", str(path))
+    assert (code, err) == (0, "")
     code, _, err = cli(capsys, "verify-pack", str(path), "--store", url)
     assert (code, err) == (0, "")
 

@@ -27,9 +27,9 @@ from provenance.ingest import import_document
 from provenance.stores import SQLiteStore, Store
 from provenance.vocabulary import Type
 from queries.facts import gather, gather_many
-from queries.scores import load_rubric, score, weak_points
+from queries.scores import former_shipped, load_rubric, score, weak_points
 from tests.conftest import put
-from tests.factories import earlier_output, h, iri, person
+from tests.factories import earlier_output, h, iri, person, rubric_before_critical
 from tests.factories import run as factory_run
 
 # --------------------------------------------------------------------------------------------
@@ -1222,6 +1222,103 @@ def test_custom_rubric_file_changes_the_score(store: Store, tmp_path: Path) -> N
     assert general["pillars"]["dependability"]["score"] == 100.0
 
 
+CRITICAL = """
+name = "critical"
+title = "Authority is a must"
+
+[ratings]
+good = 50
+
+[[checks]]
+id = "reviewer-distinct"
+pillar = "responsibility"
+weight = 9
+
+[[checks]]
+id = "approver-authority"
+pillar = "responsibility"
+weight = 1
+critical = true
+
+[[checks]]
+id = "workflow-approved"
+pillar = "dependability"
+weight = 1
+
+[[checks]]
+id = "override-rationale"
+pillar = "interpretability"
+weight = 1
+critical = true
+"""
+
+
+def test_a_failed_critical_check_rates_its_pillar_and_the_profile_weak(
+    store: Store, tmp_path: Path
+) -> None:
+    put(
+        store,
+        delegation(valid_to="2025-12-31T23:59:59+00:00"),
+        template_version(),
+        template_approval(),
+        *governed(),
+    )
+    path = tmp_path / "critical.toml"
+    path.write_text(CRITICAL)
+    profile = score(store, RUN1, rubric=str(path))
+    # the delegation expired: authority 0 of 1 beside the review's 9 -> responsibility 90.0,
+    # but weak; dependability 100.0 and good; override-rationale (critical) has nothing to judge
+    assert verdicts(profile) == {
+        "reviewer-distinct": True,
+        "approver-authority": False,
+        "workflow-approved": True,
+        "override-rationale": None,
+    }
+    assert {k: (p["score"], p["rating"]) for k, p in profile["pillars"].items()} == {
+        "responsibility": (90.0, "weak"),
+        "auditability": (None, "not rated"),
+        "interpretability": (None, "not rated"),
+        "dependability": (100.0, "good"),
+        "traceability": (None, "not rated"),
+    }
+    assert profile["overall"] == {"score": 95.0, "rating": "weak"}
+    assert profile["critical_failed"] == ["approver-authority"]
+    # the same rubric with no check critical: the scores alone rate it
+    path.write_text(CRITICAL.replace("critical = true\n", ""))
+    lenient = score(store, RUN1, rubric=str(path))
+    assert pillar_scores(lenient) == pillar_scores(profile)
+    assert lenient["pillars"]["responsibility"]["rating"] == "good"
+    assert lenient["overall"] == {"score": 95.0, "rating": "good"}
+    assert lenient["critical_failed"] == []
+
+
+def test_shipped_rubrics_name_their_critical_checks() -> None:
+    critical = {
+        name: [c.id for c in load_rubric(name).checks if c.critical]
+        for name in ("general", "healthcare")
+    }
+    assert critical == {
+        "general": ["approver-distinct", "action-on-approved"],
+        "healthcare": [
+            "reviewer-distinct",
+            "approver-distinct",
+            "approver-authority",
+            "template-approved",
+            "action-on-approved",
+        ],
+    }
+
+
+def test_the_shipped_rubrics_from_before_critical_checks_are_known() -> None:
+    # a check that is not critical is written as before, so the rubrics shipped then keep the
+    # SHA-256 their scores and packs name, and are known as earlier versions of the shipped ones
+    for name in ("general", "healthcare"):
+        before = rubric_before_critical(name)
+        assert '"critical"' not in before.canonical().decode()
+        assert former_shipped(before)
+        assert not former_shipped(load_rubric(name))
+
+
 def test_not_applicable_checks_leave_the_denominator(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "only-na.toml"
     path.write_text(
@@ -1735,6 +1832,20 @@ def test_cli_score_json_matches_the_function(
     )
     assert code == 0
     assert json.loads(out) == score(disk_store, RUN1, rubric="healthcare")
+
+
+def test_cli_score_text_names_the_critical_checks_that_failed(
+    disk_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    put(disk_store, *SHARED, *governed(review=None))
+    code, out, _ = _cli(capsys, "score", RUN1, "--rubric", "healthcare", "--store", _url(tmp_path))
+    assert code == 0
+    assert out.splitlines()[0].endswith(
+        "(weak), rubric healthcare; critical check(s) failed: reviewer-distinct"
+    )
+    assert "FAIL (critical)" in out
+    code, out, _ = _cli(capsys, "score", RUN1, "--store", _url(tmp_path))
+    assert "critical" not in out  # under general, four eyes is not a critical check
 
 
 def test_cli_score_as_of(

@@ -270,6 +270,13 @@ def test_json_twins_hold_what_the_pages_draw(client: TestClient, demo_db: Path) 
     ]
 
 
+def test_a_run_page_marks_the_critical_checks_that_failed(client: TestClient) -> None:
+    page = client.get(f"/ui/runs/{quote('https://corp.example/runs/price-notice-0407', safe='')}")
+    assert page.status_code == 200
+    assert "dependability · action-on-approved (critical)</strong>" in page.text
+    assert "responsibility · reviewer-distinct</strong>" in page.text  # failed, not critical
+
+
 def test_pages_load_scripts_only_from_the_service(client: TestClient) -> None:
     html = client.get(f"/ui/runs/{quote(RUN, safe='')}").text
     sources = re.findall(r'<script src="([^"]+)"', html) + re.findall(r'href="([^"]+\.css)"', html)

@@ -98,6 +98,7 @@ def score_chart(profile: dict[str, Any]) -> str:
 
 def _failed_checks(profile: dict[str, Any]) -> str:
     items = []
+    critical = set(profile.get("critical_failed", ()))
     for check in profile["checks"]:
         if check["passed"] is not False:
             continue
@@ -106,7 +107,8 @@ def _failed_checks(profile: dict[str, Any]) -> str:
             for node in check["evidence"]
         )
         items.append(
-            f"<li><strong>{escape(check['pillar'])} · {escape(check['id'])}</strong>: "
+            f"<li><strong>{escape(check['pillar'])} · {escape(check['id'])}"
+            f"{' (critical)' if check['id'] in critical else ''}</strong>: "
             f"{escape(check['explanation'])} {links}</li>"
         )
     return f'<ul class="failed">{"".join(items)}</ul>' if items else "<p>Every check passed.</p>"

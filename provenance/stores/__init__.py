@@ -4,6 +4,7 @@ or a Neo4j server, ``neo4j://host:7687`` (also ``neo4j+s://``, ``bolt://`` …).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from provenance.errors import StoreUnavailable
@@ -73,9 +74,24 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
     chosen = store_url(url)
     path = sqlite_path(chosen)
     if path is not None:
-        return SQLiteStore(path, create=create)
+        return _sqlite_store(path, create)
     if urlsplit(chosen).scheme in NEO4J_SCHEMES:
         return Neo4jStore(chosen)
     raise StoreUnavailable(
         f"unsupported store URL {chosen!r}: expected sqlite:///path/to/file.db or neo4j://host:7687"
     )
+
+
+def _sqlite_store(path: str, create: bool) -> SQLiteStore:
+    """An SQLite store, or why not; when a relative path failed where the absolute one it looks
+    like would not have (``sqlite:///tmp/x.db`` for ``/tmp/x.db``), the message says how to
+    write that one."""
+    try:
+        return SQLiteStore(path, create=create)
+    except StoreUnavailable as error:
+        absolute = Path("/" + path)
+        if Path(path).is_absolute() or Path(path).parent.is_dir() or not absolute.parent.is_dir():
+            raise
+        raise StoreUnavailable(
+            f"{error}; a path from the root takes a fourth slash: sqlite:///{absolute}"
+        ) from error

@@ -111,8 +111,9 @@ characters): ``hospitl`` in ``hospitl:outputs/x``."""
 
 
 def _stored(store: Store, iri: str) -> bool:
-    """Whether a node or a record is stored under ``iri``."""
-    return bool(store.nodes([iri])) or store.record(iri) is not None
+    """Whether a node or a record is stored under ``iri``: a record's hash tells, without
+    reading the record."""
+    return bool(store.nodes([iri])) or bool(store.record_hashes([iri]))
 
 
 def graph_hash(fragment: Fragment) -> str:
