@@ -53,7 +53,10 @@ def export_nodes(
 
 
 def export_document(store: Store, target: str | None = None) -> ProvDocument:
-    """A PROV document of the whole store, of one record, or of one node with its relations.
+    """A PROV document of the whole store, of one record, or of one node with its relations;
+    its elements, then its relations, in the order of their canonical forms, so that it is the
+    same document, statement for statement, whichever store it comes from (Neo4j lists a
+    record's parts in no stated order).
 
     Raises
     ------
@@ -75,4 +78,10 @@ def export_document(store: Store, target: str | None = None) -> ProvDocument:
             relations = [*reached.relations, *store.loose_relations([full])]
         else:
             raise NotFound(f"no record or node {full} in {store.url}")
-    return to_document(elements, relations, namespaces)
+    return to_document(
+        sorted(elements, key=_canonical), sorted(relations, key=_canonical), namespaces
+    )
+
+
+def _canonical(item: Element | Relation) -> str:
+    return item.canonical

@@ -274,7 +274,7 @@ def _walk(
     for depth in range(1, MAX_CHAIN + 2):
         upper: dict[str, tuple[int, _Holder]] = {}
         for agent, (cost, holder) in level.items():
-            for relation in sorted(general[agent], key=lambda r: (r.dst or "", r.id or "")):
+            for relation in sorted(general[agent], key=_delegation_order):
                 assert relation.dst is not None
                 if relation.dst == origin.agent:
                     continue
@@ -310,6 +310,13 @@ def _walk(
             best[agent] = (cost, depth, holder)
         level = upper
     return best, False
+
+
+def _delegation_order(relation: Relation) -> tuple[str, str, str]:
+    """By whom a delegation is to and its id; then by all it says, so that two delegations
+    between the same people that PROV documents stated without ids are not taken in the order
+    a store lists them."""
+    return (relation.dst or "", relation.id or "", relation.canonical)
 
 
 def delegations(

@@ -29,6 +29,7 @@ __all__ = [
     "AsOf",
     "Association",
     "Moment",
+    "association_order",
     "associations",
     "by_src",
     "ended",
@@ -300,9 +301,9 @@ def _association(relation: Relation) -> Association:
 def associations(
     store: Store, activities: Iterable[str], at: Moment = NOW
 ) -> dict[str, list[Association]]:
-    """Every agent associated with each activity, with role and plan, ordered by role, agent and
-    plan: whoever takes the first in a role (the approver, the reviewer) takes the same one on
-    every store, whatever order it lists relations in."""
+    """Every agent associated with each activity, with role and plan, in
+    :func:`association_order`: whoever takes the first in a role (the approver, the reviewer)
+    takes the same one on every store, whatever order it lists relations in."""
     wanted = list(activities)
     found: dict[str, list[Association]] = {a: [] for a in wanted}
     step = store.traverse(wanted, ["wasAssociatedWith"], Direction.UP, 1, as_of=at.as_of)
@@ -310,8 +311,22 @@ def associations(
         if relation.src in found and relation.dst:
             found[relation.src].append(_association(relation))
     for people in found.values():
-        people.sort(key=lambda a: (a.role or "", a.agent, a.plan or "", a.on_behalf_of or ""))
+        people.sort(key=association_order)
     return found
+
+
+def association_order(a: Association) -> tuple[str, str, str, bool, str, str]:
+    """By role, agent and plan; then one that gives a position before one that does not, as
+    it says more (a document restating the association without it takes nothing away); then
+    by what is left, so that no two associations that differ tie."""
+    return (
+        a.role or "",
+        a.agent,
+        a.plan or "",
+        a.position is None,
+        a.position or "",
+        a.on_behalf_of or "",
+    )
 
 
 def used_by(

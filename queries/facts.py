@@ -18,6 +18,7 @@ from queries.context import (
     NOW,
     Association,
     Moment,
+    association_order,
     associations,
     by_src,
     ended,
@@ -376,12 +377,11 @@ def _facts(
 
 def _initiator(people: Iterable[Association]) -> Association | None:
     """Who started a run: of several agents in the initiator's role, the smallest id (then
-    template version), whatever order a store lists them in; ``list_runs`` picks by the same
-    rule, so that a run has one initiator in every answer."""
+    template version, then the association that gives a position), whatever order a store
+    lists them in; ``list_runs`` picks the agent by the same rule, so that a run has one
+    initiator in every answer."""
     return min(
-        (a for a in people if a.role == Role.INITIATOR),
-        key=lambda a: (a.agent, a.plan or ""),
-        default=None,
+        (a for a in people if a.role == Role.INITIATOR), key=association_order, default=None
     )
 
 

@@ -6,13 +6,17 @@ the one the rule picks by, and states its relations in yet another.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from provenance.export import export_document
+from provenance.formats import FORMATS, write_document
 from provenance.graph import Element, Fragment, Relation, attributes, dt, iri
 from provenance.hashing import sha256_tag
 from provenance.stores import PreparedRecord, Store
 from provenance.vocabulary import PROV, Attr, Role, Type
+from queries.authority import delegations
 from queries.facts import gather
 from queries.lineage import trace
 from queries.reconstruction import reconstruct
@@ -21,6 +25,7 @@ from tests.factories import h
 from tests.factories import iri as at_test
 
 AT = dt(datetime(2026, 1, 1, 10, 50, tzinfo=UTC))
+AT_BEFORE = dt(datetime(2025, 1, 1, tzinfo=UTC))
 OBSERVER = "https://test.example/roles/observer"
 
 
@@ -156,6 +161,86 @@ def test_runs_and_scores_name_the_same_initiator_of_several(store: Store) -> Non
     assert listed["initiator"] == facts.initiator.agent == at_test("people/bea")
     assert facts.initiator.plan == at_test("tpl/v2")
     assert list_runs(store, template=at_test("tpl/v2")) == [listed]
+
+
+def test_an_initiator_restated_without_a_position_keeps_the_one_given(store: Store) -> None:
+    # the restatement is recorded first, so a store listing relations as recorded gives it first
+    outputs_z_then_a(store)
+    run = "runs/1"
+    write(store, at_test(run), [activity(run, Type.RUN)], [took_part(run, "al", Role.INITIATOR)])
+    placed = took_part(run, "al", Role.INITIATOR)
+    with_position = Relation(
+        placed.kind,
+        placed.src,
+        placed.dst,
+        attributes([*placed.attributes, (Attr.POSITION, "ward doctor")]),
+    )
+    write(store, "urn:test:position", [], [with_position])
+    facts = gather(store, at_test(run))
+    assert facts.initiator is not None
+    assert (facts.initiator.agent, facts.initiator.position) == (
+        at_test("people/al"),
+        "ward doctor",
+    )
+
+
+def test_of_two_delegations_between_the_same_people_the_smaller_statement_is_judged(
+    store: Store,
+) -> None:
+    # neither is valid, so neither is preferred: the one out of scope, recorded first, would be
+    # a store's first; the expired one is the smaller statement ("*" before "finance")
+    write(store, "urn:test:people", [person("bea"), person("al")])
+    for record_id, pairs in [
+        ("urn:test:scoped", [(Attr.SCOPE, "finance")]),
+        ("urn:test:expired", [(Attr.SCOPE, "*"), (Attr.VALID_TO, AT_BEFORE)]),
+    ]:
+        stated = Relation(
+            "actedOnBehalfOf", at_test("people/bea"), at_test("people/al"), attributes(pairs)
+        )
+        write(store, record_id, [], [stated])
+    (chain,) = delegations(
+        store,
+        at_test("people/bea"),
+        when=datetime(2026, 1, 1, 10, 50, tzinfo=UTC),
+        context={"task": ["letters"]},
+    )
+    assert chain["agent"] == at_test("people/al")
+    assert chain["problems"] == [
+        f"delegation {at_test('people/bea')} for {at_test('people/al')} expired "
+        "2025-01-01T00:00:00+00:00, before 2026-01-01T10:50:00+00:00"
+    ]
+
+
+def test_an_export_lists_statements_by_their_canonical_form(store: Store) -> None:
+    # written z then a, zed then al: a store listing them as recorded would give that order
+    outputs_z_then_a(store)
+    review = "reviews/r1"
+    write(
+        store,
+        at_test(review),
+        [activity(review, Type.REVIEW)],
+        [used(review, "z"), used(review, "a")],
+    )
+    assert _statements(store, "urn:test:things") == [
+        "entity(test:out/a",
+        "entity(test:out/z",
+        "agent(test:people/al",
+        "agent(test:people/bea",
+        "agent(test:people/zed",
+    ]
+    assert _statements(store, at_test(review)) == [
+        "activity(test:reviews/r1",
+        "used(test:reviews/r1, test:out/a",
+        "used(test:reviews/r1, test:out/z",
+    ]
+
+
+def _statements(store: Store, target: str) -> list[str]:
+    """The statements of an export in PROV-N, by kind and the ids they are about."""
+    text = write_document(export_document(store, target), FORMATS["provn"])
+    return re.findall(
+        r"^\s*((?:entity|agent|activity|used)\([^,\[)]+(?:, [a-z]+:[^,\[)]+)?)", text, re.M
+    )
 
 
 def test_a_node_lists_its_relations_out_then_in_by_kind_and_other_end(store: Store) -> None:

@@ -16,8 +16,9 @@ import pytest
 
 from api.cli import run as raidt
 from provenance.errors import StoreError, StoreUnavailable
-from provenance.graph import Relation, attributes, iri
-from provenance.stores import Neo4jStore, cypher, open_store
+from provenance.graph import Fragment, Relation, attributes, iri
+from provenance.hashing import sha256_tag
+from provenance.stores import Neo4jStore, PreparedRecord, cypher, open_store
 from provenance.stores.neo4j_store import DEFAULT_TIMEOUT, _properties, neo4j_settings
 from provenance.vocabulary import PROV, Attr, Role
 from tests.conftest import empty_neo4j, put
@@ -244,6 +245,31 @@ def test_a_failure_inside_a_nested_transaction_fails_the_outer_one(neo4j_url: st
                     raise RuntimeError("abandoned")
             except RuntimeError:
                 pass
+
+    try:
+        with pytest.raises(StoreError, match="nothing of it is written"):
+            caught_inside()
+        assert store.counts()["records"] == 0
+    finally:
+        store.close()
+
+
+def test_a_write_that_fails_inside_a_transaction_fails_it(neo4j_url: str) -> None:
+    # It fails after its nodes are merged (no relation type for its kind), and Neo4j cannot
+    # take those back alone; SQLite rolls back to a savepoint.
+    empty_neo4j(neo4j_url)
+    store = Neo4jStore(neo4j_url)
+    body = '{"id": "urn:test:broken"}'
+    relation = Relation("wasFoundBy", at_test("out/1-1"), at_test("people/ana"))
+    broken = PreparedRecord(
+        "urn:test:broken", "prov-document", body, sha256_tag(body), Fragment((), (relation,))
+    )
+
+    def caught_inside() -> None:
+        with store.transaction():
+            put(store, run(1))
+            with pytest.raises(KeyError):
+                store.write([broken])
 
     try:
         with pytest.raises(StoreError, match="nothing of it is written"):

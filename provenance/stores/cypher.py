@@ -147,6 +147,7 @@ VISIBILITY = (
 property, from the first description that gives it."""
 RECORD = "MATCH (r:Record {id: $id}) RETURN r"
 RECORDS_AFTER = "MATCH (r:Record) WHERE r.seq > $after RETURN r ORDER BY r.seq LIMIT $limit"
+LAST_SEQ = "OPTIONAL MATCH (c:Chain {name: 'main'}) RETURN coalesce(c.seq, 0) AS seq"
 SEQ_AT = "MATCH (r:Record) WHERE r.recorded_at <= $time RETURN coalesce(max(r.seq), 0) AS seq"
 NODES = (
     "UNWIND $ids AS id MATCH (n:Node {id: id}) WHERE n.first_seq <= $as_of "

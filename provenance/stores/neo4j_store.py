@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import neo4j
@@ -39,6 +39,8 @@ from provenance.stores.plan import Head, Planned, namespace_pairs, new_prefixes,
 from provenance.vocabulary import PROV, Attr
 
 __all__ = ["Neo4jStore", "neo4j_settings"]
+
+_T = TypeVar("_T")
 
 _ALL = 2**62
 _PAGE = 1000
@@ -193,12 +195,17 @@ class Neo4jStore:
     def _read(self, query: str, **params: Any) -> list[neo4j.Record]:
         """Run a read, inside this thread's open transaction if it has one, so that it sees the
         writes made there, as SQLite's reads do."""
+        return self._reads(lambda tx: list(tx.run(query, params)))
+
+    def _reads(self, work: Callable[[Any], _T]) -> _T:
+        """Run reads together: in this thread's open transaction, else in one read transaction
+        of their own."""
         open_transaction = self._open_transaction()
         with self._errors("read from"):
             if open_transaction is not None:
-                return list(open_transaction.run(query, params))
+                return work(open_transaction)
             with self._session() as session:
-                return session.execute_read(lambda tx: list(tx.run(query, params)))
+                return session.execute_read(work)
 
     def close(self) -> None:
         self._driver.close()
@@ -209,7 +216,9 @@ class Neo4jStore:
         open_transaction = self._open_transaction()
         with self._errors("write to"):
             if open_transaction is not None:
-                return self._write(open_transaction, records)
+                # what it wrote before failing cannot be undone alone: the transaction fails
+                with self._joined():
+                    return self._write(open_transaction, records)
             with self._session() as session:
                 return session.execute_write(self._write, records)
 
@@ -255,8 +264,8 @@ class Neo4jStore:
                 yield
                 if self._local.broken:
                     raise StoreError(
-                        "a transaction nested in this one failed, and Neo4j cannot undo part of "
-                        "a transaction: nothing of it is written"
+                        "a write or a transaction nested in this one failed, and Neo4j cannot "
+                        "undo part of a transaction: nothing of it is written"
                     )
                 tx.commit()
             finally:
@@ -448,27 +457,29 @@ class Neo4jStore:
         without_activity: bool = False,
         without_types: Collection[str] = (),
     ) -> Traversal:
-        limit = _limit(as_of)
         skipped = sorted(set(without_types))
         kind_list = cypher.known_kinds(kinds)
         wanted = list(dict.fromkeys(starts))
-        present = [row[0] for row in self._read(cypher.START_NODES, ids=wanted, as_of=limit)]
-        depths = dict.fromkeys(present, 0)
-        if not present or not kind_list or max_depth < 1:
-            return Traversal(depths, ())
-        for row in self._read(
-            cypher.reach(kind_list, direction, max_depth, without_activity, bool(skipped)),
-            ids=present,
-            as_of=limit,
-            skipped=skipped,
-        ):
-            depths.setdefault(row["id"], row["depth"])
-        expanded = [node for node, depth in depths.items() if depth < max_depth]
-        found: dict[tuple[Any, ...], Relation] = {}
-        followed = cypher.step(kind_list, direction, without_activity, bool(skipped))
-        for row in self._read(followed, ids=expanded, as_of=limit, skipped=skipped):
-            found.setdefault(_statement(row), _relation(row))
-        return Traversal(depths, tuple(found.values()))
+
+        def walk(tx: Any) -> Traversal:
+            # the walk takes three statements; a record committed between them must not add a
+            # relation whose far end the search did not reach, so all read as of one record
+            limit = as_of if as_of is not None else tx.run(cypher.LAST_SEQ).single()["seq"]
+            present = [row[0] for row in tx.run(cypher.START_NODES, ids=wanted, as_of=limit)]
+            depths = dict.fromkeys(present, 0)
+            if not present or not kind_list or max_depth < 1:
+                return Traversal(depths, ())
+            reach = cypher.reach(kind_list, direction, max_depth, without_activity, bool(skipped))
+            for row in tx.run(reach, ids=present, as_of=limit, skipped=skipped):
+                depths.setdefault(row["id"], row["depth"])
+            expanded = [node for node, depth in depths.items() if depth < max_depth]
+            found: dict[tuple[Any, ...], Relation] = {}
+            followed = cypher.step(kind_list, direction, without_activity, bool(skipped))
+            for row in tx.run(followed, ids=expanded, as_of=limit, skipped=skipped):
+                found.setdefault(_statement(row), _relation(row))
+            return Traversal(depths, tuple(found.values()))
+
+        return self._reads(walk)
 
     def relations_between(
         self,
