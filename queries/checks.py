@@ -63,6 +63,11 @@ class Judge(Protocol):
         """The delegation chains above ``agent``, judged at ``event``'s time and scope."""
         ...
 
+    def used_elsewhere(self, entities: list[str]) -> set[str]:
+        """Those of ``entities`` that an activity other than the run's reviews used: a later
+        run that took one as input, say."""
+        ...
+
 
 Check = Callable[[RunFacts, RubricParams, Judge], Outcome]
 CHECKS: dict[str, Check] = {}
@@ -197,20 +202,22 @@ def _independent(f: RunFacts, reviews: list[Event]) -> list[Event]:
     return [e for e in reviews if any(a not in authors for a in e.agents(Role.REVIEWER))]
 
 
-def _rewritten(f: RunFacts, reviews: list[Event]) -> list[str]:
-    """The revisions the run's authors wrote themselves, and that were decided on or acted on
-    (or revised into what was), that none of ``reviews`` is about (nor a later revision of
-    them): a review of the version before is not one of theirs. A draft no one used needs
-    none."""
+def _rewritten(f: RunFacts, reviews: list[Event], judge: Judge) -> list[str]:
+    """The revisions the run's authors wrote themselves, and that were decided on, acted on or
+    used by another activity (a later run), or revised into one that was, that none of
+    ``reviews`` is about (nor a later revision of them): a review of the version before is not
+    one of theirs. A draft no one used needs none."""
     authors = _authors(f)
     revises, revisers = _revises(f), _revisers(f)
-    used = {v for e in [*f.approvals, *f.actions] for v in _versions(e.subject, revises)}
     seen = {v for e in reviews for v in _versions(e.subject, revises)}
-    return [
-        r.id
-        for r in f.revisions
-        if revisers.get(r.id, set()) & authors and r.id in used and r.id not in seen
-    ]
+    theirs = [r.id for r in f.revisions if revisers.get(r.id, set()) & authors and r.id not in seen]
+    if not theirs:
+        return []
+    used = {v for e in [*f.approvals, *f.actions] for v in _versions(e.subject, revises)}
+    # asked of the store only when a revision of theirs is left to judge: most runs have none
+    unjudged = [r.id for r in f.revisions if r.id not in used]
+    used |= {v for u in judge.used_elsewhere(unjudged) for v in _versions(u, revises)}
+    return [r for r in theirs if r in used]
 
 
 @_check("initiator-named")
@@ -236,7 +243,7 @@ def _reviewer_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outco
     reviews = _in_time(f, f.reviews)
     early = [e for e in f.reviews if e not in reviews]
     others = _independent(f, reviews)
-    unreviewed = _not_covered(f, others) + _rewritten(f, others)
+    unreviewed = _not_covered(f, others) + _rewritten(f, others, judge)
     if others and not unreviewed:
         return Outcome(
             True,

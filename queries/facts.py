@@ -380,9 +380,7 @@ def _initiator(people: Iterable[Association]) -> Association | None:
     template version, then the association that gives a position), whatever order a store
     lists them in; ``list_runs`` picks the agent by the same rule, so that a run has one
     initiator in every answer."""
-    return min(
-        (a for a in people if a.role == Role.INITIATOR), key=association_order, default=None
-    )
+    return min((a for a in people if a.role == Role.INITIATOR), key=association_order, default=None)
 
 
 def _union(groups: Mapping[str, Iterable[str]]) -> list[str]:

@@ -37,7 +37,7 @@ from provenance.stores.base import Store
 from provenance.vocabulary import Attr, Role, Type
 from queries.authority import delegations
 from queries.checks import CHECKS, Outcome, RubricParams
-from queries.context import AsOf, Moment, associations, moment
+from queries.context import AsOf, Moment, associations, moment, used_by
 from queries.facts import Event, RunFacts, gather, gather_many
 
 __all__ = [
@@ -310,6 +310,13 @@ class _Judge:
             decision=event.id,
             at=self._at,
         )
+
+    def used_elsewhere(self, entities: list[str]) -> set[str]:
+        if not entities:
+            return set()
+        reviews = {e.id for e in self._facts.reviews}
+        users = used_by(self._store, entities, self._at)
+        return {e for e, activities in users.items() if any(a not in reviews for a in activities)}
 
     def _facts_of(self, run_id: str) -> RunFacts:
         if run_id == self._facts.run.id:

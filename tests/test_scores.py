@@ -2602,6 +2602,23 @@ def test_a_rejected_revision_supersedes_nothing_and_an_unused_draft_needs_no_rev
     assert check(profile, "reviewer-distinct")["passed"] is True
 
 
+def test_a_revision_the_initiator_wrote_that_a_later_run_took_needs_a_review_of_its_own(
+    store: Store,
+) -> None:
+    # Cy reviews out/1-1 at 10:50; Ana's own revision of it, made at 10:00:50, is no one's
+    # decision, but run 2 takes it as input at 10:01: no one but Ana read what went on.
+    draft = iri("out/1-1-draft")
+    rewrite = {
+        **review_of(1, by="ana", at=t("10:00:50"), revision=draft),
+        "id": iri("reviews/1-ana"),
+    }
+    profile = scored(store, *governed(rewrite=rewrite))
+    assert check(profile, "reviewer-distinct")["passed"] is True  # a draft no one used
+    put(store, run_record(2, upstream=(draft,)))
+    failed = check(score(store, RUN1), "reviewer-distinct")
+    assert (failed["passed"], failed["evidence"]) == (False, [draft])
+
+
 def test_a_late_review_by_the_initiator_alone_is_late(store: Store) -> None:
     # Her only review comes eight days on: with no independent review, hers is what is timed.
     late = review_of(1, by="ana", at=t("10:50:00", "2026-01-09"))
