@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 
 from api.models import WriteResultPublic
 from api.problems import problem_responses
-from provenance.ingest import parse_json
+from provenance.jsontext import parse_json
 from provenance.stores import WriteResult
 
 __all__ = [

@@ -19,6 +19,7 @@ import prov
 from prov.model import ProvDocument
 
 from provenance.errors import InvalidRecord, UnsupportedFormat
+from provenance.jsontext import RepeatedKey, parse_json
 from provenance.provdoc import with_declared_prefixes
 from provenance.turtle import write_turtle
 
@@ -107,6 +108,8 @@ def parse_document(text: str | bytes, fmt: Format, *, source: str = "document") 
             "would change what the document says",
             location=source,
         )
+    if fmt.name in _JSON_FORMATS:
+        _refuse_repeated_keys(data, source)
     options = {**fmt.options, **({"publicID": RELATIVE_BASE} if fmt.prov_name == "rdf" else {})}
     content: str | None = None
     try:
@@ -140,6 +143,23 @@ def parse_document(text: str | bytes, fmt: Format, *, source: str = "document") 
     if content is not None and fmt.prov_name == "rdf":
         return with_declared_prefixes(document, _declared_prefixes(content))
     return document
+
+
+_JSON_FORMATS = frozenset({"json", "jsonld"})
+
+
+def _refuse_repeated_keys(data: bytes, source: str) -> None:
+    """Refuse a JSON document that gives a key twice in one object: its reader would keep one
+    value and drop the other, and store less than the document says. JSON that cannot be read
+    at all is left to the reader, which says why."""
+    try:
+        parse_json(data)
+    except RepeatedKey as error:
+        raise InvalidRecord(
+            f"{error.msg}; a document is taken whole or not at all", location=source
+        ) from error
+    except (ValueError, RecursionError):
+        return
 
 
 _TURTLE_DECLARATION = re.compile(r"^[ \t]*(?:@prefix|prefix)[ \t]+([^\s:]*):", re.I | re.M)

@@ -36,9 +36,10 @@ from provenance.graph import (
 )
 from provenance.hashing import canonical_json, sha256_hex, sha256_tag
 from provenance.identifiers import compact, is_iri
+from provenance.jsontext import BOM, RepeatedKey, parse_json, printable, unique_keys
 from provenance.mapping import Reference, references, to_fragment
 from provenance.provdoc import from_document, iris, used_namespaces
-from provenance.records import RECORD_ADAPTER, Record
+from provenance.records import RECORD_ADAPTER, Record, unprintable
 from provenance.stores.base import Direction, PreparedRecord, Store, WriteResult, resolve_stored
 from provenance.vocabulary import PROV, RAIDT, RELATION_SPECS, XSD, Attr, Type
 
@@ -50,7 +51,6 @@ __all__ = [
     "document_record",
     "import_document",
     "iter_records",
-    "parse_json",
     "prepare",
     "prepare_document",
     "read_records",
@@ -132,36 +132,8 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 """A JSON escape of a surrogate: JSON text holds one only in its escaped form, as half of a pair
 (an emoji) or alone (which is not text, and cannot be stored or hashed)."""
 _TOO_LONG = "malformed JSON: a number with more digits than can be read"
-_BOM = b"\xef\xbb\xbf"
 _BETWEEN_ITEMS = re.compile(r"[ \t\r\n,]*")
 """What may lie before an item of a JSON array that has been read without error so far."""
-
-
-class _Repeated(json.JSONDecodeError):
-    """A key given twice in one JSON object: which value was meant cannot be told."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(f"the key {_printable(key)!r} is given twice in one object", "", 0)
-
-
-def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found = dict(pairs)
-    if len(found) != len(pairs):
-        keys = [key for key, _ in pairs]
-        raise _Repeated(next(key for i, key in enumerate(keys) if key in keys[:i]))
-    return found
-
-
-def parse_json(text: str | bytes) -> Any:
-    """JSON text as data, a key given twice in one object refused (``json.JSONDecodeError``):
-    the one reading of JSON for records, on the command line and over HTTP. Bytes are UTF-8 (a
-    byte order mark aside), never guessed at as UTF-16 or UTF-32."""
-    if isinstance(text, bytes):
-        try:
-            text = text.removeprefix(_BOM).decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise json.JSONDecodeError("not UTF-8 text", "", error.start) from error
-    return json.loads(text, object_pairs_hook=_unique)
 
 
 def _loads(text: str, location: str, *, whole: bool = False) -> Any:
@@ -169,7 +141,7 @@ def _loads(text: str, location: str, *, whole: bool = False) -> Any:
     say their line, a JSON Lines record's only its column (the location says the line)."""
     try:
         return parse_json(text)
-    except _Repeated as error:
+    except RepeatedKey as error:
         raise InvalidRecord(f"malformed JSON: {error.msg}", location=location) from error
     except json.JSONDecodeError as error:
         line = f"line {error.lineno}, " if whole else ""
@@ -214,7 +186,7 @@ def _with_surrogate(data: object, path: str) -> tuple[str, int] | None:
     if isinstance(data, str):
         return next(((path, ord(c)) for c in data if 0xD800 <= ord(c) <= 0xDFFF), None)
     if isinstance(data, dict):
-        children = [(_printable(str(k)), k, v) for k, v in data.items()]
+        children = [(printable(str(k)), k, v) for k, v in data.items()]
     elif isinstance(data, list):
         children = [(str(i), "", v) for i, v in enumerate(data)]
     else:
@@ -227,15 +199,10 @@ def _with_surrogate(data: object, path: str) -> tuple[str, int] | None:
     return None
 
 
-def _printable(text: str) -> str:
-    """Text a message can carry: a lone surrogate in it written as its escape."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
 def _decoded(data: bytes, location: str) -> str:
     """UTF-8 text, a byte order mark at its start aside; else where the first byte that is not
     UTF-8 is, counted in lines and columns from the start of ``data``."""
-    text = data.removeprefix(_BOM)
+    text = data.removeprefix(BOM)
     try:
         return text.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -306,7 +273,7 @@ def _one_document(lines: BinaryIO) -> bool:
     is not a JSON value by itself (``{`` alone, say). A first line that fails for another reason
     fails as well read whole, at the same place."""
     for number, line in enumerate(lines):
-        text = (line.removeprefix(_BOM) if number == 0 else line).strip()
+        text = (line.removeprefix(BOM) if number == 0 else line).strip()
         if not text:
             continue
         if text.startswith(b"["):
@@ -325,7 +292,7 @@ def _json_records(text: str, name: str) -> Iterator[Located]:
     try:
         data = _loads(text, name, whole=True)
     except InvalidRecord as error:
-        if isinstance(error.__cause__, _Repeated) and (n := _repeating_item(text)) is not None:
+        if isinstance(error.__cause__, RepeatedKey) and (n := _repeating_item(text)) is not None:
             raise InvalidRecord(error.message, location=f"{name}: record {n}") from error
         raise
     items = data if isinstance(data, list) else [data]
@@ -340,7 +307,7 @@ def _repeating_item(text: str) -> int | None:
     """Which item (from 1) of a top-level JSON array gives a key twice, read one item at a
     time: the hook that finds the key cannot tell where it is. ``None`` when the text is not
     an array."""
-    decoder = json.JSONDecoder(object_pairs_hook=_unique)
+    decoder = json.JSONDecoder(object_pairs_hook=unique_keys)
     start = _skipped(text, 0)
     if not text.startswith("[", start):
         return None
@@ -350,7 +317,7 @@ def _repeating_item(text: str) -> int | None:
         n += 1
         try:
             _, position = decoder.raw_decode(text, position)
-        except _Repeated:
+        except RepeatedKey:
             return n
         except json.JSONDecodeError:
             return None
@@ -847,17 +814,33 @@ def _check_names(fragment: Fragment, source: str) -> None:
     for prefix, uri in fragment.namespaces:
         if not is_iri(uri):
             raise InvalidRecord(f"prefix {prefix} stands for {uri!r}, not an IRI", location=source)
-    relation_ids = (r.id for r in fragment.relations if r.id)
-    for node_id in (*fragment.ids(), *relation_ids):
-        if not is_iri(node_id):
-            raise InvalidRecord(f"{node_id!r} is not an absolute IRI", location=source)
-    relative = sorted(i for i in iris(fragment) if i.startswith(RELATIVE_BASE))
+    written = iris(fragment)
+    for name in sorted(written):
+        if not is_iri(name):
+            raise InvalidRecord(f"{name!r} is not an absolute IRI", location=source)
+    _check_texts(fragment, source)
+    relative = sorted(i for i in written if i.startswith(RELATIVE_BASE))
     if relative:
         raise InvalidRecord(
             f"<{relative[0].removeprefix(RELATIVE_BASE)}> is a relative IRI; IRIs are absolute, "
             "whoever reads them",
             location=source,
         )
+
+
+def _check_texts(fragment: Fragment, source: str) -> None:
+    """Every text a document gives (a label, a literal's value or language) is printable, as a
+    record's text is."""
+    described = [(e.id, e.attributes) for e in fragment.elements]
+    described += [(r.id or _said(r), r.attributes) for r in fragment.relations]
+    for about, pairs in described:
+        for name, value in pairs:
+            texts = value.values() if isinstance(value, dict) else [value]
+            for text in texts:
+                if isinstance(text, str) and (problem := unprintable(text)):
+                    raise InvalidRecord(
+                        f"the value of {name} on {about} {problem}", location=source
+                    )
 
 
 def _check_statements(fragment: Fragment, store: Store, source: str) -> None:

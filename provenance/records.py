@@ -52,6 +52,7 @@ __all__ = [
     "TemplateVersion",
     "in_utc_range",
     "record_json_schema",
+    "unprintable",
 ]
 
 
@@ -115,14 +116,21 @@ Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text), AfterValidator(in
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
+def unprintable(value: str) -> str | None:
+    """What makes text unfit to store, if anything: control characters (other than tab and line
+    breaks) and the noncharacters U+FFFE and U+FFFF are invisible in every view, and PROV-XML
+    cannot carry most of them at all."""
+    found = _CONTROL.search(value)
+    if found is None:
+        return None
+    code = ord(found.group())
+    what = "the noncharacter" if code > 0xFFFD else "the control character"
+    return f"contains {what} U+{code:04X} at position {found.start()}"
+
+
 def _check_printable(value: str, info: ValidationInfo) -> str:
-    """Control characters (other than tab and line breaks) and the noncharacters U+FFFE and
-    U+FFFF are refused: they are invisible in every view, and PROV-XML cannot carry most of
-    them at all."""
-    if _checking(info) and (found := _CONTROL.search(value)):
-        code = ord(found.group())
-        what = "the noncharacter" if code > 0xFFFD else "the control character"
-        raise ValueError(f"contains {what} U+{code:04X} at position {found.start()}")
+    if _checking(info) and (problem := unprintable(value)):
+        raise ValueError(problem)
     return value
 
 

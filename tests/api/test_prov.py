@@ -3,7 +3,6 @@ in every format by Accept."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import pytest
@@ -164,11 +163,18 @@ def test_an_unsupported_accept_is_not_acceptable(
 def test_a_format_that_cannot_carry_the_graph_is_not_acceptable(
     client: TestClient, auditor: dict[str, str], headers: dict[Role, dict[str, str]]
 ) -> None:
-    # A PROV-JSON document may carry a control character; PROV-XML cannot.
-    label = {"prefix": {"t": "https://t.example/"}, "entity": {"t:e1": {"prov:label": "a\u0001b"}}}
-    sent = {**headers[Role.ADMIN], "Content-Type": "application/json"}
-    assert client.post("/prov", content=json.dumps(label), headers=sent).status_code == 201
-    answer = client.get("/prov", headers={**auditor, "Accept": "application/xml"})
+    # PROV-N carries a mention of an entity in a bundle; PROV-JSONLD has no term for it.
+    mention = """document
+  prefix t <https://t.example/>
+  bundle t:b
+    entity(t:general)
+  endBundle
+  entity(t:specific)
+  mentionOf(t:specific, t:general, t:b)
+endDocument"""
+    sent = {**headers[Role.ADMIN], "Content-Type": "text/provenance-notation"}
+    assert client.post("/prov", content=mention, headers=sent).status_code == 201
+    answer = client.get("/prov", headers={**auditor, "Accept": "application/ld+json"})
     assert answer.status_code == 406
-    assert answer.json()["detail"].startswith("cannot write it as PROV-XML")
+    assert answer.json()["detail"].startswith("cannot write it as PROV-JSONLD")
     assert client.get("/prov", headers=auditor).status_code == 200
