@@ -30,7 +30,7 @@ from provenance.stores import DEFAULT_STORE_URL
 from queries.authority import accountable as accountable_query
 from queries.authority import authority as authority_query
 from queries.context import moment
-from queries.evidence import PackReport, build_pack, verify_pack
+from queries.evidence import JudgedBy, PackReport, build_pack, verify_pack
 from queries.lineage import impact as impact_query
 from queries.lineage import trace as trace_query
 from queries.reconstruction import reconstruct as reconstruct_query
@@ -478,7 +478,7 @@ def _proven(report: PackReport) -> str:
         f"ok: {counted(report.files, 'file')} {'matches' if report.files == 1 else 'match'} the "
         f"manifest and {counted(report.records, 'record')} "
         f"{'its content hash' if report.records == 1 else 'their content hashes'} "
-        f"(run {report.run})"
+        f"(run {report.run}){_judged(report.rubric)}"
     )
     if report.store is None:
         return (
@@ -491,6 +491,20 @@ def _proven(report: PackReport) -> str:
         f"{report.as_of_record} (written {report.as_of_time}), gives the same "
         f"{', '.join(report.compared)}"
     )
+
+
+def _judged(rubric: JudgedBy | None) -> str:
+    """Which rubric the pack's score names, and whether it is shipped (known without the pack)
+    or carried in the pack (whatever the pack says it is)."""
+    if rubric is None:
+        return ""
+    carried = {
+        "shipped": "the shipped rubric",
+        "earlier shipped": "an earlier version of the shipped rubric",
+        "pack": "its own rubric",
+    }[rubric.source]
+    where = "" if rubric.source == "shipped" else ", carried in the pack"
+    return f"; its score names {carried} {rubric.name!r}{where} (SHA-256 {rubric.sha256})"
 
 
 @app.command("verify-pack")

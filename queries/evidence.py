@@ -30,9 +30,24 @@ from queries.authority import authority
 from queries.context import NOW, Moment, in_time_order, record_at, require_node, started
 from queries.facts import Event, RunFacts, gather
 from queries.lineage import role_name, time_text, trace, trace_ids
-from queries.scores import Rubric, former_shipped, load_rubric, own_name, rubric_names, score
+from queries.scores import (
+    Rubric,
+    former_shipped,
+    load_rubric,
+    own_name,
+    score,
+    shipped_name,
+)
 
-__all__ = ["PACK_FORMAT", "Draw", "PackReport", "build_pack", "pack_files", "verify_pack"]
+__all__ = [
+    "PACK_FORMAT",
+    "Draw",
+    "JudgedBy",
+    "PackReport",
+    "build_pack",
+    "pack_files",
+    "verify_pack",
+]
 
 PACK_FORMAT = "raidt-evidence-pack/1"
 _MANIFEST = "manifest.json"
@@ -265,6 +280,21 @@ def _time_of(store: Store, seq: int) -> str | None:
     return record.recorded_at if record is not None else None
 
 
+@dataclass(frozen=True, slots=True)
+class JudgedBy:
+    """The rubric a pack's score was judged by, and where it comes from: a shipped rubric is
+    known without the pack, one carried in the pack is whatever the pack says it is."""
+
+    name: str
+    sha256: str
+    source: str
+    """``shipped``, ``earlier shipped`` (an earlier version of a shipped rubric, carried in the
+    pack) or ``pack`` (a rubric of its own, carried in the pack)."""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"name": self.name, "sha256": self.sha256, "source": self.source}
+
+
 @dataclass(slots=True)
 class PackReport:
     run: str | None = None
@@ -282,6 +312,8 @@ class PackReport:
     warnings: list[str] = field(default_factory=list)
     """What does not fail the pack but its reader should know: records the store holds about
     the run that came after it."""
+    rubric: JudgedBy | None = None
+    """The rubric the pack's score names, when it names one the pack carries or ships with."""
 
     @property
     def ok(self) -> bool:
@@ -298,6 +330,7 @@ class PackReport:
             "as_of": {"record": self.as_of_record, "time": self.as_of_time},
             "problems": self.problems,
             "warnings": self.warnings,
+            "rubric": self.rubric.as_dict() if self.rubric is not None else None,
         }
 
 
@@ -355,6 +388,7 @@ def verify_pack(
             report.files += 1
     report.problems += _of_another_run(contents, report.run)
     report.problems += _rubric_claims(contents)
+    report.rubric = _judged_by(contents)
     _check_records(contents.get("records.jsonl", b""), report, store)
     if store is not None:
         report.store = store.url
@@ -548,13 +582,16 @@ def _prefixes_of(contents: dict[str, bytes]) -> dict[str, str] | None:
 
 
 def _rubric_of(contents: dict[str, bytes]) -> Rubric | str:
-    """The rubric the pack's score was judged by: the shipped one when the score names one (a
-    shipped name means the shipped rubric, in the version the pack carries if it is an earlier
-    one), else in full as the pack carries it; else why the score cannot be rebuilt."""
+    """The rubric the pack's score was judged by: the shipped one when the score names one, in
+    any case (a shipped name means the shipped rubric, in the version the pack carries if it is
+    an earlier one), else in full as the pack carries it; else why the score cannot be rebuilt."""
     name = _scored_by(contents)
     carried = _carried_rubric(contents)
-    if name in rubric_names():
-        return carried if carried and _earlier_shipped(carried, name) else load_rubric(name)
+    shipped = shipped_name(name) if name is not None else None
+    if shipped is not None:
+        if carried is not None and _earlier_shipped(carried, shipped):
+            return carried
+        return load_rubric(shipped)
     if carried is not None:
         return carried
     if "rubric.json" in contents:
@@ -592,18 +629,31 @@ def _carried_rubric(contents: dict[str, bytes]) -> Rubric | None:
 
 
 def _rubric_claims(contents: dict[str, bytes]) -> list[str]:
-    """Why the score's claim about its rubric does not hold: a score naming a shipped rubric
-    was judged by that rubric and no other, and its ``rubric_sha256`` names the very rubric."""
+    """Why the score's claim about its rubric does not hold: a score naming a shipped rubric, or
+    a rubric taking a shipped rubric's name, in any case (``General`` reads as ``general``), was
+    judged by that rubric and no other, and its ``rubric_sha256`` names the very rubric."""
     name, carried = _scored_by(contents), _carried_rubric(contents)
+    shipped = shipped_name(name) if name is not None else None
+    found = []
+    if shipped is not None and name != shipped:
+        found.append(
+            f"score.json: names rubric {name!r}, the shipped rubric {shipped!r} in another "
+            "case; a shipped name means the shipped rubric"
+        )
+    claimed = shipped or (shipped_name(carried.name) if carried is not None else None)
     if (
-        name in rubric_names()
-        and carried not in (None, load_rubric(name))
-        and not _earlier_shipped(carried, name)
+        claimed is not None
+        and carried is not None
+        and carried != load_rubric(claimed)
+        and not _earlier_shipped(carried, claimed)
     ):
-        return [
-            f"rubric.json: not the shipped rubric {name!r} that score.json names; "
+        whose = "that score.json names" if shipped else f"whose name it takes as {carried.name!r}"
+        found.append(
+            f"rubric.json: not the shipped rubric {claimed!r} {whose}; "
             "a shipped name means the shipped rubric"
-        ]
+        )
+    if found:
+        return found
     judge = _rubric_of(contents)
     if isinstance(judge, Rubric) and _score_field(contents, "rubric_sha256") not in (
         None,
@@ -611,6 +661,18 @@ def _rubric_claims(contents: dict[str, bytes]) -> list[str]:
     ):
         return [f"score.json: its rubric_sha256 is not the SHA-256 of rubric {judge.name!r}"]
     return []
+
+
+def _judged_by(contents: dict[str, bytes]) -> JudgedBy | None:
+    """The rubric the pack's score was judged by and where it comes from, when it is known."""
+    judge = _rubric_of(contents)
+    if isinstance(judge, str):
+        return None
+    if shipped_name(judge.name) == judge.name and judge == load_rubric(judge.name):
+        source = "shipped"
+    else:
+        source = "earlier shipped" if former_shipped(judge) else "pack"
+    return JudgedBy(judge.name, judge.sha256(), source)
 
 
 def _check_records(data: bytes, report: PackReport, store: Store | None) -> None:

@@ -49,6 +49,7 @@ __all__ = [
     "own_name",
     "rubric_names",
     "score",
+    "shipped_name",
     "weak_points",
 ]
 
@@ -216,15 +217,24 @@ def own_name(rubric: Rubric, where: str | None = None) -> Rubric:
     Raises
     ------
     InvalidRecord
-        When the rubric takes a shipped rubric's name but differs from it.
+        When the rubric takes a shipped rubric's name, in any case, but differs from it.
     """
-    if rubric.name in rubric_names() and rubric != _shipped_rubric(rubric.name):
+    shipped = shipped_name(rubric.name)
+    if shipped is not None and rubric != _shipped_rubric(shipped):
+        taken = "of that name" if shipped == rubric.name else f"{shipped!r} in another case"
         raise InvalidRecord(
-            f"the rubric is named {rubric.name!r} but is not the shipped rubric of that name: "
+            f"the rubric is named {rubric.name!r} but is not the shipped rubric {taken}: "
             "give it a name of its own",
             location=where,
         )
     return rubric
+
+
+def shipped_name(name: str) -> str | None:
+    """The shipped rubric a name means, its case aside: a reader takes ``General`` for the
+    shipped ``general``, so a rubric so named must be that rubric too."""
+    folded = name.casefold()
+    return next((shipped for shipped in rubric_names() if shipped.casefold() == folded), None)
 
 
 def _no_rubric(chosen: str) -> InvalidRecord:

@@ -54,6 +54,9 @@ PACK_FILES = {
     "lineage.svg",
 }
 REBUILT = sorted(PACK_FILES - {"manifest.json"})
+GENERAL = load_rubric("general").sha256()
+BY_GENERAL = f"its score names the shipped rubric 'general' (SHA-256 {GENERAL})"
+"""What verify-pack says of a pack judged by the shipped general rubric."""
 """The files verify-pack builds again from the store and compares: all but the manifest."""
 RUN1 = iri("runs/1")
 OUT, REV = iri("out/1-1"), iri("out/1-1r")
@@ -248,9 +251,9 @@ def test_verify_pack_passes(built: tuple[Path, str], capsys: pytest.CaptureFixtu
     # offline it claims no more than that the pack agrees with itself
     assert out.strip() == (
         f"ok: 10 files match the manifest and 7 records their content hashes (run {RUN1}); "
-        "offline that is all: nothing in a pack is signed, so files and manifest can be "
-        "rewritten together, and nothing ties the reports to the records; only --store proves "
-        "the records and reports are the store's"
+        f"{BY_GENERAL}; offline that is all: nothing in a pack is signed, so files and "
+        "manifest can be rewritten together, and nothing ties the reports to the records; only "
+        "--store proves the records and reports are the store's"
     )
     code, out, _ = cli(capsys, "verify-pack", str(built[0]), "--json")
     assert code == 0
@@ -264,6 +267,7 @@ def test_verify_pack_passes(built: tuple[Path, str], capsys: pytest.CaptureFixtu
         "as_of": {"record": None, "time": None},
         "problems": [],
         "warnings": [],
+        "rubric": {"name": "general", "sha256": GENERAL, "source": "shipped"},
     }
 
 
@@ -278,7 +282,7 @@ def test_verify_pack_against_its_store(
     assert written.seq == 7
     assert out.strip() == (
         f"ok: 10 files match the manifest and 7 records their content hashes (run {RUN1}); "
-        f"the store {url} holds every record and, as of its record 7 (written "
+        f"{BY_GENERAL}; the store {url} holds every record and, as of its record 7 (written "
         f"{written.recorded_at}), gives the same {', '.join(REBUILT)}"
     )
 
@@ -513,8 +517,12 @@ def test_a_pack_judged_by_a_shipped_rubric_before_critical_checks_still_checks_o
         _fix_manifest(contents, "rubric.json")
 
     path = tampered(pack.read_bytes(), tmp_path, older)
-    code, _, err = cli(capsys, "verify-pack", str(path))
+    code, out, err = cli(capsys, "verify-pack", str(path))
     assert (code, err) == (0, "")
+    assert (
+        "its score names an earlier version of the shipped rubric 'general', carried in the "
+        f"pack (SHA-256 {before.sha256()})"
+    ) in out
     code, _, err = cli(capsys, "verify-pack", str(path), "--store", url)
     assert (code, err) == (0, "")
 
@@ -1264,6 +1272,12 @@ def test_a_pack_scored_by_an_own_rubric_checks_against_its_store(
     assert json.loads(unzip(pack)["rubric.json"])["name"] == "ours"
     code, out, _ = cli(capsys, "verify-pack", str(pack), "--store", url, "--json")
     assert (code, json.loads(out)["problems"]) == (0, [])
+    ours = hashlib.sha256(unzip(pack)["rubric.json"]).hexdigest()
+    assert json.loads(out)["rubric"] == {"name": "ours", "sha256": ours, "source": "pack"}
+    # offline, the pack's word is all there is for a rubric it carries, and the line says so
+    code, out, _ = cli(capsys, "verify-pack", str(pack))
+    assert code == 0
+    assert f"its score names its own rubric 'ours', carried in the pack (SHA-256 {ours})" in out
 
 
 def test_a_file_no_pack_holds_is_caught_even_when_listed(
@@ -1386,3 +1400,74 @@ def test_a_pack_short_of_the_store_says_what_it_is_as_of_and_warns_of_what_came_
         "prov.provn, records.jsonl, timeline.json differ; build the pack again for the store's "
         "latest word",
     ]
+
+
+SHOUTED = LENIENT.model_copy(update={"name": "General"})
+"""The lenient rubric under the shipped rubric's name in capitals."""
+
+
+def test_no_pack_is_built_with_a_rubric_taking_a_shipped_name_in_another_case(
+    built: tuple[Path, str],
+) -> None:
+    _, url = built
+    store = SQLiteStore(Path(url.removeprefix("sqlite:///")))
+    with pytest.raises(
+        InvalidRecord, match="is named 'General' but is not the shipped rubric 'general' in another"
+    ):
+        build_pack(store, RUN1, rubric=SHOUTED)
+    store.close()
+
+
+def _pose_as_general_in_capitals(contents: dict[str, bytes]) -> None:
+    """The lenient rubric named General in the pack, the score naming it with its hash and
+    ratings, the manifest to match: as if the rubric's name were its own."""
+    profile = json.loads(contents["score.json"])
+    contents["rubric.json"] = SHOUTED.canonical()
+    contents["score.json"] = json.dumps(
+        {**profile, "rubric": "General", "rubric_sha256": SHOUTED.sha256()}
+    ).encode()
+    _fix_manifest(contents, "rubric.json")
+    _fix_manifest(contents, "score.json")
+
+
+def test_a_rubric_posing_as_a_shipped_one_in_another_case_fails(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pack, url = built
+    path = tampered(pack.read_bytes(), tmp_path, _pose_as_general_in_capitals)
+    verify_fails(
+        capsys,
+        path,
+        [
+            "score.json: names rubric 'General', the shipped rubric 'general' in another case; "
+            "a shipped name means the shipped rubric",
+            "rubric.json: not the shipped rubric 'general' that score.json names; "
+            "a shipped name means the shipped rubric",
+        ],
+    )
+    code, out, _ = cli(capsys, "verify-pack", str(path), "--store", url, "--json")
+    assert code == 1
+    assert (
+        f"score.json: not what the store gives for run {RUN1} as of record 7"
+        in (json.loads(out)["problems"])
+    )
+
+
+def test_a_carried_rubric_taking_a_shipped_name_in_another_case_fails(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the score names a rubric of its own, but the rubric it carries calls itself General
+    def change(contents: dict[str, bytes]) -> None:
+        _pose_as_general_in_capitals(contents)
+        profile = json.loads(contents["score.json"])
+        contents["score.json"] = json.dumps({**profile, "rubric": "mine"}).encode()
+        _fix_manifest(contents, "score.json")
+
+    verify_fails(
+        capsys,
+        tampered(pack, tmp_path, change),
+        [
+            "rubric.json: not the shipped rubric 'general' whose name it takes as 'General'; "
+            "a shipped name means the shipped rubric"
+        ],
+    )
