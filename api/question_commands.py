@@ -487,7 +487,8 @@ def _proven(report: PackReport) -> str:
             "--store proves the records and reports are the store's"
         )
     return (
-        f"{matched}; the store {report.store} holds every record and, as of its record "
+        f"{matched}; the store {report.store} passes verification, holds every record and, "
+        f"as of its record "
         f"{report.as_of_record} (written {report.as_of_time}), gives the same "
         f"{', '.join(report.compared)}"
     )
@@ -515,9 +516,9 @@ def verify_pack_command(
         str | None,
         typer.Option(
             "--store",
-            help="Also check the pack against this store (its source): every record's content "
-            "hash, chain hash and time, and every report and picture built again as of the "
-            "pack's last record.",
+            help="Also check the pack against this store (its source), which must pass `raidt "
+            "verify`: every record's content hash, chain hash and time, and every report and "
+            "picture built again as of the pack's last record.",
         ),
     ] = None,
 ) -> None:

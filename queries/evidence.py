@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from provenance.errors import InvalidRecord, ProvenanceError
+from provenance.errors import InvalidRecord, ProvenanceError, StoreFailsVerify
 from provenance.export import export_nodes
 from provenance.formats import FORMATS, write_document
 from provenance.hashing import GENESIS, readable_json, sha256_hex, sha256_tag
@@ -349,6 +349,8 @@ def verify_pack(
     report is built again as of the pack's last record and compared: a forged record or report
     cannot pass that. With ``draw`` too, so are the pictures. The report then names the record
     the pack is as of, and warns, without failing it, of what the store has said of the run since.
+    The store must pass verification first, as it must to build a pack: one whose tables were
+    edited past its records' hashes is a problem, and nothing is compared with it.
 
     Raises
     ------
@@ -389,11 +391,27 @@ def verify_pack(
     report.problems += _of_another_run(contents, report.run)
     report.problems += _rubric_claims(contents)
     report.rubric = _judged_by(contents)
-    _check_records(contents.get("records.jsonl", b""), report, store)
-    if store is not None:
-        report.store = store.url
+    if store is None:
+        _check_records(contents.get("records.jsonl", b""), report, None)
+        return report
+    report.store = store.url
+    trusted = _verified(store, report)
+    _check_records(contents.get("records.jsonl", b""), report, store if trusted else None)
+    if trusted:
         _compare_with_the_store(store, manifest, contents, draw, report)
     return report
+
+
+def _verified(store: Store, report: PackReport) -> bool:
+    """Whether the store passes verification, as a store a pack is built from must; else a
+    problem. A store whose tables were edited past its records' hashes gives reports that agree
+    with a pack built from those tables, so only a store that verifies can vouch for a pack."""
+    try:
+        require_verified(store, "no pack is checked against it")
+    except StoreFailsVerify as error:
+        report.problems.append(str(error))
+        return False
+    return True
 
 
 def _compare_with_the_store(

@@ -32,6 +32,7 @@ from api.console import write_output
 from provenance.errors import InvalidRecord
 from provenance.formats import FORMATS
 from provenance.ingest import import_document
+from provenance.integrity import verify
 from provenance.stores import SQLiteStore
 from queries.context import Moment
 from queries.evidence import build_pack
@@ -282,7 +283,8 @@ def test_verify_pack_against_its_store(
     assert written.seq == 7
     assert out.strip() == (
         f"ok: 10 files match the manifest and 7 records their content hashes (run {RUN1}); "
-        f"{BY_GENERAL}; the store {url} holds every record and, as of its record 7 (written "
+        f"{BY_GENERAL}; the store {url} passes verification, holds every record and, as of "
+        f"its record 7 (written "
         f"{written.recorded_at}), gives the same {', '.join(REBUILT)}"
     )
 
@@ -1471,3 +1473,39 @@ def test_a_carried_rubric_taking_a_shipped_name_in_another_case_fails(
             "a shipped name means the shipped rubric"
         ],
     )
+
+
+def test_a_pack_checked_against_a_store_that_fails_verification_fails(
+    built: tuple[Path, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The approval's decision edited in the descriptions table alone, which no record's hash
+    # covers directly: a pack built from those tables (past the check that refuses it) agrees
+    # with every report the store gives, so the store must verify before it vouches for a pack.
+    _, url = built
+    copy = tmp_path / "edited.db"
+    target = copy_store(url, copy)
+    edited = target.execute(
+        "UPDATE descriptions SET attributes = replace(attributes, ?, ?) WHERE instr(attributes, ?)",
+        ("approved-with-edits", "approved", "approved-with-edits"),
+    ).rowcount
+    target.commit()
+    target.close()
+    assert edited == 2  # the approval and its decision
+    store = SQLiteStore(copy)
+    with monkeypatch.context() as patched:
+        patched.setattr("queries.evidence.require_verified", lambda store, _: verify(store))
+        data = build_pack(store, RUN1)
+    store.close()
+    assert b"approved-with-edits" not in unzip_bytes(data)["timeline.json"]
+    path = tmp_path / "edited.zip"
+    path.write_bytes(data)
+    code, out, _ = cli(capsys, "verify-pack", str(path), "--store", f"sqlite:///{copy}", "--json")
+    assert code == 1
+    assert json.loads(out)["problems"] == [
+        f"sqlite:///{copy} fails verification at record 6 ({APPROVAL}): its graph rows do not "
+        "match its graph hash; no pack is checked against it (`raidt verify` lists every problem)"
+    ]
+    assert json.loads(out)["compared"] == []
