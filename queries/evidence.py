@@ -23,7 +23,7 @@ from provenance.export import export_nodes
 from provenance.formats import FORMATS, write_document
 from provenance.hashing import GENESIS, readable_json, sha256_hex, sha256_tag
 from provenance.identifiers import STANDARD_NAMESPACES
-from provenance.integrity import require_verified
+from provenance.integrity import VerifyReport, require_verified
 from provenance.stores.base import Store, StoredRecord
 from provenance.vocabulary import Attr
 from queries.authority import authority
@@ -395,27 +395,27 @@ def verify_pack(
         _check_records(contents.get("records.jsonl", b""), report, None)
         return report
     report.store = store.url
-    trusted = _verified(store, report)
-    _check_records(contents.get("records.jsonl", b""), report, store if trusted else None)
-    if trusted:
-        _compare_with_the_store(store, manifest, contents, draw, report)
+    checked = _verified(store, report)
+    _check_records(contents.get("records.jsonl", b""), report, store if checked else None)
+    if checked is not None:
+        _compare_with_the_store(store, checked.records, manifest, contents, draw, report)
     return report
 
 
-def _verified(store: Store, report: PackReport) -> bool:
-    """Whether the store passes verification, as a store a pack is built from must; else a
+def _verified(store: Store, report: PackReport) -> VerifyReport | None:
+    """The store's verification, when it passes, as a store a pack is built from must; else a
     problem. A store whose tables were edited past its records' hashes gives reports that agree
     with a pack built from those tables, so only a store that verifies can vouch for a pack."""
     try:
-        require_verified(store, "no pack is checked against it")
+        return require_verified(store, "no pack is checked against it")
     except StoreFailsVerify as error:
         report.problems.append(str(error))
-        return False
-    return True
+        return None
 
 
 def _compare_with_the_store(
     store: Store,
+    held: int,
     manifest: dict[str, Any],
     contents: dict[str, bytes],
     draw: Draw | None,
@@ -425,8 +425,8 @@ def _compare_with_the_store(
     manifest names, compared with the store's: a report rewritten, hashes and manifest alike, is
     caught here. Pictures are drawn again only given ``draw``; a file the pack leaves out is
     not compared, and not counted as compared. Built again as of now too, the reports show
-    what the store has said of the run since."""
-    basis = _basis(store, manifest, contents)
+    what the store has said of the run since. ``held`` is how many records the store holds."""
+    basis = _basis(store, held, manifest, contents)
     if isinstance(basis, str):
         report.problems.append(basis)
         return
@@ -486,11 +486,17 @@ class _Basis:
         return pack_files(store, self.run, rubric=self.rubric, at=at, namespaces=self.namespaces)
 
 
-def _basis(store: Store, manifest: dict[str, Any], contents: dict[str, bytes]) -> _Basis | str:
-    """What to build the pack's reports again from, or why they cannot be."""
+def _basis(
+    store: Store, held: int, manifest: dict[str, Any], contents: dict[str, bytes]
+) -> _Basis | str:
+    """What to build the pack's reports again from, or why they cannot be: a pack is as of a
+    record the store holds, not one past its last, whose chain hash would read as the empty
+    chain's."""
     seq, head, run = (manifest.get(k) for k in ("store_records", "store_chain_head", "run"))
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0 or not isinstance(run, str):
         return "manifest.json: no record count and run to rebuild the reports from"
+    if seq > held:
+        return f"manifest.json: store_records is {seq}, but the store holds {held} records"
     if _chain_at(store, seq) != head:
         return f"manifest.json: the store's chain hash at record {seq} is not the pack's head"
     rubric = _rubric_of(contents)

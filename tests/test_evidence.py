@@ -1509,3 +1509,23 @@ def test_a_pack_checked_against_a_store_that_fails_verification_fails(
         "match its graph hash; no pack is checked against it (`raidt verify` lists every problem)"
     ]
     assert json.loads(out)["compared"] == []
+
+
+def test_a_manifest_counting_records_past_the_store_s_last_fails(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Past the last record there is no chain hash to compare, and the empty chain's stood in
+    # for it: a pack claiming records 8 and 9, which the store never held, passed.
+    pack, url = built
+
+    def change(contents: dict[str, bytes]) -> None:
+        manifest = json.loads(contents["manifest.json"])
+        manifest.update(store_records=9, store_chain_head="0" * 64)
+        contents["manifest.json"] = json.dumps(manifest).encode()
+
+    path = tampered(pack.read_bytes(), tmp_path, change)
+    code, out, _ = cli(capsys, "verify-pack", str(path), "--store", url, "--json")
+    assert code == 1
+    assert json.loads(out)["problems"] == [
+        "manifest.json: store_records is 9, but the store holds 7 records"
+    ]
