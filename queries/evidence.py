@@ -13,6 +13,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,15 @@ from provenance.integrity import VerifyReport, require_verified
 from provenance.stores.base import Store, StoredRecord
 from provenance.vocabulary import Attr
 from queries.authority import authority
-from queries.context import NOW, Moment, in_time_order, record_at, require_node, started
+from queries.context import (
+    NOW,
+    Moment,
+    in_time_order,
+    parse_time,
+    record_at,
+    require_node,
+    started,
+)
 from queries.facts import Event, RunFacts, gather
 from queries.lineage import role_name, time_text, trace, trace_ids
 from queries.scores import (
@@ -231,14 +240,15 @@ def build_pack(
     NotFound
         When the store holds no such run.
     InvalidRecord
-        When the rubric takes a shipped rubric's name but differs from it.
+        When the rubric takes a shipped rubric's name but differs from it, or the pack would be
+        as of a time that has not come or at which the store held other records than ``at``'s.
     StoreFailsVerify
         When the store fails verification: a pack would vouch for tampered records.
     """
     chosen = own_name(rubric if isinstance(rubric, Rubric) else load_rubric(rubric))
     checked = require_verified(store, "no evidence pack is built from it")
     seq = checked.records if at.as_of is None else min(at.as_of, checked.records)
-    moment = Moment(seq, at.time or _time_of(store, seq))
+    moment = _pack_moment(store, seq, at.time or _time_of(store, seq))
     run_id = require_node(store, run, moment).id
     files = {
         **pack_files(store, run_id, rubric=chosen, at=moment),
@@ -262,6 +272,40 @@ def build_pack(
             entry.compress_type = zipfile.ZIP_DEFLATED
             pack.writestr(entry, data)
     return buffer.getvalue()
+
+
+def _pack_moment(store: Store, seq: int, time: str | None) -> Moment:
+    """The moment a pack is as of: record ``seq`` and ``time``, which must agree, as verify-pack
+    holds them to: ``seq`` is the last record the store held at ``time``, and ``time`` has come
+    (a pack as of tomorrow would vouch for records not yet written).
+
+    Raises
+    ------
+    InvalidRecord
+        When they do not.
+    """
+    if time is None:
+        return Moment(seq, None)
+    if _not_come(time):
+        raise InvalidRecord(
+            f"no evidence pack as of {time}: that time has not come, and the store may yet "
+            "record more before it"
+        )
+    held = store.seq_at(_utc(time))
+    if held != seq:
+        raise InvalidRecord(
+            f"no evidence pack as of record {seq} at {time}: the store held {held} records then"
+        )
+    return Moment(seq, time)
+
+
+def _utc(time: str) -> str:
+    """A time as the store writes its records' times, to compare with them."""
+    return parse_time(time).astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _not_come(time: str) -> bool:
+    return parse_time(time) > datetime.now(UTC)
 
 
 def _drawn(draw: Draw | None, store: Store, run: str, at: Moment) -> Mapping[str, bytes]:
@@ -503,8 +547,34 @@ def _basis(
     if isinstance(rubric, str):
         return rubric
     as_of = manifest.get("as_of")
+    if (wrong := _as_of_problem(store, seq, as_of)) is not None:
+        return wrong
     moment = Moment(seq, as_of if isinstance(as_of, str) else None)
     return _Basis(run, seq, moment, rubric, _prefixes_of(contents))
+
+
+def _as_of_problem(store: Store, seq: int, as_of: object) -> str | None:
+    """Why the manifest's ``as_of`` is not a time at which the store held ``seq`` records, the
+    last of them record ``seq``: the reports are built again under that time, so a forged one,
+    written into the reports as well, would pass. A pack made before manifests named a time
+    names none, and its reports none either."""
+    if as_of is None:
+        return None
+    try:
+        when = _utc(as_of) if isinstance(as_of, str) else None
+    except InvalidRecord:
+        when = None
+    if when is None:
+        return f"manifest.json: as_of {as_of!r} is not a time"
+    if _not_come(when):
+        return f"manifest.json: as_of {as_of} is a time that has not come"
+    held = store.seq_at(when)
+    if held != seq:
+        return (
+            f"manifest.json: as of {as_of} the store held {held} records, not the {seq} "
+            "store_records says"
+        )
+    return None
 
 
 def _since(store: Store, basis: _Basis, then: dict[str, bytes], now: dict[str, bytes]) -> list[str]:

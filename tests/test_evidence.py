@@ -1529,3 +1529,75 @@ def test_a_manifest_counting_records_past_the_store_s_last_fails(
     assert json.loads(out)["problems"] == [
         "manifest.json: store_records is 9, but the store holds 7 records"
     ]
+
+
+def _moved_in_time(contents: dict[str, bytes], to: str) -> None:
+    """The pack said to be as of another time: the manifest and every report that names the
+    time, with the manifest's hashes to match; the records keep the times they were written."""
+    then = json.loads(contents["manifest.json"])["as_of"].encode()
+    for name in set(contents) - {"manifest.json", "records.jsonl"}:
+        if then in contents[name]:
+            contents[name] = contents[name].replace(then, to.encode())
+            _fix_manifest(contents, name)
+    manifest = json.loads(contents["manifest.json"])
+    contents["manifest.json"] = json.dumps({**manifest, "as_of": to}).encode()
+
+
+@pytest.mark.parametrize(
+    ("to", "why"),
+    [
+        # before the store held any record
+        (
+            "2025-06-01T00:00:00.000000+00:00",
+            "as of 2025-06-01T00:00:00.000000+00:00 the store held 0 records, not the 7 "
+            "store_records says",
+        ),
+        # the store holds 7 records then too, as far as it knows, but that time has not come
+        (
+            "2999-01-01T00:00:00.000000+00:00",
+            "as_of 2999-01-01T00:00:00.000000+00:00 is a time that has not come",
+        ),
+        ("last Tuesday", "as_of 'last Tuesday' is not a time"),
+    ],
+)
+def test_a_pack_said_to_be_as_of_another_time_fails_against_the_store(
+    built: tuple[Path, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    to: str,
+    why: str,
+) -> None:
+    pack, url = built
+    path = tampered(pack.read_bytes(), tmp_path, lambda contents: _moved_in_time(contents, to))
+    code, out, _ = cli(capsys, "verify-pack", str(path), "--store", url, "--json")
+    assert code == 1
+    assert json.loads(out)["problems"] == [f"manifest.json: {why}"]
+
+
+def test_no_pack_is_built_as_of_a_time_that_has_not_come(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, url = built
+    output = tmp_path / "tomorrow.zip"
+    later = "2999-01-01T00:00:00+00:00"
+    code, out, err = cli(
+        capsys, "evidence", RUN1, "--as-of", later, "-o", str(output), "--store", url
+    )
+    assert (code, out) == (1, "")
+    assert err.strip() == (
+        "error: no evidence pack as of 2999-01-01T00:00:00.000000+00:00: that time has not "
+        "come, and the store may yet record more before it"
+    )
+    assert not output.exists()
+
+
+def test_no_pack_is_built_as_of_a_record_and_a_time_that_disagree(
+    built: tuple[Path, str],
+) -> None:
+    # the hand-built records were written together, at one time: at that time the store held
+    # all seven, so a pack as of record 5 cannot be named by it
+    _, url = built
+    store = SQLiteStore(Path(url.removeprefix("sqlite:///")))
+    with pytest.raises(InvalidRecord, match=r"as of record 5 at .*: the store held 7 records then"):
+        build_pack(store, RUN1, at=Moment(5, None))
+    store.close()

@@ -40,7 +40,7 @@ def evidence_pack(
 ) -> Response:
     """PROV bundle (PROV-JSON, PROV-N), trace, authority, score, timeline, records and a SHA-256
     manifest, as ``raidt evidence`` writes it; with ``as_of``, as the store stood then. A store
-    that fails verify gets none (409)."""
+    that fails verify gets none (409), nor does an ``as_of`` that has not come (422)."""
     data = build_pack(store, run, rubric=rubric.value, at=moment(store, as_of), draw=pack_pictures)
     name = run.rstrip("/").rsplit("/", 1)[-1] or "run"
     ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "-" for c in name)
