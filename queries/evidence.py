@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping
@@ -471,8 +472,8 @@ def _compare_with_the_store(
     not compared, and not counted as compared. Built again as of now too, the reports show
     what the store has said of the run since. ``held`` is how many records the store holds."""
     basis = _basis(store, held, manifest, contents)
-    if isinstance(basis, str):
-        report.problems.append(basis)
+    if isinstance(basis, list):
+        report.problems += basis
         return
     report.as_of_record, report.as_of_time = basis.seq, _time_of(store, basis.seq)
     try:
@@ -532,25 +533,29 @@ class _Basis:
 
 def _basis(
     store: Store, held: int, manifest: dict[str, Any], contents: dict[str, bytes]
-) -> _Basis | str:
+) -> _Basis | list[str]:
     """What to build the pack's reports again from, or why they cannot be: a pack is as of a
     record the store holds, not one past its last, whose chain hash would read as the empty
     chain's."""
     seq, head, run = (manifest.get(k) for k in ("store_records", "store_chain_head", "run"))
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0 or not isinstance(run, str):
-        return "manifest.json: no record count and run to rebuild the reports from"
+        return ["manifest.json: no record count and run to rebuild the reports from"]
     if seq > held:
-        return f"manifest.json: store_records is {seq}, but the store holds {held} records"
+        return [f"manifest.json: store_records is {seq}, but the store holds {held} records"]
     if _chain_at(store, seq) != head:
-        return f"manifest.json: the store's chain hash at record {seq} is not the pack's head"
+        return [f"manifest.json: the store's chain hash at record {seq} is not the pack's head"]
     rubric = _rubric_of(contents)
     if isinstance(rubric, str):
-        return rubric
+        return [rubric]
     as_of = manifest.get("as_of")
     if (wrong := _as_of_problem(store, seq, as_of)) is not None:
-        return wrong
+        return [wrong]
+    declared = _prefixes_of(contents)
+    if declared is not None and (foreign := _foreign_prefixes(store, declared)):
+        return foreign
     moment = Moment(seq, as_of if isinstance(as_of, str) else None)
-    return _Basis(run, seq, moment, rubric, _prefixes_of(contents))
+    namespaces = None if declared is None else {**declared, **STANDARD_NAMESPACES}
+    return _Basis(run, seq, moment, rubric, namespaces)
 
 
 def _as_of_problem(store: Store, seq: int, as_of: object) -> str | None:
@@ -663,16 +668,43 @@ def _of_another_run(contents: dict[str, bytes], run: object) -> list[str]:
 
 
 def _prefixes_of(contents: dict[str, bytes]) -> dict[str, str] | None:
-    """The prefixes the pack's PROV declares, PROV's own above them, to write it again the same way;
-    ``None`` when it declares none that can be read, and the store's are used. Prefixes only
-    say how ids are written: a forged one writes the store's ids otherwise, and shows."""
+    """The prefixes the pack's PROV declares, to write it again the same way; ``None`` when it
+    declares none that can be read, and the store's are used."""
     try:
         declared = json.loads(contents["prov.json"])["prefix"]
     except (KeyError, ValueError, TypeError, RecursionError):
         return None
     if not isinstance(declared, dict) or not all(isinstance(v, str) for v in declared.values()):
         return None
-    return {**declared, **STANDARD_NAMESPACES}
+    return declared
+
+
+_PN_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_PN_CHARS = _PN_BASE + "_\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_PREFIX_NAME = re.compile(f"[{_PN_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?")
+"""A PROV-N prefix name (``PN_PREFIX``): a letter, then letters, digits, ``_``, ``-`` or ``.``,
+not ending in ``.``."""
+
+
+def _foreign_prefixes(store: Store, declared: dict[str, str]) -> list[str]:
+    """Each prefix the pack declares that is no PROV-N prefix name, or binds a namespace that
+    neither the store nor a standard prefix binds it to, as a problem. The pack's PROV is
+    written again with the prefixes it declares, so a forged one (the store's ids under
+    another organisation's prefix) would be written again just as forged, and pass."""
+    own = store.namespaces()
+    found = []
+    for prefix, uri in declared.items():
+        if not _PREFIX_NAME.fullmatch(prefix):
+            found.append(f"prov.json: prefix {prefix!r} is not a PROV-N prefix name")
+        elif own.get(prefix) != uri and STANDARD_NAMESPACES.get(prefix) != uri:
+            found.append(
+                f"prov.json: prefix {prefix} names {uri}, which neither the store nor a "
+                "standard prefix binds it to"
+            )
+    return found
 
 
 def _rubric_of(contents: dict[str, bytes]) -> Rubric | str:

@@ -31,11 +31,12 @@ from api.cli import run as raidt
 from api.console import write_output
 from provenance.errors import InvalidRecord
 from provenance.formats import FORMATS
+from provenance.identifiers import STANDARD_NAMESPACES
 from provenance.ingest import import_document
 from provenance.integrity import verify
 from provenance.stores import SQLiteStore
 from queries.context import Moment
-from queries.evidence import build_pack
+from queries.evidence import build_pack, pack_files
 from queries.scores import load_rubric
 from tests.conftest import put
 from tests.factories import h, iri, person, rubric_before_critical
@@ -817,10 +818,6 @@ def _forge_prov_prefix(contents: dict[str, bytes]) -> None:
     [
         (_forge_score, ["score.json"]),
         (_forge_picture, ["lineage.svg"]),
-        # written again with the forged prefixes, the PROV-N is not the pack's either
-        (_forge_prefix, ["prov.json", "prov.provn"]),
-        # PROV's own prefixes are not the pack's to bind: the untouched PROV-N is not blamed
-        (_forge_prov_prefix, ["prov.json"]),
     ],
 )
 def test_a_forged_report_or_picture_passes_offline_but_not_against_the_store(
@@ -839,6 +836,54 @@ def test_a_forged_report_or_picture_passes_offline_but_not_against_the_store(
     assert json.loads(out)["problems"] == [
         f"{name}: not what the store gives for run {RUN1} as of record 7" for name in forged
     ]
+
+
+def _forge_prefix_name(contents: dict[str, bytes]) -> None:
+    """A prefix no PROV-N reader takes, for the store's namespace, with the manifest to match."""
+    document = json.loads(contents["prov.json"])
+    document["prefix"] = {**document["prefix"], "t e>st": "https://test.example/"}
+    contents["prov.json"] = json.dumps(document).encode()
+    _fix_manifest(contents, "prov.json")
+
+
+@pytest.mark.parametrize(
+    ("forge", "problems"),
+    [
+        # every id moved to another site by its prefix alone
+        (
+            _forge_prefix,
+            [
+                "prov.json: prefix test names https://evil.example/, which neither the store "
+                "nor a standard prefix binds it to"
+            ],
+        ),
+        # PROV's own prefixes are not the pack's to bind
+        (
+            _forge_prov_prefix,
+            [
+                "prov.json: prefix prov names https://evil.example/prov#, which neither the "
+                "store nor a standard prefix binds it to"
+            ],
+        ),
+        (_forge_prefix_name, ["prov.json: prefix 't e>st' is not a PROV-N prefix name"]),
+    ],
+)
+def test_a_pack_declaring_prefixes_the_store_does_not_fails_against_it(
+    built: tuple[Path, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    forge: Callable[[dict[str, bytes]], None],
+    problems: list[str],
+) -> None:
+    # The pack's PROV is written again with the prefixes it declares: only the store's own, and
+    # the standard ones, may be among them, each a prefix PROV-N can write.
+    pack, url = built
+    path = tampered(pack.read_bytes(), tmp_path, forge)
+    code, _, _ = cli(capsys, "verify-pack", str(path))
+    assert code == 0  # offline, a consistent rewrite cannot be told apart
+    code, out, _ = cli(capsys, "verify-pack", str(path), "--store", url, "--json")
+    assert code == 1
+    assert json.loads(out)["problems"] == problems
 
 
 def later_challenge(name: str) -> dict[str, Any]:
@@ -1601,3 +1646,29 @@ def test_no_pack_is_built_as_of_a_record_and_a_time_that_disagree(
     with pytest.raises(InvalidRecord, match=r"as of record 5 at .*: the store held 7 records then"):
         build_pack(store, RUN1, at=Moment(5, None))
     store.close()
+
+
+def test_a_pack_writing_the_store_s_ids_under_another_prefix_fails_against_it(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Both PROV files written with the store's namespace under a prefix of another's choosing:
+    # written again with the prefixes the pack declares, they are the same bytes.
+    pack, url = built
+    store = SQLiteStore(Path(url.removeprefix("sqlite:///")))
+    renamed = {"hospital": "https://test.example/", **STANDARD_NAMESPACES}
+    forged = pack_files(store, RUN1, at=Moment(7, None), namespaces=renamed)
+    store.close()
+    assert b"hospital:runs/1" in forged["prov.provn"]
+
+    def change(contents: dict[str, bytes]) -> None:
+        for name in ("prov.json", "prov.provn"):
+            contents[name] = forged[name]
+            _fix_manifest(contents, name)
+
+    path = tampered(pack.read_bytes(), tmp_path, change)
+    code, out, _ = cli(capsys, "verify-pack", str(path), "--store", url, "--json")
+    assert code == 1
+    assert json.loads(out)["problems"] == [
+        "prov.json: prefix hospital names https://test.example/, which neither the store nor a "
+        "standard prefix binds it to"
+    ]
