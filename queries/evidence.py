@@ -7,6 +7,7 @@ and a manifest with the SHA-256 of every file. ``verify_pack`` needs nothing but
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -76,6 +77,8 @@ _REQUIRED = frozenset(
 )
 """The files every pack holds; pictures, and the rubric in full, are optional."""
 _OPTIONAL = frozenset({"lineage.svg", "rubric.json"})
+_KNOWN = _REQUIRED | _OPTIONAL | {_MANIFEST}
+"""Every name an entry of a pack may have; an entry of any other is not read."""
 Draw = Callable[[Store, str, Moment], Mapping[str, bytes]]
 """Draws a run's pictures for its pack, as the store stood at a moment: name → bytes."""
 _README = """RAIDT evidence pack for run {run}
@@ -403,7 +406,8 @@ def verify_pack(
         When the file is not a zip or has no readable manifest.
     """
     report = PackReport()
-    contents = _entries(path, report)
+    unpacked = _entries(path, report)
+    contents = unpacked.contents
     try:
         manifest = json.loads(contents.pop(_MANIFEST))
         listed: dict[str, Any] = manifest["files"]
@@ -418,21 +422,7 @@ def verify_pack(
         )
     if not report.run:
         report.problems.append("manifest.json: names no run")
-    for name in sorted(_REQUIRED - set(listed) - set(contents)):
-        report.problems.append(f"{name}: missing; every evidence pack holds it")
-    for name in sorted(set(contents) - _REQUIRED - _OPTIONAL):
-        report.problems.append(f"{name}: not a file an evidence pack holds")
-    for name in sorted(set(listed) | set(contents)):
-        if name not in contents:
-            report.problems.append(f"{name}: listed in the manifest but missing")
-        elif name not in listed:
-            report.problems.append(f"{name}: not listed in the manifest")
-        elif sha256_hex(contents[name]) != _listed(listed[name], "sha256"):
-            report.problems.append(f"{name}: SHA-256 does not match the manifest")
-        elif len(contents[name]) != _listed(listed[name], "bytes"):
-            report.problems.append(f"{name}: its size does not match the manifest")
-        else:
-            report.files += 1
+    _check_files(unpacked, listed, report)
     report.problems += _of_another_run(contents, report.run)
     report.problems += _rubric_claims(contents)
     report.rubric = _judged_by(contents)
@@ -456,6 +446,29 @@ def _verified(store: Store, report: PackReport) -> VerifyReport | None:
     except StoreFailsVerify as error:
         report.problems.append(str(error))
         return None
+
+
+def _check_files(unpacked: _Unpacked, listed: dict[str, Any], report: PackReport) -> None:
+    """Every file a pack holds is there, and every file there is one a pack holds, listed in
+    the manifest with its SHA-256 and size; an entry left unread is a problem already."""
+    names = unpacked.names - {_MANIFEST}
+    for name in sorted(_REQUIRED - set(listed) - names):
+        report.problems.append(f"{name}: missing; every evidence pack holds it")
+    for name in sorted(names - _KNOWN):
+        report.problems.append(f"{name}: not a file an evidence pack holds")
+    for name in sorted(set(listed) | names):
+        if name not in names:
+            report.problems.append(f"{name}: listed in the manifest but missing")
+        elif name not in listed:
+            report.problems.append(f"{name}: not listed in the manifest")
+        elif name not in unpacked.contents:
+            continue
+        elif unpacked.digests[name] != _listed(listed[name], "sha256"):
+            report.problems.append(f"{name}: SHA-256 does not match the manifest")
+        elif len(unpacked.contents[name]) != _listed(listed[name], "bytes"):
+            report.problems.append(f"{name}: its size does not match the manifest")
+        else:
+            report.files += 1
 
 
 def _compare_with_the_store(
@@ -607,32 +620,52 @@ def _records_in(store: Store, data: bytes) -> list[StoredRecord]:
     return sorted((r for i in ids if (r := store.record(i)) is not None), key=lambda r: r.seq)
 
 
-_MOST = 1 << 30
-"""The most read from a pack, unpacked, all entries together: a pack of one run is some
-megabytes."""
+_MOST = 128 << 20
+"""The most read from a pack, unpacked, all entries together: 128 MiB. The demo's discharge
+summary pack is 155 kB unpacked; a run of 100 inputs and 20 outputs, each reviewed, approved
+and acted on, 3 MB; five runs deep, each of 200 inputs, the last with 100 outputs so handled,
+63 MB (39 MB of it trace.json), and building that took minutes. Twice that is no one run's
+pack, and checking it should not take the memory that reading a gigabyte would."""
+_CHUNK = 1 << 20
+"""How much of an entry is unpacked and hashed at a time."""
 
 
-def _entries(path: str | Path, report: PackReport) -> dict[str, bytes]:
+@dataclass(slots=True)
+class _Unpacked:
+    """A pack's entries: every name in the zip, and the bytes and SHA-256 of those read."""
+
+    names: set[str] = field(default_factory=set)
+    contents: dict[str, bytes] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)
+
+
+def _entries(path: str | Path, report: PackReport) -> _Unpacked:
     """The pack's entries by name; a name given twice, a folder, a name that is not a plain
-    file name or an entry that cannot be unpacked is a problem, not a crash."""
-    contents: dict[str, bytes] = {}
+    file name or an entry that cannot be unpacked is a problem, not a crash. Only the files a
+    pack holds are read, each hashed as it is unpacked, and none once the pack would unpack
+    past :data:`_MOST`: a name no pack holds is refused unread, however large."""
+    unpacked = _Unpacked()
     total = 0
     try:
         with zipfile.ZipFile(path) as pack:
             for info in pack.infolist():
                 name = info.filename
-                if name in contents:
+                if name in unpacked.names:
                     report.problems.append(f"{name}: in the zip more than once")
                     continue
+                unpacked.names.add(name)
                 if name != Path(name).name or name in (".", "..") or "\\" in name:
                     report.problems.append(f"{name}: not a plain file name")
-                total += info.file_size
-                if total > _MOST:
-                    report.problems.append(f"{name}: {info.file_size} bytes, too large to read")
-                    contents[name] = b""
+                if name not in _KNOWN:
+                    continue
+                if total + info.file_size > _MOST:
+                    report.problems.append(
+                        f"{name}: {info.file_size} bytes, too large to read: a pack unpacks to "
+                        f"{_MOST} bytes at most"
+                    )
                     continue
                 try:
-                    contents[name] = pack.read(info)
+                    data, digest = _unpacked(pack, info)
                 except (
                     zipfile.BadZipFile,
                     zlib.error,
@@ -641,10 +674,24 @@ def _entries(path: str | Path, report: PackReport) -> dict[str, bytes]:
                     EOFError,
                 ) as error:
                     report.problems.append(f"{name}: cannot be unpacked: {error}")
-                    contents[name] = b""
+                    continue
+                total += len(data)
+                unpacked.contents[name], unpacked.digests[name] = data, digest
     except (OSError, zipfile.BadZipFile) as error:
         raise InvalidRecord(f"not a readable evidence pack: {error}", location=str(path)) from error
-    return contents
+    return unpacked
+
+
+def _unpacked(pack: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[bytes, str]:
+    """An entry's bytes and their SHA-256, hashed as they are unpacked (no more than the size
+    its header gives: zipfile stops there)."""
+    digest = hashlib.sha256()
+    data = bytearray()
+    with pack.open(info) as entry:
+        while chunk := entry.read(_CHUNK):
+            digest.update(chunk)
+            data += chunk
+    return bytes(data), digest.hexdigest()
 
 
 def _listed(entry: object, key: str) -> object:

@@ -1672,3 +1672,62 @@ def test_a_pack_writing_the_store_s_ids_under_another_prefix_fails_against_it(
         "prov.json: prefix hospital names https://test.example/, which neither the store nor a "
         "standard prefix binds it to"
     ]
+
+
+def test_an_entry_no_pack_holds_is_refused_unread(
+    pack: bytes,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 100 MB of zeros packs into 100 kB: a name no pack holds is refused before it is unpacked
+    path = tmp_path / "padded.zip"
+    path.write_bytes(pack)
+    with (
+        zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as padded,
+        padded.open("padding.bin", "w") as entry,
+    ):
+        for _ in range(100):
+            entry.write(bytes(1 << 20))
+    opened: list[str] = []
+    real_open = zipfile.ZipFile.open
+
+    def spied(self: zipfile.ZipFile, name: Any, *args: Any, **kwargs: Any) -> Any:
+        opened.append(name.filename if isinstance(name, zipfile.ZipInfo) else name)
+        return real_open(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", spied)
+    verify_fails(
+        capsys,
+        path,
+        [
+            "padding.bin: not a file an evidence pack holds",
+            "padding.bin: not listed in the manifest",
+        ],
+    )
+    assert "padding.bin" not in opened
+    assert "trace.json" in opened
+
+
+def test_a_pack_unpacking_past_128_mib_is_not_read_past_it(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a pack of one run unpacks to some megabytes (the demo's to 155 kB); a picture of 130 MiB,
+    # packed into 130 kB, is not unpacked at all
+    path = tmp_path / "huge.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as huge:
+        for name, data in unzip_bytes(pack).items():
+            if name == "lineage.svg":
+                with huge.open(name, "w") as entry:
+                    for _ in range(130):
+                        entry.write(bytes(1 << 20))
+            else:
+                huge.writestr(name, data)
+    verify_fails(
+        capsys,
+        path,
+        [
+            f"lineage.svg: {130 << 20} bytes, too large to read: a pack unpacks to "
+            f"{128 << 20} bytes at most"
+        ],
+    )
