@@ -11,6 +11,8 @@ import hashlib
 import io
 import json
 import re
+import stat
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping
@@ -656,6 +658,10 @@ def _entries(path: str | Path, report: PackReport) -> _Unpacked:
                 unpacked.names.add(name)
                 if name != Path(name).name or name in (".", "..") or "\\" in name:
                     report.problems.append(f"{name}: not a plain file name")
+                    continue
+                if (odd := _odd_entry(pack, info)) is not None:
+                    report.problems.append(f"{name}: {odd}")
+                    continue
                 if name not in _KNOWN:
                     continue
                 if total + info.file_size > _MOST:
@@ -680,6 +686,51 @@ def _entries(path: str | Path, report: PackReport) -> _Unpacked:
     except (OSError, zipfile.BadZipFile) as error:
         raise InvalidRecord(f"not a readable evidence pack: {error}", location=str(path)) from error
     return unpacked
+
+
+_UNICODE_PATH = 0x7075
+"""Info-ZIP's Unicode Path extra field: unzip names the file it writes by it, zipfile ignores it.
+(Its Unicode Comment field, 0x6375, changes no name.)"""
+
+
+def _odd_entry(pack: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
+    """Why an entry would not unzip as the file checked, if it would not: under another name
+    (a Unicode Path field, in either of its headers, which unzip reads and zipfile does not),
+    or as something other than a regular file (a link, which unzip makes, pointing anywhere)."""
+    if _UNICODE_PATH in _extra_ids(info.extra) | _extra_ids(_local_extra(pack, info)):
+        return "carries a Unicode Path field (0x7075), under which unzip writes another name"
+    kind = stat.S_IFMT(info.external_attr >> 16)
+    if kind not in (0, stat.S_IFREG):
+        return (
+            f"not a regular file (mode {info.external_attr >> 16:o}): unzip would make a link "
+            "or another kind of file"
+        )
+    return None
+
+
+def _local_extra(pack: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """The extra field of an entry's local header, which zipfile reads past (a header that is
+    not one fails when the entry is read)."""
+    if pack.fp is None:
+        return b""
+    pack.fp.seek(info.header_offset)
+    header = pack.fp.read(30)
+    if len(header) < 30 or not header.startswith(b"PK\x03\x04"):
+        return b""
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    pack.fp.seek(name_length, io.SEEK_CUR)
+    return pack.fp.read(extra_length)
+
+
+def _extra_ids(extra: bytes) -> set[int]:
+    """The header ids of the fields in a zip extra field."""
+    ids: set[int] = set()
+    at = 0
+    while at + 4 <= len(extra):
+        kind, size = struct.unpack_from("<HH", extra, at)
+        ids.add(kind)
+        at += 4 + size
+    return ids
 
 
 def _unpacked(pack: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[bytes, str]:

@@ -15,9 +15,12 @@ import os
 import resource
 import signal
 import sqlite3
+import stat
+import struct
 import subprocess
 import sys
 import zipfile
+import zlib
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -1731,3 +1734,60 @@ def test_a_pack_unpacking_past_128_mib_is_not_read_past_it(
             f"{128 << 20} bytes at most"
         ],
     )
+
+
+def _rezipped_with(pack: bytes, path: Path, name: str, **header: Any) -> Path:
+    """The pack zipped again with one entry's header fields set (its bytes unchanged)."""
+    with zipfile.ZipFile(path, "w") as odd:
+        for entry, data in unzip_bytes(pack).items():
+            info = zipfile.ZipInfo(entry, (2000, 1, 1, 0, 0, 0))
+            if entry == name:
+                for key, value in header.items():
+                    setattr(info, key, value)
+            odd.writestr(info, data)
+    return path
+
+
+def _unicode_path(name: str, other: str) -> bytes:
+    """An Info-ZIP Unicode Path extra field giving ``name`` the name ``other``."""
+    payload = b"\x01" + zlib.crc32(name.encode()).to_bytes(4, "little") + other.encode()
+    return struct.pack("<HH", 0x7075, len(payload)) + payload
+
+
+@pytest.mark.parametrize(
+    ("header", "why"),
+    [
+        # unzip writes the file checked as score.json under the name the field gives
+        (
+            {"extra": _unicode_path("score.json", "other.json")},
+            "carries a Unicode Path field (0x7075), under which unzip writes another name",
+        ),
+        # unzip makes a link named score.json, pointing at a path spelt by the score's text
+        (
+            {"external_attr": (stat.S_IFLNK | 0o777) << 16},
+            "not a regular file (mode 120777): unzip would make a link or another kind of file",
+        ),
+    ],
+)
+def test_an_entry_unzip_would_write_otherwise_is_refused(
+    pack: bytes,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    header: dict[str, Any],
+    why: str,
+) -> None:
+    path = _rezipped_with(pack, tmp_path / "odd.zip", "score.json", **header)
+    report = verify_fails(capsys, path, [f"score.json: {why}"])
+    assert report["files"] == 9  # the score is not read, nor counted
+
+
+def test_an_entry_with_a_unicode_comment_or_a_plain_mode_passes(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    comment = b"\x01" + zlib.crc32(b"").to_bytes(4, "little") + b"kommentar"
+    extra = struct.pack("<HH", 0x6375, len(comment)) + comment
+    path = _rezipped_with(pack, tmp_path / "commented.zip", "score.json", extra=extra)
+    assert cli(capsys, "verify-pack", str(path))[0] == 0
+    regular = (stat.S_IFREG | 0o644) << 16
+    path = _rezipped_with(pack, tmp_path / "regular.zip", "score.json", external_attr=regular)
+    assert cli(capsys, "verify-pack", str(path))[0] == 0
