@@ -410,8 +410,9 @@ def verify_pack(
     report = PackReport()
     unpacked = _entries(path, report)
     contents = unpacked.contents
+    manifest_data = contents.pop(_MANIFEST, b"")
     try:
-        manifest = json.loads(contents.pop(_MANIFEST))
+        manifest = json.loads(manifest_data)
         listed: dict[str, Any] = manifest["files"]
         if not isinstance(listed, dict):
             raise TypeError("files is not a table of file names")
@@ -424,6 +425,8 @@ def verify_pack(
         )
     if not report.run:
         report.problems.append("manifest.json: names no run")
+    report.problems += _undefined_keys(manifest)
+    report.problems += _keys_given_twice({_MANIFEST: manifest_data, **contents})
     _check_files(unpacked, listed, report)
     report.problems += _of_another_run(contents, report.run)
     report.problems += _rubric_claims(contents)
@@ -448,6 +451,82 @@ def _verified(store: Store, report: PackReport) -> VerifyReport | None:
     except StoreFailsVerify as error:
         report.problems.append(str(error))
         return None
+
+
+_MANIFEST_KEYS = frozenset({"format", "run", "store_records", "store_chain_head", "as_of", "files"})
+_ENTRY_KEYS = frozenset({"sha256", "bytes"})
+"""The keys of a manifest, and of each file's entry in it: the pack format defines no others."""
+
+
+def _undefined_keys(manifest: dict[str, Any]) -> list[str]:
+    """The keys of the manifest, and of its files' entries, that the pack format does not
+    define: nothing checks what one would claim, yet a reader might take it at its word."""
+    found = [
+        f"manifest.json: {key!r} is not a key the pack format defines"
+        for key in sorted(set(manifest) - _MANIFEST_KEYS)
+    ]
+    for name, entry in sorted(manifest["files"].items()):
+        if isinstance(entry, dict):
+            found += [
+                f"manifest.json: {key!r} in the entry of {name} is not a key the pack format "
+                "defines"
+                for key in sorted(set(entry) - _ENTRY_KEYS)
+            ]
+    return found
+
+
+_JSON_FILES = (
+    _MANIFEST,
+    "prov.json",
+    "trace.json",
+    "authority.json",
+    "score.json",
+    "timeline.json",
+    "rubric.json",
+)
+"""The files of a pack that are JSON texts; records.jsonl is one on each line."""
+
+
+def _keys_given_twice(contents: dict[str, bytes]) -> list[str]:
+    """The JSON files, and lines of records.jsonl, that give a key twice in one object: Python
+    reads the last, other parsers the first, so the file checked here and the one another
+    reader sees would differ."""
+    found = [
+        f"{name}: key {key!r} given twice in one object; readers differ on which counts"
+        for name in _JSON_FILES
+        if name in contents and (key := _key_given_twice(contents[name])) is not None
+    ]
+    try:
+        lines = contents.get("records.jsonl", b"").decode().splitlines()
+    except UnicodeDecodeError:
+        lines = []  # a problem _check_records names
+    found += [
+        f"records.jsonl:{number}: key {key!r} given twice in one object; readers differ on "
+        "which counts"
+        for number, line in enumerate(lines, start=1)
+        if (key := _key_given_twice(line)) is not None
+    ]
+    return found
+
+
+def _key_given_twice(text: str | bytes) -> str | None:
+    """The first key a JSON text gives twice in one object, if any (none in what is not JSON,
+    which the checks that read it name)."""
+    twice: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for key, _ in items:
+            if key in seen and not twice:
+                twice.append(key)
+            seen.add(key)
+        return dict(items)
+
+    try:
+        json.loads(text, object_pairs_hook=pairs)
+    except (ValueError, RecursionError):
+        return None
+    return twice[0] if twice else None
 
 
 def _check_files(unpacked: _Unpacked, listed: dict[str, Any], report: PackReport) -> None:

@@ -1791,3 +1791,57 @@ def test_an_entry_with_a_unicode_comment_or_a_plain_mode_passes(
     regular = (stat.S_IFREG | 0o644) << 16
     path = _rezipped_with(pack, tmp_path / "regular.zip", "score.json", external_attr=regular)
     assert cli(capsys, "verify-pack", str(path))[0] == 0
+
+
+def test_manifest_keys_the_format_does_not_define_are_refused(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # nothing checks what they claim, yet a reader might take them at their word
+    def change(contents: dict[str, bytes]) -> None:
+        manifest = json.loads(contents["manifest.json"])
+        manifest["signed_by"] = "the trust's auditor"
+        manifest["files"]["score.json"]["reviewed"] = True
+        contents["manifest.json"] = json.dumps(manifest).encode()
+
+    verify_fails(
+        capsys,
+        tampered(pack, tmp_path, change),
+        [
+            "manifest.json: 'signed_by' is not a key the pack format defines",
+            "manifest.json: 'reviewed' in the entry of score.json is not a key the pack format "
+            "defines",
+        ],
+    )
+
+
+def _given_first(data: bytes, key: str, value: Any) -> bytes:
+    """A JSON object's text with ``key`` given once more, first: Python's json reads the
+    value given last, as before, and a parser that keeps the first reads ``value``."""
+    assert data.startswith(b"{")
+    return b"{" + json.dumps({key: value}).encode()[1:-1] + b", " + data[1:]
+
+
+def test_a_key_given_twice_in_a_json_file_is_refused(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = iri("runs/2")
+
+    def change(contents: dict[str, bytes]) -> None:
+        contents["score.json"] = _given_first(contents["score.json"], "overall", {"score": 100})
+        _fix_manifest(contents, "score.json")
+        rows = contents["records.jsonl"].splitlines(keepends=True)
+        rows[4] = _given_first(rows[4], "id", other)
+        contents["records.jsonl"] = b"".join(rows)
+        _fix_manifest(contents, "records.jsonl")
+        contents["manifest.json"] = _given_first(contents["manifest.json"], "run", other)
+
+    twice = "given twice in one object; readers differ on which counts"
+    verify_fails(
+        capsys,
+        tampered(pack, tmp_path, change),
+        [
+            f"manifest.json: key 'run' {twice}",
+            f"score.json: key 'overall' {twice}",
+            f"records.jsonl:5: key 'id' {twice}",
+        ],
+    )
