@@ -427,8 +427,9 @@ def verify_pack(
         report.problems.append("manifest.json: names no run")
     report.problems += _undefined_keys(manifest)
     report.problems += _keys_given_twice({_MANIFEST: manifest_data, **contents})
-    _check_files(unpacked, listed, report)
+    matched = _check_files(unpacked, listed, report)
     report.problems += _of_another_run(contents, report.run)
+    report.problems += _reports_about({n: contents[n] for n in matched}, report.run)
     report.problems += _rubric_claims(contents)
     report.rubric = _judged_by(contents)
     if store is None:
@@ -529,9 +530,11 @@ def _key_given_twice(text: str | bytes) -> str | None:
     return twice[0] if twice else None
 
 
-def _check_files(unpacked: _Unpacked, listed: dict[str, Any], report: PackReport) -> None:
+def _check_files(unpacked: _Unpacked, listed: dict[str, Any], report: PackReport) -> set[str]:
     """Every file a pack holds is there, and every file there is one a pack holds, listed in
-    the manifest with its SHA-256 and size; an entry left unread is a problem already."""
+    the manifest with its SHA-256 and size; an entry left unread is a problem already. Returns
+    the names of the files that match the manifest."""
+    matched = set()
     names = unpacked.names - {_MANIFEST}
     for name in sorted(_REQUIRED - set(listed) - names):
         report.problems.append(f"{name}: missing; every evidence pack holds it")
@@ -550,6 +553,8 @@ def _check_files(unpacked: _Unpacked, listed: dict[str, Any], report: PackReport
             report.problems.append(f"{name}: its size does not match the manifest")
         else:
             report.files += 1
+            matched.add(name)
+    return matched
 
 
 def _compare_with_the_store(
@@ -842,6 +847,61 @@ def _of_another_run(contents: dict[str, bytes], run: object) -> list[str]:
     if readme and readme != [f"RAIDT evidence pack for run {run}"]:
         found.append(f"README.txt: its first line is not about run {run}")
     return found
+
+
+def _reports_about(contents: dict[str, bytes], run: object) -> list[str]:
+    """Why the timeline, traces and authority in ``contents`` (the files that match the
+    manifest) are not about the manifest's run, as far as they name it: the timeline's run row
+    is the run, each trace leads up to it (unless cut short at the depth limit), and the actions
+    whose authority is shown are the timeline's. Relabelling a pack as another run then takes
+    rewriting them too, not only the manifest, score and README."""
+    timeline, traces, powers = (
+        _loaded(contents, name) for name in ("timeline.json", "trace.json", "authority.json")
+    )
+    found = []
+    if timeline is not None:
+        rows = [row for row in timeline if isinstance(row, dict)]
+        runs = [row.get("id") for row in rows if row.get("type") == "run"]
+        if runs != [run]:
+            told = ", ".join(map(str, runs)) or "none"
+            found.append(f"timeline.json: its run is {told}, not the manifest's run {run}")
+    if traces is not None:
+        astray = sorted(
+            str(output) for output, answer in traces.items() if not _traced_to(answer, output, run)
+        )
+        if astray:
+            found.append(f"trace.json: {', '.join(astray)} not traced to run {run}")
+    if powers is not None and timeline is not None:
+        acted = {row.get("id") for row in rows if row.get("type") == "action"}
+        other = sorted(
+            str(action)
+            for action, answer in powers.items()
+            if action not in acted or not isinstance(answer, dict) or answer.get("action") != action
+        )
+        if other:
+            found.append(f"authority.json: {', '.join(other)} not among the timeline's actions")
+    return found
+
+
+def _loaded(contents: dict[str, bytes], name: str) -> Any:
+    """A report's JSON, when the pack holds it and it is the list or table it should be."""
+    if name not in contents:
+        return None
+    try:
+        data = json.loads(contents[name])
+    except (ValueError, RecursionError):
+        return None
+    return data if isinstance(data, list if name == "timeline.json" else dict) else None
+
+
+def _traced_to(answer: object, output: str, run: object) -> bool:
+    """Whether a trace is of ``output`` and leads up to ``run``, or stopped at the depth limit
+    before it could."""
+    if not isinstance(answer, dict) or answer.get("output") != output:
+        return False
+    runs = answer.get("runs")
+    ids = {r.get("id") for r in runs if isinstance(r, dict)} if isinstance(runs, list) else set()
+    return run in ids or answer.get("depth_limit_reached") is True
 
 
 def _prefixes_of(contents: dict[str, bytes]) -> dict[str, str] | None:

@@ -1107,6 +1107,8 @@ def test_a_manifest_pointed_at_another_run_is_caught(
         [
             f"score.json: scores run {RUN1}, not the manifest's run {other}",
             f"README.txt: its first line is not about run {other}",
+            f"timeline.json: its run is {RUN1}, not the manifest's run {other}",
+            f"trace.json: {OUT}, {REV} not traced to run {other}",
         ],
     )
 
@@ -1844,4 +1846,50 @@ def test_a_key_given_twice_in_a_json_file_is_refused(
             f"score.json: key 'overall' {twice}",
             f"records.jsonl:5: key 'id' {twice}",
         ],
+    )
+
+
+def _relabelled(contents: dict[str, bytes], other: str) -> None:
+    """The pack said to be of run ``other``: its manifest, score and README, the manifest's
+    hashes to match."""
+    profile = json.loads(contents["score.json"])
+    contents["score.json"] = json.dumps({**profile, "run": other}).encode()
+    contents["README.txt"] = contents["README.txt"].replace(RUN1.encode(), other.encode())
+    _fix_manifest(contents, "score.json")
+    _fix_manifest(contents, "README.txt")
+    manifest = json.loads(contents["manifest.json"])
+    contents["manifest.json"] = json.dumps({**manifest, "run": other}).encode()
+
+
+def test_a_pack_relabelled_as_another_run_is_caught_offline(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # manifest, score and README rewritten alike: the timeline and traces still say whose
+    other = iri("runs/2")
+    verify_fails(
+        capsys,
+        tampered(pack, tmp_path, lambda contents: _relabelled(contents, other)),
+        [
+            f"timeline.json: its run is {RUN1}, not the manifest's run {other}",
+            f"trace.json: {OUT}, {REV} not traced to run {other}",
+        ],
+    )
+
+
+def test_authority_for_an_action_not_on_the_timeline_is_caught_offline(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the authority behind another run's action, put in this pack's authority.json
+    elsewhere = iri("actions/elsewhere")
+
+    def change(contents: dict[str, bytes]) -> None:
+        powers = json.loads(contents["authority.json"])
+        powers = {elsewhere: {**powers[ACTION], "action": elsewhere}}
+        contents["authority.json"] = json.dumps(powers).encode()
+        _fix_manifest(contents, "authority.json")
+
+    verify_fails(
+        capsys,
+        tampered(pack, tmp_path, change),
+        [f"authority.json: {elsewhere} not among the timeline's actions"],
     )
