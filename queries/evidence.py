@@ -85,7 +85,35 @@ Draw = Callable[[Store, str, Moment], Mapping[str, bytes]]
 """Draws a run's pictures for its pack, as the store stood at a moment: name → bytes."""
 _README = """RAIDT evidence pack for run {run}
 
-manifest.json    SHA-256 and size of every other file; check with `raidt verify-pack` or sha256sum
+What checking it proves
+  raidt verify-pack pack.zip
+      Offline, only that the files agree with manifest.json and with each
+      other: each file has the SHA-256 and size the manifest gives, each record
+      in records.jsonl its content hash, and the reports are of the run and the
+      rubric the manifest and score name. Nothing in the pack is signed, so
+      whoever rewrites files and manifest together passes this check too.
+  raidt verify-pack pack.zip --store URL
+      Also that they are what the store holds: the store passes `raidt verify`,
+      holds every record as the pack gives it, held store_records records at
+      as_of, and, asked again as of its record store_records, gives the same
+      reports and picture.
+  raidt verify --store URL --expect-head HEAD
+      With store_chain_head as HEAD, from a copy kept apart from pack and store
+      (a ticket, a signed log, a message to the auditor), also that none of the
+      store's records up to it has been rewritten since: a store rewritten and
+      hashed again whole still passes `raidt verify`, but not this.
+
+Without raidt, jq and sha256sum check the files against the manifest, no more:
+  jq -r '.files | to_entries[] | "\\(.value.sha256)  \\(.key)"' manifest.json | sha256sum -c
+
+manifest.json    the run (run), what the pack is as of, and the SHA-256 and size
+                 of every other file (files)
+  store_records    the record the pack is as of: how many records the store
+                   held; nothing written after it is in the pack
+  store_chain_head that record's chain hash, which fixes it and every record
+                   before it: kept apart, it anchors the pack to the store
+  as_of            the time the pack is as of; the store held store_records
+                   records then
 prov.json        the run's PROV bundle (PROV-JSON): its lineage, events and the people involved
 prov.provn       the same bundle in PROV-N
 trace.json       for each output: every upstream run, input, prompt, template, model and person
@@ -96,6 +124,23 @@ records.jsonl    the stored records behind the bundle, each with its SHA-256 con
 rubric.json      the rubric the score was judged by, in full
 lineage.svg      the run's lineage, drawn in PROV's conventions (when the pack was built with it)
 """
+_FORMER_READMES = (
+    """RAIDT evidence pack for run {run}
+
+manifest.json    SHA-256 and size of every other file; check with `raidt verify-pack` or sha256sum
+prov.json        the run's PROV bundle (PROV-JSON): its lineage, events and the people involved
+prov.provn       the same bundle in PROV-N
+trace.json       for each output: every upstream run, input, prompt, template, model and person
+authority.json   for each action on its outputs: who held authority, by what path, and if valid
+score.json       the five-pillar RAIDT score profile, every check with its evidence
+timeline.json    every event in time order
+records.jsonl    the stored records behind the bundle, each with its SHA-256 content hash
+rubric.json      the rubric the score was judged by, in full
+lineage.svg      the run's lineage, drawn in PROV's conventions (when the pack was built with it)
+""",
+)
+"""The README of packs made before it said what checking them proves: such a pack still
+checks against its store."""
 
 
 def _event_row(event: Event, kind: str) -> dict[str, Any]:
@@ -584,7 +629,7 @@ def _compare_with_the_store(
         )
         return
     report.compared = sorted(name for name in then if name in contents)
-    expected = _as_packed(then, contents)
+    expected = _as_packed(then, contents, basis.run)
     report.problems += [
         f"{name}: not what the store gives for run {basis.run} as of record {basis.seq}"
         for name in report.compared
@@ -597,10 +642,14 @@ _ADDED_SINCE = {"score.json": ("rubric_sha256", "critical_failed")}
 """Keys reports gained after packs were first made: a pack made before holds none of them."""
 
 
-def _as_packed(rebuilt: dict[str, bytes], contents: dict[str, bytes]) -> dict[str, bytes]:
+def _as_packed(rebuilt: dict[str, bytes], contents: dict[str, bytes], run: str) -> dict[str, bytes]:
     """The files built again as the pack's own version wrote them: without the keys added
-    since, when the pack's report has none of them, so that an older pack still checks out."""
+    since, when the pack's report has none of them, and with the README it wrote, so that an
+    older pack still checks out."""
     adjusted = dict(rebuilt)
+    former = {readme.format(run=run).encode() for readme in _FORMER_READMES}
+    if "README.txt" in rebuilt and contents.get("README.txt") in former:
+        adjusted["README.txt"] = contents["README.txt"]
     for name, keys in _ADDED_SINCE.items():
         if name not in rebuilt or name not in contents:
             continue

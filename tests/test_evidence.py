@@ -1893,3 +1893,67 @@ def test_authority_for_an_action_not_on_the_timeline_is_caught_offline(
         tampered(pack, tmp_path, change),
         [f"authority.json: {elsewhere} not among the timeline's actions"],
     )
+
+
+def test_the_pack_s_readme_says_what_checking_it_proves(
+    built: tuple[Path, str], tmp_path: Path
+) -> None:
+    readme = unzip(built[0])["README.txt"].decode()
+    assert readme.startswith(f"RAIDT evidence pack for run {RUN1}\n")
+    # offline, only agreement; with the store, that they are what it holds; an anchored head
+    assert "Offline, only that the files agree with manifest.json and with each" in readme
+    assert "Also that they are what the store holds" in readme
+    assert "raidt verify --store URL --expect-head HEAD" in readme
+    for key in ("store_records", "store_chain_head", "as_of"):
+        assert f"\n  {key} " in readme
+    # manifest.json is no sha256sum list: the README says how to make one, and the recipe
+    # (jq's output, made here by hand) is what sha256sum -c reads
+    recipe = next(line for line in readme.splitlines() if "sha256sum -c" in line)
+    assert recipe.strip() == (
+        """jq -r '.files | to_entries[] | "\\(.value.sha256)  \\(.key)"' manifest.json """
+        "| sha256sum -c"
+    )
+    assert "check with `raidt verify-pack` or sha256sum" not in readme
+    folder = tmp_path / "unzipped"
+    folder.mkdir()
+    manifest = json.loads(unzip(built[0])["manifest.json"])
+    for name, data in unzip(built[0]).items():
+        (folder / name).write_bytes(data)
+    listing = "".join(f"{e['sha256']}  {name}\n" for name, e in manifest["files"].items())
+    done = subprocess.run(
+        ["sha256sum", "-c", "-"],
+        input=listing,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout
+
+
+def test_a_pack_with_the_readme_packs_had_before_still_checks_against_its_store(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pack, url = built
+    before = f"""RAIDT evidence pack for run {RUN1}
+
+manifest.json    SHA-256 and size of every other file; check with `raidt verify-pack` or sha256sum
+prov.json        the run's PROV bundle (PROV-JSON): its lineage, events and the people involved
+prov.provn       the same bundle in PROV-N
+trace.json       for each output: every upstream run, input, prompt, template, model and person
+authority.json   for each action on its outputs: who held authority, by what path, and if valid
+score.json       the five-pillar RAIDT score profile, every check with its evidence
+timeline.json    every event in time order
+records.jsonl    the stored records behind the bundle, each with its SHA-256 content hash
+rubric.json      the rubric the score was judged by, in full
+lineage.svg      the run's lineage, drawn in PROV's conventions (when the pack was built with it)
+"""
+
+    def older(contents: dict[str, bytes]) -> None:
+        contents["README.txt"] = before.encode()
+        _fix_manifest(contents, "README.txt")
+
+    path = tampered(pack.read_bytes(), tmp_path, older)
+    code, out, _ = cli(capsys, "verify-pack", str(path), "--store", url, "--json")
+    assert (code, json.loads(out)["problems"]) == (0, [])
+    assert "README.txt" in json.loads(out)["compared"]
