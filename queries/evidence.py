@@ -432,10 +432,12 @@ class PackReport:
 def verify_pack(
     path: str | Path, store: Store | None = None, *, draw: Draw | None = None
 ) -> PackReport:
-    """Check an evidence pack: its format, that every file a pack holds is there once and matches
-    the manifest, that its reports are of the run the manifest names, that its score was judged
-    by the rubric it names (a shipped name means the shipped rubric), and every record its
-    content hash.
+    """Check an evidence pack: its format, that every file a pack holds is there once, would
+    unzip as it is read here (under no other name, not as a link) and matches the manifest,
+    which has no key the format does not define, that no JSON file gives a key twice, that its
+    reports (score, README, timeline, traces, authority) are of the run the manifest names, that
+    its score was judged by the rubric it names (a shipped name, in any case, means the shipped
+    rubric), and every record its content hash.
 
     Offline, this proves only that the files agree with the manifest and each record with its
     own content hash: nothing is signed, so anyone rewriting files and manifest together passes
