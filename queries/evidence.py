@@ -501,9 +501,13 @@ def _verified(store: Store, report: PackReport) -> VerifyReport | None:
         return None
 
 
-_MANIFEST_KEYS = frozenset({"format", "run", "store_records", "store_chain_head", "as_of", "files"})
+_MANIFEST_KEYS = frozenset(
+    {"format", "run", "store_records", "store_chain_head", "as_of", "files", "created_at"}
+)
 _ENTRY_KEYS = frozenset({"sha256", "bytes"})
-"""The keys of a manifest, and of each file's entry in it: the pack format defines no others."""
+"""The keys of a manifest, and of each file's entry in it: the pack format defines no others.
+``created_at`` (when the pack was made, by the clock of the machine that made it) is one that
+packs made by earlier versions carry: it is taken, and nothing rests on it."""
 
 
 def _undefined_keys(manifest: dict[str, Any]) -> list[str]:

@@ -1816,6 +1816,18 @@ def test_manifest_keys_the_format_does_not_define_are_refused(
     )
 
 
+def test_the_creation_time_earlier_packs_carry_is_still_taken(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # packs were once stamped with the time they were made; nothing rests on it
+    def older(contents: dict[str, bytes]) -> None:
+        manifest = json.loads(contents["manifest.json"])
+        manifest["created_at"] = "2026-03-02T11:00:00+00:00"
+        contents["manifest.json"] = json.dumps(manifest).encode()
+
+    assert cli(capsys, "verify-pack", str(tampered(pack, tmp_path, older)))[0] == 0
+
+
 def _given_first(data: bytes, key: str, value: Any) -> bytes:
     """A JSON object's text with ``key`` given once more, first: Python's json reads the
     value given last, as before, and a parser that keeps the first reads ``value``."""
