@@ -12,7 +12,8 @@ fail before reaching a route included.
 - **HEAD.** Answered as the GET it stands for, headers and all, without the body: routes are
   declared for GET only, and monitors and caches ask with HEAD.
 - **Access log.** Who (the key id, or ``anonymous``), what (method and raw path), when, the status
-  and the duration of every request, appended to the keys file.
+  and the duration of every request, appended to the keys file. A query value that may be a
+  credential (a key sent as ``?api_key=``) is left out: the log cannot be rewritten later.
 - **Security headers.** No answer may be framed, sniffed for another type or leak its address in
   a referrer to another site (within the service it is kept, so that a form says where it came
   from); the web pages may run scripts and load anything only from the service itself.
@@ -21,14 +22,16 @@ fail before reaching a route included.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote_plus
 
 import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.keys import ANONYMOUS, AccessEntry, KeyStore
+from api.keys import ANONYMOUS, KEY_PREFIX, AccessEntry, KeyStore
 from api.problems import problem_response
 from provenance.errors import StoreError
 
@@ -172,6 +175,35 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
+_CREDENTIAL_NAME = re.compile(r"key|token|pass|secret|auth|session|credential", re.IGNORECASE)
+"""Query parameters whose value is a credential by name: api_key, key, access_token, password …
+(no parameter the service takes is named so)."""
+_KEY = re.compile(rf"{KEY_PREFIX}_[0-9a-f]{{8}}_[A-Za-z0-9_-]{{20,}}")
+"""A key as `raidt keys create` makes it: its id, then its secret."""
+_REDACTED = "REDACTED"
+
+
+def _redacted_part(part: str) -> str:
+    """One ``name=value`` of a query, its value replaced if it may be a credential: one under a
+    credential's name, or holding the keys' prefix wherever it is sent (``?next=`` included)."""
+    name, equals, _ = part.partition("=")
+    holds_key = f"{KEY_PREFIX}_" in unquote_plus(part)
+    if not equals:
+        return _REDACTED if holds_key else part
+    if holds_key or _CREDENTIAL_NAME.search(unquote_plus(name)):
+        return f"{name}={_REDACTED}"
+    return part
+
+
+def _logged_path(raw_path: str, query: str) -> str:
+    """What the access log keeps of a request's target: the raw path, a key sent in it taken
+    out (a caller may paste one anywhere), and the query with credentials taken out. The log
+    refuses every change, so a key written there could never be removed."""
+    path = _KEY.sub(_REDACTED, raw_path)
+    kept = "&".join(_redacted_part(part) for part in query.split("&"))
+    return path + ("?" + kept if query else "")
+
+
 class AccessLog:
     """Append every HTTP request to the access log once it has been answered."""
 
@@ -199,12 +231,11 @@ class AccessLog:
         finally:
             raw = scope.get("raw_path") or scope["path"].encode()
             query = scope.get("query_string", b"")
-            path = raw.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
             entry = AccessEntry(
                 when,
                 str(state.get(CALLER_KEY, ANONYMOUS)),
                 scope["method"],
-                path,
+                _logged_path(raw.decode("latin-1"), query.decode("latin-1")),
                 status,
                 round((time.perf_counter() - started) * 1000, 3),
             )

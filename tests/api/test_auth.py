@@ -210,6 +210,35 @@ def test_every_request_goes_to_the_access_log(
     assert all(e.duration_ms >= 0 and e.time.endswith("+00:00") for e in logged)
 
 
+def test_a_key_sent_in_the_url_is_kept_out_of_the_access_log(
+    client: TestClient, headers: Headers, keys: KeyStore
+) -> None:
+    # The log refuses every change: a key written there could never be taken out again.
+    key = headers[Role.AUDITOR]["Authorization"].removeprefix("Bearer ")
+    before = len(keys.entries())
+    sent = [
+        ("/runs", {"limit": 1, "api_key": key}),
+        ("/runs", {"token": "abc", "sector": "finance", "password": "hunter2"}),
+        ("/runs", {"access_token": "x", "key": "y"}),
+        ("/ui/sign-in", {"next": f"/ui/runs?k={key}"}),
+        (f"/nodes/{key}", {}),
+    ]
+    for path, query in sent:
+        client.get(path, params=query)
+    logged = [e.path for e in keys.entries()[before:]]
+    assert logged == [
+        "/runs?limit=1&api_key=REDACTED",
+        "/runs?token=REDACTED&sector=finance&password=REDACTED",
+        "/runs?access_token=REDACTED&key=REDACTED",
+        "/ui/sign-in?next=REDACTED",
+        "/nodes/REDACTED",
+    ]
+    with sqlite3.connect(keys.path) as db:
+        assert not db.execute(
+            "SELECT path FROM access_log WHERE path LIKE ?", (f"%{key[:20]}%",)
+        ).fetchall()
+
+
 def test_the_access_log_cannot_be_written_through_the_api(
     app: FastAPI, client: TestClient, admin: dict[str, str], keys: KeyStore, settings: Settings
 ) -> None:
