@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -133,6 +134,7 @@ class KeyStore:
         if self._db is None:
             if self.path != ":memory:" and not Path(self.path).parent.is_dir():
                 raise StoreUnavailable(f"cannot open the keys file {self.path}: no such directory")
+            self._create_private()
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             # An entry lost to a power cut is acceptable; one lost to a crash of the process is
@@ -142,6 +144,17 @@ class KeyStore:
             db.executescript(_SCHEMA)
             self._db = db
         return self._db
+
+    def _create_private(self) -> None:
+        """Create a keys file that does not exist yet readable by its owner alone: it holds the
+        keys' hashes, the open sessions and who read what. SQLite makes the ``-wal`` and
+        ``-shm`` files beside it with the same mode. A file that exists keeps the mode its
+        owner gave it."""
+        if self.path == ":memory:":
+            return
+        # there already, or not to be made here: opening it says which
+        with suppress(OSError):
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
     @contextmanager
     def _errors(self, doing: str) -> Iterator[sqlite3.Connection]:

@@ -239,6 +239,25 @@ def test_a_key_sent_in_the_url_is_kept_out_of_the_access_log(
         ).fetchall()
 
 
+def test_a_new_keys_file_is_readable_by_its_owner_alone(tmp_path: Path) -> None:
+    keys = KeyStore(tmp_path / "keys.db")
+    keys.create(Role.ADMIN)
+    made = sorted(tmp_path.iterdir())
+    assert [p.name for p in made] == ["keys.db", "keys.db-shm", "keys.db-wal"]
+    assert {oct(p.stat().st_mode & 0o777) for p in made} == {"0o600"}
+    keys.close()
+
+
+def test_a_keys_file_someone_made_keeps_its_mode(tmp_path: Path) -> None:
+    shared = tmp_path / "keys.db"
+    sqlite3.connect(shared).close()
+    shared.chmod(0o640)
+    keys = KeyStore(shared)
+    keys.create(Role.ADMIN)
+    assert shared.stat().st_mode & 0o777 == 0o640
+    keys.close()
+
+
 def test_the_access_log_cannot_be_written_through_the_api(
     app: FastAPI, client: TestClient, admin: dict[str, str], keys: KeyStore, settings: Settings
 ) -> None:
