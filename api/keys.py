@@ -74,6 +74,11 @@ BEGIN SELECT RAISE(ABORT, 'the access log is append-only'); END;
 """
 
 
+_BUSY = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+"""What SQLite says of a file another connection holds: it will be free again, so the caller
+may try later (503), where any other failure is the service's (500)."""
+
+
 class Role(StrEnum):
     """What a key may do; see README's table."""
 
@@ -121,8 +126,11 @@ def _digest(secret: str) -> str:
 class KeyStore:
     """The keys file. Thread-safe: one connection, used under a lock."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, wait: float = 10.0) -> None:
         self.path = str(path)
+        self.wait = wait
+        """Seconds a request waits for another process writing the file to finish, before it
+        is told the keys file is busy."""
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         with self._errors("open"):
@@ -140,7 +148,7 @@ class KeyStore:
             # An entry lost to a power cut is acceptable; one lost to a crash of the process is
             # not, and WAL with NORMAL keeps every committed entry through such a crash.
             db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA busy_timeout=10000")
+            db.execute(f"PRAGMA busy_timeout={int(self.wait * 1000)}")
             db.executescript(_SCHEMA)
             self._db = db
         return self._db
@@ -162,7 +170,10 @@ class KeyStore:
             with self._lock:
                 yield self._open()
         except sqlite3.Error as error:
-            raise StoreError(f"cannot {doing} the keys file {self.path}: {error}") from error
+            message = f"cannot {doing} the keys file {self.path}: {error}"
+            if getattr(error, "sqlite_errorcode", 0) & 0xFF in _BUSY:
+                raise StoreUnavailable(message) from error
+            raise StoreError(message) from error
 
     def close(self) -> None:
         with self._lock:

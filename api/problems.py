@@ -165,10 +165,27 @@ _STORE_FAILED = {
 (a URL may hold a password)."""
 
 
+_KEYS_FAILED = {
+    503: "the keys file is busy now; try again later, the service's log says why",
+    500: "the keys file failed; the service's log says why",
+}
+"""What a caller is told of a keys file that failed, as of a store: the file's path is the
+log's business, and the caller may not even have signed in."""
+
+
+def _keys_path(request: Request) -> str | None:
+    keys = getattr(request.app.state, "keys", None)
+    path = getattr(keys, "path", None)
+    return path if isinstance(path, str) and path != ":memory:" else None
+
+
 def _discreet(request: Request, status: int, detail: str) -> str:
-    """The detail as a caller may see it: without the store's URL or file path, which the log
-    keeps; a store's failure that cannot be told without them (an unreachable store, an error
-    of the database) in general terms."""
+    """The detail as a caller may see it: without the store's URL or file path, or the keys
+    file's, which the log keeps; a failure that cannot be told without them (an unreachable
+    store, a busy keys file, an error of the database) in general terms."""
+    keys = _keys_path(request)
+    if status in _KEYS_FAILED and keys is not None and keys in detail:
+        return _KEYS_FAILED[status]
     holder = getattr(request.app.state, "stores", None)
     urls = holder.urls() if holder else []
     for url in urls:

@@ -15,6 +15,7 @@ from api.deps import get_store
 from api.keys import KeyStore, Role
 from api.main import create_app
 from api.settings import Settings
+from provenance.errors import StoreError
 from provenance.integrity import verify
 from provenance.stores import SQLiteStore
 from tests.api.conftest import RUN, enc
@@ -202,3 +203,14 @@ def test_a_store_that_cannot_be_opened_is_not_described_to_the_caller(
     with TestClient(create_app(Settings(store=url, keys=tmp_path / "k.db", auth=False))) as c:
         problem = assert_problem(c.get("/runs"), 503)
     assert problem["detail"] == "the store cannot be reached now; the service's log says why"
+
+
+def test_a_failing_keys_file_is_not_described_to_the_caller(
+    client: TestClient, keys: KeyStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(secret: str) -> None:
+        raise StoreError(f"cannot read the keys file {keys.path}: disk I/O error")
+
+    monkeypatch.setattr(keys, "authenticate", failing)
+    problem = assert_problem(client.get("/runs", headers={"Authorization": "Bearer x"}), 500)
+    assert problem["detail"] == "the keys file failed; the service's log says why"

@@ -3,6 +3,8 @@ sign-in opens a session whose token it keeps in a cookie, accepted for reading o
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -156,3 +158,28 @@ def test_signing_in_and_out_is_logged_under_the_key(client: TestClient, keys: Ke
     client.post("/ui/sign-out")
     logged = [(e.method, e.path, e.who) for e in keys.entries() if e.method == "POST"]
     assert logged == [("POST", "/ui/sign-in", key.id), ("POST", "/ui/sign-out", key.id)]
+
+
+def test_a_busy_keys_file_is_unavailable_and_its_path_is_kept_for_the_log(
+    client: TestClient, keys: KeyStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The caller has not signed in yet: where the service keeps its keys is none of theirs.
+    _, secret = keys.create(Role.AUDITOR)
+    keys.close()
+    keys.wait = 0.05
+    other = sqlite3.connect(keys.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with caplog.at_level(logging.ERROR, logger="raidt.api"):
+            answer = sign_in(client, secret, "/ui/runs")
+    finally:
+        other.rollback()
+        other.close()
+    assert answer.status_code == 503
+    problem = answer.json()
+    assert problem["type"].endswith("#store-unavailable")
+    assert problem["detail"] == (
+        "the keys file is busy now; try again later, the service's log says why"
+    )
+    assert keys.path not in answer.text
+    assert keys.path in caplog.text
