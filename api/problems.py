@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
@@ -37,10 +38,12 @@ from visualisation.pages import error_page
 __all__ = [
     "PROBLEM_JSON",
     "FieldProblem",
+    "InvalidRequest",
     "Problem",
     "install_handlers",
     "problem_response",
     "problem_responses",
+    "query_taken",
     "status_for",
 ]
 
@@ -49,7 +52,28 @@ _TYPE = "https://w3id.org/raidt/problems#"
 _log = logging.getLogger("raidt.api")
 
 
+class InvalidRequest(InvalidRecord):
+    """A query parameter the package refused (a time that is not ISO 8601, a sector no run is
+    in, a record id that is not an IRI): the request is at fault, not a record. ``fields``
+    names the parameter when one is known."""
+
+
+@contextmanager
+def query_taken(parameter: str | None = None) -> Iterator[None]:
+    """Take what a query's parameters ask (``parameter``, when one alone is): the package says
+    a value it cannot take is an invalid record, as it says of a file; here it is a bad
+    request."""
+    try:
+        yield
+    except InvalidRecord as error:
+        if type(error) is not InvalidRecord:
+            raise
+        fields = [(parameter, error.message)] if parameter else []
+        raise InvalidRequest(error.message, fields=fields) from error
+
+
 _MAPPING: tuple[tuple[type[ProvenanceError], int, str], ...] = (
+    (InvalidRequest, 422, "invalid-request"),
     (StoreFailsVerify, 409, "store-fails-verify"),
     (UnsupportedFormat, 415, "unsupported-format"),
     (DanglingReference, 422, "dangling-reference"),
@@ -234,11 +258,12 @@ def _field_problems(errors: Sequence[Any]) -> list[FieldProblem]:
 def _named_fields(error: InvalidRecord, kind: str) -> list[FieldProblem] | None:
     """The fields a record's error names, listed as the validation errors list theirs: a check
     that runs after validation (a reference to something not recorded, an event about another
-    run) fails a field of the body just as much."""
+    run) fails a field of the body just as much, and a query's check its parameter."""
+    where = "query" if isinstance(error, InvalidRequest) else "body"
     found = [
         FieldProblem(
             field=field,
-            location=["body", *(int(p) if p.isdigit() else p for p in field.split("."))],
+            location=[where, *(int(p) if p.isdigit() else p for p in field.split("."))],
             message=message,
             type=kind,
         )

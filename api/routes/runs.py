@@ -17,6 +17,7 @@ from api.models import (
     WriteResultPublic,
     demo_examples,
 )
+from api.problems import query_taken
 from api.recording import record
 from api.responses import READ, READ_ID, WRITE, RecordRoute, require_json, written
 from provenance.records import Instant, Run
@@ -79,9 +80,10 @@ def runs(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> RunsPublic:
     """Runs oldest first, as ``raidt runs --json`` lists them, a page at a time."""
-    found = list_runs(
-        store, since=since, until=until, sector=sector, person=person, template=template
-    )
+    with query_taken():
+        found = list_runs(
+            store, since=since, until=until, sector=sector, person=person, template=template
+        )
     page = [RunSummary(**s) for s in found[offset : offset + limit]]
     return RunsPublic(data=page, count=len(found))
 

@@ -29,6 +29,7 @@ from api.deps import (
 from api.keys import SESSION_LIFETIME
 from api.middleware import CALLER_KEY
 from api.models import RubricName
+from api.problems import query_taken
 from api.routes.lineage import AsOfQuery
 from queries.runs import list_runs
 from queries.scores import score
@@ -196,7 +197,8 @@ def runs_page(
         }.items()
         if v
     }
-    found = list_runs(store, **filters)
+    with query_taken():
+        found = list_runs(store, **filters)
     runs = found[offset : offset + limit]
     scores = {run["id"]: score(store, run["id"]) for run in runs}
     data = [{**run, "overall": scores[run["id"]]["overall"]} for run in runs]

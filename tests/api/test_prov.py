@@ -108,6 +108,10 @@ def test_an_import_id_must_be_an_iri(
         headers={**headers[Role.ADMIN], "Content-Type": "application/json"},
     )
     assert answer.status_code == 422
+    # the request's parameter is at fault, not the document
+    problem = answer.json()
+    assert problem["type"].endswith("#invalid-request")
+    assert [e["location"] for e in problem["errors"]] == [["query", "id"]]
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))

@@ -1,7 +1,9 @@
-"""Query parameters a route does not take are refused, not ignored."""
+"""Query parameters a route does not take are refused, not ignored; a value one cannot take is a
+bad request, whichever check refuses it."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -60,3 +62,28 @@ def test_every_route_of_the_service_refuses_unknown_parameters(
         answer = client.request(method.upper(), path, params={"zz": "1"}, headers=admin)
         assert answer.status_code == 422, (method, path, answer.text)
         assert [p["field"] for p in answer.json()["errors"]] == ["zz"], (method, path)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/runs?person=nope",
+        "/runs?template=nope",
+        "/runs?sector=zzz",
+        "/runs?person=hospital:runs/discharge-0412",
+        "/runs?since=garbage",
+        "/ui/runs?since=garbage",
+        "/ui/runs?until=garbage&format=json",
+        "/ui/runs?sector=zzz",
+        "/ui/runs?person=nope",
+    ],
+)
+def test_a_value_a_parameter_cannot_take_is_an_invalid_request_not_record(
+    client: TestClient, auditor: dict[str, str], path: str
+) -> None:
+    # The query functions say "invalid record" of what they cannot take, as of a file; a
+    # request with no body at all has no record to be invalid.
+    answer = client.get(path, headers=auditor)
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["type"] == "https://w3id.org/raidt/problems#invalid-request"
