@@ -40,6 +40,7 @@ __all__ = [
     "FieldProblem",
     "InvalidRequest",
     "Problem",
+    "UnreadableBody",
     "install_handlers",
     "problem_response",
     "problem_responses",
@@ -72,7 +73,13 @@ def query_taken(parameter: str | None = None) -> Iterator[None]:
         raise InvalidRequest(error.message, fields=fields) from error
 
 
+class UnreadableBody(ProvenanceError):
+    """A body that could not be read at all (empty, not text, not the format it says it is):
+    said as a JSON body that could not be read is."""
+
+
 _MAPPING: tuple[tuple[type[ProvenanceError], int, str], ...] = (
+    (UnreadableBody, 400, "unreadable-body"),
     (InvalidRequest, 422, "invalid-request"),
     (StoreFailsVerify, 409, "store-fails-verify"),
     (UnsupportedFormat, 415, "unsupported-format"),

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, R
 from api.deps import RunId, StoreDep, WriteLock, admin, reader
 from api.media import BY_MEDIA_TYPE, format_for_accept, format_for_content_type
 from api.models import ImportResult
-from api.problems import problem_responses, query_taken
+from api.problems import UnreadableBody, problem_responses, query_taken
 from api.responses import WRITE, json_media_type
 from provenance.errors import InvalidRecord, UnsupportedFormat
 from provenance.export import export_document
@@ -91,11 +91,11 @@ def import_prov(
     typed endpoints, which check what each record may say."""
     chosen = format_for_content_type(content_type)
     if not body.strip():
-        raise HTTPException(400, "the body is empty; send a PROV document")
+        raise UnreadableBody("the body is empty; send a PROV document")
     try:
         parse_document(body, chosen, source="body")
     except InvalidRecord as error:
-        raise HTTPException(400, error.message) from error
+        raise UnreadableBody(error.message) from error
     _check_record_id(store, record_id)
     with lock:
         prepared, result = import_document(body, chosen, store, source="body", record_id=record_id)

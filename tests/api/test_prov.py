@@ -78,6 +78,9 @@ def test_a_document_is_imported_under_the_id_given(
         ("text/turtle", b"", 400),
         ("application/xml", b"<prov:document xmlns:prov=", 400),
         ("application/ld+json", b"\xff\xfe", 400),
+        ("application/json", b"", 400),
+        ("application/json", b'{"entity": {"ex:\xff": {}}}', 400),
+        ("application/json", b"[" * 50_000, 400),
     ],
 )
 def test_documents_that_cannot_be_read_are_refused(
@@ -94,6 +97,8 @@ def test_documents_that_cannot_be_read_are_refused(
     )
     assert answer.status_code == status, answer.text
     assert answer.headers["content-type"] == PROBLEM
+    if status == 400:
+        assert answer.json()["type"] == "https://w3id.org/raidt/problems#unreadable-body"
     assert demo_store.counts() == before
 
 
