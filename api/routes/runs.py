@@ -7,6 +7,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Query, Response
+from starlette.convertors import PathConvertor, register_url_convertor
 
 from api.deps import RunId, StoreDep, WriteLock, reader, recorder
 from api.models import (
@@ -29,6 +30,18 @@ router = APIRouter(prefix="/runs", tags=["runs"], route_class=RecordRoute)
 item_router = APIRouter(prefix="/runs", tags=["runs"])
 """``GET /runs/{id}`` on its own, included after every ``/runs/{id}/…`` route: an id sent with
 unencoded slashes could otherwise swallow their suffixes."""
+
+
+class _RunItemPath(PathConvertor):
+    """The id in ``GET /runs/{id}``: a path, as an id's slashes may be sent unencoded, but not
+    one ending in ``/events``. That names a run's events, which are written and never read:
+    reading them is 405 naming POST, not "no node …/events". (An id ending so is sent with its
+    slashes encoded, as every id may be.)"""
+
+    regex = r"(?!.*/events$).*"
+
+
+register_url_convertor("run_item", _RunItemPath())
 
 
 @router.post(
@@ -88,7 +101,9 @@ def runs(
     return RunsPublic(data=page, count=len(found))
 
 
-@item_router.get("/{id:path}", responses=READ_ID, dependencies=[Depends(reader)], summary="One run")
+@item_router.get(
+    "/{id:run_item}", responses=READ_ID, dependencies=[Depends(reader)], summary="One run"
+)
 def run_detail(run: RunId, store: StoreDep) -> RunPublic:
     """The run's summary, the record as submitted, and its place in the hash chain."""
     summary = list_runs(store, ids=[run])[0]

@@ -58,6 +58,22 @@ def test_a_method_not_allowed_names_every_method_the_path_answers(
             assert client.request(method, path, headers=headers[Role.ADMIN]).status_code == 200
 
 
+@pytest.mark.parametrize("run_id", [enc(RUN), "hospital:runs/discharge-0412"])
+@pytest.mark.parametrize("method", ["GET", "HEAD", "DELETE"])
+def test_a_run_s_events_are_only_written(
+    client: TestClient, headers: Headers, run_id: str, method: str
+) -> None:
+    # GET /runs/{id} takes ids with slashes; it must not take …/events for a run's id.
+    answer = client.request(method, f"/runs/{run_id}/events", headers=headers[Role.ADMIN])
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == "POST"
+    if method != "HEAD":
+        assert_problem(answer, 405)
+    # an id that ends so, sent as one segment, is still looked up
+    ending = enc("https://hospital.example/runs/events")
+    assert_problem(client.get(f"/runs/{ending}", headers=headers[Role.ADMIN]), 404)
+
+
 def test_every_error_status_is_a_problem(
     client: TestClient, headers: Headers, demo_store: SQLiteStore
 ) -> None:
