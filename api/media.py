@@ -43,11 +43,11 @@ def format_for_content_type(value: str | None) -> Format:
     return found
 
 
-def _weighted(accept: str) -> tuple[list[tuple[float, int, str]], set[str]]:
-    """The media ranges a client accepts, most preferred first, and those it refuses (``q=0``)."""
+def _ranges(accept: str) -> list[tuple[str, float]]:
+    """The media ranges an ``Accept`` header names, in its order, each with its quality (a
+    quality that is not a number refuses its range)."""
     ranges = []
-    refused = set()
-    for index, part in enumerate(accept.split(",")):
+    for part in accept.split(","):
         media, *params = (p.strip() for p in part.split(";"))
         weight = 1.0
         for param in params:
@@ -57,11 +57,34 @@ def _weighted(accept: str) -> tuple[list[tuple[float, int, str]], set[str]]:
                     weight = float(value)
                 except ValueError:
                     weight = 0.0
-        if media and weight > 0:
-            ranges.append((-weight, index, media.lower()))
-        elif media:
-            refused.add(media.lower())
-    return sorted(ranges), refused
+        if media:
+            ranges.append((media.lower(), weight))
+    return ranges
+
+
+def _specificity(media_range: str, media_type: str) -> int:
+    """How closely a range names a type: 2 the type itself, 1 its ``major/*``, 0 ``*/*``, -1 not
+    at all."""
+    if media_range == media_type:
+        return 2
+    if media_range == media_type.partition("/")[0] + "/*":
+        return 1
+    return 0 if media_range == "*/*" else -1
+
+
+def _quality(media_type: str, ranges: list[tuple[str, float]]) -> tuple[float, int]:
+    """The quality a client gives a type, and where in its header the range that gives it is:
+    the most specific range that matches the type decides (RFC 9110 §12.5.1), so that
+    ``application/*;q=0`` refuses every application type whatever ``*/*`` allows."""
+    matching = [
+        (_specificity(media, media_type), -index, weight)
+        for index, (media, weight) in enumerate(ranges)
+        if _specificity(media, media_type) >= 0
+    ]
+    if not matching:
+        return 0.0, len(ranges)
+    _, place, weight = max(matching)
+    return weight, -place
 
 
 def format_for_accept(accept: str | None) -> Format:
@@ -80,14 +103,13 @@ def format_for_accept(accept: str | None) -> Format:
     """
     if not accept or not accept.strip():
         return DEFAULT
-    ranges, refused = _weighted(accept)
-    allowed = {m: f for m, f in _PREFERENCE.items() if m not in refused}
-    for _, _, media in ranges:
-        if media.endswith("/*"):
-            major = media.removesuffix("*").replace("*/", "")
-            found = next((f for m, f in allowed.items() if m.startswith(major)), None)
-        else:
-            found = allowed.get(media)
-        if found is not None:
-            return found
-    raise HTTPException(406, f"no acceptable PROV format in {accept!r}; accept one of: {_LIST}")
+    ranges = _ranges(accept)
+    rated = [
+        (-weight, place, order, found)
+        for order, (media, found) in enumerate(_PREFERENCE.items())
+        for weight, place in [_quality(media, ranges)]
+        if weight > 0
+    ]
+    if not rated:
+        raise HTTPException(406, f"no acceptable PROV format in {accept!r}; accept one of: {_LIST}")
+    return min(rated, key=lambda r: r[:3])[3]

@@ -150,6 +150,11 @@ def test_exports_come_in_the_format_accepted(
         ("application/json;q=0, */*", "provn"),
         ("text/provenance-notation;q=0, text/*", "ttl"),
         ("application/provenance+xml", "xml"),
+        # a range refused refuses every type it covers, but a more specific range decides
+        ("application/*;q=0, */*", "provn"),
+        ("*/*;q=0, text/turtle", "ttl"),
+        ("application/*;q=0, application/ld+json;q=0.5, */*;q=0.1", "jsonld"),
+        ("*/*, application/json;q=0.1", "provn"),
     ],
 )
 def test_the_most_preferred_supported_format_wins(
@@ -165,6 +170,8 @@ def test_an_unsupported_accept_is_not_acceptable(
 ) -> None:
     answer = client.get("/prov", headers={**auditor, "Accept": "text/html"})
     assert answer.status_code == 406
+    refused = {**auditor, "Accept": "application/*;q=0, text/*;q=0, */*"}
+    assert client.get("/prov", headers=refused).status_code == 406
     assert answer.headers["content-type"] == PROBLEM
     assert "text/turtle" in answer.json()["detail"]
 
