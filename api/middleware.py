@@ -16,7 +16,9 @@ fail before reaching a route included.
   credential (a key sent as ``?api_key=``) is left out: the log cannot be rewritten later.
 - **Security headers.** No answer may be framed, sniffed for another type or leak its address in
   a referrer to another site (within the service it is kept, so that a form says where it came
-  from); the web pages may run scripts and load anything only from the service itself.
+  from); the web pages may run scripts and load anything only from the service itself. No answer
+  but the pages' scripts and styles may be kept in a cache, so that a page read with a key or a
+  session cannot be shown again from the browser's cache once it is signed out.
 """
 
 from __future__ import annotations
@@ -68,12 +70,19 @@ _PAGE_POLICY = (
 )
 """The pages' policy: every script from the service (record text, however it is written, cannot
 run), inline styles for the legend's colours."""
+_NOT_KEPT = (b"cache-control", b"no-store")
+"""Every answer but a static file's: what a key or a session read is not to be kept by a browser
+or a proxy. As nothing is kept, a ``Vary`` on the key or the cookie is not needed: the exports
+say ``Vary: Accept`` as they choose their format by it."""
+_STATIC = "/ui/static/"
+"""The scripts, styles and libraries the pages load, the same for every caller and kept as
+long as a browser keeps them."""
 
 
 class SecurityHeaders:
-    """Headers that keep a browser from misusing an answer: on every answer, and a content
-    security policy on the web pages (the API documentation builds its page with an inline
-    script, so it goes without)."""
+    """Headers that keep a browser from misusing an answer: on every answer, a content security
+    policy on the web pages (the API documentation builds its page with an inline script, so it
+    goes without), and ``no-store`` on all but the static files."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -85,6 +94,8 @@ class SecurityHeaders:
         extra = [*_EVERY_ANSWER]
         if scope["path"].startswith("/ui"):
             extra.append(_PAGE_POLICY)
+        if not scope["path"].startswith(_STATIC):
+            extra.append(_NOT_KEPT)
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

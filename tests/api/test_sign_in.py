@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.deps import SESSION_COOKIE
 from api.keys import SESSION_LIFETIME, KeyStore, Role
+from tests.api.conftest import RUN, enc
 from tests.factories import run
 
 PAGE = {"Accept": "text/html"}
@@ -183,3 +184,28 @@ def test_a_busy_keys_file_is_unavailable_and_its_path_is_kept_for_the_log(
     )
     assert keys.path not in answer.text
     assert keys.path in caplog.text
+
+
+def test_what_a_key_or_a_session_reads_is_not_kept_in_a_cache(
+    client: TestClient, keys: KeyStore
+) -> None:
+    # Once signed out, a page must not come back from the browser's cache.
+    _, secret = keys.create(Role.AUDITOR)
+    key = {"Authorization": f"Bearer {secret}"}
+    sign_in(client, secret, "/ui/runs")
+    answers = [
+        client.get("/ui/runs", headers=PAGE),
+        client.get("/ui/runs?format=json"),
+        client.get(f"/ui/runs/{enc(RUN)}", headers=PAGE),
+        client.get("/runs", headers=key),
+        client.head("/runs", headers=key),
+        client.get(f"/runs/{enc(RUN)}/evidence-pack", headers=key),
+        client.get("/prov", headers=key),
+        client.get("/verify"),  # with the session's cookie
+    ]
+    assert [a.status_code for a in answers] == [200] * 8
+    assert [a.headers.get("cache-control") for a in answers] == ["no-store"] * 8
+    # the scripts and styles the pages load are the same for everyone, and may be kept
+    style = client.get("/ui/static/raidt.css")
+    assert style.status_code == 200
+    assert "no-store" not in style.headers.get("cache-control", "")
