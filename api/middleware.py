@@ -28,7 +28,7 @@ import re
 import time
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import unquote, unquote_plus
 
 import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -207,10 +207,11 @@ def _redacted_part(part: str) -> str:
 
 
 def _logged_path(raw_path: str, query: str) -> str:
-    """What the access log keeps of a request's target: the raw path, a key sent in it taken
-    out (a caller may paste one anywhere), and the query with credentials taken out. The log
-    refuses every change, so a key written there could never be removed."""
-    path = _KEY.sub(_REDACTED, raw_path)
+    """What the access log keeps of a request's target: the raw path, each segment that holds a
+    key (encoded or not: a caller may paste one anywhere) taken out, and the query with
+    credentials taken out. The log refuses every change, so a key written there could never be
+    removed."""
+    path = "/".join(_REDACTED if _KEY.search(unquote(s)) else s for s in raw_path.split("/"))
     kept = "&".join(_redacted_part(part) for part in query.split("&"))
     return path + ("?" + kept if query else "")
 

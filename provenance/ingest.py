@@ -814,18 +814,30 @@ def _check_names(fragment: Fragment, source: str) -> None:
     for prefix, uri in fragment.namespaces:
         if not is_iri(uri):
             raise InvalidRecord(f"prefix {prefix} stands for {uri!r}, not an IRI", location=source)
-    written = iris(fragment)
-    for name in sorted(written):
+    for name in sorted(_names(fragment)):
         if not is_iri(name):
             raise InvalidRecord(f"{name!r} is not an absolute IRI", location=source)
     _check_texts(fragment, source)
-    relative = sorted(i for i in written if i.startswith(RELATIVE_BASE))
+    relative = sorted(i for i in iris(fragment) if i.startswith(RELATIVE_BASE))
     if relative:
         raise InvalidRecord(
             f"<{relative[0].removeprefix(RELATIVE_BASE)}> is a relative IRI; IRIs are absolute, "
             "whoever reads them",
             location=source,
         )
+
+
+def _names(fragment: Fragment) -> set[str]:
+    """Every name a document gives: its nodes', relations' and bundles' ids, and its attributes'
+    names. (An attribute's value of type ``xsd:anyURI`` is a value, and any text may be one.)"""
+    found = set(fragment.ids())
+    for element in fragment.elements:
+        found.update(name for name, _ in element.attributes)
+        found.update(i for i in (element.id, element.bundle) if i)
+    for relation in fragment.relations:
+        found.update(name for name, _ in relation.attributes)
+        found.update(i for i in (relation.id, relation.bundle) if i)
+    return found
 
 
 def _check_texts(fragment: Fragment, source: str) -> None:

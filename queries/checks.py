@@ -63,9 +63,9 @@ class Judge(Protocol):
         """The delegation chains above ``agent``, judged at ``event``'s time and scope."""
         ...
 
-    def used_elsewhere(self, entities: list[str]) -> set[str]:
-        """Those of ``entities`` that an activity other than the run's reviews used: a later
-        run that took one as input, say."""
+    def used_by_runs(self, entities: list[str]) -> set[str]:
+        """Those of ``entities`` that a run took as input. A challenge, an override or another
+        run's review also uses what it is about, but takes nothing on from it."""
         ...
 
 
@@ -204,7 +204,7 @@ def _independent(f: RunFacts, reviews: list[Event]) -> list[Event]:
 
 def _rewritten(f: RunFacts, reviews: list[Event], judge: Judge) -> list[str]:
     """The revisions the run's authors wrote themselves, and that were decided on, acted on or
-    used by another activity (a later run), or revised into one that was, that none of
+    taken as input by a later run, or revised into one that was, that none of
     ``reviews`` is about (nor a later revision of them): a review of the version before is not
     one of theirs. A draft no one used needs none."""
     authors = _authors(f)
@@ -216,7 +216,7 @@ def _rewritten(f: RunFacts, reviews: list[Event], judge: Judge) -> list[str]:
     used = {v for e in [*f.approvals, *f.actions] for v in _versions(e.subject, revises)}
     # asked of the store only when a revision of theirs is left to judge: most runs have none
     unjudged = [r.id for r in f.revisions if r.id not in used]
-    used |= {v for u in judge.used_elsewhere(unjudged) for v in _versions(u, revises)}
+    used |= {v for u in judge.used_by_runs(unjudged) for v in _versions(u, revises)}
     return [r for r in theirs if r in used]
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
 import stat
 import struct
 import zipfile
@@ -59,6 +58,7 @@ __all__ = [
     "PackReport",
     "build_pack",
     "pack_files",
+    "require_come",
     "verify_pack",
 ]
 
@@ -299,7 +299,7 @@ def build_pack(
     chosen = own_name(rubric if isinstance(rubric, Rubric) else load_rubric(rubric))
     checked = require_verified(store, "no evidence pack is built from it")
     seq = checked.records if at.as_of is None else min(at.as_of, checked.records)
-    moment = _pack_moment(store, seq, at.time or _time_of(store, seq))
+    moment = _pack_moment(store, seq, at.time)
     run_id = require_node(store, run, moment).id
     files = {
         **pack_files(store, run_id, rubric=chosen, at=moment),
@@ -325,29 +325,44 @@ def build_pack(
     return buffer.getvalue()
 
 
-def _pack_moment(store: Store, seq: int, time: str | None) -> Moment:
-    """The moment a pack is as of: record ``seq`` and ``time``, which must agree, as verify-pack
-    holds them to: ``seq`` is the last record the store held at ``time``, and ``time`` has come
-    (a pack as of tomorrow would vouch for records not yet written).
+def _pack_moment(store: Store, seq: int, asked: str | None) -> Moment:
+    """The moment a pack is as of: record ``seq`` and the time ``asked`` for, else that record's
+    own; they must agree, as verify-pack holds them to: ``seq`` is the last record the store held
+    at that time. A time asked for must have come (a pack as of tomorrow would vouch for records
+    not yet written); a record's own time may be ahead of this machine's clock, when a clock
+    that ran ahead wrote it.
 
     Raises
     ------
     InvalidRecord
         When they do not.
     """
+    require_come(asked)
+    time = asked or _time_of(store, seq)
     if time is None:
         return Moment(seq, None)
-    if _not_come(time):
-        raise InvalidRecord(
-            f"no evidence pack as of {time}: that time has not come, and the store may yet "
-            "record more before it"
-        )
     held = store.seq_at(_utc(time))
     if held != seq:
         raise InvalidRecord(
             f"no evidence pack as of record {seq} at {time}: the store held {held} records then"
         )
     return Moment(seq, time)
+
+
+def require_come(asked: str | None) -> None:
+    """Refuse a pack as of a time asked for that has not come: it would vouch for records not
+    yet written.
+
+    Raises
+    ------
+    InvalidRecord
+        When ``asked`` is later than now.
+    """
+    if asked and _not_come(asked):
+        raise InvalidRecord(
+            f"no evidence pack as of {asked}: that time has not come, and the store may yet "
+            "record more before it"
+        )
 
 
 def _utc(time: str) -> str:
@@ -549,7 +564,7 @@ def _keys_given_twice(contents: dict[str, bytes]) -> list[str]:
         if name in contents and (key := _key_given_twice(contents[name])) is not None
     ]
     try:
-        lines = contents.get("records.jsonl", b"").decode().splitlines()
+        lines = _json_lines(contents.get("records.jsonl", b""))
     except UnicodeDecodeError:
         lines = []  # a problem _check_records names
     found += [
@@ -716,7 +731,8 @@ def _as_of_problem(store: Store, seq: int, as_of: object) -> str | None:
     """Why the manifest's ``as_of`` is not a time at which the store held ``seq`` records, the
     last of them record ``seq``: the reports are built again under that time, so a forged one,
     written into the reports as well, would pass. A pack made before manifests named a time
-    names none, and its reports none either."""
+    names none, and its reports none either. A time ahead of this machine's clock is taken
+    only when it is record ``seq``'s own time, which a clock that ran ahead may have written."""
     if as_of is None:
         return None
     try:
@@ -725,7 +741,7 @@ def _as_of_problem(store: Store, seq: int, as_of: object) -> str | None:
         when = None
     if when is None:
         return f"manifest.json: as_of {as_of!r} is not a time"
-    if _not_come(when):
+    if _not_come(when) and when != _time_of(store, seq):
         return f"manifest.json: as_of {as_of} is a time that has not come"
     held = store.seq_at(when)
     if held != seq:
@@ -755,9 +771,21 @@ def _since(store: Store, basis: _Basis, then: dict[str, bytes], now: dict[str, b
     ]
 
 
+def _json_lines(data: bytes) -> list[str]:
+    """The lines of a JSON Lines file: split at line feeds alone, as they are written. Text
+    may hold U+2028 and other characters ``str.splitlines`` would also split at.
+
+    Raises
+    ------
+    UnicodeDecodeError
+        When the data is not UTF-8.
+    """
+    return data.decode().removesuffix("\n").split("\n") if data else []
+
+
 def _records_in(store: Store, data: bytes) -> list[StoredRecord]:
     """The store's records named in a ``records.jsonl`` the store gave, in the order written."""
-    ids = (json.loads(line)["id"] for line in data.decode().splitlines())
+    ids = (json.loads(line)["id"] for line in _json_lines(data))
     return sorted((r for i in ids if (r := store.record(i)) is not None), key=lambda r: r.seq)
 
 
@@ -927,7 +955,8 @@ def _reports_about(contents: dict[str, bytes], run: object) -> list[str]:
         if astray:
             found.append(f"trace.json: {', '.join(astray)} not traced to run {run}")
     if powers is not None and timeline is not None:
-        acted = {row.get("id") for row in rows if row.get("type") == "action"}
+        # lists, not sets: a forged id may be a list or an object, which cannot be hashed
+        acted = [row.get("id") for row in rows if row.get("type") == "action"]
         other = sorted(
             str(action)
             for action, answer in powers.items()
@@ -955,7 +984,7 @@ def _traced_to(answer: object, output: str, run: object) -> bool:
     if not isinstance(answer, dict) or answer.get("output") != output:
         return False
     runs = answer.get("runs")
-    ids = {r.get("id") for r in runs if isinstance(r, dict)} if isinstance(runs, list) else set()
+    ids = [r.get("id") for r in runs if isinstance(r, dict)] if isinstance(runs, list) else []
     return run in ids or answer.get("depth_limit_reached") is True
 
 
@@ -971,32 +1000,18 @@ def _prefixes_of(contents: dict[str, bytes]) -> dict[str, str] | None:
     return declared
 
 
-_PN_BASE = (
-    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
-    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
-)
-_PN_CHARS = _PN_BASE + "_\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
-_PREFIX_NAME = re.compile(f"[{_PN_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?")
-"""A PROV-N prefix name (``PN_PREFIX``): a letter, then letters, digits, ``_``, ``-`` or ``.``,
-not ending in ``.``."""
-
-
 def _foreign_prefixes(store: Store, declared: dict[str, str]) -> list[str]:
-    """Each prefix the pack declares that is no PROV-N prefix name, or binds a namespace that
-    neither the store nor a standard prefix binds it to, as a problem. The pack's PROV is
-    written again with the prefixes it declares, so a forged one (the store's ids under
-    another organisation's prefix) would be written again just as forged, and pass."""
+    """Each prefix the pack declares that binds a namespace neither the store nor a standard
+    prefix binds it to, as a problem. The pack's PROV is written again with the prefixes it
+    declares, so a forged one (the store's ids under another organisation's prefix, or under a
+    name PROV-N cannot write) would be written again just as forged, and pass."""
     own = store.namespaces()
-    found = []
-    for prefix, uri in declared.items():
-        if not _PREFIX_NAME.fullmatch(prefix):
-            found.append(f"prov.json: prefix {prefix!r} is not a PROV-N prefix name")
-        elif own.get(prefix) != uri and STANDARD_NAMESPACES.get(prefix) != uri:
-            found.append(
-                f"prov.json: prefix {prefix} names {uri}, which neither the store nor a "
-                "standard prefix binds it to"
-            )
-    return found
+    return [
+        f"prov.json: prefix {prefix!r} names {uri}, which neither the store nor a standard "
+        "prefix binds it to"
+        for prefix, uri in declared.items()
+        if own.get(prefix) != uri and STANDARD_NAMESPACES.get(prefix) != uri
+    ]
 
 
 def _rubric_of(contents: dict[str, bytes]) -> Rubric | str:
@@ -1097,7 +1112,7 @@ def _check_records(data: bytes, report: PackReport, store: Store | None) -> None
     """Every record in ``records.jsonl`` against its content hash, and against the store's own
     record of that id when there is a store."""
     try:
-        lines = data.decode().splitlines()
+        lines = _json_lines(data)
     except UnicodeDecodeError:
         report.problems.append("records.jsonl: not UTF-8 text")
         lines = []

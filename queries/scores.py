@@ -321,12 +321,18 @@ class _Judge:
             at=self._at,
         )
 
-    def used_elsewhere(self, entities: list[str]) -> set[str]:
+    def used_by_runs(self, entities: list[str]) -> set[str]:
         if not entities:
             return set()
-        reviews = {e.id for e in self._facts.reviews}
         users = used_by(self._store, entities, self._at)
-        return {e for e, activities in users.items() if any(a not in reviews for a in activities)}
+        runs = self._store.nodes(
+            {a for found in users.values() for a in found}, as_of=self._at.as_of
+        )
+        return {
+            e
+            for e, activities in users.items()
+            if any(Type.RUN in runs[a].types for a in activities if a in runs)
+        }
 
     def _facts_of(self, run_id: str) -> RunFacts:
         if run_id == self._facts.run.id:

@@ -611,6 +611,19 @@ def imported(url: str, path: Path, text: str) -> None:
     assert raidt(["import", str(path), "--store", url]) == 0
 
 
+def test_an_any_uri_value_is_a_value_not_a_name(
+    seeded: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # names must be IRIs; a value typed xsd:anyURI is text, written back as it was given
+    _, url = seeded
+    link = {"$": "http://example.org/a b", "type": "xsd:anyURI"}
+    document = {"prefix": {"t": iri("")}, "entity": {"t:linked": {"t:link": link}}}
+    imported(url, tmp_path / "linked.json", json.dumps(document))
+    capsys.readouterr()
+    assert raidt(["export", iri("linked"), "--format", "provn", "--store", url]) == 0
+    assert '"http://example.org/a b" %% xsd:anyURI' in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("name", "document", "fmt", "said"),
     [

@@ -22,7 +22,7 @@ import sys
 import zipfile
 import zlib
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,8 @@ from provenance.identifiers import STANDARD_NAMESPACES
 from provenance.ingest import import_document
 from provenance.integrity import verify
 from provenance.stores import SQLiteStore
+from provenance.stores import plan as plan_module
+from provenance.stores import sqlite as sqlite_module
 from queries.context import Moment
 from queries.evidence import build_pack, pack_files
 from queries.scores import load_rubric
@@ -856,7 +858,7 @@ def _forge_prefix_name(contents: dict[str, bytes]) -> None:
         (
             _forge_prefix,
             [
-                "prov.json: prefix test names https://evil.example/, which neither the store "
+                "prov.json: prefix 'test' names https://evil.example/, which neither the store "
                 "nor a standard prefix binds it to"
             ],
         ),
@@ -864,11 +866,18 @@ def _forge_prefix_name(contents: dict[str, bytes]) -> None:
         (
             _forge_prov_prefix,
             [
-                "prov.json: prefix prov names https://evil.example/prov#, which neither the "
+                "prov.json: prefix 'prov' names https://evil.example/prov#, which neither the "
                 "store nor a standard prefix binds it to"
             ],
         ),
-        (_forge_prefix_name, ["prov.json: prefix 't e>st' is not a PROV-N prefix name"]),
+        # a name no PROV-N reader takes, for the store's namespace
+        (
+            _forge_prefix_name,
+            [
+                "prov.json: prefix 't e>st' names https://test.example/, which neither the store "
+                "nor a standard prefix binds it to"
+            ],
+        ),
     ],
 )
 def test_a_pack_declaring_prefixes_the_store_does_not_fails_against_it(
@@ -1111,6 +1120,26 @@ def test_a_manifest_pointed_at_another_run_is_caught(
             f"trace.json: {OUT}, {REV} not traced to run {other}",
         ],
     )
+
+
+@pytest.mark.parametrize("run", [[RUN1], {"id": RUN1}])
+def test_a_run_that_is_no_id_is_a_problem_not_a_crash(
+    pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str], run: object
+) -> None:
+    def change(contents: dict[str, bytes]) -> None:
+        manifest = json.loads(contents["manifest.json"])
+        contents["manifest.json"] = json.dumps({**manifest, "run": run}).encode()
+        timeline = json.loads(contents["timeline.json"])
+        for row in timeline:
+            if row["type"] in ("run", "action"):
+                row["id"] = run
+        contents["timeline.json"] = json.dumps(timeline).encode()
+        _fix_manifest(contents, "timeline.json")
+
+    code, _, err = cli(capsys, "verify-pack", str(tampered(pack, tmp_path, change)))
+    assert code == 1
+    assert err.startswith("FAILED: ")
+    assert "Traceback" not in err
 
 
 def test_a_wrong_size_in_the_manifest_is_caught(
@@ -1624,6 +1653,62 @@ def test_a_pack_said_to_be_as_of_another_time_fails_against_the_store(
     assert json.loads(out)["problems"] == [f"manifest.json: {why}"]
 
 
+def test_a_store_written_by_a_clock_that_ran_ahead_still_gives_packs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # its records' times are ahead of this machine's clock; a pack as of now is as of its last
+    # record, whose time that is
+    ahead = (datetime.now(UTC) + timedelta(minutes=5)).isoformat(timespec="microseconds")
+    monkeypatch.setattr(sqlite_module, "stamp", lambda: ahead)
+    monkeypatch.setattr(plan_module, "stamp", lambda: ahead)
+    url = f"sqlite:///{tmp_path / 'ahead.db'}"
+    store = SQLiteStore(tmp_path / "ahead.db")
+    put(store, *records())
+    store.close()
+    monkeypatch.undo()
+    output = tmp_path / "ahead.zip"
+    assert cli(capsys, "evidence", RUN1, "-o", str(output), "--store", url)[0] == 0
+    assert json.loads(unzip(output)["manifest.json"])["as_of"] == ahead
+    code, _, err = cli(capsys, "verify-pack", str(output), "--store", url)
+    assert (code, err) == (0, "")
+
+
+def test_a_prefix_the_store_holds_checks_out_whatever_its_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a PROV-JSON document may bind a prefix PROV-N would not take; the store keeps it, and a
+    # pack of a run under that namespace names it
+    store = SQLiteStore(tmp_path / "odd.db")
+    document = {"prefix": {"1x": "https://one.example/"}, "entity": {"1x:doc": {}}}
+    import_document(json.dumps(document), FORMATS["json"], store, source="odd.json")
+    put(store, factory_run(1, inputs=[{"id": "https://one.example/doc", "content_hash": h("d")}]))
+    store.close()
+    url = f"sqlite:///{tmp_path / 'odd.db'}"
+    output = tmp_path / "odd.zip"
+    assert cli(capsys, "evidence", iri("runs/1"), "-o", str(output), "--store", url)[0] == 0
+    assert json.loads(unzip(output)["prov.json"])["prefix"]["1x"] == "https://one.example/"
+    code, _, err = cli(capsys, "verify-pack", str(output), "--store", url)
+    assert (code, err) == (0, "")
+
+
+def test_a_record_whose_text_holds_a_line_separator_checks_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # U+2028 is text, not a line break, in JSON Lines: records.jsonl keeps it as it is
+    store = SQLiteStore(tmp_path / "sep.db")
+    put(store, factory_run(1, purpose="first line\u2028second line"))
+    store.close()
+    url = f"sqlite:///{tmp_path / 'sep.db'}"
+    output = tmp_path / "sep.zip"
+    assert cli(capsys, "evidence", iri("runs/1"), "-o", str(output), "--store", url)[0] == 0
+    assert "\u2028".encode() in unzip(output)["records.jsonl"]
+    for offline in (True, False):
+        code, _, err = cli(
+            capsys, "verify-pack", str(output), *([] if offline else ["--store", url])
+        )
+        assert (code, err) == (0, "")
+
+
 def test_no_pack_is_built_as_of_a_time_that_has_not_come(
     built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -1674,8 +1759,8 @@ def test_a_pack_writing_the_store_s_ids_under_another_prefix_fails_against_it(
     code, out, _ = cli(capsys, "verify-pack", str(path), "--store", url, "--json")
     assert code == 1
     assert json.loads(out)["problems"] == [
-        "prov.json: prefix hospital names https://test.example/, which neither the store nor a "
-        "standard prefix binds it to"
+        "prov.json: prefix 'hospital' names https://test.example/, which neither the store nor "
+        "a standard prefix binds it to"
     ]
 
 

@@ -2614,6 +2614,9 @@ def test_a_revision_the_initiator_wrote_that_a_later_run_took_needs_a_review_of_
     }
     profile = scored(store, *governed(rewrite=rewrite))
     assert check(profile, "reviewer-distinct")["passed"] is True  # a draft no one used
+    # an override of it takes nothing on from it
+    put(store, {**override_of(1, rationale="kept the original"), "target": draft})
+    assert check(score(store, RUN1), "reviewer-distinct")["passed"] is True
     put(store, run_record(2, upstream=(draft,)))
     failed = check(score(store, RUN1), "reviewer-distinct")
     assert (failed["passed"], failed["evidence"]) == (False, [draft])

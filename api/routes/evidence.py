@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends, Response
 
 from api.deps import RunId, StoreDep, reader
 from api.models import RubricName
-from api.problems import problem_responses
+from api.problems import problem_responses, query_taken
 from api.routes.lineage import AsOfQuery
 from api.routes.scores import RubricQuery
 from queries.context import moment
-from queries.evidence import build_pack
+from queries.evidence import build_pack, require_come
 from visualisation.static import pack_pictures
 
 __all__ = ["evidence_pack", "router"]
@@ -41,7 +41,10 @@ def evidence_pack(
     """PROV bundle (PROV-JSON, PROV-N), trace, authority, score, timeline, records and a SHA-256
     manifest, as ``raidt evidence`` writes it; with ``as_of``, as the store stood then. A store
     that fails verify gets none (409), nor does an ``as_of`` that has not come (422)."""
-    data = build_pack(store, run, rubric=rubric.value, at=moment(store, as_of), draw=pack_pictures)
+    with query_taken("as_of"):
+        at = moment(store, as_of)
+        require_come(at.time)
+    data = build_pack(store, run, rubric=rubric.value, at=at, draw=pack_pictures)
     name = run.rstrip("/").rsplit("/", 1)[-1] or "run"
     ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "-" for c in name)
     # HTTP headers are Latin-1: an ASCII name for every client, the real one (RFC 6266) for most

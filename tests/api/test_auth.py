@@ -222,6 +222,7 @@ def test_a_key_sent_in_the_url_is_kept_out_of_the_access_log(
         ("/runs", {"access_token": "x", "key": "y"}),
         ("/ui/sign-in", {"next": f"/ui/runs?k={key}"}),
         (f"/nodes/{key}", {}),
+        (f"/nodes/{key.replace('_', '%5F')}", {}),
     ]
     for path, query in sent:
         client.get(path, params=query)
@@ -231,6 +232,7 @@ def test_a_key_sent_in_the_url_is_kept_out_of_the_access_log(
         "/runs?token=REDACTED&sector=finance&password=REDACTED",
         "/runs?access_token=REDACTED&key=REDACTED",
         "/ui/sign-in?next=REDACTED",
+        "/nodes/REDACTED",
         "/nodes/REDACTED",
     ]
     with sqlite3.connect(keys.path) as db:

@@ -50,6 +50,20 @@ def test_the_service_and_the_command_give_the_same_pack(
         assert "lineage.svg" in pack.namelist()
 
 
+def test_a_pack_as_of_a_time_to_come_is_a_bad_request(
+    client: TestClient, auditor: dict[str, str]
+) -> None:
+    answer = client.get(
+        f"/runs/{enc(RUN)}/evidence-pack",
+        params={"as_of": "2999-01-01T00:00:00Z"},
+        headers=auditor,
+    )
+    assert answer.status_code == 422
+    problem = answer.json()
+    assert problem["type"].endswith("#invalid-request")
+    assert "that time has not come" in problem["detail"]
+
+
 def test_verify_answers_as_the_command_does(
     client: TestClient, auditor: dict[str, str], demo_store: SQLiteStore
 ) -> None:
