@@ -828,15 +828,15 @@ def _check_names(fragment: Fragment, source: str) -> None:
 
 
 def _names(fragment: Fragment) -> set[str]:
-    """Every name a document gives: its nodes', relations' and bundles' ids, and its attributes'
-    names. (An attribute's value of type ``xsd:anyURI`` is a value, and any text may be one.)"""
+    """Every name a document gives: its nodes', relations' and bundles' ids, its attributes'
+    names, and the qualified names among their values (a type, a plan, an activity). A value
+    of type ``xsd:anyURI`` is a value, not a name, and any text may be one."""
     found = set(fragment.ids())
-    for element in fragment.elements:
-        found.update(name for name, _ in element.attributes)
-        found.update(i for i in (element.id, element.bundle) if i)
-    for relation in fragment.relations:
-        found.update(name for name, _ in relation.attributes)
-        found.update(i for i in (relation.id, relation.bundle) if i)
+    for item in (*fragment.elements, *fragment.relations):
+        found.update(name for name, _ in item.attributes)
+        found.update(v["@id"] for _, v in item.attributes if isinstance(v, dict) and "@id" in v)
+    found.update(i for e in fragment.elements for i in (e.id, e.bundle) if i)
+    found.update(i for r in fragment.relations for i in (r.id, r.bundle) if i)
     return found
 
 

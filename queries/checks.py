@@ -63,9 +63,10 @@ class Judge(Protocol):
         """The delegation chains above ``agent``, judged at ``event``'s time and scope."""
         ...
 
-    def used_by_runs(self, entities: list[str]) -> set[str]:
-        """Those of ``entities`` that a run took as input. A challenge, an override or another
-        run's review also uses what it is about, but takes nothing on from it."""
+    def taken_on(self, entities: list[str]) -> set[str]:
+        """Those of ``entities`` that an activity took on: a run that took one as input, an
+        action, a decision, or any other activity that used one, but a review, override,
+        challenge or escalation, which use what they are about and take nothing on from it."""
         ...
 
 
@@ -204,7 +205,7 @@ def _independent(f: RunFacts, reviews: list[Event]) -> list[Event]:
 
 def _rewritten(f: RunFacts, reviews: list[Event], judge: Judge) -> list[str]:
     """The revisions the run's authors wrote themselves, and that were decided on, acted on or
-    taken as input by a later run, or revised into one that was, that none of
+    taken on by another activity (a later run), or revised into one that was, that none of
     ``reviews`` is about (nor a later revision of them): a review of the version before is not
     one of theirs. A draft no one used needs none."""
     authors = _authors(f)
@@ -216,7 +217,7 @@ def _rewritten(f: RunFacts, reviews: list[Event], judge: Judge) -> list[str]:
     used = {v for e in [*f.approvals, *f.actions] for v in _versions(e.subject, revises)}
     # asked of the store only when a revision of theirs is left to judge: most runs have none
     unjudged = [r.id for r in f.revisions if r.id not in used]
-    used |= {v for u in judge.used_by_runs(unjudged) for v in _versions(u, revises)}
+    used |= {v for u in judge.taken_on(unjudged) for v in _versions(u, revises)}
     return [r for r in theirs if r in used]
 
 

@@ -955,8 +955,7 @@ def _reports_about(contents: dict[str, bytes], run: object) -> list[str]:
         if astray:
             found.append(f"trace.json: {', '.join(astray)} not traced to run {run}")
     if powers is not None and timeline is not None:
-        # lists, not sets: a forged id may be a list or an object, which cannot be hashed
-        acted = [row.get("id") for row in rows if row.get("type") == "action"]
+        acted = _ids(row.get("id") for row in rows if row.get("type") == "action")
         other = sorted(
             str(action)
             for action, answer in powers.items()
@@ -984,8 +983,16 @@ def _traced_to(answer: object, output: str, run: object) -> bool:
     if not isinstance(answer, dict) or answer.get("output") != output:
         return False
     runs = answer.get("runs")
-    ids = [r.get("id") for r in runs if isinstance(r, dict)] if isinstance(runs, list) else []
-    return run in ids or answer.get("depth_limit_reached") is True
+    ids = (
+        _ids(r.get("id") for r in runs if isinstance(r, dict)) if isinstance(runs, list) else set()
+    )
+    return (isinstance(run, str) and run in ids) or answer.get("depth_limit_reached") is True
+
+
+def _ids(values: Iterable[object]) -> set[str]:
+    """The ids among ``values``: a forged report may give a list or an object instead, which
+    names nothing (and cannot be hashed to look it up)."""
+    return {v for v in values if isinstance(v, str)}
 
 
 def _prefixes_of(contents: dict[str, bytes]) -> dict[str, str] | None:

@@ -291,6 +291,10 @@ class _Memory:
     traceability: dict[str, float | None] = field(default_factory=dict)
 
 
+_ABOUT = frozenset({Type.REVIEW, Type.OVERRIDE, Type.CHALLENGE, Type.ESCALATION})
+"""Activities that use what they are about, and take nothing on from it."""
+
+
 class _Judge:
     """Answers checks' questions beyond their facts, remembering what it learns of earlier runs."""
 
@@ -321,17 +325,17 @@ class _Judge:
             at=self._at,
         )
 
-    def used_by_runs(self, entities: list[str]) -> set[str]:
+    def taken_on(self, entities: list[str]) -> set[str]:
         if not entities:
             return set()
         users = used_by(self._store, entities, self._at)
-        runs = self._store.nodes(
+        nodes = self._store.nodes(
             {a for found in users.values() for a in found}, as_of=self._at.as_of
         )
         return {
             e
             for e, activities in users.items()
-            if any(Type.RUN in runs[a].types for a in activities if a in runs)
+            if any(a in nodes and not nodes[a].types & _ABOUT for a in activities)
         }
 
     def _facts_of(self, run_id: str) -> RunFacts:

@@ -474,6 +474,22 @@ endDocument""",
             marks=PROV_N_CANNOT_WRITE,
         ),
         pytest.param(
+            "plan-not-an-iri.json",
+            json.dumps(
+                {
+                    "prefix": {"t": iri("")},
+                    "activity": {"t:a": {}},
+                    "agent": {"t:ag": {}},
+                    "wasAssociatedWith": {
+                        "_:w": {"prov:activity": "t:a", "prov:agent": "t:ag", "prov:plan": "t:a b"}
+                    },
+                }
+            ),
+            None,
+            f"'{iri('a b')}' is not an absolute IRI",
+            marks=pytest.mark.filterwarnings("ignore:the local part 'a b'"),
+        ),
+        pytest.param(
             "nul-in-name.json",
             '{"prefix": {"ex": "http://example.org/"}, "entity": {"ex:e": {"ex:x\\u0000y": "v"}}}',
             None,

@@ -1659,8 +1659,8 @@ def test_a_store_written_by_a_clock_that_ran_ahead_still_gives_packs(
     # its records' times are ahead of this machine's clock; a pack as of now is as of its last
     # record, whose time that is
     ahead = (datetime.now(UTC) + timedelta(minutes=5)).isoformat(timespec="microseconds")
-    monkeypatch.setattr(sqlite_module, "stamp", lambda: ahead)
-    monkeypatch.setattr(plan_module, "stamp", lambda: ahead)
+    monkeypatch.setattr(sqlite_module, "stamp", lambda after="": ahead)
+    monkeypatch.setattr(plan_module, "stamp", lambda after="": ahead)
     url = f"sqlite:///{tmp_path / 'ahead.db'}"
     store = SQLiteStore(tmp_path / "ahead.db")
     put(store, *records())
@@ -1671,6 +1671,14 @@ def test_a_store_written_by_a_clock_that_ran_ahead_still_gives_packs(
     assert json.loads(unzip(output)["manifest.json"])["as_of"] == ahead
     code, _, err = cli(capsys, "verify-pack", str(output), "--store", url)
     assert (code, err) == (0, "")
+    # the clock set right, what is written next is still written after, not at the same time
+    store = SQLiteStore(tmp_path / "ahead.db")
+    put(store, factory_run(9))
+    (later,) = [r.recorded_at for r in store.records() if r.id == iri("runs/9")]
+    store.close()
+    assert later > ahead
+    code, _, err = cli(capsys, "verify-pack", str(output), "--store", url)
+    assert code == 0
 
 
 def test_a_prefix_the_store_holds_checks_out_whatever_its_name(

@@ -2602,24 +2602,45 @@ def test_a_rejected_revision_supersedes_nothing_and_an_unused_draft_needs_no_rev
     assert check(profile, "reviewer-distinct")["passed"] is True
 
 
-def test_a_revision_the_initiator_wrote_that_a_later_run_took_needs_a_review_of_its_own(
-    store: Store,
-) -> None:
-    # Cy reviews out/1-1 at 10:50; Ana's own revision of it, made at 10:00:50, is no one's
-    # decision, but run 2 takes it as input at 10:01: no one but Ana read what went on.
-    draft = iri("out/1-1-draft")
+DRAFT = iri("out/1-1-draft")
+
+
+def _own_draft_no_one_used(store: Store) -> None:
+    """Cy reviews out/1-1 at 10:50; Ana's own revision of it, made at 10:00:50, is no one's
+    decision; an override of it takes nothing on from it."""
     rewrite = {
-        **review_of(1, by="ana", at=t("10:00:50"), revision=draft),
+        **review_of(1, by="ana", at=t("10:00:50"), revision=DRAFT),
         "id": iri("reviews/1-ana"),
     }
     profile = scored(store, *governed(rewrite=rewrite))
     assert check(profile, "reviewer-distinct")["passed"] is True  # a draft no one used
-    # an override of it takes nothing on from it
-    put(store, {**override_of(1, rationale="kept the original"), "target": draft})
+    put(store, {**override_of(1, rationale="kept the original"), "target": DRAFT})
     assert check(score(store, RUN1), "reviewer-distinct")["passed"] is True
-    put(store, run_record(2, upstream=(draft,)))
+
+
+def test_a_revision_the_initiator_wrote_that_a_later_run_took_needs_a_review_of_its_own(
+    store: Store,
+) -> None:
+    # run 2 takes the draft as input at 10:01: no one but Ana read what went on
+    _own_draft_no_one_used(store)
+    put(store, run_record(2, upstream=(DRAFT,)))
     failed = check(score(store, RUN1), "reviewer-distinct")
-    assert (failed["passed"], failed["evidence"]) == (False, [draft])
+    assert (failed["passed"], failed["evidence"]) == (False, [DRAFT])
+
+
+def test_a_revision_the_initiator_wrote_that_any_other_activity_took_on_needs_one_too(
+    store: Store,
+) -> None:
+    # a publication a PROV document records, which is no run
+    _own_draft_no_one_used(store)
+    document = f"""document
+  prefix t <{iri("")}>
+  activity(t:publish/1, 2026-01-01T10:02:00Z, 2026-01-01T10:02:00Z)
+  used(t:publish/1, t:out/1-1-draft, -)
+endDocument"""
+    import_document(document, FORMATS["provn"], store, source="publish.provn")
+    failed = check(score(store, RUN1), "reviewer-distinct")
+    assert (failed["passed"], failed["evidence"]) == (False, [DRAFT])
 
 
 def test_a_late_review_by_the_initiator_alone_is_late(store: Store) -> None:

@@ -256,9 +256,9 @@ class Neo4jStore:
             self._session() as session,
             session.begin_transaction() as tx,
         ):
-            tx.run(cypher.HEAD, genesis=GENESIS).consume()
+            chain = tx.run(cypher.HEAD, genesis=GENESIS).single(strict=True)
             self._local.transaction = tx
-            self._local.stamp = stamp()
+            self._local.stamp = stamp(chain["time"])
             self._local.broken = False
             try:
                 yield

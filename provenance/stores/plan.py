@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from provenance.errors import RecordConflict
 from provenance.graph import Element, Relation
@@ -50,11 +50,19 @@ class Planned:
     relations: tuple[Relation, ...]
 
 
-def stamp() -> str:
+def stamp(after: str = "") -> str:
     """The time records written now are recorded at. A transaction takes one and gives it to
     every record it writes, whatever batches they come in: a question asked ``as of`` any moment
-    then sees all of them or none, as the store did."""
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+    then sees all of them or none, as the store did.
+
+    It is later than ``after``, the time of the chain's last record, even when this machine's
+    clock reads earlier (another machine's ran ahead, or this one was set back): records written
+    now never share a time with those written before, which a question as of that time, or an
+    evidence pack as of that record, would otherwise take in too."""
+    now = datetime.now(UTC)
+    if after:
+        now = max(now, datetime.fromisoformat(after) + timedelta(microseconds=1))
+    return now.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def plan(
@@ -75,7 +83,7 @@ def plan(
     known = dict(stored)
     planned: list[Planned] = []
     seq, previous, time = head.seq, head.chain, head.time
-    now = now or stamp()
+    now = now or stamp(head.time)
     for record in records:
         held = known.get(record.id)
         if held == record.content_hash:

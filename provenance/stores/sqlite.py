@@ -266,7 +266,7 @@ class SQLiteStore:
         with self._errors("write to"), self._atomic():
             outer = self._stamp is None
             if outer:
-                self._stamp = stamp()
+                self._stamp = stamp(self._head().time)
             try:
                 yield
             finally:
