@@ -6,6 +6,7 @@ import json
 import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 import pytest
 
@@ -17,6 +18,7 @@ from provenance.ingest import prepare
 from provenance.integrity import verify
 from provenance.records import RECORD_ADAPTER
 from provenance.stores import Direction, PreparedRecord, SQLiteStore, Store
+from provenance.stores.plan import stamp
 from provenance.vocabulary import Attr, Role, Type
 from tests.conftest import put
 from tests.factories import approval, earlier_output, iri, review, run
@@ -558,3 +560,45 @@ def test_record_times_are_those_the_records_were_written_at(store: Store) -> Non
         iri("runs/2"): second.recorded_at,
     }
     assert store.record_times([]) == {}
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        "2099-01-01T10:00:00.000000+00:00",
+        "2099-01-01T10:00:00",  # without a zone: in UTC, as this package writes them
+        "2099-01-01T15:00:00+05:00",
+    ],
+)
+def test_a_transaction_is_stamped_after_the_chains_last_record(last: str) -> None:
+    # a clock that ran ahead wrote the last record: what is written now comes after it
+    assert stamp(last) == "2099-01-01T10:00:00.000001+00:00"
+
+
+@pytest.mark.parametrize(
+    "unreadable", ["2026-01-01T10:00:00 UTC", "9999-12-31T23:59:59.999999+00:00", "x"]
+)
+def test_a_last_time_no_time_comes_after_leaves_the_clock_as_it_is(unreadable: str) -> None:
+    # a store written by other hands still takes writes, stamped by this machine's clock
+    before = datetime.now(UTC).isoformat(timespec="microseconds")
+    assert before <= stamp(unreadable) <= datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def test_a_record_that_brought_its_own_time_without_a_zone_does_not_stop_the_next_write() -> None:
+    store = SQLiteStore(":memory:")
+    own = prepare(RECORD_ADAPTER.validate_python(run(1)))
+    store.write(
+        [
+            PreparedRecord(
+                own.id,
+                own.kind,
+                own.body,
+                own.content_hash,
+                own.fragment,
+                recorded_at="2026-01-01T10:00:00",
+            )
+        ]
+    )
+    put(store, run(2, minute=2))
+    assert verify(store).ok
+    store.close()

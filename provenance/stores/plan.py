@@ -60,9 +60,22 @@ def stamp(after: str = "") -> str:
     now never share a time with those written before, which a question as of that time, or an
     evidence pack as of that record, would otherwise take in too."""
     now = datetime.now(UTC)
-    if after:
-        now = max(now, datetime.fromisoformat(after) + timedelta(microseconds=1))
-    return now.astimezone(UTC).isoformat(timespec="microseconds")
+    last = _instant(after)
+    if last is not None and last >= now:
+        now = last + timedelta(microseconds=1)
+    return now.isoformat(timespec="microseconds")
+
+
+def _instant(time: str) -> datetime | None:
+    """A record's time as an instant: one without a zone is in UTC, as this package writes
+    them; ``None`` for one that cannot be read (a store written by other hands), or that no
+    time comes after."""
+    try:
+        read = datetime.fromisoformat(time)
+        read = (read if read.tzinfo else read.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    return read if read < datetime.max.replace(tzinfo=UTC) else None
 
 
 def plan(
