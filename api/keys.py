@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import sqlite3
@@ -37,6 +38,8 @@ __all__ = [
     "KeyStore",
     "Role",
 ]
+
+_log = logging.getLogger("raidt.api")
 
 KEY_PREFIX = "raidt"
 SESSION_LIFETIME = timedelta(hours=8)
@@ -163,6 +166,16 @@ class KeyStore:
         # there already, or not to be made here: opening it says which
         with suppress(OSError):
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        with suppress(OSError):
+            mode = Path(self.path).stat().st_mode & 0o777
+            if mode & 0o007:
+                _log.warning(
+                    "the keys file %s is open to every user of this machine (mode %o): "
+                    "`chmod 600 %s` makes it its owner's alone",
+                    self.path,
+                    mode,
+                    self.path,
+                )
 
     @contextmanager
     def _errors(self, doing: str) -> Iterator[sqlite3.Connection]:

@@ -250,7 +250,9 @@ def test_a_new_keys_file_is_readable_by_its_owner_alone(tmp_path: Path) -> None:
     keys.close()
 
 
-def test_a_keys_file_someone_made_keeps_its_mode(tmp_path: Path) -> None:
+def test_a_keys_file_someone_made_keeps_its_mode(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     shared = tmp_path / "keys.db"
     sqlite3.connect(shared).close()
     shared.chmod(0o640)
@@ -258,6 +260,16 @@ def test_a_keys_file_someone_made_keeps_its_mode(tmp_path: Path) -> None:
     keys.create(Role.ADMIN)
     assert shared.stat().st_mode & 0o777 == 0o640
     keys.close()
+    assert not caplog.records  # shared with a group, on purpose it may be
+    shared.chmod(0o644)
+    keys = KeyStore(shared)
+    keys.create(Role.ADMIN)
+    assert shared.stat().st_mode & 0o777 == 0o644
+    keys.close()
+    assert [r.getMessage() for r in caplog.records] == [
+        f"the keys file {shared} is open to every user of this machine (mode 644): "
+        f"`chmod 600 {shared}` makes it its owner's alone"
+    ]
 
 
 def test_the_access_log_cannot_be_written_through_the_api(
