@@ -48,6 +48,7 @@ __all__ = [
     "DOCUMENT_KIND",
     "Known",
     "Located",
+    "document_id",
     "document_record",
     "import_document",
     "iter_records",
@@ -1041,6 +1042,22 @@ def _restates(given: Relation, held: Relation) -> bool:
     return all(canonical_json(pair) in kept for pair in given.attributes)
 
 
+def document_id(store: Store, given: str | None) -> str | None:
+    """The record id an import is given, as a full IRI: an absolute IRI, or a prefixed name
+    whose prefix the store knows, as any id a user gives.
+
+    Raises
+    ------
+    InvalidRecord
+        When it is neither.
+    """
+    if given is None:
+        return None
+    if not is_iri(given):
+        raise InvalidRecord(f"record id {given!r} is not an absolute IRI", location="id")
+    return resolve_stored(store, given, new=True)
+
+
 def import_document(
     data: str | bytes, fmt: Format, store: Store, *, source: str, record_id: str | None = None
 ) -> tuple[PreparedRecord, WriteResult]:
@@ -1054,10 +1071,7 @@ def import_document(
         When the document cannot be read, states nothing, ``record_id`` is not an absolute
         IRI, or it adds to a governance node already recorded (see :func:`_check_recorded`).
     """
-    if record_id is not None:
-        if not is_iri(record_id):
-            raise InvalidRecord(f"record id {record_id!r} is not an absolute IRI", location="id")
-        record_id = resolve_stored(store, record_id, new=True)
+    record_id = document_id(store, record_id)
     prepared = prepare_document(parse_document(data, fmt, source=source), record_id, source)
     if not prepared.fragment.elements and not prepared.fragment.relations:
         raise InvalidRecord(

@@ -22,6 +22,7 @@ class RepeatedKey(json.JSONDecodeError):
 
     def __init__(self, key: str) -> None:
         super().__init__(f"the key {printable(key)!r} is given twice in one object", "", 0)
+        self.key = key
 
 
 def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from provenance.formats import FORMATS, write_document
 from provenance.hashing import GENESIS, readable_json, sha256_hex, sha256_tag
 from provenance.identifiers import STANDARD_NAMESPACES
 from provenance.integrity import VerifyReport, require_verified
+from provenance.jsontext import RepeatedKey, unique_keys
 from provenance.stores.base import Store, StoredRecord
 from provenance.vocabulary import Attr
 from queries.authority import authority
@@ -579,21 +580,13 @@ def _keys_given_twice(contents: dict[str, bytes]) -> list[str]:
 def _key_given_twice(text: str | bytes) -> str | None:
     """The first key a JSON text gives twice in one object, if any (none in what is not JSON,
     which the checks that read it name)."""
-    twice: list[str] = []
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        seen: set[str] = set()
-        for key, _ in items:
-            if key in seen and not twice:
-                twice.append(key)
-            seen.add(key)
-        return dict(items)
-
     try:
-        json.loads(text, object_pairs_hook=pairs)
+        json.loads(text, object_pairs_hook=unique_keys)
+    except RepeatedKey as repeated:
+        return repeated.key
     except (ValueError, RecursionError):
         return None
-    return twice[0] if twice else None
+    return None
 
 
 def _check_files(unpacked: _Unpacked, listed: dict[str, Any], report: PackReport) -> set[str]:
@@ -1041,9 +1034,9 @@ def _rubric_of(contents: dict[str, bytes]) -> Rubric | str:
     return f"score.json: rubric {name!r} is neither in the pack nor shipped"
 
 
-def _earlier_shipped(carried: Rubric | None, name: str) -> bool:
-    """Whether the pack carries an earlier version of the shipped rubric ``name``."""
-    return carried is not None and carried.name == name and former_shipped(carried)
+def _earlier_shipped(carried: Rubric, name: str) -> bool:
+    """Whether the rubric a pack carries is an earlier version of the shipped rubric ``name``."""
+    return carried.name == name and former_shipped(carried)
 
 
 def _scored_by(contents: dict[str, bytes]) -> str | None:

@@ -15,10 +15,8 @@ from api.responses import WRITE, json_media_type
 from provenance.errors import InvalidRecord, UnsupportedFormat
 from provenance.export import export_document
 from provenance.formats import parse_document, write_document
-from provenance.identifiers import is_iri
-from provenance.ingest import import_document
+from provenance.ingest import document_id, import_document
 from provenance.stores import Store
-from provenance.stores.base import resolve_stored
 
 __all__ = ["export_run", "export_store", "import_prov", "router"]
 
@@ -40,17 +38,6 @@ _EXPORT = {
 
 async def _body(request: Request) -> bytes:
     return await request.body()
-
-
-def _check_record_id(store: Store, given: str | None) -> None:
-    """The record id ``?id=`` gives must be an IRI, or a prefixed name the store knows: a
-    parameter of the request, refused as one, not as the document's fault."""
-    if given is None:
-        return
-    with query_taken("id"):
-        if not is_iri(given):
-            raise InvalidRecord(f"record id {given!r} is not an absolute IRI")
-        resolve_stored(store, given, new=True)
 
 
 def _export(store: Store, target: str | None, accept: str | None) -> Response:
@@ -96,7 +83,8 @@ def import_prov(
         parse_document(body, chosen, source="body")
     except InvalidRecord as error:
         raise UnreadableBody(error.message) from error
-    _check_record_id(store, record_id)
+    with query_taken("id"):
+        record_id = document_id(store, record_id)
     with lock:
         prepared, result = import_document(body, chosen, store, source="body", record_id=record_id)
     response.status_code = 201 if result.written else 200
