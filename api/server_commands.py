@@ -16,7 +16,7 @@ from api.keys import ApiKey, KeyStore, Role
 from api.main import NO_AUTH_WARNING, create_app
 from api.settings import default_keys_path, read_settings
 from provenance.errors import NotFound, ProvenanceError
-from provenance.stores import DEFAULT_STORE_URL, sqlite_path
+from provenance.stores import DEFAULT_STORE_URL, sqlite_path, supported
 
 __all__ = ["keys_app", "listen"]
 
@@ -80,7 +80,7 @@ def serve(
 ) -> None:
     """Serve the store over HTTP: the API, with its OpenAPI documentation at /docs, and the web
     pages at /ui/runs."""
-    path = sqlite_path(store)
+    path = sqlite_path(supported(store))
     options: dict[str, Any] = {"store": store, "keys": keys}
     if no_auth:
         options["auth"] = False

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
-from provenance.errors import StoreFailsVerify
+from provenance.errors import InvalidRecord, StoreFailsVerify
 from provenance.graph import Fragment
 from provenance.hashing import GENESIS, canonical_json, chain_hash, sha256_tag
 from provenance.identifiers import STANDARD_NAMESPACES, namespace_of, suggest_prefix
@@ -261,9 +261,9 @@ def verify(store: Store, *, expect_head: str | None = None) -> VerifyReport:
         ``ok`` when nothing was found; otherwise each problem with its record: the records'
         own in write order, then the rest in that order.
     """
+    anchor = _head(expect_head) if expect_head is not None else None
     report = VerifyReport()
     previous = GENESIS
-    anchor = expect_head.strip().lower() if expect_head is not None else None
     if anchor == GENESIS:
         report.anchored_at = 0
     hashes: dict[str, str | None] = {}
@@ -297,6 +297,24 @@ def verify(store: Store, *, expect_head: str | None = None) -> VerifyReport:
             )
         )
     return report
+
+
+def _head(given: str) -> str:
+    """A chain head as kept (any case, spaces around it): a value that is no chain head at all,
+    a typo or a cut copy, is a mistake to say as such, not a rewritten chain.
+
+    Raises
+    ------
+    InvalidRecord
+        When it is not 64 hexadecimal digits.
+    """
+    head = given.strip().lower()
+    if len(head) != len(GENESIS) or not all(c in "0123456789abcdef" for c in head):
+        raise InvalidRecord(
+            f"expected head {given!r} is not a chain head: one is 64 hexadecimal digits, "
+            "as `raidt verify` prints it"
+        )
+    return head
 
 
 def require_verified(store: Store, refused: str) -> VerifyReport:

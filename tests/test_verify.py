@@ -136,6 +136,20 @@ def test_expected_head_catches_a_rewritten_chain(
     assert raidt(["verify", "--expect-head", "1" * 64, "--store", url]) == 1
 
 
+def test_an_expected_head_that_is_no_head_is_a_mistake_not_tampering(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = str(check(url, capsys)["head"])
+    for given in ("deadbeef", head[:-1], head[:-1] + "g"):
+        assert raidt(["verify", "--expect-head", given, "--store", url]) == 1
+        said = capsys.readouterr()
+        assert said.err == (
+            f"error: expected head {given!r} is not a chain head: one is 64 hexadecimal "
+            "digits, as `raidt verify` prints it\n"
+        )
+        assert "FAILED" not in said.out + said.err
+
+
 def test_an_anchored_head_still_holds_after_later_records(
     url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

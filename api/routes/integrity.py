@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from api.deps import StoreDep, reader
 from api.models import VerifyReportPublic
+from api.problems import query_taken
 from api.responses import READ
 from provenance.integrity import verify
 
@@ -25,4 +26,6 @@ def verify_store(
 ) -> VerifyReportPublic:
     """Recompute every record's content hash, graph hash and the hash chain, as
     ``raidt verify --json`` does; ``ok`` is false when anything does not match."""
-    return VerifyReportPublic.model_validate(verify(store, expect_head=expect_head).as_dict())
+    with query_taken("expect_head"):
+        report = verify(store, expect_head=expect_head)
+    return VerifyReportPublic.model_validate(report.as_dict())

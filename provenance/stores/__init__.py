@@ -35,6 +35,7 @@ __all__ = [
     "open_store",
     "sqlite_path",
     "store_url",
+    "supported",
 ]
 
 DEFAULT_STORE_URL = "sqlite:///./raidt.db"
@@ -71,15 +72,26 @@ def open_store(url: str | None = None, *, create: bool = True) -> Store:
     StoreUnavailable
         When the URL names no supported store or the store cannot be opened.
     """
-    chosen = store_url(url)
+    chosen = supported(store_url(url))
     path = sqlite_path(chosen)
-    if path is not None:
-        return _sqlite_store(path, create)
-    if urlsplit(chosen).scheme in NEO4J_SCHEMES:
-        return Neo4jStore(chosen)
-    raise StoreUnavailable(
-        f"unsupported store URL {chosen!r}: expected sqlite:///path/to/file.db or neo4j://host:7687"
-    )
+    return Neo4jStore(chosen) if path is None else _sqlite_store(path, create)
+
+
+def supported(url: str) -> str:
+    """The URL, if it names a kind of store this package has: checked before a service starts,
+    which opens its store only when asked.
+
+    Raises
+    ------
+    StoreUnavailable
+        When it does not, or names no SQLite file.
+    """
+    if sqlite_path(url) is None and urlsplit(url).scheme not in NEO4J_SCHEMES:
+        raise StoreUnavailable(
+            f"unsupported store URL {url!r}: expected sqlite:///path/to/file.db or "
+            "neo4j://host:7687"
+        )
+    return url
 
 
 def _sqlite_store(path: str, create: bool) -> SQLiteStore:

@@ -74,6 +74,10 @@ def test_verify_answers_as_the_command_does(
     wrong = client.get("/verify", params={"expect_head": "1" * 64}, headers=auditor).json()
     assert wrong["ok"] is False
     assert wrong["first_problem"]["record"] == "(head)"
+    typo = client.get("/verify", params={"expect_head": "deadbeef"}, headers=auditor)
+    assert typo.status_code == 422
+    assert typo.json()["type"].endswith("#invalid-request")
+    assert typo.json()["errors"][0]["field"] == "expect_head"
 
 
 def test_verify_names_a_tampered_record(

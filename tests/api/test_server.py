@@ -4,6 +4,7 @@ at once — afterwards every record is stored exactly once and the hash chain ve
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 from collections import Counter
@@ -210,3 +211,20 @@ def test_a_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
     # on a machine without npm, the one line before says the browser libraries are missing
     assert all(LIBRARIES_MISSING in line for line in before)
     assert len(before) <= 1
+
+
+def test_a_store_url_of_no_kind_this_package_has_stops_serve_at_once(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [RAIDT, "serve", "--port", "0", "--no-auth", "--keys", str(tmp_path / "k.db")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "RAIDT_STORE": "postgres://db.example/raidt"},
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.strip().splitlines()[-1] == (
+        "error: unsupported store URL 'postgres://db.example/raidt': "
+        "expected sqlite:///path/to/file.db or neo4j://host:7687"
+    )
