@@ -91,6 +91,25 @@ def format_of_suffix(path: str | Path) -> Format | None:
     return next((f for f in FORMATS.values() if suffix in f.suffixes), None)
 
 
+_NO_IDENTIFIER = "An identifier is missing"
+"""What the ``prov`` package says of an identifier it could not read, and of one not given."""
+
+
+def _reason(error: Exception) -> str:
+    """The parser's own explanation, on one line: its first line, and the next when the first
+    only says where (rdflib's "at line 1 of <>:"), so that the cause is not cut off."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if not lines:
+        return type(error).__name__
+    if lines[0].startswith(_NO_IDENTIFIER):
+        return (
+            "an identifier is missing, or is neither an IRI nor a prefixed name whose prefix "
+            "the document declares"
+        )
+    reason = " ".join(lines[:2]) if lines[0].endswith(":") else lines[0]
+    return reason.removesuffix(" at ^ in:")
+
+
 def parse_document(text: str | bytes, fmt: Format, *, source: str = "document") -> ProvDocument:
     """Read a PROV document.
 
@@ -123,9 +142,8 @@ def parse_document(text: str | bytes, fmt: Format, *, source: str = "document") 
                 **options,
             )
     except Exception as error:  # every parser raises its own exception types
-        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise InvalidRecord(
-            f"not a valid {fmt.title} document: {detail}", location=source
+            f"not a valid {fmt.title} document: {_reason(error)}", location=source
         ) from error
     if not isinstance(document, ProvDocument):
         raise InvalidRecord(f"not a valid {fmt.title} document", location=source)

@@ -312,6 +312,20 @@ def test_json_array_errors_name_the_record(
             "not a valid PROV-N document",
         ),
         ("doc.ttl", "@prefix ex <http://x/> .", None, "not a valid PROV-O (Turtle) document"),
+        (
+            "json.ttl",
+            '{"entity": {"ex:e": {}}}',
+            None,
+            "not a valid PROV-O (Turtle) document: at line 1 of <>: Bad syntax (expected "
+            "directive or statement)",
+        ),
+        (
+            "bare.json",
+            '{"entity": {"e": {}}}',
+            None,
+            "not a valid PROV-JSON document: an identifier is missing, or is neither an IRI nor "
+            "a prefixed name whose prefix the document declares",
+        ),
         ("doc.xml", "<prov:document", None, "not a valid PROV-XML document"),
         ("doc.txt", "anything", None, "cannot tell the PROV format from the suffix '.txt'"),
         ("doc.json", "{}", "yaml", "unknown PROV format 'yaml'"),
