@@ -241,8 +241,9 @@ def weak_points_page(report: dict[str, Any]) -> str:
             f"<tr><td>{escape(name)}</td><td>{escape(entry['description'])}</td>"
             f"<td>{entry['count']}</td><td>{behind}</td></tr>"
         )
+    when = f", as of {escape(report['as_of'])}" if report["as_of"] else ""
     body = (
-        f"<p>{report['runs']} runs judged with the {escape(report['rubric'])} rubric.</p>"
+        f"<p>{report['runs']} runs judged with the {escape(report['rubric'])} rubric{when}.</p>"
         '<table class="list" id="weak-points"><thead><tr><th>weak point</th><th>what</th>'
         f"<th>count</th><th>behind it</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )

@@ -31,6 +31,7 @@ from api.middleware import CALLER_KEY
 from api.models import RubricName
 from api.problems import query_taken
 from api.routes.lineage import AsOfQuery
+from api.routes.scores import RubricQuery
 from queries.runs import list_runs
 from queries.scores import score
 from visualisation import pages
@@ -223,7 +224,13 @@ def run_page(
 
 @router.get("/weak-points", response_class=HTMLResponse, summary="Weak points across all runs")
 def weak_points_page(
-    store: StoreDep, reports: ReportsDep, _: Reader, format: Format = "html"
+    store: StoreDep,
+    reports: ReportsDep,
+    _: Reader,
+    rubric: RubricQuery = RubricName.GENERAL,
+    as_of: AsOfQuery = None,
+    format: Format = "html",
 ) -> Response:
-    report = reports.weak_points(store, RubricName.GENERAL)
+    """The report ``GET /weak-points`` gives for the same rubric and time, drawn."""
+    report = reports.weak_points(store, rubric.value, as_of)
     return _answer(format, report, pages.weak_points_page(report))

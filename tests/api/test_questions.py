@@ -135,9 +135,17 @@ def test_weak_points_are_made_once_per_state_of_the_store(
     first = client.get("/weak-points", headers=auditor).json()
     assert client.get("/ui/weak-points?format=json", headers=auditor).json() == first
     assert len(made) == 1
+    written = [record.recorded_at for record in demo_store.records()][-1]
+    stricter = {"rubric": "healthcare", "as_of": written}
+    page = client.get("/ui/weak-points", params={**stricter, "format": "json"}, headers=auditor)
+    assert page.json() == client.get("/weak-points", params=stricter, headers=auditor).json()
+    assert (page.json()["rubric"], page.json()["as_of"]) == ("healthcare", written)
+    drawn = client.get("/ui/weak-points", params=stricter, headers=auditor).text
+    assert f"judged with the healthcare rubric, as of {written}." in drawn
+    assert len(made) == 2
     assert client.post("/runs", json=run(1), headers=headers[Role.RECORDER]).status_code == 201
     after = client.get("/weak-points", headers=auditor).json()
-    assert len(made) == 2
+    assert len(made) == 3
     assert after == plain(weak_points(demo_store))
     unreviewed = after["weak_points"]["runs-without-reviewer"]["runs"]
     assert set(unreviewed) - set(first["weak_points"]["runs-without-reviewer"]["runs"]) == {
