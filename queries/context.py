@@ -168,7 +168,27 @@ def moment(store: Store, as_of: AsOf) -> Moment:
         return as_of or NOW
     when = parse_time(as_of) if isinstance(as_of, str) else _in_utc(as_of)
     iso = when.astimezone(UTC).isoformat(timespec="microseconds")
+    if when > datetime.now(UTC):
+        _require_recorded_by(store, iso)
     return Moment(store.seq_at(iso), iso)
+
+
+def _require_recorded_by(store: Store, iso: str) -> None:
+    """Refuse a time that has not come: an answer as of tomorrow would read as final, when the
+    store may yet record more before it. A time the store's last record already reaches is
+    taken: a clock that ran ahead stamped it, and pages ask as of their records' times.
+
+    Raises
+    ------
+    InvalidRecord
+        When no record of the store is stamped at or after ``iso``.
+    """
+    last = record_at(store, last_record(store))
+    if last is None or last.recorded_at < iso:
+        raise InvalidRecord(
+            f"no answer as of {iso}: that time has not come, and the store may yet record more "
+            "before it; ask without a time for the store as it is"
+        )
 
 
 def require_node(store: Store, node_id: str, at: Moment = NOW, *, referenced: bool = False) -> Node:

@@ -1728,8 +1728,8 @@ def test_no_pack_is_built_as_of_a_time_that_has_not_come(
     )
     assert (code, out) == (1, "")
     assert err.strip() == (
-        "error: no evidence pack as of 2999-01-01T00:00:00.000000+00:00: that time has not "
-        "come, and the store may yet record more before it"
+        "error: no answer as of 2999-01-01T00:00:00.000000+00:00: that time has not come, and "
+        "the store may yet record more before it; ask without a time for the store as it is"
     )
     assert not output.exists()
 

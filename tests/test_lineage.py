@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from importlib.resources import files
 from typing import Any
 
@@ -14,7 +15,8 @@ from provenance.errors import InvalidRecord, NotFound
 from provenance.export import export_document
 from provenance.formats import FORMATS, write_document
 from provenance.graph import Element, Fragment, Relation
-from provenance.ingest import import_document, read_records, write_records
+from provenance.ingest import import_document, prepare, read_records, write_records
+from provenance.records import RECORD_ADAPTER
 from provenance.stores import SQLiteStore, Store
 from provenance.stores.base import Direction, PreparedRecord
 from provenance.vocabulary import Type
@@ -351,6 +353,26 @@ def test_trace_as_of_hides_records_written_later(store: Store) -> None:
         f": it was first recorded at {recorded} (as of is when records were written, not when "
         "what they tell of happened)"
     )
+
+
+def test_a_time_that_has_not_come_is_refused_unless_a_record_already_reaches_it(
+    store: Store,
+) -> None:
+    # An answer as of tomorrow would read as final; a record stamped ahead by a clock that ran
+    # fast is the store's own time, so asking as of it is taken.
+    put(store, run(1))
+    tomorrow = "2999-01-01T00:00:00+00:00"
+    with pytest.raises(InvalidRecord) as late:
+        trace(store, iri("out/1-1"), as_of=tomorrow)
+    assert str(late.value) == (
+        "no answer as of 2999-01-01T00:00:00.000000+00:00: that time has not come, and the "
+        "store may yet record more before it; ask without a time for the store as it is"
+    )
+    ahead = prepare(RECORD_ADAPTER.validate_python(run(2)))
+    store.write([replace(ahead, recorded_at="2999-01-01T00:00:00.000000+00:00")])
+    assert trace(store, iri("out/2-1"), as_of=tomorrow)["runs"][0]["id"] == iri("runs/2")
+    with pytest.raises(InvalidRecord, match="that time has not come"):
+        trace(store, iri("out/2-1"), as_of="2999-01-01T00:00:01+00:00")
 
 
 def test_trace_as_of_ignores_a_type_a_later_record_gives_a_node(store: Store) -> None:

@@ -85,9 +85,16 @@ def test_as_of_answers_from_earlier_records(
     early = "2000-01-01T00:00:00Z"
     answer = client.get(f"/outputs/{enc(OUTPUT)}/trace", params={"as_of": early}, headers=auditor)
     assert answer.status_code == 404
-    later = "2999-01-01T00:00:00+00:00"
+    later = [record.recorded_at for record in demo_store.records()][-1]
     answer = client.get(f"/outputs/{enc(OUTPUT)}/trace", params={"as_of": later}, headers=auditor)
     assert answer.json() == plain(trace(demo_store, OUTPUT, as_of=later))
+    tomorrow = {"as_of": "2999-01-01T00:00:00+00:00"}
+    answer = client.get(f"/outputs/{enc(OUTPUT)}/trace", params=tomorrow, headers=auditor)
+    assert answer.status_code == 422
+    assert answer.json()["detail"] == (
+        "no answer as of 2999-01-01T00:00:00.000000+00:00: that time has not come, and the store "
+        "may yet record more before it; ask without a time for the store as it is"
+    )
 
 
 def test_authority_is_judged_at_the_time_asked(
