@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TypeVar
 
 from prov.model import ProvDocument
 
@@ -13,6 +14,8 @@ from provenance.stores.base import Direction, Store, resolve_stored
 from provenance.vocabulary import RELATION_KINDS
 
 __all__ = ["export_document", "export_nodes"]
+
+_Item = TypeVar("_Item", Element, Relation)
 
 
 def _everything(store: Store) -> tuple[list[Element], list[Relation]]:
@@ -54,9 +57,9 @@ def export_nodes(
 
 def export_document(store: Store, target: str | None = None) -> ProvDocument:
     """A PROV document of the whole store, of one record, or of one node with its relations;
-    its elements, then its relations, in the order of their canonical forms, so that it is the
-    same document, statement for statement, whichever store it comes from (Neo4j lists a
-    record's parts in no stated order).
+    each statement once, its elements, then its relations, in the order of their canonical forms,
+    so that it is the same document, statement for statement, whichever store it comes from
+    (Neo4j lists a record's parts in no stated order).
 
     Raises
     ------
@@ -78,10 +81,10 @@ def export_document(store: Store, target: str | None = None) -> ProvDocument:
             relations = [*reached.relations, *store.loose_relations([full])]
         else:
             raise NotFound(f"no record or node {full} in {store.url}")
-    return to_document(
-        sorted(elements, key=_canonical), sorted(relations, key=_canonical), namespaces
-    )
+    return to_document(_in_order(elements), _in_order(relations), namespaces)
 
 
-def _canonical(item: Element | Relation) -> str:
-    return item.canonical
+def _in_order(items: Iterable[_Item]) -> list[_Item]:
+    """Each statement once, in the order of the canonical forms: records that restate a person
+    or a relation state it once in the document, so that it reads back as the same graph."""
+    return [item for _, item in sorted({item.canonical: item for item in items}.items())]

@@ -125,6 +125,22 @@ def test_export_then_import_into_another_store(
     assert len(first.get_records()) == 33
 
 
+def test_a_store_export_states_what_records_restate_once_and_reads_back_the_same(
+    tmp_path: Path, url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the demo's people are restated by every record that names them
+    assert raidt(["demo", "--store", url]) == 0
+    exported, again = tmp_path / "all.provn", tmp_path / "again.provn"
+    assert raidt(["export", "-o", str(exported), "--store", url]) == 0
+    lines = exported.read_text().splitlines()
+    said = [line for line in lines if line.lstrip().startswith(("agent(", "entity("))]
+    assert len(said) == len(set(said)) > 0
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    assert raidt(["import", str(exported), "--store", other]) == 0
+    assert raidt(["export", "-o", str(again), "--store", other]) == 0
+    assert again.read_bytes() == exported.read_bytes()
+
+
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_an_id_with_nothing_after_its_host_exports_in_a_form_that_imports(
     fmt: str, tmp_path: Path, url: str
