@@ -198,9 +198,14 @@ def _authors(f: RunFacts) -> set[str]:
 
 def _independent(f: RunFacts, reviews: list[Event]) -> list[Event]:
     """Of the reviews made after the output was (``reviews``), those by a person other than
-    its authors: the four eyes. Software (another model) is no second pair of eyes."""
-    authors = _authors(f) | f.software
-    return [e for e in reviews if any(a not in authors for a in e.agents(Role.REVIEWER))]
+    its authors: the four eyes. Software (another model) or an organisation is no second pair
+    of eyes."""
+    authors = _authors(f)
+    return [
+        e
+        for e in reviews
+        if any(a not in authors and a in f.persons for a in e.agents(Role.REVIEWER))
+    ]
 
 
 def _rewritten(f: RunFacts, reviews: list[Event], judge: Judge) -> list[str]:
@@ -238,9 +243,9 @@ def _initiator_named(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome
 @_check("reviewer-distinct")
 def _reviewer_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """Four eyes: a person other than the initiator reviewed each output, after it was made; not
-    the model that made it either, which acts for the initiator, nor other software. A revision
-    the initiator wrote, and that was then used, is theirs again, and needs a review of its
-    own."""
+    the model that made it either, which acts for the initiator, nor other software, nor an
+    organisation. A revision the initiator wrote, and that was then used, is theirs again, and
+    needs a review of its own."""
     reviews = _in_time(f, f.reviews)
     early = [e for e in f.reviews if e not in reviews]
     others = _independent(f, reviews)
@@ -259,7 +264,9 @@ def _reviewer_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outco
         )
     if reviews:
         return Outcome(
-            False, "the only reviewers are the initiator, the model or software", _ids(reviews)
+            False,
+            "the only reviewers are the initiator, the model, software or an organisation",
+            _ids(reviews),
         )
     if early:
         return Outcome(

@@ -89,9 +89,9 @@ class RunFacts:
     recorded: dict[str, str] = field(default_factory=dict)
     """When the run's record and those of its template version's approvals were written: an
     approval recorded after the run, though dated before it, was not there when it ran."""
-    software: frozenset[str] = frozenset()
-    """The agents of the events around the run that are software, not people: a model that
-    reviews is no second pair of eyes."""
+    persons: frozenset[str] = frozenset()
+    """The agents of the events around the run that are people, and nothing else: software (a
+    model that reviews) or an organisation is no second pair of eyes."""
 
     @property
     def products(self) -> list[Node]:
@@ -110,6 +110,9 @@ class RunFacts:
             )
         }
 
+
+_AGENT_KINDS = frozenset({Type.PERSON, Type.ORGANIZATION, Type.SOFTWARE_AGENT})
+"""The kinds of agent: one described as a person and as another kind is not surely a person."""
 
 _EVENT_KINDS = (
     (Type.REVIEW, "reviews"),
@@ -188,7 +191,7 @@ def gather_many(store: Store, runs: Iterable[Node], at: Moment = NOW) -> dict[st
     agents = store.nodes({a.agent for found in people_of.values() for a in found}, as_of=at.as_of)
     on_templates = {e for i in ids for e, about in events[i].items() if about == templates.get(i)}
     recorded = when_recorded(store, sorted({*ids, *on_templates}))
-    software = frozenset(i for i, n in agents.items() if Type.SOFTWARE_AGENT in n.types)
+    persons = frozenset(i for i, n in agents.items() if n.types & _AGENT_KINDS == {Type.PERSON})
     upstream, made_at = _upstream_runs(
         store,
         {i: [u for u in inputs[i] if u in nodes and Type.OUTPUT in nodes[u].types] for i in ids},
@@ -210,7 +213,7 @@ def gather_many(store: Store, runs: Iterable[Node], at: Moment = NOW) -> dict[st
             upstream_runs=upstream[i],
             at=at,
             inputs_made={u: made_at[u] for u in inputs[i] if u in made_at},
-            software=software,
+            persons=persons,
             recorded=recorded,
         )
         for i in ids
@@ -322,7 +325,7 @@ def _facts(
     upstream_runs: list[str],
     at: Moment,
     inputs_made: dict[str, datetime],
-    software: frozenset[str],
+    persons: frozenset[str],
     recorded: dict[str, str],
 ) -> RunFacts:
     """One run's facts from what was read for all: each event sorted into its kind."""
@@ -346,7 +349,7 @@ def _facts(
         upstream_runs=upstream_runs,
         at=at,
         inputs_made=inputs_made,
-        software=software,
+        persons=persons.intersection(a.agent for e in events for a in people_of.get(e, ())),
         recorded={
             i: time
             for i, time in recorded.items()

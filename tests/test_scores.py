@@ -442,7 +442,10 @@ def test_reviewer_distinct_fails_when_initiator_reviews_own_output(store: Store)
     assert verdicts(profile) == {**GOOD, "reviewer-distinct": False}
     failed = check(profile, "reviewer-distinct")
     assert failed["evidence"] == [iri("reviews/1")]
-    assert failed["explanation"] == "the only reviewers are the initiator, the model or software"
+    assert (
+        failed["explanation"]
+        == "the only reviewers are the initiator, the model, software or an organisation"
+    )
 
 
 def test_approver_distinct_fails_on_self_approval(store: Store) -> None:
@@ -2201,7 +2204,10 @@ def test_the_model_is_not_a_second_pair_of_eyes(store: Store) -> None:
     profile = scored(store, *governed(run=record, review=review))
     failed = check(profile, "reviewer-distinct")
     assert failed["passed"] is False
-    assert failed["explanation"] == "the only reviewers are the initiator, the model or software"
+    assert (
+        failed["explanation"]
+        == "the only reviewers are the initiator, the model, software or an organisation"
+    )
 
 
 def test_an_escalation_is_resolved_by_a_decision_on_what_it_was_about(store: Store) -> None:
@@ -2487,7 +2493,10 @@ def test_software_is_no_second_pair_of_eyes(store: Store) -> None:
     profile = scored(store, *governed(review=review))
     failed = check(profile, "reviewer-distinct")
     assert (failed["passed"], failed["evidence"]) == (False, [iri("reviews/1")])
-    assert failed["explanation"] == "the only reviewers are the initiator, the model or software"
+    assert (
+        failed["explanation"]
+        == "the only reviewers are the initiator, the model, software or an organisation"
+    )
 
 
 def test_the_initiators_quick_look_does_not_make_a_late_review_timely(store: Store) -> None:
@@ -2728,3 +2737,17 @@ def test_a_delegation_written_up_above_the_top_later_takes_nothing_away(store: S
     time.sleep(0.01)
     put(store, delegation("lu", "chief", valid_from="2025-06-01T00:00:00+00:00"))
     assert check(score(store, RUN1), "approver-authority")["passed"] is True
+
+
+def test_an_organisation_is_no_second_pair_of_eyes(store: Store) -> None:
+    # The only review is by the review board, an organisation: four eyes need a person.
+    # responsibility: 2 + 3 + 2 + 2 of 12 (reviewer-distinct fails) -> 75.0; the board's review
+    # at 10:50 is still the first, so review-timely holds.
+    review = review_of(1)
+    review["reviewer"] = {"id": iri("org/board"), "name": "Review board", "kind": "organization"}
+    profile = scored(store, *governed(review=review))
+    assert verdicts(profile) == {**GOOD, "reviewer-distinct": False}
+    failed = check(profile, "reviewer-distinct")
+    assert (failed["passed"], failed["evidence"]) == (False, [iri("reviews/1")])
+    assert profile["pillars"]["responsibility"]["score"] == 75.0
+    assert weak_points(store)["weak_points"]["runs-without-reviewer"]["runs"] == [RUN1]
