@@ -47,6 +47,7 @@ from queries.lineage import role_name, time_text, trace, trace_ids
 from queries.scores import (
     Rubric,
     former_shipped,
+    how_written,
     load_rubric,
     own_name,
     score,
@@ -473,8 +474,8 @@ def verify_pack(
     unzip as it is read here (under no other name, not as a link) and matches the manifest,
     which has no key the format does not define, that no JSON file gives a key twice, that its
     reports (score, README, timeline, traces, authority) are of the run the manifest names, that
-    its score was judged by the rubric it names (a shipped name, in any case, means the shipped
-    rubric), and every record its content hash.
+    its score was judged by the rubric it names (a shipped name, however written, means the
+    shipped rubric), and every record its content hash.
 
     Offline, this proves only that the files agree with the manifest and each record with its
     own content hash: nothing is signed, so anyone rewriting files and manifest together passes
@@ -1036,9 +1037,10 @@ def _foreign_prefixes(store: Store, declared: dict[str, str]) -> list[str]:
 
 
 def _rubric_of(contents: dict[str, bytes]) -> Rubric | str:
-    """The rubric the pack's score was judged by: the shipped one when the score names one, in
-    any case (a shipped name means the shipped rubric, in the version the pack carries if it is
-    an earlier one), else in full as the pack carries it; else why the score cannot be rebuilt."""
+    """The rubric the pack's score was judged by: the shipped one when the score names one,
+    however written (a shipped name means the shipped rubric, in the version the pack carries if
+    it is an earlier one), else in full as the pack carries it; else why the score cannot be
+    rebuilt."""
     name = _scored_by(contents)
     carried = _carried_rubric(contents)
     shipped = shipped_name(name) if name is not None else None
@@ -1084,15 +1086,16 @@ def _carried_rubric(contents: dict[str, bytes]) -> Rubric | None:
 
 def _rubric_claims(contents: dict[str, bytes]) -> list[str]:
     """Why the score's claim about its rubric does not hold: a score naming a shipped rubric, or
-    a rubric taking a shipped rubric's name, in any case (``General`` reads as ``general``), was
-    judged by that rubric and no other, and its ``rubric_sha256`` names the very rubric."""
+    a rubric taking a shipped rubric's name, however written (``General`` and ``general `` read
+    as ``general``), was judged by that rubric and no other, and its ``rubric_sha256`` names the
+    very rubric."""
     name, carried = _scored_by(contents), _carried_rubric(contents)
     shipped = shipped_name(name) if name is not None else None
     found = []
-    if shipped is not None and name != shipped:
+    if name is not None and shipped is not None and name != shipped:
         found.append(
-            f"score.json: names rubric {name!r}, the shipped rubric {shipped!r} in another "
-            "case; a shipped name means the shipped rubric"
+            f"score.json: names rubric {name!r}, the shipped rubric {shipped!r} "
+            f"{how_written(name, shipped)}; a shipped name means the shipped rubric"
         )
     claimed = shipped or (shipped_name(carried.name) if carried is not None else None)
     if (

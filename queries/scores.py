@@ -12,6 +12,7 @@ import json
 import math
 import os
 import tomllib
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ __all__ = [
     "Rubric",
     "RubricCheck",
     "former_shipped",
+    "how_written",
     "load_rubric",
     "own_name",
     "rubric_names",
@@ -217,11 +219,16 @@ def own_name(rubric: Rubric, where: str | None = None) -> Rubric:
     Raises
     ------
     InvalidRecord
-        When the rubric takes a shipped rubric's name, in any case, but differs from it.
+        When the rubric takes a shipped rubric's name, written in any way it reads as, but
+        differs from it.
     """
     shipped = shipped_name(rubric.name)
     if shipped is not None and rubric != _shipped_rubric(shipped):
-        taken = "of that name" if shipped == rubric.name else f"{shipped!r} in another case"
+        taken = (
+            "of that name"
+            if shipped == rubric.name
+            else f"{shipped!r} {how_written(rubric.name, shipped)}"
+        )
         raise InvalidRecord(
             f"the rubric is named {rubric.name!r} but is not the shipped rubric {taken}: "
             "give it a name of its own",
@@ -231,10 +238,28 @@ def own_name(rubric: Rubric, where: str | None = None) -> Rubric:
 
 
 def shipped_name(name: str) -> str | None:
-    """The shipped rubric a name means, its case aside: a reader takes ``General`` for the
-    shipped ``general``, so a rubric so named must be that rubric too."""
-    folded = name.casefold()
-    return next((shipped for shipped in rubric_names() if shipped.casefold() == folded), None)
+    """The shipped rubric a name reads as, its case, spaces and invisible characters aside: a
+    reader takes ``General`` or ``general `` for the shipped ``general``, so a rubric so named
+    must be that rubric too."""
+    read = _as_read(name)
+    return next((shipped for shipped in rubric_names() if _as_read(shipped) == read), None)
+
+
+def how_written(name: str, shipped: str) -> str:
+    """How a name that reads as the shipped rubric ``shipped`` differs from it, for a message."""
+    return "in another case" if name.casefold() == shipped.casefold() else "written otherwise"
+
+
+def _as_read(name: str) -> str:
+    """A name as a reader takes it: compatibility forms made plain (NFKC), what shows nothing
+    (spaces, control and format characters such as a zero-width space) left out, case folded."""
+    plain = unicodedata.normalize("NFKC", name)
+    shown = "".join(c for c in plain if not c.isspace() and unicodedata.category(c) not in _UNSEEN)
+    return shown.casefold()
+
+
+_UNSEEN = frozenset({"Cc", "Cf"})
+"""Unicode's control and format characters: nothing a reader sees."""
 
 
 def _no_rubric(chosen: str) -> InvalidRecord:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import tomllib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from importlib.resources import files
@@ -2157,6 +2158,43 @@ def test_a_rubric_file_taking_a_shipped_name_but_differing_is_refused(tmp_path: 
     renamed = tmp_path / "renamed.toml"
     renamed.write_text(lenient.read_text().replace('name = "general"', 'name = "lenient"'))
     assert load_rubric(str(renamed)).name == "lenient"
+
+
+@pytest.mark.parametrize(
+    ("shipped", "written", "how"),
+    [
+        ("general", "general ", "written otherwise"),
+        ("general", "\\tGeneral", "written otherwise"),
+        ("healthcare", "health\\u200bcare", "written otherwise"),
+        ("general", "gen\\u00aderal", "written otherwise"),
+        ("general", "\\uff47eneral", "written otherwise"),
+        ("healthcare", "HEALTHCARE", "in another case"),
+    ],
+    ids=[
+        "trailing-space",
+        "tab-and-capital",
+        "zero-width-space",
+        "soft-hyphen",
+        "fullwidth",
+        "caps",
+    ],
+)
+def test_a_rubric_named_what_reads_as_a_shipped_name_is_refused(
+    tmp_path: Path, shipped: str, written: str, how: str
+) -> None:
+    # A copy under a name that shows, or reads, as the shipped one: spaces, tabs, zero-width
+    # spaces and soft hyphens show nothing, a fullwidth g is a g. Any rubric so named but the
+    # shipped one itself is refused (the name differs, so this copy is not the shipped rubric).
+    source = (SHIPPED / f"{shipped}.toml").read_text()
+    lenient = tmp_path / "lenient.toml"
+    lenient.write_text(source.replace(f'name = "{shipped}"', f'name = "{written}"'))
+    with pytest.raises(InvalidRecord) as caught:
+        load_rubric(str(lenient))
+    named = tomllib.loads(lenient.read_text())["name"]
+    assert str(caught.value) == (
+        f"{lenient}: the rubric is named {named!r} but is not the shipped rubric {shipped!r} "
+        f"{how}: give it a name of its own"
+    )
 
 
 def test_a_copy_of_a_shipped_rubric_is_that_rubric(tmp_path: Path) -> None:
