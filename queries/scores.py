@@ -61,6 +61,10 @@ Pillar = Literal[
 ]
 
 
+_RANKED = ("strong", "adequate", "weak")
+"""The ratings a profile names, best first: ``weak`` is also what falls below every threshold."""
+
+
 class RubricCheck(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -123,6 +127,23 @@ class Rubric(BaseModel):
             )
         return ratings
 
+    @field_validator("ratings")
+    @classmethod
+    def _in_rank(cls, ratings: dict[str, float]) -> dict[str, float]:
+        """A profile's own ratings, strong above adequate above weak, keep that order in their
+        thresholds: strong = 50 beside adequate = 60 would rate a better score worse."""
+        given = [(name, ratings[name]) for name in _RANKED if name in ratings]
+        inverted = [
+            f"{better} ({high:g}) below {worse} ({low:g})"
+            for (better, high), (worse, low) in pairwise(given)
+            if high < low
+        ]
+        if inverted:
+            raise ValueError(
+                f"a better rating needs the higher threshold; given {', '.join(inverted)}"
+            )
+        return ratings
+
     @field_validator("checks")
     @classmethod
     def _once_each(cls, checks: tuple[RubricCheck, ...]) -> tuple[RubricCheck, ...]:
@@ -133,6 +154,15 @@ class Rubric(BaseModel):
             )
         if not math.isfinite(sum(c.weight for c in checks)):
             raise ValueError("the weights add up to more than a number can hold")
+        return checks
+
+    @field_validator("checks")
+    @classmethod
+    def _every_pillar(cls, checks: tuple[RubricCheck, ...]) -> tuple[RubricCheck, ...]:
+        """A profile rates all five pillars: one no check weighs would be left out unseen."""
+        empty = [pillar for pillar in PILLARS if not any(c.pillar == pillar for c in checks)]
+        if empty:
+            raise ValueError(f"every pillar needs a check; none for: {', '.join(empty)}")
         return checks
 
     def canonical(self) -> bytes:

@@ -1346,7 +1346,16 @@ def test_a_pack_scored_by_an_own_rubric_checks_against_its_store(
     rubric = tmp_path / "ours.toml"
     rubric.write_text(
         'name = "ours"\ntitle = "Ours"\n'
-        '[[checks]]\nid = "initiator-named"\npillar = "responsibility"\nweight = 2\n'
+        + "".join(
+            f'[[checks]]\nid = "{check}"\npillar = "{pillar}"\nweight = 2\n'
+            for check, pillar in (
+                ("initiator-named", "responsibility"),
+                ("outputs-hashed", "auditability"),
+                ("purpose-stated", "interpretability"),
+                ("workflow-approved", "dependability"),
+                ("chain-of-custody", "traceability"),
+            )
+        )
     )
     pack = tmp_path / "ours.zip"
     assert raidt(["evidence", RUN1, "-o", str(pack), "--rubric", str(rubric), "--store", url]) == 0

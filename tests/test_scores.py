@@ -1174,6 +1174,16 @@ weight = 1.5
 id = "override-rationale"
 pillar = "interpretability"
 weight = 3
+
+[[checks]]
+id = "escalations-resolved"
+pillar = "auditability"
+weight = 1
+
+[[checks]]
+id = "upstream-traceable"
+pillar = "traceability"
+weight = 1
 """
 
 
@@ -1196,10 +1206,13 @@ def test_custom_rubric_file_changes_the_score(store: Store, tmp_path: Path) -> N
         "review-timely",
         "workflow-approved",
         "override-rationale",
+        "escalations-resolved",
+        "upstream-traceable",
     ]
     # responsibility: reviewer 1 of (1 + 4) -> 20.0; dependability: workflow 1.5 of 2 -> 75.0
-    # (the review is later than 1 h); interpretability: override-rationale n/a -> not rated;
-    # auditability and traceability have no checks -> not rated; overall (20 + 75) / 2 = 47.5
+    # (the review is later than 1 h); interpretability, auditability and traceability: their
+    # one check each (no override, no escalation, no earlier run) has nothing to judge -> not
+    # rated; overall (20 + 75) / 2 = 47.5
     assert pillar_scores(custom) == {
         "responsibility": 20.0,
         "auditability": None,
@@ -1254,6 +1267,16 @@ id = "override-rationale"
 pillar = "interpretability"
 weight = 1
 critical = true
+
+[[checks]]
+id = "escalations-resolved"
+pillar = "auditability"
+weight = 1
+
+[[checks]]
+id = "upstream-traceable"
+pillar = "traceability"
+weight = 1
 """
 
 
@@ -1271,12 +1294,15 @@ def test_a_failed_critical_check_rates_its_pillar_and_the_profile_weak(
     path.write_text(CRITICAL)
     profile = score(store, RUN1, rubric=str(path))
     # the delegation expired: authority 0 of 1 beside the review's 9 -> responsibility 90.0,
-    # but weak; dependability 100.0 and good; override-rationale (critical) has nothing to judge
+    # but weak; dependability 100.0 and good; override-rationale (critical) has nothing to judge,
+    # nor have escalations-resolved and upstream-traceable
     assert verdicts(profile) == {
         "reviewer-distinct": True,
         "approver-authority": False,
         "workflow-approved": True,
         "override-rationale": None,
+        "escalations-resolved": None,
+        "upstream-traceable": None,
     }
     assert {k: (p["score"], p["rating"]) for k, p in profile["pillars"].items()} == {
         "responsibility": (90.0, "weak"),
@@ -1330,10 +1356,14 @@ def test_not_applicable_checks_leave_the_denominator(store: Store, tmp_path: Pat
         '[[checks]]\nid = "override-rationale"\npillar = "interpretability"\nweight = 3\n'
         '[[checks]]\nid = "escalations-resolved"\npillar = "interpretability"\nweight = 1\n'
         '[[checks]]\nid = "purpose-stated"\npillar = "traceability"\nweight = 1\n'
+        '[[checks]]\nid = "decision-rationale"\npillar = "responsibility"\nweight = 1\n'
+        '[[checks]]\nid = "upstream-traceable"\npillar = "auditability"\nweight = 1\n'
+        '[[checks]]\nid = "workflow-approved"\npillar = "dependability"\nweight = 1\n'
     )
     profile = scored(store, *governed(), rubric=str(path))
-    # no override, no escalation: both interpretability checks n/a -> no score, not rated;
-    # overall is traceability's alone
+    # no override, no escalation: both interpretability checks n/a -> no score, not rated, and
+    # so are responsibility (no decision needing a reason) and auditability (no earlier run);
+    # overall is the mean of traceability's and dependability's
     assert profile["pillars"]["interpretability"] == {
         "score": None,
         "rating": "not rated",
@@ -1341,6 +1371,18 @@ def test_not_applicable_checks_leave_the_denominator(store: Store, tmp_path: Pat
     }
     assert profile["pillars"]["traceability"]["score"] == 100.0
     assert profile["overall"] == {"score": 100.0, "rating": "strong"}
+
+
+OTHER_PILLARS = "".join(
+    f'[[checks]]\nid = "{check}"\npillar = "{pillar}"\nweight = 1\n'
+    for check, pillar in (
+        ("outputs-hashed", "auditability"),
+        ("purpose-stated", "interpretability"),
+        ("workflow-approved", "dependability"),
+        ("chain-of-custody", "traceability"),
+    )
+)
+"""A check for each pillar but responsibility: every pillar needs one."""
 
 
 def _rubric_file(tmp_path: Path, check: str) -> str:
@@ -1476,6 +1518,54 @@ def test_rubric_without_checks_is_refused(tmp_path: Path) -> None:
     path.write_text('name = "empty"\ntitle = "Empty"\nchecks = []\n')
     with pytest.raises(InvalidRecord, match="checks"):
         load_rubric(path)
+
+
+@pytest.mark.parametrize(
+    ("ratings", "given"),
+    [
+        ("strong = 50\nadequate = 60", "strong (50) below adequate (60)"),
+        ("strong = 80\nadequate = 60\nweak = 70", "adequate (60) below weak (70)"),
+        ("strong = 40\nexcellent = 90\nweak = 50", "strong (40) below weak (50)"),
+    ],
+    ids=["strong-below-adequate", "weak-above-adequate", "strong-below-weak"],
+)
+def test_ratings_whose_thresholds_invert_their_rank_are_refused(
+    tmp_path: Path, ratings: str, given: str
+) -> None:
+    # strong = 50 beside adequate = 60 would rate 55 strong and 65 adequate: a better score,
+    # a worse rating. Ratings of other names (excellent) have no rank to keep.
+    path = tmp_path / "inverted.toml"
+    path.write_text(
+        f'name = "inverted"\ntitle = "Inverted"\n[ratings]\n{ratings}\n'
+        '[[checks]]\nid = "initiator-named"\npillar = "responsibility"\nweight = 1\n'
+        f"{OTHER_PILLARS}"
+    )
+    with pytest.raises(InvalidRecord) as caught:
+        load_rubric(str(path))
+    assert str(caught.value) == (
+        f"{path}: not a valid rubric: ratings: Value error, a better rating needs the higher "
+        f"threshold; given {given}"
+    )
+
+
+def test_a_rubric_leaving_a_pillar_without_checks_is_refused(tmp_path: Path) -> None:
+    # general without its four traceability checks would rate traceability "not rated" on every
+    # run, and leave it out of the overall score, unseen; without auditability's too, both are
+    # named, in the order of the pillars.
+    blocks = (SHIPPED / "general.toml").read_text().replace('"general"', '"partial"').split("[[")
+    path = tmp_path / "partial.toml"
+    for left_out, named in (
+        (["traceability"], "traceability"),
+        (["traceability", "auditability"], "auditability, traceability"),
+    ):
+        kept = [b for b in blocks if not any(f'pillar = "{p}"' in b for p in left_out)]
+        path.write_text("[[".join(kept))
+        with pytest.raises(InvalidRecord) as caught:
+            load_rubric(str(path))
+        assert str(caught.value) == (
+            f"{path}: not a valid rubric: checks: Value error, every pillar needs a check; "
+            f"none for: {named}"
+        )
 
 
 def test_unknown_rubric_name_is_refused() -> None:
@@ -1654,6 +1744,7 @@ def test_repeated_overrides_threshold_comes_from_the_rubric(store: Store, tmp_pa
     path.write_text(
         'name = "three"\ntitle = "Three"\n[params]\nrepeated_overrides = 3\n'
         '[[checks]]\nid = "initiator-named"\npillar = "responsibility"\nweight = 1\n'
+        f"{OTHER_PILLARS}"
     )
     repeated = weak_points(store, rubric=str(path))["weak_points"]["repeated-overrides"]
     # nobody and no workflow reaches three overrides
@@ -2082,13 +2173,17 @@ def test_a_lineage_that_loops_back_to_the_run_is_not_traceable(store: Store) -> 
 def test_upstream_traceability_does_not_apply_when_the_rubric_scores_none(
     store: Store, tmp_path: Path
 ) -> None:
-    # upstream-traceable under auditability, and no traceability checks at all: there is no
-    # traceability score to hold earlier runs to, so the check does not apply.
+    # upstream-traceable under auditability, and traceability weighs only override-rationale,
+    # which has nothing to judge in run 0: there is no traceability score to hold earlier runs
+    # to, so the check does not apply.
     path = tmp_path / "no-traceability.toml"
     path.write_text(
         'name = "no-traceability"\ntitle = "No traceability"\n'
         '[[checks]]\nid = "upstream-traceable"\npillar = "auditability"\nweight = 1\n'
         '[[checks]]\nid = "initiator-named"\npillar = "responsibility"\nweight = 1\n'
+        '[[checks]]\nid = "override-rationale"\npillar = "traceability"\nweight = 1\n'
+        '[[checks]]\nid = "escalations-resolved"\npillar = "interpretability"\nweight = 1\n'
+        '[[checks]]\nid = "decision-rationale"\npillar = "dependability"\nweight = 1\n'
     )
     put(store, *SHARED, *governed(0), *governed(run=run_record(1, upstream=(iri("out/0-1"),))))
     judged = check(score(store, RUN1, rubric=str(path)), "upstream-traceable")
@@ -2127,10 +2222,7 @@ def test_a_shipped_name_means_the_shipped_rubric_whatever_lies_in_the_working_fo
     # A file called `general` where the command runs (or the service starts) stood in for the
     # shipped rubric, the default included; `./general` still reaches such a file, and refuses
     # it, since it takes the shipped rubric's name.
-    fake = (
-        'name = "general"\ntitle = "fake"\n[[checks]]\nid = "purpose-stated"\n'
-        'pillar = "responsibility"\nweight = 1\n'
-    )
+    fake = (files("queries") / "rubrics" / "general.toml").read_text().replace("= 80", "= 61")
     (tmp_path / "general").write_text(fake)
     (tmp_path / "healthcare").mkdir()
     monkeypatch.chdir(tmp_path)
@@ -2148,7 +2240,7 @@ def test_a_rubric_file_taking_a_shipped_name_but_differing_is_refused(tmp_path: 
     # a lenient copy of general under its name: its score would pass for general's
     source = (SHIPPED / "general.toml").read_text()
     lenient = tmp_path / "lenient.toml"
-    lenient.write_text(source.replace("strong = 80", "strong = 1"))
+    lenient.write_text(source.replace("strong = 80", "strong = 61"))
     with pytest.raises(InvalidRecord) as caught:
         load_rubric(str(lenient))
     assert str(caught.value) == (
@@ -2370,7 +2462,8 @@ def test_a_rubric_without_params_gives_a_review_72_hours(store: Store, tmp_path:
     rubric = tmp_path / "r.toml"
     rubric.write_text(
         'name = "x"\ntitle = "x"\n[[checks]]\nid = "review-timely"\npillar = "dependability"\n'
-        "weight = 1\n"
+        'weight = 1\n[[checks]]\nid = "initiator-named"\npillar = "responsibility"\nweight = 1\n'
+        f"{OTHER_PILLARS}"
     )
     late = review_of(1, at=t("22:00:30", "2026-01-03"))  # 60 hours after the output was made
     profile = scored(store, *governed(review=late), rubric=str(rubric))
