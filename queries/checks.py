@@ -472,9 +472,11 @@ def _made_at(f: RunFacts) -> dict[str, datetime]:
 
 @_check("timestamps-consistent")
 def _timestamps_consistent(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
-    """Review and approval after what they judge was made (the output, or its revision), action
-    after its approval, escalations, overrides and challenges after the run began, and the run
-    after the earlier outputs it used were made."""
+    """Review and approval after what they judge was made (the output, or its revision), every
+    event after what informed it began (an action after its approval, an override after the
+    decision it overrode, an escalation after the review that raised it), escalations,
+    overrides and challenges after the run began, and the run after the earlier outputs it used
+    were made."""
     generated = ended(f.run)
     wrong: list[str] = []
     if generated is None:
@@ -490,15 +492,22 @@ def _timestamps_consistent(f: RunFacts, params: RubricParams, judge: Judge) -> O
         if event.time and event.time < (start or generated):
             wrong.append(event.id)
     wrong += [i for i, made in f.inputs_made.items() if made > (start or generated)]
-    approvals = {e.id: e for e in f.approvals}
-    for action in f.actions:
-        for approval_id in action.informed_by:
-            approval = approvals.get(approval_id)
-            if approval and approval.time and action.time and action.time < approval.time:
-                wrong.append(action.id)
+    wrong += _before_what_informed_them(f)
     if wrong:
         return Outcome(False, "event(s) dated before what they depend on", sorted(set(wrong)))
     return Outcome(True, "every event is dated after what it depends on", [f.run.id])
+
+
+def _before_what_informed_them(f: RunFacts) -> list[str]:
+    """The events dated before an event that informed them (their trigger) began: what an event
+    answers must have come first."""
+    events = [*f.reviews, *f.approvals, *f.actions, *f.escalations, *f.overrides, *f.challenges]
+    began = {e.id: started(e.node) or e.time for e in events}
+    return [
+        e.id
+        for e in events
+        if e.time and any((t := began.get(i)) and e.time < t for i in e.informed_by)
+    ]
 
 
 @_check("purpose-stated")

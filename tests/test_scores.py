@@ -2882,3 +2882,28 @@ def test_an_organisation_is_no_second_pair_of_eyes(store: Store) -> None:
     assert (failed["passed"], failed["evidence"]) == (False, [iri("reviews/1")])
     assert profile["pillars"]["responsibility"]["score"] == 75.0
     assert weak_points(store)["weak_points"]["runs-without-reviewer"]["runs"] == [RUN1]
+
+
+@pytest.mark.parametrize(
+    ("override_at", "escalated_at", "wrong"),
+    [
+        (t("10:55:00"), t("10:40:00"), [iri("escalations/1"), iri("overrides/1")]),
+        (t("11:05:00"), t("10:55:00"), []),
+    ],
+    ids=["before-their-triggers", "after-them"],
+)
+def test_an_event_dated_before_what_triggered_it_is_inconsistent(
+    store: Store, override_at: str, escalated_at: str, wrong: list[str]
+) -> None:
+    # Bo approves at 11:00 and Cy reviews at 10:50 (both after the run began at 10:00). An
+    # override of the approval dated 10:55, and an escalation the review raised dated 10:40,
+    # answer what had not yet happened: auditability 2 + 2 + 2 + 2 of 9 -> 88.9. Dated 11:05 and
+    # 10:55, they are in order. The override says why; the approval resolves the escalation.
+    override = {**override_of(1, rationale="urgent", at=override_at), "trigger": iri("approvals/1")}
+    escalation = escalation_of(1, at=escalated_at, trigger=iri("reviews/1"))
+    profile = scored(store, *governed(override=override, escalation=escalation))
+    expected = {**GOOD, "override-rationale": True, "escalations-resolved": True}
+    assert verdicts(profile) == {**expected, "timestamps-consistent": not wrong}
+    judged = check(profile, "timestamps-consistent")
+    assert judged["evidence"] == (wrong or [RUN1])
+    assert profile["pillars"]["auditability"]["score"] == (88.9 if wrong else 100.0)
