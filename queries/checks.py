@@ -472,11 +472,11 @@ def _made_at(f: RunFacts) -> dict[str, datetime]:
 
 @_check("timestamps-consistent")
 def _timestamps_consistent(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
-    """Review and approval after what they judge was made (the output, or its revision), every
-    event after what informed it began (an action after its approval, an override after the
-    decision it overrode, an escalation after the review that raised it), escalations,
-    overrides and challenges after the run began, and the run after the earlier outputs it used
-    were made."""
+    """Review and approval after what they judge was made (the output, or its revision, or the
+    template version), every event after what informed it began (an action after its approval,
+    an override after the decision it overrode, an escalation after the review that raised it),
+    escalations, overrides and challenges after the run began, and the run after the earlier
+    outputs it used and its template version were made."""
     generated = ended(f.run)
     wrong: list[str] = []
     if generated is None:
@@ -493,6 +493,10 @@ def _timestamps_consistent(f: RunFacts, params: RubricParams, judge: Judge) -> O
             wrong.append(event.id)
     wrong += [i for i, made in f.inputs_made.items() if made > (start or generated)]
     wrong += _before_what_informed_them(f)
+    wrong += _ids(_before_the_template(f, f.template_approvals))
+    created = _template_created(f)
+    if f.template and created and (start or generated) < created:
+        wrong.append(f.template.id)
     if wrong:
         return Outcome(False, "event(s) dated before what they depend on", sorted(set(wrong)))
     return Outcome(True, "every event is dated after what it depends on", [f.run.id])
@@ -566,13 +570,16 @@ def _review_explained(f: RunFacts, params: RubricParams, judge: Judge) -> Outcom
 @_check("template-approved")
 def _template_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """The template version stood approved when the run used it: its last decision before the run
-    approved it (a later rejection withdraws an earlier approval; see ``_last_word``)."""
+    approved it (a later rejection withdraws an earlier approval; see ``_last_word``). A
+    decision dated before the version was created counts for nothing."""
     if f.template is None:
         return Outcome(False, "no template version is recorded", [f.run.id])
     start = started(f.run)
     authors = _authors(f)
-    own = [e for e in _approving(f.template_approvals) if authors & set(e.agents(Role.APPROVER))]
-    counted = [e for e in f.template_approvals if e not in own]
+    early = _before_the_template(f, f.template_approvals)
+    decisions = [e for e in f.template_approvals if e not in early]
+    own = [e for e in _approving(decisions) if authors & set(e.agents(Role.APPROVER))]
+    counted = [e for e in decisions if e not in own]
     ran = f.recorded.get(f.run.id)
     before = [e for e in counted if e.time and start and e.time <= start]
     # an approval dated before the run but written up after it; a refusal counts however late
@@ -594,7 +601,21 @@ def _template_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outco
         )
     if own:
         return Outcome(False, "template version approved only by the run's initiator", _ids(own))
+    if early:
+        return Outcome(False, "template version decided on only before it was created", _ids(early))
     return Outcome(False, "template version never approved", [f.template.id])
+
+
+def _template_created(f: RunFacts) -> datetime | None:
+    """When the run's template version was created, if its record says."""
+    return as_datetime(f.template.first(Attr.CREATED_AT)) if f.template else None
+
+
+def _before_the_template(f: RunFacts, events: list[Event]) -> list[Event]:
+    """Those of ``events`` dated before the run's template version was created: a decision
+    then cannot have been on it."""
+    created = _template_created(f)
+    return [e for e in events if created and e.time and e.time < created]
 
 
 @_check("workflow-approved")

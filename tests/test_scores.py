@@ -2907,3 +2907,36 @@ def test_an_event_dated_before_what_triggered_it_is_inconsistent(
     judged = check(profile, "timestamps-consistent")
     assert judged["evidence"] == (wrong or [RUN1])
     assert profile["pillars"]["auditability"]["score"] == (88.9 if wrong else 100.0)
+
+
+@pytest.mark.parametrize(
+    ("created", "inconsistent"),
+    [
+        ("2026-03-01T09:00:00+00:00", [iri("approvals/tpl-v1"), iri("tpl/v1")]),
+        ("2025-12-20T09:00:00+00:00", [iri("approvals/tpl-v1")]),
+    ],
+    ids=["after-the-run", "after-its-approval"],
+)
+def test_a_template_version_is_approved_and_used_only_once_it_exists(
+    store: Store, created: str, inconsistent: list[str]
+) -> None:
+    # Sam's approval of tpl/v1 is dated 2025-12-15 and the run 2026-01-01. Were the version
+    # created on 2026-03-01, the approval and the run both came before it; on 2025-12-20, the
+    # approval alone. An approval of what did not yet exist counts for nothing: the template
+    # was never approved before use. Dependability: 2 + 3 + 1 of 9 -> 66.7; auditability:
+    # 2 + 2 + 2 + 2 of 9 -> 88.9.
+    version = {**template_version(), "created_at": created}
+    profile = scored(store, delegation(), version, template_approval(), *governed(), shared=False)
+    assert verdicts(profile) == {
+        **GOOD,
+        "template-approved": False,
+        "timestamps-consistent": False,
+    }
+    template = check(profile, "template-approved")
+    assert (template["evidence"], template["explanation"]) == (
+        [iri("approvals/tpl-v1")],
+        "template version decided on only before it was created",
+    )
+    assert check(profile, "timestamps-consistent")["evidence"] == inconsistent
+    assert pillar_scores(profile) == {**ALL_100, "auditability": 88.9, "dependability": 66.7}
+    assert weak_points(store)["weak_points"]["unapproved-templates-in-use"]["runs"] == [RUN1]
