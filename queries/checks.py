@@ -580,10 +580,9 @@ def _template_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outco
     decisions = [e for e in f.template_approvals if e not in early]
     own = [e for e in _approving(decisions) if authors & set(e.agents(Role.APPROVER))]
     counted = [e for e in decisions if e not in own]
-    ran = f.recorded.get(f.run.id)
     before = [e for e in counted if e.time and start and e.time <= start]
-    # an approval dated before the run but written up after it; a refusal counts however late
-    backdated = [e for e in _approving(before) if ran and f.recorded.get(e.id, ran) > ran]
+    # an approval dated before the run but written up after it
+    backdated = _written_after(before, f.recorded, f.recorded.get(f.run.id))
     last = _last_word([e for e in before if e not in backdated])
     if last is not None and last in _approving([last]):
         return Outcome(True, "template version approved before use", [last.id])
@@ -636,45 +635,33 @@ def _action_on_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
     decisions at one instant the refusal holds (``_last_word``), as in ``authority``. Nor one
     that a revision had already superseded: a correction made before the action was passed
     over, unless it had been rejected by then (a draft of the run's own authors supersedes only
-    once approved). A decision dated before its output was made counts for nothing."""
+    once approved). A decision dated before its output was made counts for nothing, and so
+    does an approval recorded after the action, though dated before it (as for template
+    versions; a refusal counts however late)."""
     if not f.actions:
         return Outcome(None, "no action used the output")
     decisions = _in_time(f, f.approvals)
-    invalidated: dict[str, list[datetime | None]] = {}
-    for relations in f.custody.values():
-        for r in relations:
-            if r.kind == "wasInvalidatedBy" and r.src:
-                invalidated.setdefault(r.src, []).append(as_datetime(r.first(PROV + "time")))
-    bad = []
-    for action in f.actions:
-        when = action.time
-        last = _standing_by(decisions, action.subject, when)
-        approved = last is not None and last in _approving([last])
-        since = last.time if last is not None else None
-        withdrawn = any(
-            t is None or (when is not None and since is not None and since <= t <= when)
-            for t in invalidated.get(action.subject or "", [])
-        )
-        if not approved or withdrawn:
-            bad.append(action.id)
-    made, revises = _made_at(f), _revises(f)
-    drafts = {r for r, writers in _revisers(f).items() if writers <= _authors(f)}
-    superseded = [
+    on_record = {a.id: _on_record(decisions, f, a.id) for a in f.actions}
+    invalidated = _invalidations(f)
+    bad = [
         a.id
         for a in f.actions
-        if a.time
-        and any(
-            a.subject in _versions(new, revises)[1:]
-            and new in made
-            and made[new] <= a.time
-            and _stood(new, a, decisions, draft=new in drafts)
-            for new in revises
-        )
+        if _standing(on_record[a.id], invalidated, a.subject, a.time) is not True
     ]
+    backdated = [
+        a.id
+        for a in f.actions
+        if a.id in bad and _standing(decisions, invalidated, a.subject, a.time) is True
+    ]
+    superseded = _superseded(f, on_record)
     problems = [
         text
         for text, found in (
-            ("action(s) on an unapproved or invalidated output", bad),
+            ("action(s) on an output approved in a record written after theirs", backdated),
+            (
+                "action(s) on an unapproved or invalidated output",
+                [a for a in bad if a not in backdated],
+            ),
             ("action(s) on an output already revised when they acted", superseded),
         )
         if found
@@ -682,6 +669,73 @@ def _action_on_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
     if problems:
         return Outcome(False, "; ".join(problems), sorted({*bad, *superseded}))
     return Outcome(True, "every action used an approved output", _ids(f.actions))
+
+
+def _on_record(decisions: list[Event], f: RunFacts, event: str) -> list[Event]:
+    """The decisions an event could rest on: not an approval recorded after the event's own
+    record (see ``_written_after``)."""
+    late = _written_after(decisions, f.recorded, f.recorded.get(event))
+    return [e for e in decisions if e not in late]
+
+
+def _written_after(
+    decisions: list[Event], recorded: dict[str, str], written: str | None
+) -> list[Event]:
+    """The approvals among ``decisions`` recorded after ``written`` (the time of the record of
+    what rests on them): dated before it, perhaps, but not there when it was recorded. A
+    refusal counts however late: the cautious reading is that it was known."""
+    return [e for e in _approving(decisions) if written and recorded.get(e.id, written) > written]
+
+
+def _invalidations(f: RunFacts) -> dict[str, list[datetime | None]]:
+    """When each of the run's outputs and revisions was invalidated (rejected or recalled)."""
+    found: dict[str, list[datetime | None]] = {}
+    for relations in f.custody.values():
+        for r in relations:
+            if r.kind == "wasInvalidatedBy" and r.src:
+                found.setdefault(r.src, []).append(as_datetime(r.first(PROV + "time")))
+    return found
+
+
+def _standing(
+    decisions: list[Event],
+    invalidated: dict[str, list[datetime | None]],
+    subject: str | None,
+    when: datetime | None,
+) -> bool | None:
+    """Whether ``subject`` stood approved at ``when``: ``True`` when the last of ``decisions``
+    on it by then approved it and nothing invalidated it since; ``False`` when that decision
+    refused it, or something invalidated it since (or at no recorded time); ``None`` when
+    nothing had decided on it or invalidated it."""
+    last = _standing_by(decisions, subject, when)
+    if last is not None and last not in _approving([last]):
+        return False
+    since = last.time if last is not None else None
+    if any(
+        t is None or (when is not None and (since is None or since <= t) and t <= when)
+        for t in invalidated.get(subject or "", [])
+    ):
+        return False
+    return True if last is not None else None
+
+
+def _superseded(f: RunFacts, on_record: dict[str, list[Event]]) -> list[str]:
+    """The actions on an output that a correction standing when they acted had already revised
+    (see ``_stood``), by the decisions each action could rest on."""
+    made, revises = _made_at(f), _revises(f)
+    drafts = {r for r, writers in _revisers(f).items() if writers <= _authors(f)}
+    return [
+        a.id
+        for a in f.actions
+        if a.time
+        and any(
+            a.subject in _versions(new, revises)[1:]
+            and new in made
+            and made[new] <= a.time
+            and _stood(new, a, on_record[a.id], draft=new in drafts)
+            for new in revises
+        )
+    ]
 
 
 def _stood(revision: str, action: Event, decisions: list[Event], *, draft: bool) -> bool:

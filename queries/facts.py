@@ -87,8 +87,9 @@ class RunFacts:
     inputs_made: dict[str, datetime] = field(default_factory=dict)
     """When each input that an earlier run (or a review's revision) made was generated."""
     recorded: dict[str, str] = field(default_factory=dict)
-    """When the run's record and those of its template version's approvals were written: an
-    approval recorded after the run, though dated before it, was not there when it ran."""
+    """When the run's record and those of the approvals and actions around it were written: an
+    approval recorded after the run, or after an action, though dated before it, was not there
+    when the run used the template it approved, or when the action rested on it."""
     persons: frozenset[str] = frozenset()
     """The agents of the events around the run that are people, and nothing else: software (a
     model that reviews) or an organisation is no second pair of eyes."""
@@ -113,6 +114,10 @@ class RunFacts:
 
 _AGENT_KINDS = frozenset({Type.PERSON, Type.ORGANIZATION, Type.SOFTWARE_AGENT})
 """The kinds of agent: one described as a person and as another kind is not surely a person."""
+
+_ON_RECORD = frozenset({Type.APPROVAL, Type.ACTION})
+"""The events whose records' times the checks compare: an approval written up after what rests
+on it (an action, a run on the template it approved) counts for nothing."""
 
 _EVENT_KINDS = (
     (Type.REVIEW, "reviews"),
@@ -189,8 +194,8 @@ def gather_many(store: Store, runs: Iterable[Node], at: Moment = NOW) -> dict[st
     )
     people_of = associations(store, [e for e in _union(events) if e in nodes], at)
     agents = store.nodes({a.agent for found in people_of.values() for a in found}, as_of=at.as_of)
-    on_templates = {e for i in ids for e, about in events[i].items() if about == templates.get(i)}
-    recorded = when_recorded(store, sorted({*ids, *on_templates}))
+    on_record = {e for e in _union(events) if e in nodes and nodes[e].types & _ON_RECORD}
+    recorded = when_recorded(store, sorted({*ids, *on_record}))
     persons = frozenset(i for i, n in agents.items() if n.types & _AGENT_KINDS == {Type.PERSON})
     upstream, made_at = _upstream_runs(
         store,
@@ -350,11 +355,7 @@ def _facts(
         at=at,
         inputs_made=inputs_made,
         persons=persons.intersection(a.agent for e in events for a in people_of.get(e, ())),
-        recorded={
-            i: time
-            for i, time in recorded.items()
-            if i == run.id or (template_id and i in events and events[i][0] == template_id)
-        },
+        recorded={i: time for i, time in recorded.items() if i == run.id or i in events},
     )
     for event_id in sorted(events):
         node = nodes.get(event_id)

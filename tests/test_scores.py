@@ -2940,3 +2940,41 @@ def test_a_template_version_is_approved_and_used_only_once_it_exists(
     assert check(profile, "timestamps-consistent")["evidence"] == inconsistent
     assert pillar_scores(profile) == {**ALL_100, "auditability": 88.9, "dependability": 66.7}
     assert weak_points(store)["weak_points"]["unapproved-templates-in-use"]["runs"] == [RUN1]
+
+
+def test_an_approval_written_up_after_the_action_does_not_count_for_it(store: Store) -> None:
+    # Bo approves at 11:00, Eve rejects at 11:30, Di acts at 12:00 on the first approval: all
+    # recorded together. Later a re-approval dated 11:45 is written up. As the records stood
+    # when the action was, the rejection was the last word: the action was on an invalidated
+    # output, and the re-approval, not there then, does not clear it (a refusal would count
+    # however late). Dependability: 3 + 2 + 1 of 9 -> 66.7, weak: the check is critical.
+    rejection = approval_of(
+        1, by="eve", decision="rejected", at=t("11:30:00"), on_behalf_of=None, name="no"
+    )
+    again = approval_of(1, at=t("11:45:00"), name="again")
+    put(store, *SHARED, *governed(rejection=rejection))
+    time.sleep(0.01)
+    put(store, again)
+    profile = score(store, RUN1)
+    assert verdicts(profile) == {**GOOD, "decision-rationale": True, "action-on-approved": False}
+    failed = check(profile, "action-on-approved")
+    assert (failed["evidence"], failed["explanation"]) == (
+        [iri("actions/1")],
+        "action(s) on an output approved in a record written after theirs",
+    )
+    assert profile["pillars"]["dependability"] == {
+        "score": 66.7,
+        "rating": "weak",
+        "checks": [
+            "template-approved",
+            "workflow-approved",
+            "action-on-approved",
+            "escalations-resolved",
+            "review-timely",
+        ],
+    }
+    weak = weak_points(store)["weak_points"]["actions-on-unapproved-outputs"]
+    assert (weak["runs"], weak["evidence"]) == ([RUN1], [iri("actions/1")])
+    # Written in the same transaction as the action (a history loaded at once), it counts.
+    at_once = scored(SQLiteStore(":memory:"), *governed(rejection=rejection, again=again))
+    assert check(at_once, "action-on-approved")["passed"] is True
