@@ -63,6 +63,10 @@ class Judge(Protocol):
         """The delegation chains above ``agent``, judged at ``event``'s time and scope."""
         ...
 
+    def facts(self, run_id: str) -> RunFacts:
+        """The facts around another run: an earlier one whose output this run took."""
+        ...
+
     def taken_on(self, entities: list[str]) -> set[str]:
         """Those of ``entities`` that an activity took on: a run that took one as input, an
         action, a decision, or any other activity that used one, but a review, override,
@@ -637,8 +641,10 @@ def _action_on_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
     over, unless it had been rejected by then (a draft of the run's own authors supersedes only
     once approved). A decision dated before its output was made counts for nothing, and so
     does an approval recorded after the action, though dated before it (as for template
-    versions; a refusal counts however late)."""
-    if not f.actions:
+    versions; a refusal counts however late). Nor did the run itself take as input an earlier
+    output that stood invalidated when it began (``_inputs_withdrawn``)."""
+    withdrawn = _inputs_withdrawn(f, judge)
+    if not f.actions and not withdrawn:
         return Outcome(None, "no action used the output")
     decisions = _in_time(f, f.approvals)
     on_record = {a.id: _on_record(decisions, f, a.id) for a in f.actions}
@@ -663,11 +669,12 @@ def _action_on_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
                 [a for a in bad if a not in backdated],
             ),
             ("action(s) on an output already revised when they acted", superseded),
+            ("input(s) invalidated before the run took them", withdrawn),
         )
         if found
     ]
     if problems:
-        return Outcome(False, "; ".join(problems), sorted({*bad, *superseded}))
+        return Outcome(False, "; ".join(problems), sorted({*bad, *superseded, *withdrawn}))
     return Outcome(True, "every action used an approved output", _ids(f.actions))
 
 
@@ -717,6 +724,27 @@ def _standing(
     ):
         return False
     return True if last is not None else None
+
+
+def _inputs_withdrawn(f: RunFacts, judge: Judge) -> list[str]:
+    """The earlier outputs the run took as input that stood invalidated when it began: rejected
+    or recalled by then, and not approved again since (by a decision recorded no later than the
+    run, as for actions). Nothing may use an invalidated output."""
+    began = started(f.run) or ended(f.run)
+    suspect = [
+        u
+        for u, times in f.inputs_invalidated.items()
+        if any(t is None or (began is not None and t <= began) for t in times)
+    ]
+    if not suspect:
+        return []
+    # the earlier runs' decisions are asked for only then: most inputs were never invalidated
+    earlier = [judge.facts(run) for run in f.upstream_runs]
+    recorded = {i: time for e in earlier for i, time in e.recorded.items()}
+    decisions = [d for e in earlier for d in _in_time(e, e.approvals)]
+    late = _written_after(decisions, recorded, f.recorded.get(f.run.id))
+    standing = [d for d in decisions if d not in late]
+    return [u for u in suspect if _standing(standing, f.inputs_invalidated, u, began) is False]
 
 
 def _superseded(f: RunFacts, on_record: dict[str, list[Event]]) -> list[str]:

@@ -86,6 +86,9 @@ class RunFacts:
     at: Moment = field(default_factory=Moment)
     inputs_made: dict[str, datetime] = field(default_factory=dict)
     """When each input that an earlier run (or a review's revision) made was generated."""
+    inputs_invalidated: dict[str, list[datetime | None]] = field(default_factory=dict)
+    """When each earlier output the run took as input was invalidated (rejected or recalled), if
+    ever: ``None`` for an invalidation of no recorded time."""
     recorded: dict[str, str] = field(default_factory=dict)
     """When the run's record and those of the approvals and actions around it were written: an
     approval recorded after the run, or after an action, though dated before it, was not there
@@ -197,11 +200,11 @@ def gather_many(store: Store, runs: Iterable[Node], at: Moment = NOW) -> dict[st
     on_record = {e for e in _union(events) if e in nodes and nodes[e].types & _ON_RECORD}
     recorded = when_recorded(store, sorted({*ids, *on_record}))
     persons = frozenset(i for i, n in agents.items() if n.types & _AGENT_KINDS == {Type.PERSON})
-    upstream, made_at = _upstream_runs(
-        store,
-        {i: [u for u in inputs[i] if u in nodes and Type.OUTPUT in nodes[u].types] for i in ids},
-        at,
-    )
+    earlier = {
+        i: [u for u in inputs[i] if u in nodes and Type.OUTPUT in nodes[u].types] for i in ids
+    }
+    upstream, made_at = _upstream_runs(store, earlier, at)
+    invalidated = _invalidated(store, _union(earlier), at)
     return {
         i: _facts(
             chosen[i],
@@ -218,6 +221,7 @@ def gather_many(store: Store, runs: Iterable[Node], at: Moment = NOW) -> dict[st
             upstream_runs=upstream[i],
             at=at,
             inputs_made={u: made_at[u] for u in inputs[i] if u in made_at},
+            inputs_invalidated={u: invalidated[u] for u in earlier[i] if u in invalidated},
             persons=persons,
             recorded=recorded,
         )
@@ -314,6 +318,19 @@ def _upstream_runs(
     return runs, made_at
 
 
+def _invalidated(store: Store, entities: list[str], at: Moment) -> dict[str, list[datetime | None]]:
+    """When each of ``entities`` was invalidated, those that ever were; the store is not asked
+    when there are none (most runs take no earlier output)."""
+    if not entities:
+        return {}
+    found: dict[str, list[datetime | None]] = defaultdict(list)
+    walk = store.traverse(entities, ["wasInvalidatedBy"], Direction.UP, 1, as_of=at.as_of)
+    for relation in walk.relations:
+        if relation.src:
+            found[relation.src].append(as_datetime(relation.first(PROV + "time")))
+    return found
+
+
 def _facts(
     run: Node,
     people: list[Association],
@@ -330,6 +347,7 @@ def _facts(
     upstream_runs: list[str],
     at: Moment,
     inputs_made: dict[str, datetime],
+    inputs_invalidated: dict[str, list[datetime | None]],
     persons: frozenset[str],
     recorded: dict[str, str],
 ) -> RunFacts:
@@ -354,6 +372,7 @@ def _facts(
         upstream_runs=upstream_runs,
         at=at,
         inputs_made=inputs_made,
+        inputs_invalidated=inputs_invalidated,
         persons=persons.intersection(a.agent for e in events for a in people_of.get(e, ())),
         recorded={i: time for i, time in recorded.items() if i == run.id or i in events},
     )

@@ -393,7 +393,7 @@ class _Judge:
             if any(a in nodes and not nodes[a].types & _ABOUT for a in activities)
         }
 
-    def _facts_of(self, run_id: str) -> RunFacts:
+    def facts(self, run_id: str) -> RunFacts:
         if run_id == self._facts.run.id:
             return self._facts
         known = self._memory.facts
@@ -405,7 +405,7 @@ class _Judge:
         scores = self._memory.traceability
         if run_id not in scores:
             scores[run_id] = 0.0  # while it is judged: a lineage that comes back here scores 0
-            facts = self._facts_of(run_id)
+            facts = self.facts(run_id)
             outcomes = _judge(self._store, self._rubric, facts, self._memory, {"traceability"})
             scores[run_id] = _pillar(outcomes, "traceability")
         return scores[run_id]
@@ -413,7 +413,7 @@ class _Judge:
     def loops_back(self, run_id: str) -> list[str]:
         reached: dict[str, str | None] = {}
         frontier: list[tuple[str, str | None]] = [
-            (u, None) for u in self._facts_of(run_id).upstream_runs
+            (u, None) for u in self.facts(run_id).upstream_runs
         ]
         while frontier:
             step: list[tuple[str, str | None]] = []
@@ -422,7 +422,7 @@ class _Judge:
                     continue
                 reached[run] = via
                 if run != run_id:
-                    step += [(u, run) for u in self._facts_of(run).upstream_runs]
+                    step += [(u, run) for u in self.facts(run).upstream_runs]
             frontier = step
         if run_id not in reached:
             return []
@@ -558,7 +558,8 @@ _WEAK_POINTS = {
     ),
     "actions-on-unapproved-outputs": (
         "action-on-approved",
-        "runs with actions on outputs that were not approved",
+        "runs with actions on outputs that were not approved, or that took as input an output "
+        "invalidated before they began",
     ),
     "workflows-not-approved": ("workflow-approved", "runs in workflows not approved for GenAI use"),
     "overrides-without-rationale": (

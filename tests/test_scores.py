@@ -1694,7 +1694,10 @@ SEVERAL_WEAK_POINTS = {
         [4], ["tpl/v9"], "runs on a template version not approved before use"
     ),
     "actions-on-unapproved-outputs": _entry(
-        [6, 7], ["actions/6", "actions/7"], "runs with actions on outputs that were not approved"
+        [6, 7],
+        ["actions/6", "actions/7"],
+        "runs with actions on outputs that were not approved, or that took as input an output "
+        "invalidated before they began",
     ),
     "workflows-not-approved": _entry(
         [4], ["runs/4"], "runs in workflows not approved for GenAI use"
@@ -2978,3 +2981,80 @@ def test_an_approval_written_up_after_the_action_does_not_count_for_it(store: St
     # Written in the same transaction as the action (a history loaded at once), it counts.
     at_once = scored(SQLiteStore(":memory:"), *governed(rejection=rejection, again=again))
     assert check(at_once, "action-on-approved")["passed"] is True
+
+
+DAY2 = "2026-01-02"
+
+
+@pytest.mark.parametrize(
+    ("decisions", "passed"),
+    [
+        ([approval_of(0, by="eve", decision="rejected", at=t("11:30:00"), name="0-no")], False),
+        (
+            [
+                approval_of(0, by="eve", decision="rejected", at=t("11:30:00"), name="0-no"),
+                approval_of(0, at=t("12:00:00"), name="0-again"),
+            ],
+            None,
+        ),
+        (
+            [approval_of(0, by="eve", decision="rejected", at=t("11:30:00", DAY2), name="0-no")],
+            None,
+        ),
+    ],
+    ids=["rejected-before", "approved-again", "rejected-after"],
+)
+def test_a_run_may_not_take_an_output_invalidated_before_it_began(
+    store: Store, decisions: list[dict[str, Any]], passed: bool | None
+) -> None:
+    # Run 0's output, approved at 11:00 on 1 January, is rejected at 11:30; run 1 takes it as
+    # input the next day at 10:00, and nothing acts on run 1's output. It used an invalidated
+    # output: action-on-approved fails on the input, though no action is there to judge, and
+    # its dependability is 2 + 3 + 1 of 9 -> 66.7, weak. Approved again at 12:00, the output
+    # stood; rejected only at 11:30 on the 2nd, it was valid when the run took it: then there
+    # is nothing for the check to judge.
+    later = {
+        **run_record(1, upstream=(iri("out/0-1"),)),
+        "started_at": t("10:00:00", DAY2),
+        "ended_at": t("10:00:30", DAY2),
+    }
+    put(
+        store,
+        *SHARED,
+        *governed(0, action=None),
+        *decisions,
+        later,
+        review_of(1, at=t("10:50:00", DAY2)),
+        approval_of(1, at=t("11:00:00", DAY2)),
+    )
+    profile = score(store, RUN1)
+    no_action = {**GOOD, "actions-linked": None, "upstream-traceable": True}
+    assert verdicts(profile) == {**no_action, "action-on-approved": passed}
+    weak = weak_points(store)["weak_points"]["actions-on-unapproved-outputs"]
+    if passed is None:
+        assert (profile["critical_failed"], weak["runs"]) == ([], [])
+        return
+    failed = check(profile, "action-on-approved")
+    assert (failed["evidence"], failed["explanation"]) == (
+        [iri("out/0-1")],
+        "input(s) invalidated before the run took them",
+    )
+    assert profile["pillars"]["dependability"]["score"] == 66.7
+    assert profile["critical_failed"] == ["action-on-approved"]
+    assert (weak["runs"], weak["evidence"]) == ([RUN1], [iri("out/0-1")])
+
+
+def test_an_input_approved_again_only_in_a_later_record_stood_invalidated(store: Store) -> None:
+    # As above, rejected before run 1 took it; the re-approval dated 12:00 that day is written
+    # up after run 1 was recorded: it was not there when the run took the output.
+    later = {
+        **run_record(1, upstream=(iri("out/0-1"),)),
+        "started_at": t("10:00:00", DAY2),
+        "ended_at": t("10:00:30", DAY2),
+    }
+    rejection = approval_of(0, by="eve", decision="rejected", at=t("11:30:00"), name="0-no")
+    put(store, *SHARED, *governed(0, action=None), rejection, later)
+    time.sleep(0.01)
+    put(store, approval_of(0, at=t("12:00:00"), name="0-again"))
+    failed = check(score(store, RUN1), "action-on-approved")
+    assert (failed["passed"], failed["evidence"]) == (False, [iri("out/0-1")])
