@@ -21,7 +21,7 @@ from queries.authority import MAX_CHAIN
 from queries.context import EARLIEST, ended, started
 from queries.facts import Event, RunFacts
 
-__all__ = ["CHECKS", "Judge", "Outcome", "RubricParams"]
+__all__ = ["CHECKS", "Judge", "Outcome", "RubricParams", "Traceability"]
 
 
 class RubricParams(BaseModel):
@@ -46,12 +46,22 @@ class Outcome:
     evidence: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Traceability:
+    """How traceable an earlier run is, for the runs that took its outputs."""
+
+    score: float | None
+    """Its traceability score; ``None`` when no traceability check of the rubric applies to it."""
+    lineage_failed: bool
+    """Whether ``upstream-traceable`` failed for it: a run up its own lineage was not traceable,
+    or its lineage loops back."""
+
+
 class Judge(Protocol):
     """What a check may ask beyond its run's facts."""
 
-    def traceability(self, run_id: str) -> float | None:
-        """The traceability score of an earlier run (scores propagate through lineage); ``None``
-        when the rubric has no traceability check that applies to it."""
+    def traceability(self, run_id: str) -> Traceability:
+        """How traceable an earlier run is (scores and failures propagate through lineage)."""
         ...
 
     def loops_back(self, run_id: str) -> list[str]:
@@ -844,21 +854,31 @@ def _inputs_located(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
 
 @_check("upstream-traceable")
 def _upstream_traceable(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
-    """Earlier runs whose outputs this run used are themselves traceable (scores propagate), and
-    the lineage does not loop back to the run itself."""
+    """Earlier runs whose outputs this run used are themselves traceable: each scores at least
+    the rubric's floor, and is itself traceable upstream, so that a failure anywhere up the
+    lineage is passed all the way down; and the lineage does not loop back to the run itself."""
     if not f.upstream_runs:
         return Outcome(None, "no earlier run's output was used")
     loop = judge.loops_back(f.run.id)
     if loop:
         return Outcome(False, "the lineage loops back to this run", loop)
     floor = params.upstream_traceability
-    scores = {run: judge.traceability(run) for run in f.upstream_runs}
-    judged = {run: value for run, value in scores.items() if value is not None}
+    found = {run: judge.traceability(run) for run in f.upstream_runs}
+    judged = {run: t for run, t in found.items() if t.score is not None or t.lineage_failed}
     if not judged:
         return Outcome(None, "the rubric scores no traceability to judge earlier runs by")
-    weak = [run for run, value in judged.items() if value < floor]
-    if weak:
-        return Outcome(False, f"earlier run(s) score below {floor:g} on traceability", weak)
+    weak = [run for run, t in judged.items() if t.score is not None and t.score < floor]
+    above = [run for run, t in judged.items() if t.lineage_failed and run not in weak]
+    problems = [
+        text
+        for text, runs in (
+            (f"earlier run(s) score below {floor:g} on traceability", weak),
+            ("earlier run(s) whose own earlier runs are not traceable", above),
+        )
+        if runs
+    ]
+    if problems:
+        return Outcome(False, "; ".join(problems), sorted({*weak, *above}))
     return Outcome(
         True, f"every earlier run scores at least {floor:g} on traceability", sorted(judged)
     )

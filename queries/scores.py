@@ -37,7 +37,7 @@ from provenance.hashing import readable_json, sha256_hex
 from provenance.stores.base import Store
 from provenance.vocabulary import Attr, Role, Type
 from queries.authority import delegations
-from queries.checks import CHECKS, Outcome, RubricParams
+from queries.checks import CHECKS, Outcome, RubricParams, Traceability
 from queries.context import AsOf, Moment, associations, moment, used_by
 from queries.facts import Event, RunFacts, gather, gather_many
 
@@ -340,10 +340,15 @@ def _check_named(data: dict[str, Any], loc: tuple[int | str, ...]) -> str:
 @dataclass(slots=True)
 class _Memory:
     """What judging one run learns about others, kept for the next: the facts gathered around
-    earlier runs, and their traceability scores."""
+    earlier runs, and how traceable they are."""
 
     facts: dict[str, RunFacts] = field(default_factory=dict)
-    traceability: dict[str, float | None] = field(default_factory=dict)
+    traceability: dict[str, Traceability] = field(default_factory=dict)
+
+
+_BEING_JUDGED = Traceability(0.0, True)
+"""An earlier run's traceability while it is judged: a lineage that comes back to it is not
+traceable."""
 
 
 _ABOUT = frozenset({Type.REVIEW, Type.OVERRIDE, Type.CHALLENGE, Type.ESCALATION})
@@ -401,14 +406,35 @@ class _Judge:
             known[run_id] = gather(self._store, run_id, self._at)
         return known[run_id]
 
-    def traceability(self, run_id: str) -> float | None:
-        scores = self._memory.traceability
-        if run_id not in scores:
-            scores[run_id] = 0.0  # while it is judged: a lineage that comes back here scores 0
-            facts = self.facts(run_id)
-            outcomes = _judge(self._store, self._rubric, facts, self._memory, {"traceability"})
-            scores[run_id] = _pillar(outcomes, "traceability")
-        return scores[run_id]
+    def traceability(self, run_id: str) -> Traceability:
+        known = self._memory.traceability
+        for run in self._upstream_first(run_id):
+            if run in known:
+                continue  # judged meanwhile, by a check that asked for it
+            known[run] = _BEING_JUDGED
+            outcomes = _judge(self._store, self._rubric, self.facts(run), self._memory, _traces)
+            known[run] = Traceability(
+                _pillar(outcomes, "traceability"),
+                any(c.id == "upstream-traceable" and o.passed is False for c, o in outcomes),
+            )
+        return known[run_id]
+
+    def _upstream_first(self, run_id: str) -> list[str]:
+        """The run and the runs up its lineage not yet judged, each after those whose outputs it
+        took (around a loop, in any order): judged in this order, each finds the judgements it
+        needs made, so that a long lineage is judged run by run, not by ever deeper calls."""
+        known = self._memory.traceability
+        order: list[str] = []
+        seen: set[str] = set()
+        stack = [(run_id, False)]
+        while stack:
+            run, ready = stack.pop()
+            if ready:
+                order.append(run)
+            elif run not in seen and run not in known:
+                seen.add(run)
+                stack += [(run, True), *((u, False) for u in self.facts(run).upstream_runs)]
+        return order
 
     def loops_back(self, run_id: str) -> list[str]:
         reached: dict[str, str | None] = {}
@@ -438,14 +464,21 @@ def _judge(
     rubric: Rubric,
     facts: RunFacts,
     memory: _Memory,
-    pillars: set[str] | None = None,
+    chosen: Callable[[RubricCheck], bool] | None = None,
 ) -> list[tuple[RubricCheck, Outcome]]:
     judge = _Judge(store, rubric, facts.at, memory, facts)
     return [
         (check, CHECKS[check.id](facts, rubric.params, judge))
         for check in rubric.checks
-        if pillars is None or check.pillar in pillars
+        if chosen is None or chosen(check)
     ]
+
+
+def _traces(check: RubricCheck) -> bool:
+    """The checks an earlier run is judged by for the runs that used its outputs: those of its
+    traceability, and upstream-traceable wherever the rubric puts it (a failure up its lineage
+    is passed down)."""
+    return check.pillar == "traceability" or check.id == "upstream-traceable"
 
 
 def _pillar(outcomes: list[tuple[RubricCheck, Outcome]], pillar: str) -> float | None:

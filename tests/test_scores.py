@@ -14,7 +14,7 @@ import json
 import time
 import tomllib
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -3058,3 +3058,64 @@ def test_an_input_approved_again_only_in_a_later_record_stood_invalidated(store:
     put(store, approval_of(0, at=t("12:00:00"), name="0-again"))
     failed = check(score(store, RUN1), "action-on-approved")
     assert (failed["passed"], failed["evidence"]) == (False, [iri("out/0-1")])
+
+
+def chained(n: int, *, start: datetime | None = None) -> dict[str, Any]:
+    """Run ``n`` taking run ``n - 1``'s output, 30 s long, starting at ``start`` (by default
+    10:0n, after that output was made)."""
+    begun = start or datetime(2026, 1, 1, 10, n, tzinfo=UTC)
+    return {
+        **run_record(n, upstream=(iri(f"out/{n - 1}-1"),)),
+        "started_at": begun.isoformat(),
+        "ended_at": (begun + timedelta(seconds=30)).isoformat(),
+    }
+
+
+def test_a_traceability_failure_is_passed_all_the_way_down_the_lineage(store: Store) -> None:
+    # Run 0's traceability is 3 of 6 -> 50.0 (input unlocated, action naming no approval),
+    # below the floor of 60. Run 1 takes its output: upstream-traceable fails, 3 + 1 + 2 of 8
+    # -> 75.0, above the floor, but run 1 is not traceable for what it rests on. Run 2 takes
+    # run 1's output and run 3 run 2's: each fails on the run before it, and scores 75.0 too.
+    put(
+        store,
+        *SHARED,
+        run_record(0, located=False),
+        action_on(0, approval=None),
+        *(record for n in (1, 2, 3) for record in governed(n, run=chained(n))),
+    )
+    first = check(score(store, RUN1), "upstream-traceable")
+    assert (first["evidence"], first["explanation"]) == (
+        [iri("runs/0")],
+        "earlier run(s) score below 60 on traceability",
+    )
+    for n in (2, 3):
+        profile = score(store, iri(f"runs/{n}"))
+        assert verdicts(profile) == {**GOOD, "upstream-traceable": False}
+        failed = check(profile, "upstream-traceable")
+        assert (failed["evidence"], failed["explanation"]) == (
+            [iri(f"runs/{n - 1}")],
+            "earlier run(s) whose own earlier runs are not traceable",
+        )
+        assert profile["pillars"]["traceability"]["score"] == 75.0
+
+
+def test_a_long_lineage_is_judged_once_a_run_and_not_by_ever_deeper_calls(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 400 runs, each taking the output of the one before, a minute apart; run 0 fails the
+    # floor (3 of 6 -> 50.0). The last run fails on run 398, whose lineage failed on 397's …
+    # Each earlier run's facts are gathered once, however many runs down it lies.
+    last = 399
+    base = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
+    later = [chained(n, start=base + timedelta(minutes=n)) for n in range(1, last + 1)]
+    put(store, *SHARED, run_record(0, located=False), action_on(0, approval=None), *later)
+    gathered: list[str] = []
+
+    def counted(store: Store, run_id: str, *args: Any) -> Any:
+        gathered.append(run_id)
+        return gather(store, run_id, *args)
+
+    monkeypatch.setattr("queries.scores.gather", counted)
+    failed = check(score(store, iri(f"runs/{last}")), "upstream-traceable")
+    assert (failed["passed"], failed["evidence"]) == (False, [iri(f"runs/{last - 1}")])
+    assert sorted(gathered) == sorted(iri(f"runs/{n}") for n in range(last + 1))
