@@ -45,6 +45,7 @@ from queries.context import (
 from queries.facts import Event, RunFacts, gather
 from queries.lineage import role_name, time_text, trace, trace_ids
 from queries.scores import (
+    CARRIED,
     Rubric,
     former_shipped,
     how_written,
@@ -1079,7 +1080,7 @@ def _score_field(contents: dict[str, bytes], key: str) -> object:
 def _carried_rubric(contents: dict[str, bytes]) -> Rubric | None:
     """The rubric the pack carries in full, if it carries a valid one."""
     try:
-        return Rubric.model_validate_json(contents["rubric.json"])
+        return Rubric.model_validate_json(contents["rubric.json"], context=CARRIED)
     except (KeyError, ValidationError):
         return None
 

@@ -28,6 +28,7 @@ from pydantic import (
     Field,
     SerializerFunctionWrapHandler,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_serializer,
 )
@@ -42,6 +43,7 @@ from queries.context import AsOf, Moment, associations, moment, used_by
 from queries.facts import Event, RunFacts, gather, gather_many
 
 __all__ = [
+    "CARRIED",
     "PILLARS",
     "Rubric",
     "RubricCheck",
@@ -60,6 +62,11 @@ Pillar = Literal[
     "responsibility", "auditability", "interpretability", "dependability", "traceability"
 ]
 
+
+CARRIED = {"carried": True}
+"""The validation context of a rubric an evidence pack carries: it is read as the rules stood
+when the pack was made, so that a pack scored by a rubric later rules refuse (one that left a
+pillar unrated) still verifies."""
 
 _RANKED = ("strong", "adequate", "weak")
 """The ratings a profile names, best first: ``weak`` is also what falls below every threshold."""
@@ -129,9 +136,11 @@ class Rubric(BaseModel):
 
     @field_validator("ratings")
     @classmethod
-    def _in_rank(cls, ratings: dict[str, float]) -> dict[str, float]:
+    def _in_rank(cls, ratings: dict[str, float], info: ValidationInfo) -> dict[str, float]:
         """A profile's own ratings, strong above adequate above weak, keep that order in their
         thresholds: strong = 50 beside adequate = 60 would rate a better score worse."""
+        if info.context == CARRIED:
+            return ratings
         given = [(name, ratings[name]) for name in _RANKED if name in ratings]
         inverted = [
             f"{better} ({high:g}) below {worse} ({low:g})"
@@ -158,8 +167,12 @@ class Rubric(BaseModel):
 
     @field_validator("checks")
     @classmethod
-    def _every_pillar(cls, checks: tuple[RubricCheck, ...]) -> tuple[RubricCheck, ...]:
+    def _every_pillar(
+        cls, checks: tuple[RubricCheck, ...], info: ValidationInfo
+    ) -> tuple[RubricCheck, ...]:
         """A profile rates all five pillars: one no check weighs would be left out unseen."""
+        if info.context == CARRIED:
+            return checks
         empty = [pillar for pillar in PILLARS if not any(c.pillar == pillar for c in checks)]
         if empty:
             raise ValueError(f"every pillar needs a check; none for: {', '.join(empty)}")

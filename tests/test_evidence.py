@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 from prov.constants import PROV_N_MAP
 from prov.model import ProvDocument
+from pydantic import ValidationError
 
 from api.cli import run as raidt
 from api.console import write_output
@@ -43,7 +44,7 @@ from provenance.stores import plan as plan_module
 from provenance.stores import sqlite as sqlite_module
 from queries.context import Moment
 from queries.evidence import build_pack, pack_files
-from queries.scores import load_rubric
+from queries.scores import CARRIED, Rubric, load_rubric
 from tests.conftest import put
 from tests.factories import h, iri, person, rubric_before_critical
 from tests.factories import run as factory_run
@@ -1369,6 +1370,31 @@ def test_a_pack_scored_by_an_own_rubric_checks_against_its_store(
     code, out, _ = cli(capsys, "verify-pack", str(pack))
     assert code == 0
     assert f"its score names its own rubric 'ours', carried in the pack (SHA-256 {ours})" in out
+
+
+def test_a_pack_scored_by_a_rubric_later_rules_refuse_still_checks_out(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # One pillar weighed, thresholds inverted: a rubric made before such rubrics were refused.
+    _, url = built
+    earlier = {
+        "name": "earlier",
+        "title": "Earlier",
+        "ratings": {"strong": 50.0, "adequate": 60.0},
+        "checks": [{"id": "initiator-named", "pillar": "responsibility", "weight": 2.0}],
+    }
+    with pytest.raises(ValidationError, match="every pillar needs a check"):
+        Rubric.model_validate(earlier)
+    store = SQLiteStore(url.removeprefix("sqlite:///"))
+    try:
+        data = build_pack(store, RUN1, rubric=Rubric.model_validate(earlier, context=CARRIED))
+    finally:
+        store.close()
+    pack = tmp_path / "earlier.zip"
+    pack.write_bytes(data)
+    for offline in (True, False):
+        code, _, err = cli(capsys, "verify-pack", str(pack), *([] if offline else ["--store", url]))
+        assert (code, err) == (0, "")
 
 
 def test_a_file_no_pack_holds_is_caught_even_when_listed(
