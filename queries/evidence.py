@@ -51,6 +51,7 @@ from queries.scores import (
     how_written,
     load_rubric,
     own_name,
+    profile,
     score,
     shipped_name,
 )
@@ -87,7 +88,7 @@ _KNOWN = _REQUIRED | _OPTIONAL | {_MANIFEST}
 """Every name an entry of a pack may have; an entry of any other is not read."""
 Draw = Callable[[Store, str, Moment], Mapping[str, bytes]]
 """Draws a run's pictures for its pack, as the store stood at a moment: name → bytes."""
-_README = """RAIDT evidence pack for run {run}
+_README_BEFORE_SUMS = """RAIDT evidence pack for run {run}
 
 What checking it proves
   raidt verify-pack pack.zip
@@ -128,6 +129,14 @@ records.jsonl    the stored records behind the bundle, each with its SHA-256 con
 rubric.json      the rubric the score was judged by, in full
 lineage.svg      the run's lineage, drawn in PROV's conventions (when the pack was built with it)
 """
+_README = _README_BEFORE_SUMS.replace(
+    """      rubric the manifest and score name. Nothing in the pack is signed, so
+      whoever rewrites files and manifest together passes this check too.""",
+    """      rubric the manifest and score name, the score's sums those of its checks
+      under that rubric. Nothing in the pack is signed, so whoever rewrites
+      files and manifest together passes this check too.""",
+)
+"""What a pack's README says, made from the one before offline checks added up the score."""
 _FORMER_READMES = (
     """RAIDT evidence pack for run {run}
 
@@ -142,9 +151,10 @@ records.jsonl    the stored records behind the bundle, each with its SHA-256 con
 rubric.json      the rubric the score was judged by, in full
 lineage.svg      the run's lineage, drawn in PROV's conventions (when the pack was built with it)
 """,
+    _README_BEFORE_SUMS,
 )
-"""The README of packs made before it said what checking them proves: such a pack still
-checks against its store."""
+"""The READMEs of packs made earlier (before it said what checking them proves, before offline
+checks added up the score): such a pack still checks against its store."""
 
 
 def _event_row(event: Event, kind: str) -> dict[str, Any]:
@@ -517,6 +527,7 @@ def verify_pack(
     report.problems += _of_another_run(contents, report.run)
     report.problems += _reports_about({n: contents[n] for n in matched}, report.run)
     report.problems += _rubric_claims(contents)
+    report.problems += _score_sums(contents)
     report.rubric = _judged_by(contents)
     if store is None:
         _check_records(contents.get("records.jsonl", b""), report, None)
@@ -1119,6 +1130,32 @@ def _rubric_claims(contents: dict[str, bytes]) -> list[str]:
     ):
         return [f"score.json: its rubric_sha256 is not the SHA-256 of rubric {judge.name!r}"]
     return []
+
+
+def _score_sums(contents: dict[str, bytes]) -> list[str]:
+    """Whether the score's checks are its rubric's, with their pillars and weights, and its
+    pillars, overall and critical checks what those checks' results add up to under it: what
+    the pack's own files settle of a score, where only the store can settle each result."""
+    judge = _rubric_of(contents)
+    try:
+        scored = json.loads(contents["score.json"])
+        checks = scored["checks"]
+        given = {c["id"]: (c["pillar"], c["weight"]) for c in checks}
+        sums = profile(judge, checks) if isinstance(judge, Rubric) else {}
+    except (KeyError, ValueError, TypeError, AttributeError, RecursionError):
+        return []  # not a score profile: said where the pack's reports are read
+    if not isinstance(judge, Rubric):
+        return []
+    if given != {c.id: (c.pillar, c.weight) for c in judge.checks} or len(given) != len(checks):
+        return [
+            f"score.json: its checks are not rubric {judge.name!r}'s, each once, as it weighs them"
+        ]
+    added = _ADDED_SINCE["score.json"]
+    wrong = [k for k, v in sums.items() if scored.get(k) != v and (k in scored or k not in added)]
+    return [
+        f"score.json: {k!r} is not what its checks' results add up to under rubric {judge.name!r}"
+        for k in wrong
+    ]
 
 
 def _judged_by(contents: dict[str, bytes]) -> JudgedBy | None:

@@ -51,6 +51,7 @@ __all__ = [
     "how_written",
     "load_rubric",
     "own_name",
+    "profile",
     "rubric_names",
     "score",
     "shipped_name",
@@ -427,7 +428,7 @@ class _Judge:
             known[run] = _BEING_JUDGED
             outcomes = _judge(self._store, self._rubric, self.facts(run), self._memory, _traces)
             known[run] = Traceability(
-                _pillar(outcomes, "traceability"),
+                _pillar(_results(outcomes), "traceability"),
                 any(c.id == "upstream-traceable" and o.passed is False for c, o in outcomes),
             )
         return known[run_id]
@@ -494,12 +495,53 @@ def _traces(check: RubricCheck) -> bool:
     return check.pillar == "traceability" or check.id == "upstream-traceable"
 
 
-def _pillar(outcomes: list[tuple[RubricCheck, Outcome]], pillar: str) -> float | None:
-    applicable = [(c, o) for c, o in outcomes if c.pillar == pillar and o.passed is not None]
-    total = sum(c.weight for c, _ in applicable)
-    if not total:
-        return None
-    return round(100 * sum(c.weight for c, o in applicable if o.passed) / total, 1)
+def profile(rubric: Rubric, checks: list[dict[str, Any]]) -> dict[str, Any]:
+    """The ``pillars``, ``overall`` and ``critical_failed`` of a score profile, from its checks'
+    results (each with ``id``, ``pillar``, ``weight`` and ``passed``) under ``rubric``: the sums
+    :func:`score` makes, and that an evidence pack's score is checked against offline."""
+    critical = {check.id for check in rubric.checks if check.critical}
+    failed = [c["id"] for c in checks if c["id"] in critical and c["passed"] is False]
+    values = {pillar: _pillar(checks, pillar) for pillar in PILLARS}
+    rated = [value for value in values.values() if value is not None]
+    overall = round(sum(rated) / len(rated), 1) if rated else None
+    weak = {c["pillar"] for c in checks if c["id"] in failed}
+    return {
+        "pillars": {
+            pillar: {
+                "score": value,
+                "rating": rubric.rating(value, critical_failed=pillar in weak),
+                "checks": [c["id"] for c in checks if c["pillar"] == pillar],
+            }
+            for pillar, value in values.items()
+        },
+        "overall": {
+            "score": overall,
+            "rating": rubric.rating(overall, critical_failed=bool(failed)),
+        },
+        "critical_failed": failed,
+    }
+
+
+def _results(outcomes: list[tuple[RubricCheck, Outcome]]) -> list[dict[str, Any]]:
+    """Each check's result, as a score profile lists it."""
+    return [
+        {
+            "id": check.id,
+            "pillar": check.pillar,
+            "weight": check.weight,
+            "passed": outcome.passed,
+            "evidence": outcome.evidence,
+            "explanation": outcome.explanation,
+        }
+        for check, outcome in outcomes
+    ]
+
+
+def _pillar(checks: list[dict[str, Any]], pillar: str) -> float | None:
+    applicable = [c for c in checks if c["pillar"] == pillar and c["passed"] is not None]
+    total: float = sum(c["weight"] for c in applicable)
+    passed: float = sum(c["weight"] for c in applicable if c["passed"])
+    return round(100 * passed / total, 1) if total else None
 
 
 def score(
@@ -547,40 +589,13 @@ def score(
     at = moment(store, as_of)
     facts = gather(store, run, at)
     outcomes = _judge(store, chosen, facts, _Memory())
-    checks = [
-        {
-            "id": check.id,
-            "pillar": check.pillar,
-            "weight": check.weight,
-            "passed": outcome.passed,
-            "evidence": outcome.evidence,
-            "explanation": outcome.explanation,
-        }
-        for check, outcome in outcomes
-    ]
-    values = {pillar: _pillar(outcomes, pillar) for pillar in PILLARS}
-    failed = [check for check, outcome in outcomes if check.critical and outcome.passed is False]
-    pillars = {
-        pillar: {
-            "score": value,
-            "rating": chosen.rating(value, critical_failed=any(c.pillar == pillar for c in failed)),
-            "checks": [c["id"] for c in checks if c["pillar"] == pillar],
-        }
-        for pillar, value in values.items()
-    }
-    rated = [value for value in values.values() if value is not None]
-    overall = round(sum(rated) / len(rated), 1) if rated else None
+    checks = _results(outcomes)
     return {
         "run": facts.run.id,
         "rubric": chosen.name,
         "rubric_sha256": chosen.sha256(),
         "as_of": at.time,
-        "pillars": pillars,
-        "overall": {
-            "score": overall,
-            "rating": chosen.rating(overall, critical_failed=bool(failed)),
-        },
-        "critical_failed": [check.id for check in failed],
+        **profile(chosen, checks),
         "checks": checks,
     }
 

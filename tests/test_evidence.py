@@ -668,6 +668,61 @@ def test_edited_record_body_is_caught_even_with_the_manifest_fixed(
     assert report["files"] == 10  # every file matches the (rewritten) manifest
 
 
+SUMS = "score.json: '{}' is not what its checks' results add up to under rubric 'general'"
+
+
+def _rescored(edit: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, bytes]], None]:
+    """A change to score.json, written back with the manifest fixed to match."""
+
+    def change(contents: dict[str, bytes]) -> None:
+        scored = json.loads(contents["score.json"])
+        edit(scored)
+        contents["score.json"] = json.dumps(scored).encode()
+        _fix_manifest(contents, "score.json")
+
+    return change
+
+
+def _first_passed(scored: dict[str, Any]) -> dict[str, Any]:
+    return next(c for c in scored["checks"] if c["passed"] and c["pillar"] == "auditability")
+
+
+@pytest.mark.parametrize(
+    ("edit", "problems"),
+    [
+        (
+            lambda s: s["overall"].update(
+                rating="weak" if s["overall"]["rating"] != "weak" else "strong"
+            ),
+            [SUMS.format("overall")],
+        ),
+        (
+            lambda s: _first_passed(s).update(passed=False),
+            [SUMS.format("pillars"), SUMS.format("overall")],
+        ),
+        (
+            lambda s: _first_passed(s).update(weight=99.0),
+            ["score.json: its checks are not rubric 'general''s, each once, as it weighs them"],
+        ),
+        (
+            lambda s: s["checks"].pop(),
+            ["score.json: its checks are not rubric 'general''s, each once, as it weighs them"],
+        ),
+    ],
+    ids=["rating", "a result", "a weight", "a check left out"],
+)
+def test_a_score_that_does_not_add_up_is_caught_offline(
+    pack: bytes,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    edit: Callable[[dict[str, Any]], None],
+    problems: list[str],
+) -> None:
+    # Offline, only the pack's own files can be compared: the score's sums against its checks
+    # under the rubric it names, whatever each check's result.
+    verify_fails(capsys, tampered(pack, tmp_path, _rescored(edit)), problems)
+
+
 def test_pack_without_manifest_fails_in_one_line(
     pack: bytes, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -2115,6 +2170,33 @@ records.jsonl    the stored records behind the bundle, each with its SHA-256 con
 rubric.json      the rubric the score was judged by, in full
 lineage.svg      the run's lineage, drawn in PROV's conventions (when the pack was built with it)
 """
+
+    def older(contents: dict[str, bytes]) -> None:
+        contents["README.txt"] = before.encode()
+        _fix_manifest(contents, "README.txt")
+
+    path = tampered(pack.read_bytes(), tmp_path, older)
+    code, out, _ = cli(capsys, "verify-pack", str(path), "--store", url, "--json")
+    assert (code, json.loads(out)["problems"]) == (0, [])
+    assert "README.txt" in json.loads(out)["compared"]
+
+
+def test_a_pack_with_the_readme_before_offline_checks_added_up_the_score_still_checks(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pack, url = built
+    readme = unzip(pack)["README.txt"].decode()
+    now = (
+        "      rubric the manifest and score name, the score's sums those of its checks\n"
+        "      under that rubric. Nothing in the pack is signed, so whoever rewrites\n"
+        "      files and manifest together passes this check too.\n"
+    )
+    assert now in readme
+    before = readme.replace(
+        now,
+        "      rubric the manifest and score name. Nothing in the pack is signed, so\n"
+        "      whoever rewrites files and manifest together passes this check too.\n",
+    )
 
     def older(contents: dict[str, bytes]) -> None:
         contents["README.txt"] = before.encode()
