@@ -165,9 +165,16 @@ def _show_trace(answer: dict[str, Any], s: Short) -> None:
     )
     _table(
         "approvals",
-        ["time", "decision", "approver", "on"],
+        ["time", "decision", "approver", "on", "withdrawn"],
         [
-            [a["time"], a["decision"], s(a["approver"] or "-"), s(a["output"])]
+            [
+                a["time"],
+                a["decision"],
+                s(a["approver"] or "-"),
+                s(a["output"]),
+                "; ".join(f"by {s(w['by'] or '-')} at {w['time'] or '-'}" for w in a["withdrawn"])
+                or None,
+            ]
             for a in answer["approvals"]
         ],
     )

@@ -10,8 +10,8 @@ those rules decide:
   ``prompt_templates``, ``model_configs``, ``models`` and ``approvals``, and each person's id with
   their roles;
 - impact: each dependant's id with its depth;
-- authority: the action's context, the outputs it rests on, the approvals of them, and each
-  holder's agent, basis, ``via`` and valid flag.
+- authority: the action's context, what it rests on, the approvals of that, and each holder's
+  agent, basis, ``via`` and valid flag.
 
 Not compared: the fields of each item beyond those (labels, times, hashes, an approval's decision
 and the output it names, a review's revision), impact's grouping of dependants by type, the order
@@ -40,13 +40,14 @@ from queries.lineage import MAX_DEPTH, TRACE_LISTS
 LINEAGE = (
     "wasGeneratedBy",
     "used",
+    "wasInformedBy",
     "wasDerivedFrom",
     "wasRevisionOf",
     "wasQuotedFrom",
     "hadPrimarySource",
 )
-"""What a thing was made from: trace follows these up."""
-IMPACT = (*LINEAGE, "wasInformedBy", "wasAssociatedWith", "wasAttributedTo")
+"""What a thing was made from: trace follows these up (an informant activity among them)."""
+IMPACT = (*LINEAGE, "wasAssociatedWith", "wasAttributedTo")
 """What depends on a thing: impact follows these down."""
 DERIVATIONS = ("wasDerivedFrom", "wasRevisionOf", "wasQuotedFrom", "hadPrimarySource")
 """What an output was derived from: the outputs an action rests on."""
@@ -96,10 +97,12 @@ class Reference:
         return [r for _, _, r in self.graph.in_edges(node_id, data="rel") if r.kind == kind]
 
     def trace(self, output: str) -> Comparable:
-        """Everything upstream of an output by lineage relations, sorted into the trace's lists;
-        the reviews and approvals of every output and template version on the path; and the
-        people associated with any of those activities, by role, models apart."""
-        depths = _depths(self.along(LINEAGE), output, MAX_DEPTH)
+        """Everything upstream of an output by lineage relations, and by the plan of each
+        association of an activity on the path that the path does not reach otherwise, sorted
+        into the trace's lists; the reviews and approvals of every output and template version
+        on the path; and the people associated with any of those activities, by role, models
+        apart."""
+        depths = self._upstream(output)
         found: dict[str, set[str]] = defaultdict(set)
         for node_id, depth in depths.items():
             generated = depth < MAX_DEPTH and bool(self.out(node_id, "wasGeneratedBy"))
@@ -127,6 +130,30 @@ class Reference:
         compared: Comparable = {key: Counter(found[key]) for key in TRACE_KEYS}
         compared["people"] = Counter((agent, frozenset(r)) for agent, r in roles.items())
         return compared
+
+    def _upstream(self, output: str) -> dict[str, int]:
+        """What lies upstream of an output: over lineage relations, then from each plan off the
+        path, one relation beyond its activity, until no plan is left off it."""
+        depths = _depths(self.along(LINEAGE), output, MAX_DEPTH)
+        while plans := self._plans_off(depths):
+            found: dict[str, int] = {}
+            for plan, depth in plans.items():
+                for node_id, far in _depths(self.along(LINEAGE), plan, MAX_DEPTH - depth).items():
+                    found[node_id] = min(found.get(node_id, depth + far), depth + far)
+            depths.update((i, d) for i, d in found.items() if i not in depths)
+        return depths
+
+    def _plans_off(self, depths: dict[str, int]) -> dict[str, int]:
+        """The plans of activities on the path that it does not hold, with their depth."""
+        found: dict[str, int] = {}
+        for activity, depth in depths.items():
+            if depth >= MAX_DEPTH:
+                continue
+            for association in self.out(activity, "wasAssociatedWith"):
+                plan = as_iri(association.first(PROV + "plan"))
+                if plan and plan not in depths:
+                    found[plan] = min(found.get(plan, depth + 1), depth + 1)
+        return found
 
     def _decisions_beside(self, depths: dict[str, int], path: set[str]) -> set[str]:
         """The reviews and approvals, off the path, that used an output or template on it."""
@@ -157,17 +184,17 @@ class Reference:
         acted = _started(self.node(action))
         assert acted is not None
         used = sorted({r.dst for r in self.out(action, "used") if r.dst})
-        outputs = set(_reach(self.along(DERIVATIONS), used, MAX_DEPTH))
-        approvals = self._approvals(outputs)
+        rests_on = set(_reach(self.along(DERIVATIONS), used, MAX_DEPTH))
+        approvals = self._approvals(rests_on)
         holders = [
             *self._executors(action, used),
-            *self._approvers(approvals, used, outputs, acted),
+            *self._approvers(approvals, used, rests_on, acted),
         ]
         above = [h for origin in holders for h in self._delegates_above(origin, acted)]
         context = _merged([self.context(o) for o in used])
         return {
             "context": Counter((k, tuple(v)) for k, v in context.items()),
-            "outputs": Counter(outputs),
+            "rests_on": Counter(rests_on),
             "approvals": Counter(list(approvals)),
             "holders": Counter(h[:4] for h in [*holders, *above]),
         }
@@ -193,10 +220,12 @@ class Reference:
     def _approvers(
         self, approvals: dict[str, str], used: list[str], outputs: set[str], acted: datetime
     ) -> list[_Origin]:
-        """Who approved an output the action rests on, before it: valid unless the output was
-        invalidated after the approval, or every line of descent from the action to it passes an
-        output whose invalidation still stood when the action took place."""
-        standing = {o for o in outputs if self._standing(o, approvals, acted)}
+        """Who approved an output the action rests on, before it: valid unless the approval was
+        withdrawn before the action (its decision invalidated), the output was invalidated after
+        the approval, or every line of descent from the action to it passes an output whose
+        invalidation still stood when the action took place."""
+        withdrawn = {a for a in approvals if self._withdrawn(a, acted)}
+        standing = {o for o in outputs if self._standing(o, approvals, withdrawn, acted)}
         clear = _reach(self.along(DERIVATIONS), used, MAX_DEPTH, stop=standing)
         found: list[_Origin] = []
         for approval, output in sorted(approvals.items()):
@@ -209,25 +238,33 @@ class Reference:
                 for when in self._invalidations(output, acted)
                 if when is None or decided is None or when >= decided
             ]
-            valid = not later and output in clear
+            valid = not later and output in clear and approval not in withdrawn
             for r in self.out(approval, "wasAssociatedWith"):
                 if as_iri(r.first(Attr.ROLE)) == Role.APPROVER and r.dst:
                     claimed = as_iri(r.first(Attr.ON_BEHALF_OF))
                     found.append((r.dst, "approver", output, valid, self.context(output), claimed))
         return found
 
-    def _invalidations(self, output: str, acted: datetime) -> list[datetime | None]:
-        """When the output was invalidated, at or before the action."""
-        times = [as_datetime(r.first(PROV + "time")) for r in self.out(output, "wasInvalidatedBy")]
+    def _invalidations(self, entity: str, acted: datetime) -> list[datetime | None]:
+        """When the entity was invalidated, at or before the action."""
+        times = [as_datetime(r.first(PROV + "time")) for r in self.out(entity, "wasInvalidatedBy")]
         return [t for t in times if t is None or t <= acted]
 
-    def _standing(self, output: str, approvals: dict[str, str], acted: datetime) -> bool:
-        """Whether an invalidation of the output still stood at the action: none approved it
-        again, later and before the action."""
+    def _withdrawn(self, approval: str, acted: datetime) -> bool:
+        """Whether a decision the approval generated was invalidated at or before the action."""
+        made = [r.src for r in self.into(approval, "wasGeneratedBy") if r.src]
+        return any(self._invalidations(decision, acted) for decision in made)
+
+    def _standing(
+        self, output: str, approvals: dict[str, str], withdrawn: set[str], acted: datetime
+    ) -> bool:
+        """Whether an invalidation of the output still stood at the action: no approval that
+        was not withdrawn by then approved it again, later and before the action."""
         approved = [
             when
             for approval, subject in approvals.items()
             if subject == output
+            and approval not in withdrawn
             and self.node(approval).text(Attr.DECISION) in APPROVING
             and (when := _started(self.node(approval))) is not None
             and when <= acted
@@ -371,7 +408,7 @@ def impacted(answer: dict[str, Any]) -> Comparable:
 def authorised(answer: dict[str, Any]) -> Comparable:
     return {
         "context": Counter((k, tuple(v)) for k, v in answer["context"].items()),
-        "outputs": Counter(answer["outputs"]),
+        "rests_on": Counter(answer["rests_on"]),
         "approvals": Counter(answer["approvals"]),
         "holders": Counter(
             (h["agent"], h["basis"], h["via"], h["valid"]) for h in answer["holders"]

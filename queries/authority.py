@@ -5,7 +5,8 @@ that one derives from), and standing behind such a person in a chain of ``actedO
 delegations. A delegation confers authority only inside its validity window and its scope, and
 the scope must cover the work of the person it stands behind: the output they approved, or the
 action they executed. An approval that claims to act for someone ("on behalf of") needs a chain
-of recorded delegations from the approver to that person behind it.
+of recorded delegations from the approver to that person behind it. An approval withdrawn before
+the action (its decision invalidated) confers no valid authority.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from heapq import heapify, heappop, heappush
 from typing import Any
 
 from provenance.errors import InvalidRecord
-from provenance.graph import Node, Relation, as_datetime, as_text
+from provenance.graph import Node, Relation, as_datetime, as_iri, as_text
 from provenance.stores.base import Direction, Store
 from provenance.vocabulary import PROV, Attr, Role, Type
 from queries.context import (
     NOW,
     AsOf,
+    Association,
     Moment,
     associations,
     by_src,
@@ -55,14 +57,16 @@ class _Holder:
     via: str | None
     path: list[dict[str, Any]]
     problems: list[str] = field(default_factory=list)
-    claimed: str | None = None
+    claimed: tuple[str, ...] = ()
     """Whom a direct holder said they acted for, on the activity that makes them a holder."""
     context: dict[str, list[str]] = field(default_factory=dict)
     """The work the delegations above a direct holder must cover: the task, workflow and sector
     of the output they approved, or of the action's outputs for the one who executed it."""
+    activity: str | None = None
+    """The decision that makes a direct holder one: the approval, or the action."""
     decided: str | None = None
-    """When the decision that makes a direct holder one (the approval, or the action) was
-    recorded: a delegation recorded only after it was not there to authorise it."""
+    """When that decision was recorded: a delegation recorded only after it was not there to
+    authorise it."""
 
     def as_dict(self, names: dict[str, str | None]) -> dict[str, Any]:
         return {
@@ -180,13 +184,14 @@ def _delegations_above(store: Store, agents: set[str], at: Moment) -> dict[str, 
     return by_src(graph.relations, {"actedOnBehalfOf"})
 
 
-def _unbacked_claim(origin: _Holder, reached: set[str], cut: bool) -> list[_Holder]:
+def _unbacked_claims(origin: _Holder, reached: set[str], cut: bool) -> list[_Holder]:
     """Whom a direct holder claimed to act for, when no chain of recorded delegations from
     them reaches that person; ``cut`` when the walk stopped at ``MAX_CHAIN`` links, so that a
     longer chain may exist."""
-    claimed = origin.claimed
-    if claimed is None or claimed in reached:
-        return []
+    return [_unbacked(origin, claimed, cut) for claimed in origin.claimed if claimed not in reached]
+
+
+def _unbacked(origin: _Holder, claimed: str, cut: bool) -> _Holder:
     why = (
         f"{origin.agent} claimed to act for {claimed}, but no chain of at most {MAX_CHAIN} "
         "recorded delegations leads there"
@@ -194,15 +199,9 @@ def _unbacked_claim(origin: _Holder, reached: set[str], cut: bool) -> list[_Hold
         else f"{origin.agent} claimed to act for {claimed}, but no delegation is recorded"
     )
     step = _step("actedOnBehalfOf", origin.agent, claimed, id=None, valid=False, problems=[why])
-    return [
-        _Holder(
-            claimed,
-            "claimed delegation",
-            origin.agent,
-            [*origin.path, step],
-            [*origin.problems, why],
-        )
-    ]
+    return _Holder(
+        claimed, "claimed delegation", origin.agent, [*origin.path, step], [*origin.problems, why]
+    )
 
 
 def _recorded(store: Store, general: dict[str, list[Relation]]) -> dict[str, str]:
@@ -219,16 +218,18 @@ def _recorded(store: Store, general: dict[str, list[Relation]]) -> dict[str, str
     return times
 
 
-def _recorded_late(relation: Relation, decided: str | None, recorded: dict[str, str]) -> list[str]:
+def _recorded_late(relation: Relation, origin: _Holder, recorded: dict[str, str]) -> list[str]:
     """A delegation recorded after the decision it would authorise: written up afterwards and
-    dated back, it is not what the decision was taken under."""
+    dated back, it is not what the decision was taken under, whatever its validity window. Both
+    are times records were written, which no record can set back."""
     written = recorded.get(relation.canonical)
-    if decided is None or written is None or written <= decided:
+    if origin.decided is None or written is None or written <= origin.decided:
         return []
     name = relation.id or f"{relation.src} for {relation.dst}"
     return [
         f"delegation {name} was recorded {written}, after the decision it would authorise "
-        f"({decided})"
+        f"({origin.activity}, recorded {origin.decided}): a delegation recorded after the "
+        "decision does not authorise it, whatever its validity window"
     ]
 
 
@@ -254,7 +255,7 @@ def _chains(
         best, cut = _walk(origin, general, when, recorded)
         ranked = sorted(best.values(), key=lambda b: (b[0] > 0, b[1]))
         found += (holder for _, _, holder in ranked)
-        found += _unbacked_claim(origin, {origin.agent, *best}, cut)
+        found += _unbacked_claims(origin, {origin.agent, *best}, cut)
     return found
 
 
@@ -283,7 +284,7 @@ def _walk(
                         return best, True
                     continue
                 own = _delegation_problems(relation, when, origin.context)
-                own += _recorded_late(relation, origin.decided, recorded)
+                own += _recorded_late(relation, origin, recorded)
                 total = cost + bool(own)
                 held = best.get(relation.dst)
                 if (held is not None and held[0] <= total) or (
@@ -342,15 +343,15 @@ def delegations(
     theirs in any scope, at any time, shows they are not the root of authority (a scoped one
     gives authority within its scope only, not beside it), if it was recorded by the decision.
     """
-    decided = when_recorded(store, [decision]).get(decision) if decision else None
     origin = _Holder(
         agent,
         "self",
         None,
         [],
-        claimed=on_behalf_of,
+        claimed=(on_behalf_of,) if on_behalf_of else (),
         context=context,
-        decided=decided,
+        activity=decision,
+        decided=when_recorded(store, [decision]).get(decision) if decision else None,
     )
     general = _delegations_above(store, {agent}, at)
     recorded = _recorded(store, general)
@@ -359,7 +360,7 @@ def delegations(
             **chain.as_dict({}),
             # one written up only after the decision was not above them when it was taken
             "top": not any(
-                not _recorded_late(r, decided, recorded) for r in general.get(chain.agent, [])
+                not _recorded_late(r, origin, recorded) for r in general.get(chain.agent, [])
             ),
         }
         for chain in _chains([origin], general, when, recorded)
@@ -399,11 +400,19 @@ def authority(
     dict
         ``action``, ``time``, ``context`` (the task, workflow and sector of the outputs the
         action used, which the executor's delegations must cover; an approver's must cover the
-        output they approved), ``outputs`` (what the action rests on) and ``holders``: each with
-        ``agent``, ``basis`` (``executor``, ``approver``, ``delegation`` or ``claimed
-        delegation``), ``via`` (the output approved, or the holder a delegation stands behind),
-        ``path`` (the relations that give the authority, delegations marked valid or not) and
-        ``valid``.
+        output they approved), ``rests_on`` (what the action used and everything that was
+        derived from, inputs included; ``outputs`` is the same list under its earlier name),
+        ``approvals`` (of any of those) and ``holders``: each with ``agent``, ``basis``
+        (``executor``, ``approver``, ``delegation`` or ``claimed delegation``), ``via`` (the
+        output approved, or the holder a delegation stands behind), ``path`` (the relations that
+        give the authority, delegations marked valid or not), ``valid`` and ``problems`` (why
+        not: an approval withdrawn, its output invalidated before the action, a delegation out of
+        its window or scope, or recorded only after the decision it would authorise).
+
+        Whom an executor or approver claimed to act for is read from their association
+        (``raidt:onBehalfOf``), and for an activity a PROV document brought also from PROV's
+        ``actedOnBehalfOf`` bound to it; a claim no chain of delegations backs makes that person
+        a ``claimed delegation`` holder, not valid.
 
     Raises
     ------
@@ -426,61 +435,39 @@ def authority(
     when = parse_time(at) if isinstance(at, str) else at or acted
     if when is None or acted is None:
         raise InvalidRecord(f"{node.id} has no time, so authority over it cannot be judged")
-    people = associations(store, [node.id], moment_)[node.id]
     step = store.traverse(
         [node.id], ["used", "wasInformedBy"], Direction.UP, 1, as_of=moment_.as_of
     )
     used = sorted({r.dst for r in step.relations if r.kind == "used" and r.dst})
     informed = sorted({r.dst for r in step.relations if r.kind == "wasInformedBy" and r.dst})
     lineage = store.traverse(used, DERIVATIONS, Direction.UP, MAX_DEPTH, as_of=moment_.as_of)
-    outputs = sorted({*used, *lineage.depths})
-    approvals, subject = _approvals(store, outputs, informed, moment_)
-    withdrawn = _invalidations(store, outputs, acted, moment_)
-    standing = _standing(withdrawn, approvals, subject, acted)
+    rests_on = sorted({*used, *lineage.depths})
+    approvals, subject = _approvals(store, rests_on, informed, moment_)
+    conferring = {i: n for i, n in approvals.items() if _confers(n, acted)}
+    decisions = _decisions(store, conferring, moment_)
+    ended = _invalidations(store, [*rests_on, *decisions], acted, moment_)
+    retracted = _retracted(decisions, ended)
+    withdrawn = _invalidated(ended, rests_on)
+    standing = _standing(
+        withdrawn, {i: n for i, n in conferring.items() if i not in retracted}, subject, acted
+    )
     routes = _routes(node.id, used, lineage.relations, set(standing))
     contexts = _contexts(store, used, moment_)
     context = _merged(list(contexts.values()))
-
-    recorded = when_recorded(store, [node.id, *approvals])
-    holders = [
-        _Holder(
-            a.agent,
-            "executor",
-            None,
-            [_step("wasAssociatedWith", node.id, a.agent, role="executor")],
-            claimed=a.on_behalf_of,
-            context=context,
-            decided=recorded.get(node.id),
-        )
-        for a in people
-        if a.role == Role.EXECUTOR
-    ]
-    approval_people = associations(store, approvals, moment_)
-    for approval_id, approval in approvals.items():
-        decision = approval.text(Attr.DECISION)
-        decided_at = started(approval)
-        if decision not in _APPROVING or (decided_at and decided_at > acted):
-            continue
+    people = associations(store, [node.id, *conferring], moment_)
+    own = store.record_times([node.id, *conferring])
+    brought = {i for i in [node.id, *conferring] if i not in own}
+    recorded = {**own, **when_recorded(store, brought)} if brought else own
+    holders = _executors(node.id, people[node.id], context)
+    for approval_id, approval in conferring.items():
         target = subject[approval_id]
-        for person in approval_people[approval_id]:
-            if person.role != Role.APPROVER:
-                continue
-            path = [
-                *routes.get(target, []),
-                _step("used", approval_id, target, decision=decision, time=time_text(decided_at)),
-                _step("wasAssociatedWith", approval_id, person.agent, role="approver"),
-            ]
-            holders.append(
-                _Holder(
-                    person.agent,
-                    "approver",
-                    target,
-                    path,
-                    _withdrawn(routes.get(target, []), target, decided_at, withdrawn, standing),
-                    claimed=person.on_behalf_of,
-                    decided=recorded.get(approval_id),
-                )
-            )
+        route = routes.get(target, [])
+        problems = _withdrawn(route, target, started(approval), withdrawn, standing)
+        problems += retracted.get(approval_id, [])
+        holders += _approvers(approval, people[approval_id], target, route, problems)
+    for holder in holders:
+        holder.decided = recorded.get(holder.activity or "")
+    _claimed_in_prov(store, holders, brought, moment_)
     general = _delegations_above(store, {h.agent for h in holders}, moment_)
     _judge_work(store, holders, general, contexts, moment_)
     holders += _chains(holders, general, when, _recorded(store, general))
@@ -493,10 +480,87 @@ def authority(
         "time": when.isoformat(),
         "as_of": moment_.time,
         "context": context,
+        "rests_on": sorted(routes),
         "outputs": sorted(routes),
         "approvals": sorted(approvals),
         "holders": [h.as_dict(names) for h in holders],
     }
+
+
+def _confers(approval: Node, acted: datetime) -> bool:
+    """Whether an approval could stand behind an action: it approved, and not after it."""
+    decided_at = started(approval)
+    return approval.text(Attr.DECISION) in _APPROVING and not (decided_at and decided_at > acted)
+
+
+def _executors(
+    action: str, people: list[Association], context: dict[str, list[str]]
+) -> list[_Holder]:
+    """Who executed the action: their delegations must cover the work of what it used."""
+    return [
+        _Holder(
+            a.agent,
+            "executor",
+            None,
+            [_step("wasAssociatedWith", action, a.agent, role="executor")],
+            claimed=(a.on_behalf_of,) if a.on_behalf_of else (),
+            context=context,
+            activity=action,
+        )
+        for a in people
+        if a.role == Role.EXECUTOR
+    ]
+
+
+def _approvers(
+    approval: Node,
+    people: list[Association],
+    target: str,
+    route: list[dict[str, Any]],
+    problems: list[str],
+) -> list[_Holder]:
+    """Who gave an approval of ``target``, reached from the action by ``route``; ``problems``
+    say why it does not stand behind the action, if it does not."""
+    decision = approval.text(Attr.DECISION)
+    decided_at = time_text(started(approval))
+    return [
+        _Holder(
+            a.agent,
+            "approver",
+            target,
+            [
+                *route,
+                _step("used", approval.id, target, decision=decision, time=decided_at),
+                _step("wasAssociatedWith", approval.id, a.agent, role="approver"),
+            ],
+            list(problems),
+            claimed=(a.on_behalf_of,) if a.on_behalf_of else (),
+            activity=approval.id,
+        )
+        for a in people
+        if a.role == Role.APPROVER
+    ]
+
+
+def _claimed_in_prov(store: Store, holders: list[_Holder], brought: set[str], at: Moment) -> None:
+    """Add whom each direct holder claimed to act for as PROV states it, an ``actedOnBehalfOf``
+    bound to the activity that makes them a holder, where a PROV document brought that activity.
+    A record states its claim on the association too, where it is read without every other claim
+    the person made (one for each decision taken in another's name), so only these are asked."""
+    asked = [h for h in holders if h.activity in brought]
+    if not asked:
+        return
+    step = store.traverse(
+        {h.agent for h in asked}, ["actedOnBehalfOf"], Direction.UP, 1, as_of=at.as_of
+    )
+    claims: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for relation in step.relations:
+        activity = as_iri(relation.first(PROV + "activity"))
+        if relation.src and relation.dst and activity:
+            claims[relation.src, activity].add(relation.dst)
+    for holder in asked:
+        found = claims[holder.agent, holder.activity or ""]
+        holder.claimed = tuple(sorted({*holder.claimed, *found}))
 
 
 def _judge_work(
@@ -549,21 +613,56 @@ def _routes(
 
 
 def _invalidations(
-    store: Store, outputs: list[str], acted: datetime, at: Moment
-) -> dict[str, list[tuple[datetime | None, str]]]:
-    """When and why each output was invalidated (a rejection, an approval withdrawn) at or
-    before the action: each invalidation with its time, or ``None`` if it has none."""
-    step = store.traverse(outputs, ["wasInvalidatedBy"], Direction.UP, 1, as_of=at.as_of)
-    found: dict[str, list[tuple[datetime | None, str]]] = {}
+    store: Store, entities: list[str], acted: datetime, at: Moment
+) -> dict[str, list[tuple[datetime | None, str | None]]]:
+    """When, and by what, each entity was invalidated (an output rejected or recalled, an
+    approval's decision withdrawn) at or before the action; ``None`` for a time not recorded."""
+    step = store.traverse(entities, ["wasInvalidatedBy"], Direction.UP, 1, as_of=at.as_of)
+    found: dict[str, list[tuple[datetime | None, str | None]]] = {}
     for relation in step.relations:
         when = as_datetime(relation.first(PROV + "time"))
         if relation.src and (when is None or when <= acted):
-            found.setdefault(relation.src, []).append(
-                (
-                    when,
-                    f"{relation.src} was invalidated by {relation.dst} at "
-                    f"{when.isoformat() if when else 'an unrecorded time'}, before the action",
-                )
+            found.setdefault(relation.src, []).append((when, relation.dst))
+    return found
+
+
+def _at(when: datetime | None) -> str:
+    return when.isoformat() if when else "an unrecorded time"
+
+
+def _invalidated(
+    ended: dict[str, list[tuple[datetime | None, str | None]]], outputs: list[str]
+) -> dict[str, list[tuple[datetime | None, str]]]:
+    """The invalidations of each output the action rests on, with why each counts against it."""
+    return {
+        output: [
+            (when, f"{output} was invalidated by {by} at {_at(when)}, before the action")
+            for when, by in ended[output]
+        ]
+        for output in outputs
+        if output in ended
+    }
+
+
+def _decisions(store: Store, approvals: dict[str, Node], at: Moment) -> dict[str, str]:
+    """The decision entities the approvals generated, each with its approval."""
+    if not approvals:
+        return {}
+    made = store.traverse(approvals, ["wasGeneratedBy"], Direction.DOWN, 1, as_of=at.as_of)
+    return {r.src: r.dst for r in made.relations if r.src and r.dst in approvals}
+
+
+def _retracted(
+    decisions: dict[str, str], ended: dict[str, list[tuple[datetime | None, str | None]]]
+) -> dict[str, list[str]]:
+    """Why each approval withdrawn before the action (its decision invalidated) stands behind
+    it no more."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for decision, approval in sorted(decisions.items()):
+        for when, by in ended.get(decision, []):
+            found[approval].append(
+                f"{approval} was withdrawn: its decision {decision} was invalidated by {by} at "
+                f"{_at(when)}, before the action"
             )
     return found
 
@@ -629,7 +728,8 @@ def _approvals(
 
 
 def accountable(store: Store, person: str, *, as_of: AsOf = None) -> dict[str, Any]:
-    """The actions a person held authority over, directly or through delegation.
+    """The actions a person held authority over, directly, through delegation, or as the one an
+    executor or approver claimed to act for.
 
     Parameters
     ----------

@@ -54,12 +54,14 @@ __all__ = [
 LINEAGE = (
     "wasGeneratedBy",
     "used",
+    "wasInformedBy",
     "wasDerivedFrom",
     "wasRevisionOf",
     "wasQuotedFrom",
     "hadPrimarySource",
 )
-"""Relations that lead from a thing to what it was made from."""
+"""Relations that lead from a thing to what it was made from. An activity informed by another
+used something the other generated (PROV's ``wasInformedBy``), so the informant is upstream."""
 
 
 @dataclass(frozen=True, slots=True)

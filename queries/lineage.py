@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from provenance.errors import InvalidRecord
-from provenance.graph import Node, Relation, as_iri, as_text
-from provenance.stores.base import Direction, Store, Traversal
+from provenance.graph import Node, Relation, as_datetime, as_iri, as_text
+from provenance.stores.base import Direction, Store
 from provenance.vocabulary import PROV, RAIDT, Attr, Role, Type
 from queries.context import (
     EARLIEST,
@@ -46,7 +47,7 @@ MAX_DEPTH = 200
 """How far a question follows a lineage: deeper than any real chain of runs, and a bound on bad
 input."""
 
-IMPACT = (*LINEAGE, "wasInformedBy", "wasAssociatedWith", "wasAttributedTo")
+IMPACT = (*LINEAGE, "wasAssociatedWith", "wasAttributedTo")
 """Relations followed backwards to find what depends on a node."""
 
 _IMPACT_GROUPS = (
@@ -183,7 +184,9 @@ def _attached(
     return kept, subject
 
 
-def _approval(node: Node, subject: str, people: list[Association]) -> dict[str, Any]:
+def _approval(
+    node: Node, subject: str, people: list[Association], withdrawn: list[dict[str, Any]]
+) -> dict[str, Any]:
     approver = next((a.agent for a in people if a.role == Role.APPROVER), None)
     return {
         "id": node.id,
@@ -192,14 +195,38 @@ def _approval(node: Node, subject: str, people: list[Association]) -> dict[str, 
         "output": subject,
         "time": time_text(started(node)),
         "rationale": node.text(Attr.RATIONALE),
+        "withdrawn": withdrawn,
     }
 
 
-def _revisions_by(store: Store, reviews: list[str], at: Moment) -> dict[str, list[str]]:
-    """The revisions reviews beside the path made: a reviewer may have revised an output into a
-    version that went nowhere, and the trace should still say so."""
-    made = store.traverse(reviews, ["wasGeneratedBy"], Direction.DOWN, 1, as_of=at.as_of)
+def _made_beside(store: Store, activities: list[str], at: Moment) -> dict[str, list[str]]:
+    """What reviews and approvals made: a reviewer may have revised an output into a version that
+    went nowhere, and the trace should still say so; an approval's decision may have been
+    withdrawn since."""
+    made = store.traverse(activities, ["wasGeneratedBy"], Direction.DOWN, 1, as_of=at.as_of)
     return _made_by(made.relations)
+
+
+def _withdrawals(
+    store: Store, decisions: dict[str, list[str]], at: Moment
+) -> dict[str, list[dict[str, Any]]]:
+    """When each approval was withdrawn, and by what: each invalidation of a decision it made,
+    in time order."""
+    approval_of = {d: approval for approval, made in decisions.items() for d in made}
+    if not approval_of:
+        return {}
+    ended = store.traverse(approval_of, ["wasInvalidatedBy"], Direction.UP, 1, as_of=at.as_of)
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for relation in ended.relations:
+        if relation.src in approval_of:
+            when = time_text(as_datetime(relation.first(PROV + "time")))
+            found[approval_of[relation.src]].append({"by": relation.dst, "time": when})
+    return {a: sorted(w, key=_withdrawal_order) for a, w in found.items()}
+
+
+def _withdrawal_order(withdrawal: dict[str, Any]) -> tuple[datetime, str]:
+    when = withdrawal["time"]
+    return (datetime.fromisoformat(when) if when else EARLIEST), withdrawal["by"] or ""
 
 
 def _review(
@@ -229,8 +256,79 @@ def _people(store: Store, roles: dict[str, set[str]], at: Moment) -> list[dict[s
     ]
 
 
-def _upstream(store: Store, start: str, at: Moment, max_depth: int) -> Traversal:
-    return store.traverse([start], LINEAGE, Direction.UP, max_depth, as_of=at.as_of)
+@dataclass(slots=True)
+class _Path:
+    """What a trace walked: each node upstream with its depth, the relations followed (each
+    once), the nodes, who took part in each activity, and the reviews and approvals beside the
+    path with the entity each decided on."""
+
+    depths: dict[str, int] = field(default_factory=dict)
+    relations: list[Relation] = field(default_factory=list)
+    nodes: dict[str, Node] = field(default_factory=dict)
+    people_of: dict[str, list[Association]] = field(default_factory=dict)
+    attached: dict[str, Node] = field(default_factory=dict)
+    subject: dict[str, str] = field(default_factory=dict)
+
+
+def _walk(store: Store, start: str, at: Moment, max_depth: int) -> _Path:
+    """Everything upstream of ``start`` over the lineage relations, with the people around it
+    and the reviews and approvals beside it; then each plan an agent on it followed that the walk
+    did not reach (a template version a run names with no rendered prompt derived from it), one
+    relation beyond its activity, and what lies upstream of that. PROV states a plan on the
+    association, which no traversal follows, so only a plan off the path costs a walk of its own.
+    """
+    up = store.traverse([start], LINEAGE, Direction.UP, max_depth, as_of=at.as_of)
+    path = _Path(relations=list(up.relations))
+    _take(store, path, up.depths, at)
+    while plans := _plans_off_the_path(path, max_depth):
+        found: dict[str, int] = {}
+        held = {r.canonical for r in path.relations}
+        for depth, group in sorted(plans.items()):
+            beyond = store.traverse(group, LINEAGE, Direction.UP, max_depth - depth, as_of=at.as_of)
+            for relation in beyond.relations:
+                if relation.canonical not in held:
+                    held.add(relation.canonical)
+                    path.relations.append(relation)
+            for node_id, steps_on in [*((p, 0) for p in group), *beyond.depths.items()]:
+                found[node_id] = min(found.get(node_id, depth + steps_on), depth + steps_on)
+        _take(store, path, found, at)
+    path.attached = {a: n for a, n in path.attached.items() if a not in path.depths}
+    return path
+
+
+def _take(store: Store, path: _Path, depths: dict[str, int], at: Moment) -> None:
+    """Add to the path the nodes a walk reached that it did not hold, with the people taking
+    part in its activities and the reviews and approvals of its outputs and template versions."""
+    new = {i: d for i, d in depths.items() if i not in path.depths}
+    path.depths.update(new)
+    found = store.nodes(new, as_of=at.as_of)
+    path.nodes.update(found)
+    on_path = {i for i, n in path.nodes.items() if "activity" in n.kinds}
+    decided = [i for i, n in found.items() if n.types & _DECIDED]
+    attached, subject = _attached(store, decided, on_path, at) if decided else ({}, {})
+    path.attached.update(attached)
+    for activity, entity in subject.items():
+        path.subject.setdefault(activity, entity)
+    taking_part = [*(i for i in found if i in on_path), *attached]
+    if taking_part:
+        path.people_of.update(associations(store, taking_part, at))
+
+
+def _plans_off_the_path(path: _Path, max_depth: int) -> dict[int, list[str]]:
+    """The plans agents of activities on the path followed that the path does not hold, by
+    depth: one relation beyond the nearest activity naming each."""
+    placed: dict[str, int] = {}
+    for activity, people in path.people_of.items():
+        depth = path.depths.get(activity)
+        if depth is None or depth >= max_depth:
+            continue
+        for association in people:
+            if association.plan and association.plan not in path.depths:
+                placed[association.plan] = min(placed.get(association.plan, depth + 1), depth + 1)
+    grouped: dict[int, list[str]] = defaultdict(list)
+    for plan, depth in sorted(placed.items()):
+        grouped[depth].append(plan)
+    return grouped
 
 
 def trace(
@@ -239,6 +337,10 @@ def trace(
     """Where an output came from: every upstream run, input, prompt, template version, model
     configuration and model, every person with their role on that path, and the review and
     approval decisions on each output on it.
+
+    Upstream is what the lineage relations lead to (generation, use, derivation, and the
+    activity another was informed by, whose results it used), and the plan each agent on the
+    path followed: a template version a run names only as its initiator's plan is on it too.
 
     Parameters
     ----------
@@ -258,9 +360,10 @@ def trace(
         activity on the path, such as one a PROV document brought), ``inputs``, ``outputs``,
         ``prompts``, ``prompt_templates``, ``model_configs``, ``models``, ``people`` (each with
         ``id`` and ``roles``) and ``approvals`` (each with ``id``, ``decision``, ``approver``,
-        ``output`` and ``time``). A run's ``outputs`` are those on this lineage.
-        ``depth_limit_reached`` says the walk went as deep as ``max_depth``, so that more may lie
-        beyond it.
+        ``output``, ``time`` and ``withdrawn``: each invalidation of the decision it made, with
+        the activity that withdrew it, ``by``, and ``time``). A run's ``outputs`` are those on
+        this lineage. ``depth_limit_reached`` says the walk went as deep as ``max_depth``, so
+        that more may lie beyond it.
 
     Raises
     ------
@@ -281,69 +384,55 @@ def trace(
     start = require_node(store, output, at)
     if "entity" not in start.kinds:
         raise InvalidRecord(f"{start.id} is not an output or other entity, so it has no lineage")
-    up = _upstream(store, start.id, at, max_depth)
-    nodes = store.nodes(up.depths, as_of=at.as_of)
-    activities = [i for i, n in nodes.items() if "activity" in n.kinds]
-    decided = [i for i, n in nodes.items() if n.types & _DECIDED]
-    attached, subject = _attached(store, decided, set(activities), at)
-    people_of = associations(store, [*activities, *attached], at)
-    generated, revised = (by_src(up.relations, {k}) for k in ("wasGeneratedBy", "wasRevisionOf"))
-    made_by = _made_by(up.relations)
-    used = by_src(up.relations, {"used"})
-    roles: dict[str, set[str]] = defaultdict(set)
-    models: set[str] = set()
-    for _activity, people in people_of.items():
-        for association in people:
-            if association.role == Role.GENERATOR:
-                models.add(association.agent)
-            else:
-                roles[association.agent].add(role_name(association.role))
-
-    plans = {a.plan for people in people_of.values() for a in people if a.plan}
+    path = _walk(store, start.id, at, max_depth)
+    relations = path.relations
+    generated, revised = (by_src(relations, {k}) for k in ("wasGeneratedBy", "wasRevisionOf"))
+    made_by = _made_by(relations)
+    used = by_src(relations, {"used"})
+    roles, models = _taking_part(path.people_of)
+    plans = {a.plan for people in path.people_of.values() for a in people if a.plan}
+    reviews = [a for a, n in path.attached.items() if Type.REVIEW in n.types]
+    approvals = [i for i, n in {**path.nodes, **path.attached}.items() if Type.APPROVAL in n.types]
+    beside = _made_beside(store, [*reviews, *approvals], at) if reviews or approvals else {}
+    withdrawn = _withdrawals(store, {a: beside.get(a, []) for a in approvals}, at)
     answer: dict[str, Any] = {
         "output": start.id,
         "as_of": at.time,
-        "depth_limit_reached": _at_the_limit(up.depths, max_depth),
-        "runs": [],
-        "reviews": [],
-        "activities": [],
-        "inputs": [],
-        "outputs": [],
-        "prompts": [],
-        "prompt_templates": [],
-        "model_configs": [],
-        "models": [],
-        "people": [],
-        "approvals": [],
+        "depth_limit_reached": _at_the_limit(path.depths, max_depth),
+        **{key: [] for key in TRACE_LISTS},
     }
-    for node_id in sorted(nodes, key=lambda i: (up.depths[i], i)):
-        node, depth = nodes[node_id], up.depths[node_id]
+    for node_id in sorted(path.nodes, key=lambda i: (path.depths[i], i)):
+        node, depth = path.nodes[node_id], path.depths[node_id]
         placed = (
             _path_activity(
-                node, depth, people_of[node_id], used.get(node_id, []), made_by.get(node_id, [])
+                node,
+                depth,
+                path.people_of[node_id],
+                used.get(node_id, []),
+                made_by.get(node_id, []),
+                withdrawn.get(node_id, []),
             )
             if "activity" in node.kinds
             else _path_entity(node, depth, node_id in plans, generated, revised)
         )
         if placed is not None:
             answer[placed[0]].append(placed[1])
-    beside = _revisions_by(store, [a for a, n in attached.items() if Type.REVIEW in n.types], at)
-    for activity_id in sorted(attached, key=lambda a: (started(attached[a]) or EARLIEST, a)):
-        node = attached[activity_id]
+    for activity_id in sorted(
+        path.attached, key=lambda a: (started(path.attached[a]) or EARLIEST, a)
+    ):
+        node, people = path.attached[activity_id], path.people_of[activity_id]
         if Type.APPROVAL in node.types:
             answer["approvals"].append(
-                _approval(node, subject[activity_id], people_of[activity_id])
+                _approval(node, path.subject[activity_id], people, withdrawn.get(activity_id, []))
             )
         elif Type.REVIEW in node.types:
             answer["reviews"].append(
-                _review(
-                    node, subject[activity_id], people_of[activity_id], beside.get(activity_id, [])
-                )
+                _review(node, path.subject[activity_id], people, beside.get(activity_id, []))
             )
     answer["reviews"] = _unique(answer["reviews"])
     answer["approvals"] = sorted(answer["approvals"], key=in_time_order)
     for approval in answer["approvals"]:
-        for association in people_of[approval["id"]]:
+        for association in path.people_of[approval["id"]]:
             if association.on_behalf_of:
                 roles[association.on_behalf_of].add("responsible")
     answer["people"] = _people(store, roles, at)
@@ -352,8 +441,28 @@ def trace(
     return answer
 
 
+def _taking_part(
+    people_of: dict[str, list[Association]],
+) -> tuple[defaultdict[str, set[str]], set[str]]:
+    """Each person's roles in the activities of a trace, and the models that generated."""
+    roles: defaultdict[str, set[str]] = defaultdict(set)
+    models: set[str] = set()
+    for people in people_of.values():
+        for association in people:
+            if association.role == Role.GENERATOR:
+                models.add(association.agent)
+            else:
+                roles[association.agent].add(role_name(association.role))
+    return roles, models
+
+
 def _path_activity(
-    node: Node, depth: int, people: list[Association], used: list[Relation], made: list[str]
+    node: Node,
+    depth: int,
+    people: list[Association],
+    used: list[Relation],
+    made: list[str],
+    withdrawn: list[dict[str, Any]],
 ) -> tuple[str, dict[str, Any]]:
     """Which list of a trace an activity on the path goes in, and as what; a review or approval
     decided on what it used (the smallest id, if it used several)."""
@@ -364,7 +473,7 @@ def _path_activity(
         return "reviews", _review(node, target, people, made)
     if Type.APPROVAL in node.types:
         # on the path itself: what is traced was made by the decision (its decision entity)
-        return "approvals", _approval(node, target, people)
+        return "approvals", _approval(node, target, people, withdrawn)
     return "activities", _activity(node, depth, made)
 
 
@@ -449,6 +558,8 @@ def impact(
     """Everything downstream of a node: the runs, outputs, revisions, reviews, decisions and
     actions that depend on an input, a template version, a model configuration or a person —
     a person's including what others did in their name (an approval given on their behalf).
+    A template version's runs are found through the prompts rendered from it: PROV states a plan
+    on the association, which no traversal follows back from the plan.
 
     Parameters
     ----------

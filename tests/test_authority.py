@@ -21,7 +21,7 @@ from provenance.stores import PreparedRecord, SQLiteStore, Store
 from provenance.vocabulary import PROV, Attr, Role, Type
 from queries.authority import MAX_CHAIN, accountable, authority, delegations
 from queries.context import parse_time
-from queries.lineage import trace
+from queries.lineage import impact, trace
 from tests.conftest import put
 from tests.factories import action, approval, earlier_output, iri, person, review, run
 
@@ -186,9 +186,10 @@ def test_authority_over_an_action_on_a_revised_chained_output(store: Store) -> N
         "sector": ["healthcare"],
     }
     # out/2-1r revises out/2-1, derived from out/1-1r, a revision of out/1-1, derived from docs/1.
-    assert answer["outputs"] == sorted(
+    assert answer["rests_on"] == sorted(
         [iri("out/2-1r"), iri("out/2-1"), iri("out/1-1r"), iri("out/1-1"), iri("docs/1")]
     )
+    assert answer["outputs"] == answer["rests_on"]  # the same list, under its earlier name
     assert answer["approvals"] == sorted(
         iri(f"approvals/{a}") for a in ("draft", "a1r", "a2", "fin", "late")
     )
@@ -388,7 +389,7 @@ def test_a_derivation_stated_twice_over_one_pair_does_not_stop_the_answer(store:
 endDocument"""
     import_document(document, FORMATS["provn"], store, source="twice.provn")
     answer = authority(store, iri("act"))
-    assert answer["outputs"] == [iri("e1"), iri("e2")]
+    assert answer["rests_on"] == [iri("e1"), iri("e2")]
     assert answer["holders"] == []
 
 
@@ -414,7 +415,7 @@ def test_an_approval_upstream_of_a_quotation_or_primary_source_stands_behind_the
 endDocument"""
     import_document(document, FORMATS["provn"], store, source="quoted.provn")
     answer = authority(store, iri("act"))
-    assert answer["outputs"] == [iri("docs/1"), iri("e2"), iri("out/1-1")]
+    assert answer["rests_on"] == [iri("docs/1"), iri("e2"), iri("out/1-1")]
     assert holder(answer, p("bo"), "approver")["valid"] is True
 
 
@@ -648,7 +649,8 @@ def test_as_of_before_the_delegation_was_recorded_shows_only_the_claim(store: St
     assert decided is not None
     assert boss(now)["problems"] == [
         f"delegation {DELEGATION} was recorded {late.recorded_at}, after the decision it would "
-        f"authorise ({decided.recorded_at})"
+        f"authorise ({iri('approvals/a1')}, recorded {decided.recorded_at}): a delegation "
+        "recorded after the decision does not authorise it, whatever its validity window"
     ]
 
 
@@ -1139,3 +1141,132 @@ endDocument"""
     answer = authority(store, iri("act"))
     direct = {(h["agent"], h["basis"]) for h in answer["holders"] if h["basis"] != "delegation"}
     assert direct == {(p("di"), "executor"), (p("bo"), "approver")}
+
+
+# -- withdrawn approvals, claims PROV states, delegations recorded late ----------------------------
+
+
+def withdraw(store: Store, approval: str, when: str) -> None:
+    """A PROV document withdrawing an approval: w1 invalidates its decision at ``when``."""
+    document = f"""document
+  prefix t <https://test.example/>
+  activity(t:withdrawals/w1, 2026-01-01T{when}:00Z, 2026-01-01T{when}:00Z)
+  wasInvalidatedBy(t:{approval}/decision, t:withdrawals/w1, 2026-01-01T{when}:00Z)
+endDocument"""
+    import_document(document, FORMATS["provn"], store, source="withdrawal.provn")
+
+
+def withdrawn(name: str, when: str) -> str:
+    approval = iri(f"approvals/{name}")
+    return (
+        f"{approval} was withdrawn: its decision {approval}/decision was invalidated by "
+        f"{iri('withdrawals/w1')} at {at(when)}, before the action"
+    )
+
+
+@pytest.mark.parametrize(("when", "stood"), [("11:30", False), ("12:00", False), ("13:00", True)])
+def test_an_approval_whose_decision_is_invalidated_before_the_action_confers_no_authority(
+    store: Store, when: str, stood: bool
+) -> None:
+    # bo approves out/1-1 at 11:00 (bo acts for org) and di acts on it at 12:00, citing the
+    # approval. A PROV document withdraws it: w1 invalidates its decision at 11:30, at 12:00 or at
+    # 13:00. Withdrawn before the action, or at its instant (as a rejection then withdraws an
+    # approval), it stands behind it no more, and neither does org above bo; withdrawn after, it
+    # stood when the action took place. The trace says it was withdrawn, by w1, and when.
+    put(
+        store,
+        ward_run(1, "10:00"),
+        delegation("bo", "org"),
+        signed("a1", iri("out/1-1"), "bo", "11:00"),
+        action("act", iri("out/1-1"), approval_id=iri("approvals/a1")),
+    )
+    withdraw(store, "approvals/a1", when)
+    answer = authority(store, ACT)
+    bo = holder(answer, p("bo"), "approver")
+    assert bo["problems"] == ([] if stood else [withdrawn("a1", when)])
+    assert (bo["valid"], holder(answer, p("org"), "delegation")["valid"]) == (stood, stood)
+    assert [(a["id"], a["withdrawn"]) for a in trace(store, iri("out/1-1"))["approvals"]] == [
+        (iri("approvals/a1"), [{"by": iri("withdrawals/w1"), "time": at(when)}])
+    ]
+
+
+def test_a_withdrawn_approval_no_longer_overrules_a_rejection_before_it(store: Store) -> None:
+    # al approves out/1-1 (10:10); run 2 makes out/2-1 from it; rex rejects out/2-1 (11:00) and bo
+    # approves it (11:30), overruling him, until bo's approval is withdrawn (11:45). di acts on
+    # out/2-1 at 12:00: the rejection stood again then, so al's approval, which reaches the action
+    # through out/2-1, does not stand behind it; nor does bo's, withdrawn.
+    put(
+        store,
+        ward_run(1, "10:00"),
+        signed("a1", iri("out/1-1"), "al", "10:10"),
+        ward_run(2, "10:20", inputs=[earlier_output(iri("out/1-1"))]),
+        signed("no", iri("out/2-1"), "rex", "11:00", decision="rejected"),
+        signed("a2", iri("out/2-1"), "bo", "11:30"),
+        action("act", iri("out/2-1"), approval_id=iri("approvals/a2")),
+    )
+    withdraw(store, "approvals/a2", "11:45")
+    answer = authority(store, ACT)
+    assert holder(answer, p("al"), "approver")["problems"] == [
+        f"{iri('out/2-1')} was invalidated by {iri('approvals/no')} at {at('11:00')}, "
+        "before the action"
+    ]
+    assert holder(answer, p("bo"), "approver")["problems"] == [withdrawn("a2", "11:45")]
+
+
+CLAIMED_IN_PROV = """document
+  prefix t <https://test.example/>
+  prefix raidt <https://w3id.org/raidt#>
+  activity(t:approvals/imp, 2026-01-01T11:00:00Z, 2026-01-01T11:00:00Z,
+    [prov:type='raidt:Approval', raidt:decision="approved"])
+  used(t:approvals/imp, t:out/1-1, -)
+  wasAssociatedWith(t:approvals/imp, t:people/vic, -, [prov:role='raidt:approver'])
+  actedOnBehalfOf(t:people/vic, t:people/zed, t:approvals/imp)
+endDocument"""
+
+
+def test_a_claim_prov_states_for_an_imported_approval_counts_as_a_recorded_one(
+    store: Store,
+) -> None:
+    # Run 1 makes out/1-1, on which di acts at 12:00. A PROV document brings vic's approval of it
+    # (11:00) and says, as PROV says it, that vic acted for zed in it: an actedOnBehalfOf bound to
+    # the approval, as a recorded approval "on behalf of" zed states it. No delegation from vic
+    # to zed is recorded, so zed is a claimed delegation, not valid, as for a recorded claim;
+    # accountable names zed's part as authority does, and impact the approval done in zed's name.
+    put(store, ward_run(1, "10:00"), action("act", iri("out/1-1")))
+    import_document(CLAIMED_IN_PROV, FORMATS["provn"], store, source="claimed.provn")
+    answer = authority(store, ACT)
+    assert holders(answer) == {
+        (p("di"), "executor", None, True),
+        (p("vic"), "approver", iri("out/1-1"), True),
+        (p("zed"), "claimed delegation", p("vic"), False),
+    }
+    assert holder(answer, p("zed"), "claimed delegation")["problems"] == [
+        f"{p('vic')} claimed to act for {p('zed')}, but no delegation is recorded"
+    ]
+    found = accountable(store, p("zed"))["actions"]
+    assert [(a["action"], a["basis"], a["valid"]) for a in found] == [
+        (ACT, "claimed delegation", False)
+    ]
+    assert [a["id"] for a in impact(store, p("zed"))["approvals"]] == [iri("approvals/imp")]
+
+
+def test_a_delegation_recorded_after_the_approval_but_before_the_action_does_not_authorise_it(
+    store: Store,
+) -> None:
+    # vic approves out/1-1 for boss (11:00); a delegation from vic to boss, valid all year, is
+    # recorded next, and di's action on out/1-1 (12:00) after that. Recorded after the approval it
+    # would authorise, the delegation does not authorise it, whatever its window says: boss is
+    # not valid, and the reason names the approval and the rule.
+    put(store, ward_run(1, "10:00"), signed("a1", iri("out/1-1"), "vic", "11:00", for_="boss"))
+    time.sleep(0.01)
+    put(store, delegation("vic", "boss"))
+    time.sleep(0.01)
+    put(store, action("act", iri("out/1-1"), approval_id=iri("approvals/a1")))
+    late, decided = store.record(DELEGATION), store.record(iri("approvals/a1"))
+    assert late is not None
+    assert decided is not None
+    assert boss(authority(store, ACT))["problems"] == [
+        f"delegation {DELEGATION} was recorded {late.recorded_at}, after the decision it would "
+        f"authorise ({iri('approvals/a1')}, recorded {decided.recorded_at}): a delegation "
+        "recorded after the decision does not authorise it, whatever its validity window"
+    ]

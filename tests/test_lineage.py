@@ -1148,3 +1148,64 @@ endDocument"""
     ]
     roles = {p["id"]: p["roles"] for p in answer["people"]}
     assert roles[iri("people/aaron")] == [iri("roles/observer")]
+
+
+def test_trace_takes_in_a_template_version_named_only_as_a_run_s_plan(store: Store) -> None:
+    # tpl/v2 revises tpl/v1; pat approved both. A PROV document brings run 7, whose initiator ana
+    # followed tpl/v2 as its plan, with no rendered prompt derived from it: the version is upstream
+    # of out/7-1 all the same, one relation beyond the run (2), tpl/v1 one further (3), and the
+    # approvals of both are on the trace, pat with them.
+    put(
+        store,
+        template_version("v1", "08:00"),
+        approval("tpl-v1", iri("tpl/v1"), by="pat", at="08:30"),
+        template_version("v2", "09:00", previous=iri("tpl/v1")),
+        approval("tpl-v2", iri("tpl/v2"), by="pat", at="09:30"),
+    )
+    document = """document
+  prefix t <https://test.example/>
+  prefix raidt <https://w3id.org/raidt#>
+  activity(t:runs/7, 2026-01-01T11:00:00Z, 2026-01-01T11:01:00Z, [prov:type='raidt:Run'])
+  entity(t:out/7-1, [prov:type='raidt:Output'])
+  used(t:runs/7, t:docs/7, -, [prov:role='raidt:input'])
+  wasGeneratedBy(t:out/7-1, t:runs/7, -)
+  wasAssociatedWith(t:runs/7, t:people/ana, t:tpl/v2, [prov:role='raidt:initiator'])
+endDocument"""
+    import_document(document, FORMATS["provn"], store, source="plan.provn")
+    answer = trace(store, iri("out/7-1"))
+    assert [(r["id"], r["template"]) for r in answer["runs"]] == [(iri("runs/7"), iri("tpl/v2"))]
+    assert [(t["id"], t["depth"], t["used"]) for t in answer["prompt_templates"]] == [
+        (iri("tpl/v2"), 2, True),
+        (iri("tpl/v1"), 3, False),
+    ]
+    assert [(a["id"], a["approver"], a["output"]) for a in answer["approvals"]] == [
+        (iri("approvals/tpl-v1"), iri("people/pat"), iri("tpl/v1")),
+        (iri("approvals/tpl-v2"), iri("people/pat"), iri("tpl/v2")),
+    ]
+    assert {p["id"]: p["roles"] for p in answer["people"]} == {
+        iri("people/ana"): ["initiator"],
+        iri("people/pat"): ["approver"],
+    }
+
+
+def test_an_activity_informed_by_a_run_traces_back_to_it_as_impact_reaches_it(
+    store: Store,
+) -> None:
+    # Run 1 read docs/1. A PROV document says run 9, which made out/9-1, was informed by run 1:
+    # it used something run 1 generated, so run 1 is upstream of out/9-1 (2), and docs/1 (3); and
+    # what depends on docs/1 takes in run 9 (2) and out/9-1 (3), as trace and impact must agree.
+    put(store, timed_run(1, "10:00"))
+    document = """document
+  prefix t <https://test.example/>
+  activity(t:runs/9, 2026-01-01T11:00:00Z, 2026-01-01T11:00:00Z)
+  entity(t:out/9-1)
+  wasGeneratedBy(t:out/9-1, t:runs/9, -)
+  wasInformedBy(t:runs/9, t:runs/1)
+endDocument"""
+    import_document(document, FORMATS["provn"], store, source="informed.provn")
+    answer = trace(store, iri("out/9-1"))
+    assert depths(answer["activities"]) == {iri("runs/9"): 1}
+    assert depths(answer["runs"]) == {iri("runs/1"): 2}
+    assert depths(answer["inputs"]) == {iri("docs/1"): 3}
+    assert [(p["id"], p["roles"]) for p in answer["people"]] == [(iri("people/ana"), ["initiator"])]
+    assert depths(impact(store, iri("docs/1"))["other"]) == {iri("runs/9"): 2, iri("out/9-1"): 3}

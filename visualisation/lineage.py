@@ -40,8 +40,6 @@ _DECISIONS = frozenset({Type.REVIEW, Type.APPROVAL})
 _OLDER_FIRST = frozenset({"wasInvalidatedBy"})
 _CHAIN = 4
 """How far up delegation chains the people shown are followed: who stands behind them."""
-_FOLLOWED = (*LINEAGE, "wasInformedBy")
-"""What came after: later runs, revisions, reviews, decisions and the actions they informed."""
 _LABELS = (Attr.TASK, Attr.LABEL, Attr.DESCRIPTION, Attr.DECISION, Attr.MODEL, Attr.VERSION)
 """What a node is captioned by, the first it has: a run by its task, since the label a run
 record gives it is its policy's name, the same for every run under that policy."""
@@ -178,7 +176,7 @@ def lineage_view(store: Store, node_id: str, *, depth: int = 6, as_of: AsOf = No
     focus = require_node(store, node_id, at)
     start = _starts(store, focus, at)
     up = store.traverse(start, LINEAGE, Direction.UP, depth, as_of=at.as_of)
-    down = store.traverse(start, _FOLLOWED, Direction.DOWN, depth, as_of=at.as_of)
+    down = store.traverse(start, LINEAGE, Direction.DOWN, depth, as_of=at.as_of)
     depths = {**down.depths, **up.depths}
     for decision, level in _decisions(store, depths, at).items():
         depths.setdefault(decision, level)
