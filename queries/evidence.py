@@ -686,8 +686,13 @@ def _compare_with_the_store(
     report.warnings += _since(store, basis, then, now)
 
 
-_ADDED_SINCE = {"score.json": ("rubric_sha256", "critical_failed")}
-"""Keys reports gained after packs were first made: a pack made before holds none of them."""
+_ADDED_SINCE = {
+    "score.json": (("rubric_sha256",), ("critical_failed",)),
+    "trace.json": (("*", "approvals", "*", "withdrawn"),),
+    "authority.json": (("*", "rests_on"),),
+}
+"""Keys reports gained after packs were first made, each by the path to it (``*`` every
+output's trace, action's authority or list item): a pack made before holds none of them."""
 
 
 def _as_packed(rebuilt: dict[str, bytes], contents: dict[str, bytes], run: str) -> dict[str, bytes]:
@@ -698,17 +703,40 @@ def _as_packed(rebuilt: dict[str, bytes], contents: dict[str, bytes], run: str) 
     former = {readme.format(run=run).encode() for readme in _FORMER_READMES}
     if "README.txt" in rebuilt and contents.get("README.txt") in former:
         adjusted["README.txt"] = contents["README.txt"]
-    for name, keys in _ADDED_SINCE.items():
+    for name, paths in _ADDED_SINCE.items():
         if name not in rebuilt or name not in contents:
             continue
         try:
             packed = json.loads(contents[name])
         except ValueError:
             continue
-        if isinstance(packed, dict) and (absent := {key for key in keys if key not in packed}):
+        absent = [p for p in paths if not any(p[-1] in held for held in _holding(packed, p))]
+        if absent:
             data = json.loads(rebuilt[name])
-            adjusted[name] = readable_json({k: v for k, v in data.items() if k not in absent})
+            for path in absent:
+                for held in _holding(data, path):
+                    held.pop(path[-1], None)
+            adjusted[name] = readable_json(data)
     return adjusted
+
+
+def _holding(data: Any, path: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The objects a key's path leads to, the key being its last step."""
+    found = [data]
+    for step in path[:-1]:
+        found = [inner for value in found for inner in _within(value, step)]
+    return [value for value in found if isinstance(value, dict)]
+
+
+def _within(value: Any, step: str) -> list[Any]:
+    """What one step of a path leads to from ``value``: ``*`` every value or item in it."""
+    if isinstance(value, list):
+        return value if step == "*" else []
+    if not isinstance(value, dict):
+        return []
+    if step == "*":
+        return list(value.values())
+    return [value[step]] if step in value else []
 
 
 @dataclass(frozen=True, slots=True)

@@ -508,6 +508,32 @@ def test_a_pack_made_before_scores_named_their_rubric_still_checks_out(
     assert (code, err) == (0, "")
 
 
+def test_a_pack_made_before_traces_told_withdrawals_and_authority_rests_on_checks_out(
+    built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Packs made before a trace said whether each approval was withdrawn, and before authority
+    # named what an action rests on so, hold neither key: they are not forgeries.
+    pack, url = built
+
+    def older(contents: dict[str, bytes]) -> None:
+        traces = json.loads(contents["trace.json"])
+        approvals = [a for answer in traces.values() for a in answer["approvals"]]
+        assert approvals
+        for approval in approvals:
+            del approval["withdrawn"]
+        powers = json.loads(contents["authority.json"])
+        assert powers
+        for answer in powers.values():
+            del answer["rests_on"]
+        for name, data in (("trace.json", traces), ("authority.json", powers)):
+            contents[name] = (json.dumps(data, indent=2, sort_keys=True) + "\n").encode()
+            _fix_manifest(contents, name)
+
+    path = tampered(pack.read_bytes(), tmp_path, older)
+    code, _, err = cli(capsys, "verify-pack", str(path), "--store", url)
+    assert (code, err) == (0, "")
+
+
 def test_a_pack_judged_by_a_shipped_rubric_before_critical_checks_still_checks_out(
     built: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
