@@ -1178,7 +1178,7 @@ def _score_sums(contents: dict[str, bytes]) -> list[str]:
         return [
             f"score.json: its checks are not rubric {judge.name!r}'s, each once, as it weighs them"
         ]
-    added = _ADDED_SINCE["score.json"]
+    added = {path[0] for path in _ADDED_SINCE["score.json"]}
     wrong = [k for k, v in sums.items() if scored.get(k) != v and (k in scored or k not in added)]
     return [
         f"score.json: {k!r} is not what its checks' results add up to under rubric {judge.name!r}"
