@@ -12,13 +12,14 @@ the action (its decision invalidated) confers no valid authority.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from heapq import heapify, heappop, heappush
 from typing import Any
 
 from provenance.errors import InvalidRecord
-from provenance.graph import Node, Relation, as_datetime, as_iri, as_text
+from provenance.graph import Node, Relation, as_datetime, as_text
 from provenance.stores.base import Direction, Store
 from provenance.vocabulary import PROV, Attr, Role, Type
 from queries.context import (
@@ -26,11 +27,15 @@ from queries.context import (
     AsOf,
     Association,
     Moment,
+    Withdrawal,
     associations,
+    at_text,
     by_src,
+    claims,
     moment,
     parse_time,
     reach,
+    records_of,
     relation_recorded,
     require_agent,
     require_node,
@@ -38,6 +43,7 @@ from queries.context import (
     steps,
     used_by,
     when_recorded,
+    withdrawals_in,
 )
 from queries.lineage import MAX_DEPTH, time_text
 
@@ -326,7 +332,7 @@ def delegations(
     *,
     when: datetime,
     context: dict[str, list[str]],
-    on_behalf_of: str | None = None,
+    claimed: Collection[str] = (),
     decision: str | None = None,
     at: Moment = NOW,
 ) -> list[dict[str, Any]]:
@@ -334,21 +340,22 @@ def delegations(
     ``when`` for ``context``; and, when ``decision`` names the decision's record, against when
     it was recorded: a delegation recorded only after it is not valid for it.
 
-    ``on_behalf_of`` is whom ``agent`` said they acted for on the decision being judged (their
-    association's ``raidt:onBehalfOf``): then only the chain that reaches that person, and those
-    that go on above them, count, however valid the others; with none there is one invalid item
-    saying so. Otherwise every chain is given. Each item has ``agent`` (who stands behind),
-    ``path``, ``valid``, ``problems`` and ``top``: whether that person stands under no one at
-    all, so that a valid chain to them is authority that goes all the way up. A delegation of
-    theirs in any scope, at any time, shows they are not the root of authority (a scoped one
-    gives authority within its scope only, not beside it), if it was recorded by the decision.
+    ``claimed`` is whom ``agent`` said they acted for on the decision being judged, read as
+    :func:`authority` reads it (:func:`~queries.context.claims`): then only the chains that
+    reach one of them, and those that go on above them, count, however valid the others; for
+    each one no chain reaches there is one invalid item saying so. Otherwise every chain is
+    given. Each item has ``agent`` (who stands behind), ``path``, ``valid``, ``problems`` and
+    ``top``: whether that person stands under no one at all, so that a valid chain to them is
+    authority that goes all the way up. A delegation of theirs in any scope, at any time, shows
+    they are not the root of authority (a scoped one gives authority within its scope only, not
+    beside it), if it was recorded by the decision.
     """
     origin = _Holder(
         agent,
         "self",
         None,
         [],
-        claimed=(on_behalf_of,) if on_behalf_of else (),
+        claimed=tuple(claimed),
         context=context,
         activity=decision,
         decided=when_recorded(store, [decision]).get(decision) if decision else None,
@@ -365,12 +372,13 @@ def delegations(
         }
         for chain in _chains([origin], general, when, recorded)
     ]
-    if on_behalf_of is None or on_behalf_of == agent:
+    others = set(claimed) - {agent}
+    if not others:
         return chains
     return [
         chain
         for chain in chains
-        if chain["agent"] == on_behalf_of or any(s["to"] == on_behalf_of for s in chain["path"])
+        if chain["agent"] in others or any(s["to"] in others for s in chain["path"])
     ]
 
 
@@ -445,9 +453,11 @@ def authority(
     approvals, subject = _approvals(store, rests_on, informed, moment_)
     conferring = {i: n for i, n in approvals.items() if _confers(n, acted)}
     decisions = _decisions(store, conferring, moment_)
-    ended = _invalidations(store, [*rests_on, *decisions], acted, moment_)
-    retracted = _retracted(decisions, ended)
-    withdrawn = _invalidated(ended, rests_on)
+    step = store.traverse(
+        [*rests_on, *decisions], ["wasInvalidatedBy"], Direction.UP, 1, as_of=moment_.as_of
+    )
+    retracted = _retracted(withdrawals_in(step.relations, decisions), acted)
+    withdrawn = _invalidated(_invalidations(step.relations, acted), rests_on)
     standing = _standing(
         withdrawn, {i: n for i, n in conferring.items() if i not in retracted}, subject, acted
     )
@@ -455,19 +465,17 @@ def authority(
     contexts = _contexts(store, used, moment_)
     context = _merged(list(contexts.values()))
     people = associations(store, [node.id, *conferring], moment_)
-    own = store.record_times([node.id, *conferring])
-    brought = {i for i in [node.id, *conferring] if i not in own}
-    recorded = {**own, **when_recorded(store, brought)} if brought else own
-    holders = _executors(node.id, people[node.id], context)
+    recorded, brought = records_of(store, [node.id, *conferring])
+    claimed = claims(store, people, brought, moment_)
+    holders = _executors(node.id, people[node.id], context, claimed)
     for approval_id, approval in conferring.items():
         target = subject[approval_id]
         route = routes.get(target, [])
         problems = _withdrawn(route, target, started(approval), withdrawn, standing)
         problems += retracted.get(approval_id, [])
-        holders += _approvers(approval, people[approval_id], target, route, problems)
+        holders += _approvers(approval, people[approval_id], target, route, problems, claimed)
     for holder in holders:
         holder.decided = recorded.get(holder.activity or "")
-    _claimed_in_prov(store, holders, brought, moment_)
     general = _delegations_above(store, {h.agent for h in holders}, moment_)
     _judge_work(store, holders, general, contexts, moment_)
     holders += _chains(holders, general, when, _recorded(store, general))
@@ -494,7 +502,10 @@ def _confers(approval: Node, acted: datetime) -> bool:
 
 
 def _executors(
-    action: str, people: list[Association], context: dict[str, list[str]]
+    action: str,
+    people: list[Association],
+    context: dict[str, list[str]],
+    claimed: dict[tuple[str, str], tuple[str, ...]],
 ) -> list[_Holder]:
     """Who executed the action: their delegations must cover the work of what it used."""
     return [
@@ -503,7 +514,7 @@ def _executors(
             "executor",
             None,
             [_step("wasAssociatedWith", action, a.agent, role="executor")],
-            claimed=(a.on_behalf_of,) if a.on_behalf_of else (),
+            claimed=claimed.get((action, a.agent), ()),
             context=context,
             activity=action,
         )
@@ -518,6 +529,7 @@ def _approvers(
     target: str,
     route: list[dict[str, Any]],
     problems: list[str],
+    claimed: dict[tuple[str, str], tuple[str, ...]],
 ) -> list[_Holder]:
     """Who gave an approval of ``target``, reached from the action by ``route``; ``problems``
     say why it does not stand behind the action, if it does not."""
@@ -534,33 +546,12 @@ def _approvers(
                 _step("wasAssociatedWith", approval.id, a.agent, role="approver"),
             ],
             list(problems),
-            claimed=(a.on_behalf_of,) if a.on_behalf_of else (),
+            claimed=claimed.get((approval.id, a.agent), ()),
             activity=approval.id,
         )
         for a in people
         if a.role == Role.APPROVER
     ]
-
-
-def _claimed_in_prov(store: Store, holders: list[_Holder], brought: set[str], at: Moment) -> None:
-    """Add whom each direct holder claimed to act for as PROV states it, an ``actedOnBehalfOf``
-    bound to the activity that makes them a holder, where a PROV document brought that activity.
-    A record states its claim on the association too, where it is read without every other claim
-    the person made (one for each decision taken in another's name), so only these are asked."""
-    asked = [h for h in holders if h.activity in brought]
-    if not asked:
-        return
-    step = store.traverse(
-        {h.agent for h in asked}, ["actedOnBehalfOf"], Direction.UP, 1, as_of=at.as_of
-    )
-    claims: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for relation in step.relations:
-        activity = as_iri(relation.first(PROV + "activity"))
-        if relation.src and relation.dst and activity:
-            claims[relation.src, activity].add(relation.dst)
-    for holder in asked:
-        found = claims[holder.agent, holder.activity or ""]
-        holder.claimed = tuple(sorted({*holder.claimed, *found}))
 
 
 def _judge_work(
@@ -613,21 +604,16 @@ def _routes(
 
 
 def _invalidations(
-    store: Store, entities: list[str], acted: datetime, at: Moment
+    relations: tuple[Relation, ...], acted: datetime
 ) -> dict[str, list[tuple[datetime | None, str | None]]]:
-    """When, and by what, each entity was invalidated (an output rejected or recalled, an
-    approval's decision withdrawn) at or before the action; ``None`` for a time not recorded."""
-    step = store.traverse(entities, ["wasInvalidatedBy"], Direction.UP, 1, as_of=at.as_of)
+    """When, and by what, each entity was invalidated (an output rejected or recalled) at or
+    before the action; ``None`` for a time not recorded."""
     found: dict[str, list[tuple[datetime | None, str | None]]] = {}
-    for relation in step.relations:
+    for relation in relations:
         when = as_datetime(relation.first(PROV + "time"))
         if relation.src and (when is None or when <= acted):
             found.setdefault(relation.src, []).append((when, relation.dst))
     return found
-
-
-def _at(when: datetime | None) -> str:
-    return when.isoformat() if when else "an unrecorded time"
 
 
 def _invalidated(
@@ -636,7 +622,7 @@ def _invalidated(
     """The invalidations of each output the action rests on, with why each counts against it."""
     return {
         output: [
-            (when, f"{output} was invalidated by {by} at {_at(when)}, before the action")
+            (when, f"{output} was invalidated by {by} at {at_text(when)}, before the action")
             for when, by in ended[output]
         ]
         for output in outputs
@@ -652,19 +638,14 @@ def _decisions(store: Store, approvals: dict[str, Node], at: Moment) -> dict[str
     return {r.src: r.dst for r in made.relations if r.src and r.dst in approvals}
 
 
-def _retracted(
-    decisions: dict[str, str], ended: dict[str, list[tuple[datetime | None, str | None]]]
-) -> dict[str, list[str]]:
+def _retracted(withdrawn: dict[str, list[Withdrawal]], acted: datetime) -> dict[str, list[str]]:
     """Why each approval withdrawn before the action (its decision invalidated) stands behind
     it no more."""
-    found: dict[str, list[str]] = defaultdict(list)
-    for decision, approval in sorted(decisions.items()):
-        for when, by in ended.get(decision, []):
-            found[approval].append(
-                f"{approval} was withdrawn: its decision {decision} was invalidated by {by} at "
-                f"{_at(when)}, before the action"
-            )
-    return found
+    found = {
+        approval: [f"{w.why()}, before the action" for w in ended if w.by_then(acted)]
+        for approval, ended in withdrawn.items()
+    }
+    return {approval: whys for approval, whys in found.items() if whys}
 
 
 def _standing(

@@ -18,7 +18,7 @@ from provenance.graph import as_datetime, as_iri
 from provenance.identifiers import is_iri
 from provenance.vocabulary import PROV, Attr, Role, Type
 from queries.authority import MAX_CHAIN
-from queries.context import EARLIEST, ended, started
+from queries.context import EARLIEST, Withdrawal, ended, started
 from queries.facts import Event, RunFacts
 
 __all__ = ["CHECKS", "Judge", "Outcome", "RubricParams", "Traceability"]
@@ -70,7 +70,8 @@ class Judge(Protocol):
         ...
 
     def delegations(self, agent: str, event: Event) -> list[dict[str, Any]]:
-        """The delegation chains above ``agent``, judged at ``event``'s time and scope."""
+        """The delegation chains above ``agent``, judged at ``event``'s time and scope, through
+        whom they claimed to act for in it, if anyone."""
         ...
 
     def facts(self, run_id: str) -> RunFacts:
@@ -108,13 +109,36 @@ def _last_word(decisions: list[Event]) -> Event | None:
     return ordered[-1] if ordered else None
 
 
+def _decided_by(decisions: list[Event], subject: str | None, when: datetime | None) -> list[Event]:
+    """The decisions on ``subject`` taken by ``when``."""
+    return [e for e in decisions if e.subject == subject and e.time and when and e.time <= when]
+
+
 def _standing_by(
     decisions: list[Event], subject: str | None, when: datetime | None
 ) -> Event | None:
-    """The decision on ``subject`` that stood at ``when``: the last word of those taken by then."""
-    return _last_word(
-        [e for e in decisions if e.subject == subject and e.time and when and e.time <= when]
-    )
+    """The decision on ``subject`` that stood at ``when``: the last word of those taken by then,
+    an approval withdrawn by then being none (so a refusal before it holds again)."""
+    return _last_word([e for e in _decided_by(decisions, subject, when) if not _withdrawn(e, when)])
+
+
+def _withdrawn(event: Event, when: datetime | None = None) -> list[Withdrawal]:
+    """How an approval was withdrawn (its decision invalidated) at or before ``when``, or by now
+    without one: as in ``authority``, an approval withdrawn by then counts as none. A refusal
+    withdrawn is left as it is: it invalidated what it refused, which stays invalidated."""
+    if event not in _approving([event]):
+        return []
+    return [w for w in event.withdrawn if when is None or w.by_then(when)]
+
+
+def _whys(withdrawals: list[Withdrawal], suffix: str = "") -> str:
+    """Each withdrawal, once, as an explanation names it: what was withdrawn, by what, when."""
+    return "; ".join(f"{w.why()}{suffix}" for w in dict.fromkeys(withdrawals))
+
+
+def _withdrawn_ids(withdrawals: list[Withdrawal]) -> list[str]:
+    """The activities that withdrew the approvals, for a check's evidence."""
+    return sorted({w.by for w in withdrawals})
 
 
 def _ids(events: list[Event]) -> list[str]:
@@ -317,10 +341,13 @@ def _approver_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outco
     """No self-approval: the output was not approved by its initiator, by someone acting in the
     initiator's name (saying so, or holding authority that comes only from the initiator), by
     the model that made it (which acts for the initiator), or by whoever wrote the revision
-    approved."""
-    approving = _approving(f.approvals)
+    approved. Whom an approver acted for is read as ``authority`` reads it; an approval
+    withdrawn before any action rested on it is none (``_withdrawn_unused``)."""
+    unused = _withdrawn_unused(f)
+    approving = [e for e in _approving(f.approvals) if e not in unused]
+    aside, withdrawals = _unjudged(unused)
     if not approving:
-        return Outcome(None, "no approving decision to judge")
+        return Outcome(None, f"no approving decision to judge{aside}", withdrawals)
     initiator = f.initiator.agent if f.initiator else None
     found: dict[str, list[Event]] = {}
     revises, revisers = _revises(f), _revisers(f)
@@ -328,9 +355,7 @@ def _approver_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outco
         approvers = e.agents(Role.APPROVER)
         writers = {w for v in _versions(e.subject, revises) for w in revisers.get(v, set())}
         if initiator is not None and any(
-            a.role == Role.APPROVER
-            and (a.agent in (initiator, f.model) or a.on_behalf_of == initiator)
-            for a in e.people
+            a in (initiator, f.model) or initiator in e.acting_for(a) for a in approvers
         ):
             own = "approved by the initiator, in their name or by the model that made it"
             found.setdefault(own, []).append(e)
@@ -346,13 +371,44 @@ def _approver_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outco
     if found:
         return Outcome(
             False,
-            "; ".join(found),
-            sorted({e.id for events in found.values() for e in events}),
+            "; ".join(found) + aside,
+            sorted({e.id for events in found.values() for e in events}) + withdrawals,
         )
     return Outcome(
         True,
-        "no approval by the initiator, in their name or by the model that made it",
-        _ids(f.approvals),
+        f"no approval by the initiator, in their name or by the model that made it{aside}",
+        _ids(f.approvals) + withdrawals,
+    )
+
+
+def _rested_on(f: RunFacts) -> set[str]:
+    """The decisions the run's actions rested on: for each, the one on what it used that stood
+    when it acted, as ``action-on-approved`` judges it."""
+    decisions = _in_time(f, f.approvals)
+    return {
+        last.id
+        for a in f.actions
+        if (last := _standing_by(_on_record(decisions, f, a.id), a.subject, a.time))
+    }
+
+
+def _withdrawn_unused(f: RunFacts) -> list[Event]:
+    """The run's approvals withdrawn before any action rested on them: no approval at all, as
+    in ``authority``, where one withdrawn by the action confers nothing. One withdrawn only
+    after an action rested on it was one for that action, and is judged still."""
+    rested = _rested_on(f)
+    return [e for e in _approving(f.approvals) if _withdrawn(e) and e.id not in rested]
+
+
+def _unjudged(unused: list[Event]) -> tuple[str, list[str]]:
+    """What a check says of the approvals it leaves out as withdrawn, and the withdrawals it
+    names as evidence: nothing when there are none."""
+    withdrawals = [w for e in unused for w in _withdrawn(e)]
+    if not withdrawals:
+        return "", []
+    return (
+        f" (not judged: {_whys(withdrawals, ', before any action rested on it')})",
+        _withdrawn_ids(withdrawals),
     )
 
 
@@ -380,10 +436,13 @@ def _approver_authority(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
     """Each approver held valid delegated authority, in scope, at the time they approved: a
     chain of valid delegations up to someone who stands under no one (through the person they
     acted for, when they said so). A valid first link to someone whose own authority had
-    lapsed is not enough."""
-    approvals = _approving(f.approvals)
+    lapsed is not enough. An approval withdrawn before any action rested on it is none
+    (``_withdrawn_unused``)."""
+    unused = _withdrawn_unused(f)
+    approvals = [e for e in _approving(f.approvals) if e not in unused]
+    aside, withdrawals = _unjudged(unused)
     if not approvals:
-        return Outcome(None, "no approving decision to judge")
+        return Outcome(None, f"no approving decision to judge{aside}", withdrawals)
     lacking: list[str] = []
     problems: list[str] = []
     for event in approvals:
@@ -393,8 +452,12 @@ def _approver_authority(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
                 lacking.append(event.id)
                 problems += [p for c in found for p in c["problems"]] or [_no_top(approver, found)]
     if lacking:
-        return Outcome(False, "; ".join(dict.fromkeys(problems)), lacking)
-    return Outcome(True, "every approver held a valid delegation in scope", _ids(approvals))
+        return Outcome(False, "; ".join(dict.fromkeys(problems)) + aside, lacking + withdrawals)
+    return Outcome(
+        True,
+        f"every approver held a valid delegation in scope{aside}",
+        _ids(approvals) + withdrawals,
+    )
 
 
 def _only_through(chains: list[dict[str, Any]], person: str) -> bool:
@@ -584,8 +647,9 @@ def _review_explained(f: RunFacts, params: RubricParams, judge: Judge) -> Outcom
 @_check("template-approved")
 def _template_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """The template version stood approved when the run used it: its last decision before the run
-    approved it (a later rejection withdraws an earlier approval; see ``_last_word``). A
-    decision dated before the version was created counts for nothing."""
+    approved it (a later rejection withdraws an earlier approval; see ``_last_word``), and that
+    approval was not withdrawn by then (its decision invalidated). A decision dated before the
+    version was created counts for nothing."""
     if f.template is None:
         return Outcome(False, "no template version is recorded", [f.run.id])
     start = started(f.run)
@@ -597,11 +661,19 @@ def _template_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outco
     before = [e for e in counted if e.time and start and e.time <= start]
     # an approval dated before the run but written up after it
     backdated = _written_after(before, f.recorded, f.recorded.get(f.run.id))
-    last = _last_word([e for e in before if e not in backdated])
+    on_record = [e for e in before if e not in backdated]
+    last = _standing_by(on_record, f.template.id, start)
     if last is not None and last in _approving([last]):
         return Outcome(True, "template version approved before use", [last.id])
     if last is not None:
         return Outcome(False, "template version rejected before use", [last.id])
+    withdrawals = [w for e in on_record for w in _withdrawn(e, start)]
+    if withdrawals:
+        return Outcome(
+            False,
+            _citing("template version approved, but withdrawn before use", withdrawals),
+            sorted({w.approval for w in withdrawals}) + _withdrawn_ids(withdrawals),
+        )
     if backdated:
         return Outcome(
             False,
@@ -645,7 +717,8 @@ def _workflow_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outco
 def _action_on_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """No action used an output that was unapproved or invalidated when it acted: the last
     decision on it before the action approved it, and nothing invalidated it since (a rejection
-    withdraws an earlier approval, a later approval restores it, as for template versions). Of
+    withdraws an earlier approval, a later approval restores it, as for template versions); an
+    approval withdrawn by then (its decision invalidated) is none, as in ``authority``. Of
     decisions at one instant the refusal holds (``_last_word``), as in ``authority``. Nor one
     that a revision had already superseded: a correction made before the action was passed
     over, unless it had been rejected by then (a draft of the run's own authors supersedes only
@@ -653,7 +726,7 @@ def _action_on_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
     does an approval recorded after the action, though dated before it (as for template
     versions; a refusal counts however late). Nor did the run itself take as input an earlier
     output that stood invalidated when it began (``_inputs_withdrawn``)."""
-    withdrawn = _inputs_withdrawn(f, judge)
+    withdrawn, restorers = _inputs_withdrawn(f, judge)
     if not f.actions and not withdrawn:
         return Outcome(None, "no action used the output")
     decisions = _in_time(f, f.approvals)
@@ -669,23 +742,59 @@ def _action_on_approved(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
         for a in f.actions
         if a.id in bad and _standing(decisions, invalidated, a.subject, a.time) is True
     ]
+    retracted = _retracted(f, [a for a in bad if a not in backdated], on_record)
+    withdrawals = [w for found in retracted.values() for w in found]
     superseded = _superseded(f, on_record)
     problems = [
         text
         for text, found in (
             ("action(s) on an output approved in a record written after theirs", backdated),
             (
+                _citing(
+                    "action(s) on an output whose approval was withdrawn before they acted",
+                    withdrawals,
+                ),
+                list(retracted),
+            ),
+            (
                 "action(s) on an unapproved or invalidated output",
-                [a for a in bad if a not in backdated],
+                [a for a in bad if a not in backdated and a not in retracted],
             ),
             ("action(s) on an output already revised when they acted", superseded),
-            ("input(s) invalidated before the run took them", withdrawn),
+            (_citing("input(s) invalidated before the run took them", restorers), withdrawn),
         )
         if found
     ]
     if problems:
-        return Outcome(False, "; ".join(problems), sorted({*bad, *superseded, *withdrawn}))
+        named = {*bad, *superseded, *withdrawn, *_withdrawn_ids([*withdrawals, *restorers])}
+        return Outcome(False, "; ".join(problems), sorted(named))
     return Outcome(True, "every action used an approved output", _ids(f.actions))
+
+
+def _retracted(
+    f: RunFacts, unapproved: list[str], on_record: dict[str, list[Event]]
+) -> dict[str, list[Withdrawal]]:
+    """Of the actions on an output not approved when they acted (``unapproved``), those with an
+    approval of it withdrawn by then, with the withdrawals."""
+    found = {
+        a.id: _withdrawn_by(on_record[a.id], a.subject, a.time)
+        for a in f.actions
+        if a.id in unapproved
+    }
+    return {action: withdrawals for action, withdrawals in found.items() if withdrawals}
+
+
+def _citing(text: str, withdrawals: list[Withdrawal]) -> str:
+    """A problem, with the withdrawals behind it, if any."""
+    return f"{text} ({_whys(withdrawals)})" if withdrawals else text
+
+
+def _withdrawn_by(
+    decisions: list[Event], subject: str | None, when: datetime | None
+) -> list[Withdrawal]:
+    """The withdrawals, by ``when``, of the approvals of ``subject`` taken by then: what an
+    action or a run then could have rested on."""
+    return [w for e in _decided_by(decisions, subject, when) for w in _withdrawn(e, when)]
 
 
 def _on_record(decisions: list[Event], f: RunFacts, event: str) -> list[Event]:
@@ -736,10 +845,11 @@ def _standing(
     return True if last is not None else None
 
 
-def _inputs_withdrawn(f: RunFacts, judge: Judge) -> list[str]:
+def _inputs_withdrawn(f: RunFacts, judge: Judge) -> tuple[list[str], list[Withdrawal]]:
     """The earlier outputs the run took as input that stood invalidated when it began: rejected
     or recalled by then, and not approved again since (by a decision recorded no later than the
-    run, as for actions). Nothing may use an invalidated output."""
+    run, as for actions, and not withdrawn by then). Nothing may use an invalidated output.
+    With them, the withdrawals of approvals of theirs by then."""
     began = started(f.run) or ended(f.run)
     suspect = [
         u
@@ -747,14 +857,15 @@ def _inputs_withdrawn(f: RunFacts, judge: Judge) -> list[str]:
         if any(t is None or (began is not None and t <= began) for t in times)
     ]
     if not suspect:
-        return []
+        return [], []
     # the earlier runs' decisions are asked for only then: most inputs were never invalidated
     earlier = [judge.facts(run) for run in f.upstream_runs]
     recorded = {i: time for e in earlier for i, time in e.recorded.items()}
     decisions = [d for e in earlier for d in _in_time(e, e.approvals)]
     late = _written_after(decisions, recorded, f.recorded.get(f.run.id))
     standing = [d for d in decisions if d not in late]
-    return [u for u in suspect if _standing(standing, f.inputs_invalidated, u, began) is False]
+    taken = [u for u in suspect if _standing(standing, f.inputs_invalidated, u, began) is False]
+    return taken, [w for u in taken for w in _withdrawn_by(standing, u, began)]
 
 
 def _superseded(f: RunFacts, on_record: dict[str, list[Event]]) -> list[str]:
@@ -886,7 +997,8 @@ def _upstream_traceable(f: RunFacts, params: RubricParams, judge: Judge) -> Outc
 
 @_check("actions-linked")
 def _actions_linked(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
-    """Every action names the approval that allowed it: one of what it acted on."""
+    """Every action names the approval that allowed it: one of what it acted on, not withdrawn
+    by the time it acted."""
     if not f.actions:
         return Outcome(None, "no action used the output")
     loose = [a.id for a in f.actions if not a.informed_by]
@@ -908,6 +1020,15 @@ def _actions_linked(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     ]
     if rejecting:
         return Outcome(False, "action(s) naming a rejection as their approval", rejecting)
+    named = {e.id: e for e in _approving(decisions)}
+    retracted = {a.id: found for a in f.actions if (found := _withdrawn_named(a, named))}
+    if retracted:
+        withdrawals = [w for found in retracted.values() for w in found]
+        return Outcome(
+            False,
+            _citing("action(s) naming an approval withdrawn before they acted", withdrawals),
+            list(retracted) + _withdrawn_ids(withdrawals),
+        )
     decided = {e.id: e.subject for e in decisions}
     astray = [
         a.id for a in f.actions if not any(decided.get(i) == a.subject for i in a.informed_by)
@@ -915,3 +1036,14 @@ def _actions_linked(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     if astray:
         return Outcome(False, "action(s) naming an approval of something else", astray)
     return Outcome(True, "every action names its approval", _ids(f.actions))
+
+
+def _withdrawn_named(action: Event, approvals: dict[str, Event]) -> list[Withdrawal]:
+    """The withdrawals of the approvals an action names, when each one it names was withdrawn
+    by the time it acted: then none of them allowed it."""
+    if action.time is None:
+        return []
+    named = [_withdrawn(approvals[i], action.time) for i in action.informed_by if i in approvals]
+    if not named or not all(named):
+        return []
+    return [w for found in named for w in found]

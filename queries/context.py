@@ -1,5 +1,6 @@
-"""What every question needs around its answer: people's roles on activities, who used an entity,
-times, and the point in the store's history a question is asked at.
+"""What every question needs around its answer: people's roles on activities and whom they
+claimed to act for, who used an entity, which approvals were withdrawn, times, and the point in
+the store's history a question is asked at.
 
 These are plain functions over the store contract; each costs one or two store calls for a whole
 set of nodes, never one per node.
@@ -8,7 +9,7 @@ set of nodes, never one per node.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,17 +30,22 @@ __all__ = [
     "AsOf",
     "Association",
     "Moment",
+    "Withdrawal",
     "association_order",
     "associations",
+    "at_text",
     "by_src",
+    "claims",
     "ended",
     "in_time_order",
     "introduced",
     "last_record",
+    "made_by",
     "moment",
     "parse_time",
     "reach",
     "record_at",
+    "records_of",
     "relation_recorded",
     "require_agent",
     "require_node",
@@ -49,6 +55,8 @@ __all__ = [
     "steps",
     "used_by",
     "when_recorded",
+    "withdrawals",
+    "withdrawals_in",
 ]
 
 LINEAGE = (
@@ -215,14 +223,22 @@ def require_node(store: Store, node_id: str, at: Moment = NOW, *, referenced: bo
 def when_recorded(store: Store, node_ids: Iterable[str]) -> dict[str, str]:
     """When each node was first recorded: its own record's time (a run, an approval), else
     that of the first record that described it (a PROV document that brought it in)."""
+    return records_of(store, node_ids)[0]
+
+
+def records_of(store: Store, node_ids: Iterable[str]) -> tuple[dict[str, str], set[str]]:
+    """When each node was first recorded, as :func:`when_recorded` gives it, and which of them
+    a PROV document brought (no record of their own): whom the agents of such an activity
+    claimed to act for is read from PROV's statements too (:func:`claims`)."""
     wanted = list(dict.fromkeys(node_ids))
     found = store.record_times(wanted)
+    brought = {i for i in wanted if i not in found}
     for node_id in wanted:
-        if node_id not in found and store.nodes([node_id]):
+        if node_id in brought and store.nodes([node_id]):
             record = record_at(store, introduced(store, node_id))
             if record is not None:
                 found[node_id] = record.recorded_at
-    return found
+    return found, brought
 
 
 def relation_recorded(store: Store, relation: Relation) -> str | None:
@@ -349,6 +365,103 @@ def association_order(a: Association) -> tuple[str, str, str, bool, str, str]:
         a.position or "",
         a.on_behalf_of or "",
     )
+
+
+def claims(
+    store: Store,
+    people: Mapping[str, Collection[Association]],
+    brought: Collection[str],
+    at: Moment = NOW,
+) -> dict[tuple[str, str], tuple[str, ...]]:
+    """Whom each agent claimed to act for in each activity, by activity and agent: their
+    association's ``raidt:onBehalfOf``, and for an activity a PROV document brought
+    (``brought``) PROV's ``actedOnBehalfOf`` bound to it as well. A record states its claim on
+    the association too, where it is read without every other claim the person made (one for
+    each decision taken in another's name), so only the agents of brought activities are asked,
+    in one call, and only when there are any."""
+    found: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for activity, associated in people.items():
+        for association in associated:
+            if association.on_behalf_of:
+                found[activity, association.agent].add(association.on_behalf_of)
+    asked = {(i, a.agent) for i, associated in people.items() if i in brought for a in associated}
+    if asked:
+        step = store.traverse(
+            {agent for _, agent in asked}, ["actedOnBehalfOf"], Direction.UP, 1, as_of=at.as_of
+        )
+        for relation in step.relations:
+            bound = as_iri(relation.first(PROV + "activity"))
+            if bound and relation.src and relation.dst and (bound, relation.src) in asked:
+                found[bound, relation.src].add(relation.dst)
+    return {key: tuple(sorted(claimed)) for key, claimed in found.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawal:
+    """An approval withdrawn: the decision it made invalidated, by what and when (``None``
+    for a time not recorded)."""
+
+    approval: str
+    decision: str
+    by: str
+    time: datetime | None
+
+    def by_then(self, when: datetime) -> bool:
+        """Whether it was withdrawn at or before ``when``: one of no recorded time may have
+        been, and is taken to have been, as with any invalidation of no recorded time."""
+        return self.time is None or self.time <= when
+
+    def why(self) -> str:
+        """How a message names it: authority and the score checks say it alike."""
+        return (
+            f"{self.approval} was withdrawn: its decision {self.decision} was invalidated by "
+            f"{self.by} at {at_text(self.time)}"
+        )
+
+
+def at_text(when: datetime | None) -> str:
+    """A time for a message, or what to say of one not recorded."""
+    return when.isoformat() if when else "an unrecorded time"
+
+
+def withdrawals(
+    store: Store, decisions: Mapping[str, str], at: Moment = NOW
+) -> dict[str, list[Withdrawal]]:
+    """When each approval was withdrawn, and by what: the invalidations of the decisions it
+    made (``decisions``, each with its approval), read in one call, and none when there are no
+    decisions."""
+    if not decisions:
+        return {}
+    step = store.traverse(list(decisions), ["wasInvalidatedBy"], Direction.UP, 1, as_of=at.as_of)
+    return withdrawals_in(step.relations, decisions)
+
+
+def withdrawals_in(
+    relations: Iterable[Relation], decisions: Mapping[str, str]
+) -> dict[str, list[Withdrawal]]:
+    """The withdrawals among ``relations`` of the approvals that made ``decisions`` (each
+    decision with its approval), by approval, in time order: for questions that read them in a
+    traversal of their own."""
+    found: dict[str, list[Withdrawal]] = defaultdict(list)
+    for relation in relations:
+        approval = decisions.get(relation.src or "")
+        if relation.kind == "wasInvalidatedBy" and approval and relation.src and relation.dst:
+            when = as_datetime(relation.first(PROV + "time"))
+            found[approval].append(Withdrawal(approval, relation.src, relation.dst, when))
+    return {a: sorted(found[a], key=_withdrawal_order) for a in sorted(found)}
+
+
+def _withdrawal_order(withdrawal: Withdrawal) -> tuple[datetime, str, str]:
+    return withdrawal.time or EARLIEST, withdrawal.by, withdrawal.decision
+
+
+def made_by(relations: Iterable[Relation]) -> dict[str, list[str]]:
+    """What each activity generated, sorted."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for relation in relations:
+        if relation.kind == "wasGeneratedBy" and relation.src and relation.dst:
+            found[relation.dst].append(relation.src)
+    return {activity: sorted(made) for activity, made in found.items()}
 
 
 def used_by(

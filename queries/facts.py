@@ -18,16 +18,20 @@ from queries.context import (
     NOW,
     Association,
     Moment,
+    Withdrawal,
     association_order,
     associations,
     by_src,
+    claims,
     ended,
+    made_by,
     reach,
+    records_of,
     require_node,
     run_node,
     started,
     steps,
-    when_recorded,
+    withdrawals,
 )
 
 __all__ = ["Event", "RunFacts", "gather", "gather_many"]
@@ -51,6 +55,10 @@ class Event:
     people: tuple[Association, ...]
     subject: str | None
     informed_by: tuple[str, ...] = ()
+    withdrawn: tuple[Withdrawal, ...] = ()
+    """An approval's withdrawals (its decision invalidated), in time order."""
+    claims: tuple[tuple[str, str], ...] = ()
+    """Each agent with whom they claimed to act for in it, as authority reads claims."""
 
     @property
     def id(self) -> str:
@@ -58,6 +66,10 @@ class Event:
 
     def agents(self, role: str) -> list[str]:
         return [a.agent for a in self.people if a.role == role]
+
+    def acting_for(self, agent: str) -> tuple[str, ...]:
+        """Whom ``agent`` claimed to act for in this event."""
+        return tuple(person for who, person in self.claims if who == agent)
 
 
 @dataclass(slots=True)
@@ -175,7 +187,7 @@ def gather_many(store: Store, runs: Iterable[Node], at: Moment = NOW) -> dict[st
     initiators = {i: _initiator(people[i]) for i in ids}
     templates = {i: a.plan for i, a in initiators.items() if a and a.plan}
     informed = {i: {r.src for r in made[i] if r.kind == "wasInformedBy" and r.src} for i in ids}
-    events = _events(store, products, informed, templates, at)
+    events, made_by_events = _events(store, products, informed, templates, at)
     informing = _grouped(
         store.traverse(_union(events), ["wasInformedBy"], Direction.UP, 1, as_of=at.as_of), "src"
     )
@@ -198,7 +210,11 @@ def gather_many(store: Store, runs: Iterable[Node], at: Moment = NOW) -> dict[st
     people_of = associations(store, [e for e in _union(events) if e in nodes], at)
     agents = store.nodes({a.agent for found in people_of.values() for a in found}, as_of=at.as_of)
     on_record = {e for e in _union(events) if e in nodes and nodes[e].types & _ON_RECORD}
-    recorded = when_recorded(store, sorted({*ids, *on_record}))
+    recorded, brought = records_of(store, sorted({*ids, *on_record}))
+    approvals = [e for e in _union(events) if e in nodes and Type.APPROVAL in nodes[e].types]
+    decisions = {d: a for a in approvals for d in made_by_events.get(a, [])}
+    withdrawn = withdrawals(store, decisions, at)
+    claimed = _by_activity(claims(store, people_of, brought, at))
     persons = frozenset(i for i, n in agents.items() if n.types & _AGENT_KINDS == {Type.PERSON})
     earlier = {
         i: [u for u in inputs[i] if u in nodes and Type.OUTPUT in nodes[u].types] for i in ids
@@ -224,6 +240,8 @@ def gather_many(store: Store, runs: Iterable[Node], at: Moment = NOW) -> dict[st
             inputs_invalidated={u: invalidated[u] for u in earlier[i] if u in invalidated},
             persons=persons,
             recorded=recorded,
+            withdrawn=withdrawn,
+            claimed=claimed,
         )
         for i in ids
     }
@@ -244,10 +262,11 @@ def _events(
     informed: dict[str, set[str]],
     templates: dict[str, str],
     at: Moment,
-) -> dict[str, dict[str, str | None]]:
+) -> tuple[dict[str, dict[str, str | None]], dict[str, list[str]]]:
     """For each run, the activities around it, each with what it decided on: the decisions on
     its products (not the runs that took them as input), what the run informed, whatever those
-    led to, and the approvals of its template version."""
+    led to, and the approvals of its template version; and what each of those activities
+    generated (an approval, its decision)."""
     users = _grouped(
         store.traverse(_union(products), ["used"], Direction.DOWN, 1, as_of=at.as_of), "dst"
     )
@@ -278,17 +297,27 @@ def _events(
         }
         for i in products
     }
+    template_approvals = {
+        i: {a for a in found if a in users_of and Type.APPROVAL in users_of[a].types}
+        for i, found in on_template.items()
+    }
+    # what the events made (an approval's decision) is read in the walk that finds them
+    walk = store.traverse(
+        [*_union(first), *_union(template_approvals)],
+        ["wasInformedBy", "wasGeneratedBy"],
+        Direction.DOWN,
+        _DEPTH,
+        as_of=at.as_of,
+    )
     follow_ups = steps(
-        store.traverse(_union(first), ["wasInformedBy"], Direction.DOWN, _DEPTH, as_of=at.as_of),
+        Traversal(walk.depths, tuple(r for r in walk.relations if r.kind == "wasInformedBy")),
         Direction.DOWN,
     )
     found: dict[str, dict[str, str | None]] = {}
     for i, around in subjects.items():
         found[i] = {e: around.get(e) for e in reach(follow_ups, first[i], _DEPTH)}
-        for approval in on_template.get(i, ()):
-            if approval in users_of and Type.APPROVAL in users_of[approval].types:
-                found[i][approval] = templates[i]
-    return found
+        found[i].update((approval, templates[i]) for approval in template_approvals.get(i, ()))
+    return found, made_by(walk.relations)
 
 
 def _upstream_runs(
@@ -350,6 +379,8 @@ def _facts(
     inputs_invalidated: dict[str, list[datetime | None]],
     persons: frozenset[str],
     recorded: dict[str, str],
+    withdrawn: dict[str, list[Withdrawal]],
+    claimed: dict[str, tuple[tuple[str, str], ...]],
 ) -> RunFacts:
     """One run's facts from what was read for all: each event sorted into its kind."""
     initiator = _initiator(people)
@@ -387,6 +418,8 @@ def _facts(
             tuple(people_of.get(event_id, ())),
             subject,
             tuple(sorted(r.dst for r in informed_by if r.dst)),
+            tuple(withdrawn.get(event_id, ())),
+            claimed.get(event_id, ()),
         )
         group = next((g for t, g in _EVENT_KINDS if t in node.types), None)
         if group == "actions" and event.subject is None:
@@ -396,6 +429,16 @@ def _facts(
         elif group:
             getattr(facts, group).append(event)
     return facts
+
+
+def _by_activity(
+    claimed: dict[tuple[str, str], tuple[str, ...]],
+) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Claims by activity: each agent with each person they claimed to act for in it."""
+    found: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for (activity, agent), persons in sorted(claimed.items()):
+        found[activity] += [(agent, person) for person in persons]
+    return {activity: tuple(pairs) for activity, pairs in found.items()}
 
 
 def _initiator(people: Iterable[Association]) -> Association | None:

@@ -7,13 +7,12 @@ followed by a handful of batched look-ups for the people, approvals and reviews 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from provenance.errors import InvalidRecord
-from provenance.graph import Node, Relation, as_datetime, as_iri, as_text
+from provenance.graph import Node, Relation, as_iri, as_text
 from provenance.stores.base import Direction, Store
 from provenance.vocabulary import PROV, RAIDT, Attr, Role, Type
 from queries.context import (
@@ -22,14 +21,18 @@ from queries.context import (
     AsOf,
     Association,
     Moment,
+    Withdrawal,
     associations,
     by_src,
+    claims,
     ended,
     in_time_order,
+    made_by,
     moment,
     require_node,
     started,
     used_by,
+    withdrawals,
 )
 
 __all__ = [
@@ -126,15 +129,6 @@ def _entity(node: Node, depth: int) -> dict[str, Any]:
     }
 
 
-def _made_by(relations: Iterable[Relation]) -> dict[str, list[str]]:
-    """What each activity generated, sorted."""
-    found: dict[str, list[str]] = defaultdict(list)
-    for relation in relations:
-        if relation.kind == "wasGeneratedBy" and relation.src and relation.dst:
-            found[relation.dst].append(relation.src)
-    return {activity: sorted(made) for activity, made in found.items()}
-
-
 def _run(
     node: Node,
     depth: int,
@@ -204,29 +198,12 @@ def _made_beside(store: Store, activities: list[str], at: Moment) -> dict[str, l
     went nowhere, and the trace should still say so; an approval's decision may have been
     withdrawn since."""
     made = store.traverse(activities, ["wasGeneratedBy"], Direction.DOWN, 1, as_of=at.as_of)
-    return _made_by(made.relations)
+    return made_by(made.relations)
 
 
-def _withdrawals(
-    store: Store, decisions: dict[str, list[str]], at: Moment
-) -> dict[str, list[dict[str, Any]]]:
-    """When each approval was withdrawn, and by what: each invalidation of a decision it made,
-    in time order."""
-    approval_of = {d: approval for approval, made in decisions.items() for d in made}
-    if not approval_of:
-        return {}
-    ended = store.traverse(approval_of, ["wasInvalidatedBy"], Direction.UP, 1, as_of=at.as_of)
-    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for relation in ended.relations:
-        if relation.src in approval_of:
-            when = time_text(as_datetime(relation.first(PROV + "time")))
-            found[approval_of[relation.src]].append({"by": relation.dst, "time": when})
-    return {a: sorted(w, key=_withdrawal_order) for a, w in found.items()}
-
-
-def _withdrawal_order(withdrawal: dict[str, Any]) -> tuple[datetime, str]:
-    when = withdrawal["time"]
-    return (datetime.fromisoformat(when) if when else EARLIEST), withdrawal["by"] or ""
+def _withdrawal(withdrawal: Withdrawal) -> dict[str, Any]:
+    """A withdrawal as a trace lists it under its approval."""
+    return {"by": withdrawal.by, "time": time_text(withdrawal.time)}
 
 
 def _review(
@@ -359,11 +336,12 @@ def trace(
         With the keys ``output``, ``as_of``, ``runs``, ``reviews``, ``activities`` (any other
         activity on the path, such as one a PROV document brought), ``inputs``, ``outputs``,
         ``prompts``, ``prompt_templates``, ``model_configs``, ``models``, ``people`` (each with
-        ``id`` and ``roles``) and ``approvals`` (each with ``id``, ``decision``, ``approver``,
-        ``output``, ``time`` and ``withdrawn``: each invalidation of the decision it made, with
-        the activity that withdrew it, ``by``, and ``time``). A run's ``outputs`` are those on
-        this lineage. ``depth_limit_reached`` says the walk went as deep as ``max_depth``, so
-        that more may lie beyond it.
+        ``id`` and ``roles``; whom an approver claimed to act for is ``responsible``, the claim
+        read as :func:`~queries.authority.authority` reads it) and ``approvals`` (each with
+        ``id``, ``decision``, ``approver``, ``output``, ``time`` and ``withdrawn``: each
+        invalidation of the decision it made, with the activity that withdrew it, ``by``, and
+        ``time``). A run's ``outputs`` are those on this lineage. ``depth_limit_reached``
+        says the walk went as deep as ``max_depth``, so that more may lie beyond it.
 
     Raises
     ------
@@ -387,14 +365,17 @@ def trace(
     path = _walk(store, start.id, at, max_depth)
     relations = path.relations
     generated, revised = (by_src(relations, {k}) for k in ("wasGeneratedBy", "wasRevisionOf"))
-    made_by = _made_by(relations)
+    made = made_by(relations)
     used = by_src(relations, {"used"})
     roles, models = _taking_part(path.people_of)
     plans = {a.plan for people in path.people_of.values() for a in people if a.plan}
     reviews = [a for a, n in path.attached.items() if Type.REVIEW in n.types]
     approvals = [i for i, n in {**path.nodes, **path.attached}.items() if Type.APPROVAL in n.types]
     beside = _made_beside(store, [*reviews, *approvals], at) if reviews or approvals else {}
-    withdrawn = _withdrawals(store, {a: beside.get(a, []) for a in approvals}, at)
+    decisions = {d: a for a in approvals for d in beside.get(a, [])}
+    withdrawn = {
+        a: [_withdrawal(w) for w in found] for a, found in withdrawals(store, decisions, at).items()
+    }
     answer: dict[str, Any] = {
         "output": start.id,
         "as_of": at.time,
@@ -409,7 +390,7 @@ def trace(
                 depth,
                 path.people_of[node_id],
                 used.get(node_id, []),
-                made_by.get(node_id, []),
+                made.get(node_id, []),
                 withdrawn.get(node_id, []),
             )
             if "activity" in node.kinds
@@ -431,14 +412,26 @@ def trace(
             )
     answer["reviews"] = _unique(answer["reviews"])
     answer["approvals"] = sorted(answer["approvals"], key=in_time_order)
-    for approval in answer["approvals"]:
-        for association in path.people_of[approval["id"]]:
-            if association.on_behalf_of:
-                roles[association.on_behalf_of].add("responsible")
+    for claimed in _claims(store, path.people_of, approvals, at).values():
+        for person in claimed:
+            roles[person].add("responsible")
     answer["people"] = _people(store, roles, at)
     model_nodes = store.nodes(models, as_of=at.as_of)
     answer["models"] = [_model(model_nodes[m]) for m in sorted(model_nodes)]
     return answer
+
+
+def _claims(
+    store: Store, people_of: dict[str, list[Association]], approvals: list[str], at: Moment
+) -> dict[tuple[str, str], tuple[str, ...]]:
+    """Whom the agents of the approvals on a trace claimed to act for, as authority reads it:
+    the record's ``raidt:onBehalfOf``, and PROV's ``actedOnBehalfOf`` bound to an approval a
+    PROV document brought (one with no record of its own)."""
+    if not approvals:
+        return {}
+    own = store.record_times(approvals)
+    brought = {a for a in approvals if a not in own}
+    return claims(store, {a: people_of[a] for a in approvals}, brought, at)
 
 
 def _taking_part(

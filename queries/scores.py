@@ -391,10 +391,7 @@ class _Judge:
             agent,
             when=event.time,
             context=self._facts.context,
-            on_behalf_of=next(
-                (a.on_behalf_of for a in event.people if a.agent == agent and a.on_behalf_of),
-                None,
-            ),
+            claimed=event.acting_for(agent),
             decision=event.id,
             at=self._at,
         )

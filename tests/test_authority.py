@@ -1270,3 +1270,18 @@ def test_a_delegation_recorded_after_the_approval_but_before_the_action_does_not
         f"authorise ({iri('approvals/a1')}, recorded {decided.recorded_at}): a delegation "
         "recorded after the decision does not authorise it, whatever its validity window"
     ]
+
+
+def test_trace_names_whom_an_imported_approval_was_given_for_as_authority_does(
+    store: Store,
+) -> None:
+    # As above: the PROV document brings vic's approval of out/1-1, in which vic acted for zed.
+    # Authority counts zed among the holders; the trace of out/1-1 names zed too, responsible
+    # for the approval, as it names the person a recorded approval was given "on behalf of".
+    put(store, ward_run(1, "10:00"))
+    import_document(CLAIMED_IN_PROV, FORMATS["provn"], store, source="claimed.provn")
+    assert {person["id"]: person["roles"] for person in trace(store, iri("out/1-1"))["people"]} == {
+        p("ana"): ["initiator"],
+        p("vic"): ["approver"],
+        p("zed"): ["responsible"],
+    }

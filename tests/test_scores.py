@@ -27,6 +27,7 @@ from provenance.formats import FORMATS
 from provenance.ingest import import_document
 from provenance.stores import SQLiteStore, Store
 from provenance.vocabulary import Type
+from queries.authority import authority
 from queries.facts import gather, gather_many
 from queries.scores import former_shipped, load_rubric, score, weak_points
 from tests.conftest import put
@@ -3119,3 +3120,246 @@ def test_a_long_lineage_is_judged_once_a_run_and_not_by_ever_deeper_calls(
     failed = check(score(store, iri(f"runs/{last}")), "upstream-traceable")
     assert (failed["passed"], failed["evidence"]) == (False, [iri(f"runs/{last - 1}")])
     assert sorted(gathered) == sorted(iri(f"runs/{n}") for n in range(last + 1))
+
+
+# --------------------------------------------------------------------------------------------
+# Withdrawn approvals, and claims PROV states: as authority and trace read them
+# --------------------------------------------------------------------------------------------
+
+
+def withdraw(store: Store, *withdrawals: tuple[str, str]) -> None:
+    """A PROV document withdrawing approvals: withdrawal ``wN`` invalidates the decision of the
+    Nth (approval, time) pair given, at that time."""
+    lines = [
+        statement
+        for number, (approval, when) in enumerate(withdrawals, start=1)
+        for statement in (
+            f"  activity(t:withdrawals/w{number}, {when}, {when})",
+            f"  wasInvalidatedBy(t:{approval}/decision, t:withdrawals/w{number}, {when})",
+        )
+    ]
+    document = "\n".join(["document", "  prefix t <https://test.example/>", *lines, "endDocument"])
+    import_document(document, FORMATS["provn"], store, source="withdrawals.provn")
+
+
+def withdrawn(approval: str, number: int, when: str) -> str:
+    """How an explanation names an approval withdrawn by ``wN`` at ``when``."""
+    return (
+        f"{iri(approval)} was withdrawn: its decision {iri(approval)}/decision was invalidated "
+        f"by {iri(f'withdrawals/w{number}')} at {when}"
+    )
+
+
+def test_an_approval_withdrawn_by_the_time_of_the_action_is_no_approval_for_it(
+    store: Store,
+) -> None:
+    # Runs 1-3 as the well-governed run: Bo approves each output at 11:00 for Lu, and Di acts on
+    # it at 12:00 naming the approval. A PROV document withdraws the approvals: run 1's at 11:30,
+    # run 2's at 12:00 (the action's instant: withdrawn at it, as authority reads a withdrawal
+    # then), run 3's at 13:00, after the action. Runs 1 and 2: the action rested on no standing
+    # approval (action-on-approved, critical, fails; actions-linked too: the approval it names
+    # was withdrawn), and the approval, withdrawn before anything rested on it, is not judged
+    # for self-approval or authority; each explanation says what withdrew it and when, and the
+    # evidence names the withdrawal. Run 3 stood approved when acted on: all as before.
+    # Authority agrees: Bo's approval stands behind action 3 only.
+    put(store, *SHARED, *governed(1), *governed(2), *governed(3))
+    withdraw(
+        store,
+        ("approvals/1", "2026-01-01T11:30:00Z"),
+        ("approvals/2", "2026-01-01T12:00:00Z"),
+        ("approvals/3", "2026-01-01T13:00:00Z"),
+    )
+    for n, when in ((1, t("11:30:00")), (2, t("12:00:00"))):
+        profile = score(store, iri(f"runs/{n}"))
+        assert verdicts(profile) == {
+            **GOOD,
+            "approver-distinct": None,
+            "approver-authority": None,
+            "action-on-approved": False,
+            "actions-linked": False,
+        }
+        why, by = withdrawn(f"approvals/{n}", n, when), iri(f"withdrawals/w{n}")
+        unjudged = (
+            f"no approving decision to judge (not judged: {why}, before any action rested on it)"
+        )
+        assert [
+            (c["explanation"], c["evidence"])
+            for c in profile["checks"]
+            if c["id"] in {"approver-distinct", "approver-authority", "action-on-approved"}
+        ] == [
+            (unjudged, [by]),
+            (unjudged, [by]),
+            (
+                f"action(s) on an output whose approval was withdrawn before they acted ({why})",
+                [iri(f"actions/{n}"), by],
+            ),
+        ]
+        linked = check(profile, "actions-linked")
+        assert (linked["explanation"], linked["evidence"]) == (
+            f"action(s) naming an approval withdrawn before they acted ({why})",
+            [iri(f"actions/{n}"), by],
+        )
+    assert verdicts(score(store, iri("runs/3"))) == GOOD
+    valid = [
+        next(
+            h["valid"]
+            for h in authority(store, iri(f"actions/{n}"))["holders"]
+            if h["basis"] == "approver"
+        )
+        for n in (1, 2, 3)
+    ]
+    assert valid == [False, False, True]
+    weak = weak_points(store)["weak_points"]["actions-on-unapproved-outputs"]
+    assert (weak["runs"], weak["evidence"]) == (
+        [iri("runs/1"), iri("runs/2")],
+        [iri(p) for p in ("actions/1", "actions/2", "withdrawals/w1", "withdrawals/w2")],
+    )
+
+
+def test_an_approval_withdrawn_only_after_an_action_rested_on_it_is_judged(store: Store) -> None:
+    # Zoe, who holds no delegation, approves out/1-1 and out/2-1 at 11:00; Ana, run 3's and 4's
+    # initiator, approves her own outputs. Each is acted on at 12:00. Run 1's and 3's approvals
+    # are withdrawn at 11:30, before the action: no approval at all, so neither Zoe's authority
+    # nor Ana's self-approval is judged, and the actions rested on none. Run 2's and 4's are
+    # withdrawn at 13:00: the actions rested on them, so they are judged, and fail as before.
+    approvals = {
+        1: approval_of(1, by="zoe", on_behalf_of=None),
+        2: approval_of(2, by="zoe", on_behalf_of=None),
+        3: approval_of(3, by="ana", on_behalf_of=None),
+        4: approval_of(4, by="ana", on_behalf_of=None),
+    }
+    put(store, *SHARED, *(r for n, a in approvals.items() for r in governed(n, approval=a)))
+    before, after = "2026-01-01T11:30:00Z", "2026-01-01T13:00:00Z"
+    withdraw(
+        store,
+        ("approvals/1", before),
+        ("approvals/2", after),
+        ("approvals/3", before),
+        ("approvals/4", after),
+    )
+    authority_of = check(score(store, iri("runs/2")), "approver-authority")
+    assert (authority_of["passed"], authority_of["explanation"]) == (
+        False,
+        f"{iri('people/zoe')} holds no delegation",
+    )
+    found = weak_points(store)["weak_points"]
+    assert {name: found[name]["runs"] for name in found if name != "repeated-overrides"} == {
+        "runs-without-reviewer": [],
+        "self-approvals": [iri("runs/4")],
+        "approvals-outside-delegation": [iri("runs/2"), iri("runs/4")],
+        "unapproved-templates-in-use": [],
+        "actions-on-unapproved-outputs": [iri("runs/1"), iri("runs/3")],
+        "workflows-not-approved": [],
+        "overrides-without-rationale": [],
+    }
+
+
+def test_an_action_after_an_approval_was_withdrawn_rests_on_the_rejection_before_it(
+    store: Store,
+) -> None:
+    # Eve rejects out/1-1 at 11:00; Bo approves it at 11:30, overruling her, until his approval
+    # is withdrawn at 11:45. Di acts on it at 12:00, naming Bo's approval: the rejection stood
+    # again then, so the action was on an output not approved, as authority judges it too.
+    rejection = approval_of(
+        1, by="eve", decision="rejected", at=t("11:00:00"), on_behalf_of=None, name="no"
+    )
+    put(store, *SHARED, *governed(approval=approval_of(1, at=t("11:30:00")), rejection=rejection))
+    withdraw(store, ("approvals/1", "2026-01-01T11:45:00Z"))
+    failed = check(score(store, RUN1), "action-on-approved")
+    assert (failed["passed"], failed["explanation"], failed["evidence"]) == (
+        False,
+        "action(s) on an output whose approval was withdrawn before they acted "
+        f"({withdrawn('approvals/1', 1, t('11:45:00'))})",
+        [iri("actions/1"), iri("withdrawals/w1")],
+    )
+    bo = next(h for h in authority(store, iri("actions/1"))["holders"] if h["basis"] == "approver")
+    assert bo["valid"] is False
+
+
+def test_a_template_approval_withdrawn_before_the_run_does_not_approve_it(store: Store) -> None:
+    # Sam approved tpl/v1 on 2025-12-15; a PROV document withdraws that approval on 2025-12-20,
+    # before run 1 (2026-01-01) used the version: it was not approved when used.
+    put(store, *SHARED, *governed())
+    withdraw(store, ("approvals/tpl-v1", "2025-12-20T09:00:00Z"))
+    profile = score(store, RUN1)
+    failed = check(profile, "template-approved")
+    why = withdrawn("approvals/tpl-v1", 1, "2025-12-20T09:00:00+00:00")
+    assert (failed["passed"], failed["explanation"], failed["evidence"]) == (
+        False,
+        f"template version approved, but withdrawn before use ({why})",
+        [iri("approvals/tpl-v1"), iri("withdrawals/w1")],
+    )
+    assert weak_points(store)["weak_points"]["unapproved-templates-in-use"]["runs"] == [RUN1]
+
+
+def claimed_in_prov(claimed: str) -> str:
+    """A PROV document bringing Vic's approval of out/1-1 at 11:00, in which he acted for
+    ``claimed``, as PROV says it: an ``actedOnBehalfOf`` bound to the approval."""
+    return f"""document
+  prefix t <https://test.example/>
+  prefix raidt <https://w3id.org/raidt#>
+  activity(t:approvals/imp, 2026-01-01T11:00:00Z, 2026-01-01T11:00:00Z,
+    [prov:type='raidt:Approval', raidt:decision="approved"])
+  used(t:approvals/imp, t:out/1-1, -)
+  wasAssociatedWith(t:approvals/imp, t:people/vic, -, [prov:role='raidt:approver'])
+  actedOnBehalfOf(t:people/vic, t:people/{claimed}, t:approvals/imp)
+endDocument"""
+
+
+def test_an_imported_approval_in_the_initiators_name_is_a_self_approval(store: Store) -> None:
+    # Run 1 by Ana, reviewed by Cy. A PROV document brings Vic's approval of out/1-1, in which
+    # Vic acted for Ana, as PROV states the claim: an approval in the initiator's name, as if
+    # the record had said "on behalf of" her.
+    put(store, *SHARED, *governed(approval=None, action=None))
+    import_document(claimed_in_prov("ana"), FORMATS["provn"], store, source="claimed.provn")
+    failed = check(score(store, RUN1), "approver-distinct")
+    assert (failed["passed"], failed["explanation"], failed["evidence"]) == (
+        False,
+        "approved by the initiator, in their name or by the model that made it",
+        [iri("approvals/imp")],
+    )
+
+
+def test_an_imported_approval_is_judged_through_whom_prov_says_it_was_given_for(
+    store: Store,
+) -> None:
+    # Vic stands under Lu (a recorded delegation in scope; Lu stands under no one), but the PROV
+    # document bringing his approval says he acted for Zed in it, and no delegation leads from
+    # Vic to Zed: his authority is judged through Zed, as authority judges the claim, and fails.
+    put(store, *SHARED, delegation("vic", "lu"), *governed(approval=None, action=None))
+    import_document(claimed_in_prov("zed"), FORMATS["provn"], store, source="claimed.provn")
+    failed = check(score(store, RUN1), "approver-authority")
+    assert (failed["passed"], failed["explanation"], failed["evidence"]) == (
+        False,
+        f"{iri('people/vic')} claimed to act for {iri('people/zed')}, but no delegation is "
+        "recorded",
+        [iri("approvals/imp")],
+    )
+    assert weak_points(store)["weak_points"]["approvals-outside-delegation"]["runs"] == [RUN1]
+
+
+def test_an_input_approved_again_but_withdrawn_by_the_run_stood_invalidated(store: Store) -> None:
+    # Run 0's output is rejected at 11:30 and approved again at 12:00 on 1 January (which alone
+    # would clear it: see above); that approval is withdrawn at 13:00, before run 1 takes the
+    # output the next day. The rejection stood again: run 1 took an invalidated output.
+    later = {
+        **run_record(1, upstream=(iri("out/0-1"),)),
+        "started_at": t("10:00:00", DAY2),
+        "ended_at": t("10:00:30", DAY2),
+    }
+    put(
+        store,
+        *SHARED,
+        *governed(0, action=None),
+        approval_of(0, by="eve", decision="rejected", at=t("11:30:00"), name="0-no"),
+        approval_of(0, at=t("12:00:00"), name="0-again"),
+        later,
+    )
+    withdraw(store, ("approvals/0-again", "2026-01-01T13:00:00Z"))
+    failed = check(score(store, RUN1), "action-on-approved")
+    assert (failed["passed"], failed["explanation"], failed["evidence"]) == (
+        False,
+        "input(s) invalidated before the run took them "
+        f"({withdrawn('approvals/0-again', 1, t('13:00:00'))})",
+        [iri("out/0-1"), iri("withdrawals/w1")],
+    )
