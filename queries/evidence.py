@@ -36,7 +36,6 @@ from queries.context import (
     NOW,
     Moment,
     in_time_order,
-    introduced,
     parse_time,
     record_at,
     require_node,
@@ -199,16 +198,10 @@ def _timeline(facts: RunFacts) -> list[dict[str, Any]]:
 def _bundle_ids(
     facts: RunFacts, traces: Iterable[dict[str, Any]], holders: Iterable[str]
 ) -> set[str]:
-    ids = _own_ids(facts)
+    ids = {facts.run.id, *(p.id for p in facts.products)}
     for answer in traces:
         ids.update(trace_ids(answer))
-    ids.update(a.agent for e in _events(facts) for a in e.people)
-    ids.update(holders)
-    return ids
-
-
-def _events(facts: RunFacts) -> list[Event]:
-    return [
+    events = [
         *facts.reviews,
         *facts.approvals,
         *facts.template_approvals,
@@ -217,23 +210,10 @@ def _events(facts: RunFacts) -> list[Event]:
         *facts.overrides,
         *facts.challenges,
     ]
-
-
-def _own_ids(facts: RunFacts) -> set[str]:
-    """The run, what it made and what happened to it: the nodes a pack is about."""
-    return {facts.run.id, *(p.id for p in facts.products), *(e.id for e in _events(facts))}
-
-
-def _records_brought(
-    store: Store, facts: RunFacts, stored: Iterable[StoredRecord]
-) -> list[StoredRecord]:
-    """The records that brought the run's own nodes that have no record of their own (a PROV
-    document imported them), in write order: the records behind its bundle, which a pack would
-    otherwise hold none of."""
-    held = {record.id for record in stored}
-    seqs = {introduced(store, i) for i in sorted(_own_ids(facts)) if i not in held}
-    found = (record_at(store, seq) for seq in sorted(seqs))
-    return [record for record in found if record is not None and record.id not in held]
+    ids.update(e.id for e in events)
+    ids.update(a.agent for e in events for a in e.people)
+    ids.update(holders)
+    return ids
 
 
 def pack_files(
@@ -273,7 +253,6 @@ def pack_files(
     wanted = [*sorted(ids | decisions), *sorted(delegation_ids)]
     limit = at.as_of if at.as_of is not None else float("inf")
     stored = [r for i in wanted if (r := store.record(i)) is not None and r.seq <= limit]
-    stored += _records_brought(store, facts, stored)
     return {
         "README.txt": _README.format(run=facts.run.id).encode(),
         "prov.json": write_document(document, FORMATS["json"]).encode(),

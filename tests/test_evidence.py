@@ -34,8 +34,7 @@ from pydantic import ValidationError
 from api.cli import run as raidt
 from api.console import write_output
 from provenance.errors import InvalidRecord
-from provenance.export import export_document
-from provenance.formats import FORMATS, write_document
+from provenance.formats import FORMATS
 from provenance.identifiers import STANDARD_NAMESPACES
 from provenance.ingest import import_document
 from provenance.integrity import verify
@@ -1814,32 +1813,6 @@ def test_a_prefix_the_store_holds_checks_out_whatever_its_name(
     assert json.loads(unzip(output)["prov.json"])["prefix"]["1x"] == "https://one.example/"
     code, _, err = cli(capsys, "verify-pack", str(output), "--store", url)
     assert (code, err) == (0, "")
-
-
-def test_a_pack_of_a_run_a_prov_document_brought_holds_that_document_s_record(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # the run has no record of its own: the document that imported it is the record behind
-    # its bundle, and a pack holding no record would tie its bundle to nothing stored
-    source = SQLiteStore(tmp_path / "source.db")
-    put(source, factory_run(1))
-    put(source, factory_run(2))
-    exported = write_document(export_document(source), FORMATS["json"])
-    source.close()
-    store = SQLiteStore(tmp_path / "imported.db")
-    imported, _ = import_document(exported, FORMATS["json"], store, source="runs.json")
-    store.close()
-    url = f"sqlite:///{tmp_path / 'imported.db'}"
-    output = tmp_path / "imported.zip"
-    assert cli(capsys, "evidence", iri("runs/1"), "-o", str(output), "--store", url)[0] == 0
-    held = [json.loads(line) for line in unzip(output)["records.jsonl"].splitlines()]
-    assert [record["id"] for record in held] == [imported.id]
-    for offline in (True, False):
-        code, out, err = cli(
-            capsys, "verify-pack", str(output), *([] if offline else ["--store", url])
-        )
-        assert (code, err) == (0, "")
-        assert "1 record its content hash" in out
 
 
 def test_a_record_whose_text_holds_a_line_separator_checks_out(
