@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, TypeAlias
 
 from provenance.hashing import canonical_json, sha256_hex
@@ -112,9 +112,12 @@ def as_text(value: Json | None) -> str | None:
 
 
 def as_datetime(value: Json | None) -> datetime | None:
-    """An xsd:dateTime value as a ``datetime``, else ``None``."""
+    """An xsd:dateTime value as a ``datetime``, else ``None``; one without a zone (a PROV
+    document may give one) is read as UTC, so that every time a question compares is one
+    instant on one line."""
     if isinstance(value, dict) and "@dt" in value:
-        return datetime.fromisoformat(value["@dt"])
+        read = datetime.fromisoformat(value["@dt"])
+        return read if read.tzinfo else read.replace(tzinfo=UTC)
     return None
 
 

@@ -1146,12 +1146,13 @@ endDocument"""
 # -- withdrawn approvals, claims PROV states, delegations recorded late ----------------------------
 
 
-def withdraw(store: Store, approval: str, when: str) -> None:
-    """A PROV document withdrawing an approval: w1 invalidates its decision at ``when``."""
+def withdraw(store: Store, approval: str, when: str, zone: str = "Z") -> None:
+    """A PROV document withdrawing an approval: w1 invalidates its decision at ``when``, in
+    ``zone`` (none at all: PROV takes a time without one)."""
     document = f"""document
   prefix t <https://test.example/>
-  activity(t:withdrawals/w1, 2026-01-01T{when}:00Z, 2026-01-01T{when}:00Z)
-  wasInvalidatedBy(t:{approval}/decision, t:withdrawals/w1, 2026-01-01T{when}:00Z)
+  activity(t:withdrawals/w1, 2026-01-01T{when}:00{zone}, 2026-01-01T{when}:00{zone})
+  wasInvalidatedBy(t:{approval}/decision, t:withdrawals/w1, 2026-01-01T{when}:00{zone})
 endDocument"""
     import_document(document, FORMATS["provn"], store, source="withdrawal.provn")
 
@@ -1187,6 +1188,24 @@ def test_an_approval_whose_decision_is_invalidated_before_the_action_confers_no_
     assert (bo["valid"], holder(answer, p("org"), "delegation")["valid"]) == (stood, stood)
     assert [(a["id"], a["withdrawn"]) for a in trace(store, iri("out/1-1"))["approvals"]] == [
         (iri("approvals/a1"), [{"by": iri("withdrawals/w1"), "time": at(when)}])
+    ]
+
+
+def test_a_withdrawal_dated_without_a_zone_is_read_as_utc(store: Store) -> None:
+    # PROV lets a document give a time without a zone; read as UTC, it is compared with the
+    # action's, as any other is, and written back with its zone.
+    put(
+        store,
+        ward_run(1, "10:00"),
+        signed("a1", iri("out/1-1"), "bo", "11:00"),
+        action("act", iri("out/1-1"), approval_id=iri("approvals/a1")),
+    )
+    withdraw(store, "approvals/a1", "11:30", zone="")
+    assert holder(authority(store, ACT), p("bo"), "approver")["problems"] == [
+        withdrawn("a1", "11:30")
+    ]
+    assert [a["withdrawn"] for a in trace(store, iri("out/1-1"))["approvals"]] == [
+        [{"by": iri("withdrawals/w1"), "time": at("11:30")}]
     ]
 
 
