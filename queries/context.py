@@ -48,6 +48,7 @@ __all__ = [
     "records_of",
     "relation_recorded",
     "require_agent",
+    "require_come",
     "require_node",
     "require_run",
     "run_node",
@@ -178,21 +179,24 @@ def moment(store: Store, as_of: AsOf) -> Moment:
         return as_of or NOW
     when = parse_time(as_of) if isinstance(as_of, str) else _in_utc(as_of)
     iso = when.astimezone(UTC).isoformat(timespec="microseconds")
-    if when > datetime.now(UTC):
-        _require_recorded_by(store, iso)
+    require_come(store, when)
     return Moment(store.seq_at(iso), iso)
 
 
-def _require_recorded_by(store: Store, iso: str) -> None:
-    """Refuse a time that has not come: an answer as of tomorrow would read as final, when the
-    store may yet record more before it. A time the store's last record already reaches is
-    taken: a clock that ran ahead stamped it, and pages ask as of their records' times.
+def require_come(store: Store, when: datetime) -> None:
+    """Refuse a time that has not come: an answer (or an evidence pack) as of tomorrow would
+    read as final, when the store may yet record more before it. A time the store's last record
+    already reaches is taken: a clock that ran ahead stamped it, and pages ask as of their
+    records' times.
 
     Raises
     ------
     InvalidRecord
-        When no record of the store is stamped at or after ``iso``.
+        When ``when`` is later than now and than the store's last record.
     """
+    if when <= datetime.now(UTC):
+        return
+    iso = when.astimezone(UTC).isoformat(timespec="microseconds")
     last = record_at(store, last_record(store))
     if last is None or last.recorded_at < iso:
         raise InvalidRecord(

@@ -38,6 +38,7 @@ from queries.context import (
     in_time_order,
     parse_time,
     record_at,
+    require_come,
     require_node,
     started,
 )
@@ -62,7 +63,6 @@ __all__ = [
     "PackReport",
     "build_pack",
     "pack_files",
-    "require_come",
     "verify_pack",
 ]
 
@@ -341,16 +341,17 @@ def build_pack(
 def _pack_moment(store: Store, seq: int, asked: str | None) -> Moment:
     """The moment a pack is as of: record ``seq`` and the time ``asked`` for, else that record's
     own; they must agree, as verify-pack holds them to: ``seq`` is the last record the store held
-    at that time. A time asked for must have come (a pack as of tomorrow would vouch for records
-    not yet written); a record's own time may be ahead of this machine's clock, when a clock
-    that ran ahead wrote it.
+    at that time. A time asked for must have come, as for any question (a pack as of tomorrow
+    would vouch for records not yet written); a record's own time may be ahead of this machine's
+    clock, when a clock that ran ahead wrote it.
 
     Raises
     ------
     InvalidRecord
         When they do not.
     """
-    require_come(asked)
+    if asked:
+        require_come(store, parse_time(asked))
     time = asked or _time_of(store, seq)
     if time is None:
         return Moment(seq, None)
@@ -360,22 +361,6 @@ def _pack_moment(store: Store, seq: int, asked: str | None) -> Moment:
             f"no evidence pack as of record {seq} at {time}: the store held {held} records then"
         )
     return Moment(seq, time)
-
-
-def require_come(asked: str | None) -> None:
-    """Refuse a pack as of a time asked for that has not come: it would vouch for records not
-    yet written.
-
-    Raises
-    ------
-    InvalidRecord
-        When ``asked`` is later than now.
-    """
-    if asked and _not_come(asked):
-        raise InvalidRecord(
-            f"no evidence pack as of {asked}: that time has not come, and the store may yet "
-            "record more before it"
-        )
 
 
 def _utc(time: str) -> str:

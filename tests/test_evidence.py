@@ -1787,6 +1787,11 @@ def test_a_store_written_by_a_clock_that_ran_ahead_still_gives_packs(
     assert json.loads(unzip(output)["manifest.json"])["as_of"] == ahead
     code, _, err = cli(capsys, "verify-pack", str(output), "--store", url)
     assert (code, err) == (0, "")
+    # asked as of that time, which this machine's clock has not reached, the pack is the same:
+    # the store's own records reach it, as they do for any other question
+    asked = tmp_path / "asked.zip"
+    assert cli(capsys, "evidence", RUN1, "--as-of", ahead, "-o", str(asked), "--store", url)[0] == 0
+    assert asked.read_bytes() == output.read_bytes()
     # the clock set right, what is written next is still written after, not at the same time
     store = SQLiteStore(tmp_path / "ahead.db")
     put(store, factory_run(9))

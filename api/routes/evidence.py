@@ -12,7 +12,7 @@ from api.problems import problem_responses, query_taken
 from api.routes.lineage import AsOfQuery
 from api.routes.scores import RubricQuery
 from queries.context import moment
-from queries.evidence import build_pack, require_come
+from queries.evidence import build_pack
 from visualisation.static import pack_pictures
 
 __all__ = ["evidence_pack", "router"]
@@ -43,7 +43,6 @@ def evidence_pack(
     that fails verify gets none (409), nor does an ``as_of`` that has not come (422)."""
     with query_taken("as_of"):
         at = moment(store, as_of)
-        require_come(at.time)
     data = build_pack(store, run, rubric=rubric.value, at=at, draw=pack_pictures)
     name = run.rstrip("/").rsplit("/", 1)[-1] or "run"
     ascii_name = "".join(c if c.isascii() and (c.isalnum() or c in "-_.") else "-" for c in name)
