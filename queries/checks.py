@@ -282,8 +282,9 @@ def _initiator_named(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome
 def _reviewer_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outcome:
     """Four eyes: a person other than the initiator reviewed each output, after it was made; not
     the model that made it either, which acts for the initiator, nor other software, nor an
-    organisation. A revision the initiator wrote, and that was then used, is theirs again, and
-    needs a review of its own."""
+    organisation, nor an agent a PROV document gives no kind: a second pair of eyes is one a
+    record vouches is a person's. A revision the initiator wrote, and that was then used, is
+    theirs again, and needs a review of its own."""
     reviews = _in_time(f, f.reviews)
     early = [e for e in f.reviews if e not in reviews]
     others = _independent(f, reviews)
@@ -303,7 +304,8 @@ def _reviewer_distinct(f: RunFacts, params: RubricParams, judge: Judge) -> Outco
     if reviews:
         return Outcome(
             False,
-            "the only reviewers are the initiator, the model, software or an organisation",
+            "the only reviewers are the initiator, the model, or agents not stated to be people "
+            "(software, an organisation, or of no stated kind)",
             _ids(reviews),
         )
     if early:

@@ -444,10 +444,7 @@ def test_reviewer_distinct_fails_when_initiator_reviews_own_output(store: Store)
     assert verdicts(profile) == {**GOOD, "reviewer-distinct": False}
     failed = check(profile, "reviewer-distinct")
     assert failed["evidence"] == [iri("reviews/1")]
-    assert (
-        failed["explanation"]
-        == "the only reviewers are the initiator, the model, software or an organisation"
-    )
+    assert failed["explanation"] == ONLY_OTHERS
 
 
 def test_approver_distinct_fails_on_self_approval(store: Store) -> None:
@@ -2338,10 +2335,7 @@ def test_the_model_is_not_a_second_pair_of_eyes(store: Store) -> None:
     profile = scored(store, *governed(run=record, review=review))
     failed = check(profile, "reviewer-distinct")
     assert failed["passed"] is False
-    assert (
-        failed["explanation"]
-        == "the only reviewers are the initiator, the model, software or an organisation"
-    )
+    assert failed["explanation"] == ONLY_OTHERS
 
 
 def test_an_escalation_is_resolved_by_a_decision_on_what_it_was_about(store: Store) -> None:
@@ -2628,10 +2622,7 @@ def test_software_is_no_second_pair_of_eyes(store: Store) -> None:
     profile = scored(store, *governed(review=review))
     failed = check(profile, "reviewer-distinct")
     assert (failed["passed"], failed["evidence"]) == (False, [iri("reviews/1")])
-    assert (
-        failed["explanation"]
-        == "the only reviewers are the initiator, the model, software or an organisation"
-    )
+    assert failed["explanation"] == ONLY_OTHERS
 
 
 def test_the_initiators_quick_look_does_not_make_a_late_review_timely(store: Store) -> None:
@@ -2874,6 +2865,12 @@ def test_a_delegation_written_up_above_the_top_later_takes_nothing_away(store: S
     assert check(score(store, RUN1), "approver-authority")["passed"] is True
 
 
+ONLY_OTHERS = (
+    "the only reviewers are the initiator, the model, or agents not stated to be people "
+    "(software, an organisation, or of no stated kind)"
+)
+
+
 def test_an_organisation_is_no_second_pair_of_eyes(store: Store) -> None:
     # The only review is by the review board, an organisation: four eyes need a person.
     # responsibility: 2 + 3 + 2 + 2 of 12 (reviewer-distinct fails) -> 75.0; the board's review
@@ -2886,6 +2883,26 @@ def test_an_organisation_is_no_second_pair_of_eyes(store: Store) -> None:
     assert (failed["passed"], failed["evidence"]) == (False, [iri("reviews/1")])
     assert profile["pillars"]["responsibility"]["score"] == 75.0
     assert weak_points(store)["weak_points"]["runs-without-reviewer"]["runs"] == [RUN1]
+
+
+def test_an_agent_of_no_stated_kind_is_no_second_pair_of_eyes_and_is_told_so(
+    store: Store,
+) -> None:
+    # A PROV document brings a review by zoe, an agent it gives no type: nothing says a person
+    # looked, and the explanation names that case rather than calling zoe software.
+    put(store, *governed(review=None))
+    review = """document
+  prefix t <https://test.example/>
+  prefix raidt <https://w3id.org/raidt#>
+  agent(t:people/zoe)
+  activity(t:reviews/z1, 2026-01-01T10:50:00Z, 2026-01-01T10:50:00Z, [prov:type='raidt:Review'])
+  used(t:reviews/z1, t:out/1-1, 2026-01-01T10:50:00Z, [prov:role='raidt:subject'])
+  wasAssociatedWith(t:reviews/z1, t:people/zoe, -, [prov:role='raidt:reviewer'])
+endDocument"""
+    import_document(review, FORMATS["provn"], store, source="review.provn")
+    failed = check(score(store, RUN1), "reviewer-distinct")
+    assert (failed["passed"], failed["explanation"]) == (False, ONLY_OTHERS)
+    assert failed["evidence"] == [iri("reviews/z1")]
 
 
 @pytest.mark.parametrize(
