@@ -458,21 +458,21 @@ def authority(
     )
     retracted = _retracted(withdrawals_in(step.relations, decisions), acted)
     withdrawn = _invalidated(_invalidations(step.relations, acted), rests_on)
-    standing = _standing(
-        withdrawn, {i: n for i, n in conferring.items() if i not in retracted}, subject, acted
-    )
+    recorded, brought = records_of(store, [node.id, *conferring])
+    late = _recorded_after_the_action(node.id, conferring, recorded)
+    counted = {i: n for i, n in conferring.items() if i not in retracted and i not in late}
+    standing = _standing(withdrawn, counted, subject, acted)
     routes = _routes(node.id, used, lineage.relations, set(standing))
     contexts = _contexts(store, used, moment_)
     context = _merged(list(contexts.values()))
     people = associations(store, [node.id, *conferring], moment_)
-    recorded, brought = records_of(store, [node.id, *conferring])
     claimed = claims(store, people, brought, moment_)
     holders = _executors(node.id, people[node.id], context, claimed)
     for approval_id, approval in conferring.items():
         target = subject[approval_id]
         route = routes.get(target, [])
         problems = _withdrawn(route, target, started(approval), withdrawn, standing)
-        problems += retracted.get(approval_id, [])
+        problems += retracted.get(approval_id, []) + late.get(approval_id, [])
         holders += _approvers(approval, people[approval_id], target, route, problems, claimed)
     for holder in holders:
         holder.decided = recorded.get(holder.activity or "")
@@ -492,6 +492,24 @@ def authority(
         "outputs": sorted(routes),
         "approvals": sorted(approvals),
         "holders": [h.as_dict(names) for h in holders],
+    }
+
+
+def _recorded_after_the_action(
+    action: str, approvals: dict[str, Node], recorded: dict[str, str]
+) -> dict[str, list[str]]:
+    """The approvals written up only after the action's record, though dated before it: not what
+    the action was taken on, as for the score's ``action-on-approved``; each with why."""
+    written = recorded.get(action)
+    if written is None:
+        return {}
+    return {
+        approval: [
+            f"{approval} was recorded {recorded[approval]}, after the action's record "
+            f"({written}): an approval written up afterwards is not what it was taken on"
+        ]
+        for approval in approvals
+        if recorded.get(approval, "") > written
     }
 
 

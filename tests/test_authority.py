@@ -22,6 +22,7 @@ from provenance.vocabulary import PROV, Attr, Role, Type
 from queries.authority import MAX_CHAIN, accountable, authority, delegations
 from queries.context import parse_time
 from queries.lineage import impact, trace
+from queries.scores import score
 from tests.conftest import put
 from tests.factories import action, approval, earlier_output, iri, person, review, run
 
@@ -1251,8 +1252,9 @@ def test_a_claim_prov_states_for_an_imported_approval_counts_as_a_recorded_one(
     # the approval, as a recorded approval "on behalf of" zed states it. No delegation from vic
     # to zed is recorded, so zed is a claimed delegation, not valid, as for a recorded claim;
     # accountable names zed's part as authority does, and impact the approval done in zed's name.
-    put(store, ward_run(1, "10:00"), action("act", iri("out/1-1")))
+    put(store, ward_run(1, "10:00"))
     import_document(CLAIMED_IN_PROV, FORMATS["provn"], store, source="claimed.provn")
+    put(store, action("act", iri("out/1-1")))
     answer = authority(store, ACT)
     assert holders(answer) == {
         (p("di"), "executor", None, True),
@@ -1267,6 +1269,33 @@ def test_a_claim_prov_states_for_an_imported_approval_counts_as_a_recorded_one(
         (ACT, "claimed delegation", False)
     ]
     assert [a["id"] for a in impact(store, p("zed"))["approvals"]] == [iri("approvals/imp")]
+
+
+def test_an_approval_recorded_after_the_action_stands_behind_it_no_more_than_in_the_score(
+    store: Store,
+) -> None:
+    # bo's approval of out/1-1 is dated 11:00, before di's action at 12:00, but written up only
+    # after the action's record: not what di acted on. bo is not valid, the reason says so, and
+    # the score's action-on-approved fails the run for the same approval.
+    put(store, ward_run(1, "10:00"), action("act", iri("out/1-1")))
+    time.sleep(0.01)
+    put(store, signed("a1", iri("out/1-1"), "bo", "11:00"))
+    acted, approved = store.record(ACT), store.record(iri("approvals/a1"))
+    assert acted is not None
+    assert approved is not None
+    bo = holder(authority(store, ACT), p("bo"), "approver")
+    assert (bo["valid"], bo["problems"]) == (
+        False,
+        [
+            f"{iri('approvals/a1')} was recorded {approved.recorded_at}, after the action's "
+            f"record ({acted.recorded_at}): an approval written up afterwards is not what it was "
+            "taken on"
+        ],
+    )
+    judged = next(
+        c for c in score(store, iri("runs/1"))["checks"] if c["id"] == "action-on-approved"
+    )
+    assert judged["passed"] is False
 
 
 def test_a_delegation_recorded_after_the_approval_but_before_the_action_does_not_authorise_it(
