@@ -642,12 +642,24 @@ def _compare_with_the_store(
         return
     report.compared = sorted(name for name in then if name in contents)
     expected = _as_packed(then, contents, basis.run)
+    differ = [name for name in report.compared if contents[name] != expected[name]]
     report.problems += [
         f"{name}: not what the store gives for run {basis.run} as of record {basis.seq}"
-        for name in report.compared
-        if contents[name] != expected[name]
+        for name in differ
     ]
+    if any(name not in _DATA for name in differ):
+        report.warnings.append(_REBUILT_BY_THESE_RULES.format(run=basis.run, seq=basis.seq))
     report.warnings += _since(store, basis, then, now)
+
+
+_DATA = frozenset({"records.jsonl", "rubric.json", "README.txt"})
+"""The files a pack copies from the store or writes as they are, which no rule of a question
+reads: any difference in one is a change to the pack."""
+_REBUILT_BY_THESE_RULES = (
+    "reports are rebuilt by this raidt's rules: one that differs was changed after the pack was "
+    "built, or built by a raidt whose rules differ (a later fix in how a question reads the "
+    "graph); `raidt evidence {run}` as of record {seq}'s time builds this raidt's pack to compare"
+)
 
 
 _ADDED_SINCE = {

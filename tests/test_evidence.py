@@ -923,6 +923,14 @@ def test_a_forged_report_or_picture_passes_offline_but_not_against_the_store(
     assert json.loads(out)["problems"] == [
         f"{name}: not what the store gives for run {RUN1} as of record 7" for name in forged
     ]
+    # a report that differs may be one an earlier raidt built by other rules: the warning says
+    # so, and how to build this raidt's pack to compare
+    assert json.loads(out)["warnings"] == [
+        "reports are rebuilt by this raidt's rules: one that differs was changed after the pack "
+        "was built, or built by a raidt whose rules differ (a later fix in how a question reads "
+        f"the graph); `raidt evidence {RUN1}` as of record 7's time builds this raidt's pack to "
+        "compare"
+    ]
 
 
 def _forge_prefix_name(contents: dict[str, bytes]) -> None:
