@@ -16,7 +16,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -366,10 +366,6 @@ def _pack_moment(store: Store, seq: int, asked: str | None) -> Moment:
 def _utc(time: str) -> str:
     """A time as the store writes its records' times, to compare with them."""
     return parse_time(time).astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def _not_come(time: str) -> bool:
-    return parse_time(time) > datetime.now(UTC)
 
 
 def _drawn(draw: Draw | None, store: Store, run: str, at: Moment) -> Mapping[str, bytes]:
@@ -763,7 +759,8 @@ def _as_of_problem(store: Store, seq: int, as_of: object) -> str | None:
     last of them record ``seq``: the reports are built again under that time, so a forged one,
     written into the reports as well, would pass. A pack made before manifests named a time
     names none, and its reports none either. A time ahead of this machine's clock is taken
-    only when it is record ``seq``'s own time, which a clock that ran ahead may have written."""
+    as a pack is built as of it: when the store's records reach it, as a clock that ran ahead
+    may have written them."""
     if as_of is None:
         return None
     try:
@@ -772,7 +769,9 @@ def _as_of_problem(store: Store, seq: int, as_of: object) -> str | None:
         when = None
     if when is None:
         return f"manifest.json: as_of {as_of!r} is not a time"
-    if _not_come(when) and when != _time_of(store, seq):
+    try:
+        require_come(store, parse_time(when))
+    except InvalidRecord:
         return f"manifest.json: as_of {as_of} is a time that has not come"
     held = store.seq_at(when)
     if held != seq:

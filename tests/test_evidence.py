@@ -1810,6 +1810,32 @@ def test_a_store_written_by_a_clock_that_ran_ahead_still_gives_packs(
     assert code == 0
 
 
+def test_a_pack_as_of_a_time_between_two_records_a_clock_ahead_wrote_checks_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # two transactions a minute apart, both ahead of this machine's clock: a time between them
+    # has not come here, but the store's records reach past it, so a pack as of it is built,
+    # and verify-pack takes it by the same rule
+    first = datetime.now(UTC) + timedelta(minutes=5)
+    url = f"sqlite:///{tmp_path / 'ahead.db'}"
+    store = SQLiteStore(tmp_path / "ahead.db")
+    for when, written in ((first, records()), (first + timedelta(minutes=1), [factory_run(9)])):
+        stamped = when.isoformat(timespec="microseconds")
+        monkeypatch.setattr(sqlite_module, "stamp", lambda after="", at=stamped: at)
+        monkeypatch.setattr(plan_module, "stamp", lambda after="", at=stamped: at)
+        put(store, *written)
+    store.close()
+    monkeypatch.undo()
+    between = (first + timedelta(seconds=30)).isoformat(timespec="microseconds")
+    output = tmp_path / "between.zip"
+    assert (
+        cli(capsys, "evidence", RUN1, "--as-of", between, "-o", str(output), "--store", url)[0] == 0
+    )
+    assert json.loads(unzip(output)["manifest.json"])["as_of"] == between
+    code, out, _ = cli(capsys, "verify-pack", str(output), "--store", url, "--json")
+    assert (code, json.loads(out)["problems"]) == (0, [])
+
+
 def test_a_prefix_the_store_holds_checks_out_whatever_its_name(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
