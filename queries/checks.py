@@ -397,9 +397,11 @@ def _rested_on(f: RunFacts) -> set[str]:
 def _withdrawn_unused(f: RunFacts) -> list[Event]:
     """The run's approvals withdrawn before any action rested on them: no approval at all, as
     in ``authority``, where one withdrawn by the action confers nothing. One withdrawn only
-    after an action rested on it was one for that action, and is judged still."""
+    after an action rested on it was one for that action, and is judged still; so is one
+    withdrawn only after the run's first action, which ``authority`` lists standing behind it."""
     rested = _rested_on(f)
-    return [e for e in _approving(f.approvals) if _withdrawn(e) and e.id not in rested]
+    first = min((a.time for a in f.actions if a.time), default=None)
+    return [e for e in _approving(f.approvals) if _withdrawn(e, first) and e.id not in rested]
 
 
 def _unjudged(unused: list[Event]) -> tuple[str, list[str]]:

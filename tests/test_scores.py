@@ -3271,6 +3271,24 @@ def test_an_approval_withdrawn_only_after_an_action_rested_on_it_is_judged(store
     }
 
 
+def test_a_self_approval_withdrawn_only_after_the_action_is_still_one(store: Store) -> None:
+    # Ana, the initiator, approves her own output at 10:40 and Bo at 11:00; the action at 12:00
+    # names Bo's. Ana's approval, withdrawn only at 13:00, stood behind the action too (authority
+    # lists her), so it is judged: a self-approval, whatever happened to it after.
+    own = {
+        **approval_of(1, by="ana", on_behalf_of=None, at=t("10:40:00")),
+        "id": iri("approvals/0"),
+    }
+    put(store, *SHARED, *governed(), own)
+    withdraw(store, ("approvals/0", "2026-01-01T13:00:00Z"))
+    assert check(score(store, RUN1), "approver-distinct")["passed"] is False
+    assert weak_points(store)["weak_points"]["self-approvals"]["runs"] == [RUN1]
+    ana = [
+        h for h in authority(store, iri("actions/1"))["holders"] if h["agent"] == iri("people/ana")
+    ]
+    assert [(h["basis"], h["valid"]) for h in ana] == [("approver", True)]
+
+
 def test_an_action_after_an_approval_was_withdrawn_rests_on_the_rejection_before_it(
     store: Store,
 ) -> None:
