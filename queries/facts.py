@@ -95,6 +95,8 @@ class RunFacts:
     overrides: list[Event] = field(default_factory=list)
     challenges: list[Event] = field(default_factory=list)
     upstream_runs: list[str] = field(default_factory=list)
+    """The earlier runs whose outputs the run took (or outputs they revise), and the runs it was
+    informed by (``wasInformedBy``): its upstream, as a trace follows it."""
     at: Moment = field(default_factory=Moment)
     inputs_made: dict[str, datetime] = field(default_factory=dict)
     """When each input that an earlier run (or a review's revision) made was generated."""
@@ -170,7 +172,10 @@ def gather_many(store: Store, runs: Iterable[Node], at: Moment = NOW) -> dict[st
     chosen = {run.id: run_node(run) for run in runs}
     ids = list(chosen)
     near = _grouped(
-        store.traverse(ids, ["used", "wasAssociatedWith"], Direction.UP, 1, as_of=at.as_of), "src"
+        store.traverse(
+            ids, ["used", "wasAssociatedWith", "wasInformedBy"], Direction.UP, 1, as_of=at.as_of
+        ),
+        "src",
     )
     made = _grouped(
         store.traverse(ids, ["wasGeneratedBy", "wasInformedBy"], Direction.DOWN, 1, as_of=at.as_of),
@@ -192,6 +197,7 @@ def gather_many(store: Store, runs: Iterable[Node], at: Moment = NOW) -> dict[st
         store.traverse(_union(events), ["wasInformedBy"], Direction.UP, 1, as_of=at.as_of), "src"
     )
     used = {i: [r for r in near[i] if r.kind == "used" and r.dst] for i in ids}
+    informants = {i: {r.dst for r in near[i] if r.kind == "wasInformedBy" and r.dst} for i in ids}
     inputs = {
         i: sorted(r.dst for r in used[i] if r.dst and as_iri(r.first(Attr.ROLE)) == Role.INPUT)
         for i in ids
@@ -203,6 +209,7 @@ def gather_many(store: Store, runs: Iterable[Node], at: Moment = NOW) -> dict[st
             *_union(events),
             *templates.values(),
             *(r.dst for i in ids for r in used[i] if r.dst),
+            *_union(informants),
             *(a.agent for a in initiators.values() if a),
         },
         as_of=at.as_of,
@@ -234,7 +241,12 @@ def gather_many(store: Store, runs: Iterable[Node], at: Moment = NOW) -> dict[st
             events={e: (subject, informing[e]) for e, subject in events[i].items()},
             template_id=templates.get(i),
             people_of=people_of,
-            upstream_runs=upstream[i],
+            upstream_runs=sorted(
+                {
+                    *upstream[i],
+                    *(r for r in informants[i] if r in nodes and Type.RUN in nodes[r].types),
+                }
+            ),
             at=at,
             inputs_made={u: made_at[u] for u in inputs[i] if u in made_at},
             inputs_invalidated={u: invalidated[u] for u in earlier[i] if u in invalidated},

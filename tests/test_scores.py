@@ -29,6 +29,7 @@ from provenance.stores import SQLiteStore, Store
 from provenance.vocabulary import Type
 from queries.authority import authority
 from queries.facts import gather, gather_many
+from queries.lineage import trace
 from queries.scores import former_shipped, load_rubric, score, weak_points
 from tests.conftest import put
 from tests.factories import earlier_output, h, iri, person, rubric_before_critical
@@ -3269,6 +3270,29 @@ def test_an_approval_withdrawn_only_after_an_action_rested_on_it_is_judged(store
         "workflows-not-approved": [],
         "overrides-without-rationale": [],
     }
+
+
+INFORMED = """document
+  prefix t <https://test.example/>
+  prefix raidt <https://w3id.org/raidt#>
+  activity(t:runs/8, 2026-01-01T10:00:00Z, 2026-01-01T10:00:00Z, [prov:type='raidt:Run'])
+  activity(t:runs/9, 2026-01-01T11:00:00Z, 2026-01-01T11:00:00Z, [prov:type='raidt:Run'])
+  entity(t:out/8-1, [prov:type='raidt:Output'])
+  entity(t:out/9-1, [prov:type='raidt:Output'])
+  wasGeneratedBy(t:out/8-1, t:runs/8, -)
+  wasGeneratedBy(t:out/9-1, t:runs/9, -)
+  wasInformedBy(t:runs/9, t:runs/8)
+endDocument"""
+
+
+def test_a_run_informed_by_another_has_it_upstream_as_trace_does(store: Store) -> None:
+    # A PROV document says run 9 was informed by run 8 (it used something run 8 made): trace
+    # of out/9-1 reaches run 8, and so does upstream-traceable, which judges run 8 by the floor.
+    import_document(INFORMED, FORMATS["provn"], store, source="informed.provn")
+    assert iri("runs/8") in [r["id"] for r in trace(store, iri("out/9-1"))["runs"]]
+    judged = check(score(store, iri("runs/9")), "upstream-traceable")
+    assert judged["passed"] is not None
+    assert judged["evidence"] == [iri("runs/8")]
 
 
 def test_a_self_approval_withdrawn_only_after_the_action_is_still_one(store: Store) -> None:
