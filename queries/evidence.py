@@ -1140,19 +1140,20 @@ def _score_sums(contents: dict[str, bytes]) -> list[str]:
     pillars, overall and critical checks what those checks' results add up to under it: what
     the pack's own files settle of a score, where only the store can settle each result."""
     judge = _rubric_of(contents)
+    if not isinstance(judge, Rubric):
+        return []  # no rubric to add up by: said where the rubric's claims are checked
     try:
         scored = json.loads(contents["score.json"])
         checks = scored["checks"]
         given = {c["id"]: (c["pillar"], c["weight"]) for c in checks}
-        sums = profile(judge, checks) if isinstance(judge, Rubric) else {}
+        if given != {c.id: (c.pillar, c.weight) for c in judge.checks} or len(given) != len(checks):
+            return [
+                f"score.json: its checks are not rubric {judge.name!r}'s, each once, as it weighs "
+                "them"
+            ]
+        sums = profile(judge, checks)
     except (KeyError, ValueError, TypeError, AttributeError, RecursionError):
         return []  # not a score profile: said where the pack's reports are read
-    if not isinstance(judge, Rubric):
-        return []
-    if given != {c.id: (c.pillar, c.weight) for c in judge.checks} or len(given) != len(checks):
-        return [
-            f"score.json: its checks are not rubric {judge.name!r}'s, each once, as it weighs them"
-        ]
     added = {path[0] for path in _ADDED_SINCE["score.json"]}
     wrong = [k for k, v in sums.items() if scored.get(k) != v and (k in scored or k not in added)]
     return [
