@@ -35,6 +35,7 @@ from queries.context import (
     moment,
     parse_time,
     reach,
+    recorded_after,
     records_of,
     relation_recorded,
     require_agent,
@@ -501,15 +502,12 @@ def _recorded_after_the_action(
     """The approvals written up only after the action's record, though dated before it: not what
     the action was taken on, as for the score's ``action-on-approved``; each with why."""
     written = recorded.get(action)
-    if written is None:
-        return {}
     return {
         approval: [
             f"{approval} was recorded {recorded[approval]}, after the action's record "
             f"({written}): an approval written up afterwards is not what it was taken on"
         ]
-        for approval in approvals
-        if recorded.get(approval, "") > written
+        for approval in sorted(recorded_after(approvals, recorded, written))
     }
 
 

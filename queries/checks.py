@@ -18,7 +18,7 @@ from provenance.graph import as_datetime, as_iri
 from provenance.identifiers import is_iri
 from provenance.vocabulary import PROV, Attr, Role, Type
 from queries.authority import MAX_CHAIN
-from queries.context import EARLIEST, Withdrawal, ended, started
+from queries.context import EARLIEST, Withdrawal, ended, recorded_after, started
 from queries.facts import Event, RunFacts
 
 __all__ = ["CHECKS", "Judge", "Outcome", "RubricParams", "Traceability"]
@@ -814,7 +814,9 @@ def _written_after(
     """The approvals among ``decisions`` recorded after ``written`` (the time of the record of
     what rests on them): dated before it, perhaps, but not there when it was recorded. A
     refusal counts however late: the cautious reading is that it was known."""
-    return [e for e in _approving(decisions) if written and recorded.get(e.id, written) > written]
+    approving = _approving(decisions)
+    late = recorded_after((e.id for e in approving), recorded, written)
+    return [e for e in approving if e.id in late]
 
 
 def _invalidations(f: RunFacts) -> dict[str, list[datetime | None]]:

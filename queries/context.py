@@ -45,6 +45,7 @@ __all__ = [
     "parse_time",
     "reach",
     "record_at",
+    "recorded_after",
     "records_of",
     "relation_recorded",
     "require_agent",
@@ -243,6 +244,17 @@ def records_of(store: Store, node_ids: Iterable[str]) -> tuple[dict[str, str], s
             if record is not None:
                 found[node_id] = record.recorded_at
     return found, brought
+
+
+def recorded_after(
+    ids: Iterable[str], recorded: Mapping[str, str], written: str | None
+) -> set[str]:
+    """Which of ``ids`` (decisions) were recorded after ``written``, the time of the record of
+    what rests on them: dated before it, perhaps, but not there when it was recorded, so not
+    what it rested on. Authority and the score checks hold approvals to this one rule."""
+    if not written:
+        return set()
+    return {i for i in ids if recorded.get(i, written) > written}
 
 
 def relation_recorded(store: Store, relation: Relation) -> str | None:
